@@ -1,0 +1,33 @@
+/* util.h -- small helpers every module needs: allocation that aborts on exhaustion, strict number parsing,
+ * UTF-8 length, dates. Shared by the forms library, the collector and the analyzer.
+ */
+#ifndef FORMS_UTIL_H
+#define FORMS_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Allocation that never returns NULL: running out of memory is not a condition these programs can answer
+ * usefully, and checking every small allocation would hide the real error paths. */
+void *xmalloc(size_t n);
+void *xcalloc(size_t count, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+
+/* Strict parsers: the whole string must be a number in range, with no sign surprises, spaces or trailing
+ * characters. They return true and set *out, or false and leave *out alone. */
+bool util_parse_long(const char *s, long min, long max, long *out);
+bool util_parse_double(const char *s, double *out);
+
+/* Number of code points in a UTF-8 string (invalid bytes count as one each). */
+size_t util_utf8_len(const char *s);
+
+/* True when s is exactly "YYYY-MM-DD" and names a real calendar day (years 1900-2199). */
+bool util_is_date(const char *s);
+
+/* Writes today's UTC date as "YYYY-MM-DD" into buf (at least 11 bytes). */
+void util_today(char buf[11]);
+
+#endif /* FORMS_UTIL_H */
