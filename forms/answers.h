@@ -1,0 +1,55 @@
+/* answers.h -- judging a set of answers against one form version.
+ *
+ * This is the only place where answers are judged: the collector (on every submission), the paper-entry
+ * import and the analyzer all call answers_check, so a rule changes in one place. It returns every error it
+ * finds, not just the first, so that a client can show them all at once.
+ *
+ * Ownership: an answers_report owns its errors and their strings; answers_report_free releases them.
+ */
+#ifndef FORMS_ANSWERS_H
+#define FORMS_ANSWERS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include "form.h"
+
+/* The stable error codes of the API (forms/README.md, "Checking answers"). */
+#define ANSWERS_UNKNOWN_QUESTION "unknown_question"
+#define ANSWERS_INVALID_TYPE "invalid_type"
+#define ANSWERS_INVALID_CHOICE "invalid_choice"
+#define ANSWERS_OUT_OF_RANGE "out_of_range"
+#define ANSWERS_TOO_LONG "too_long"
+#define ANSWERS_REQUIRED "required"
+#define ANSWERS_NOT_RELEVANT "not_relevant"
+#define ANSWERS_CONSTRAINT "constraint"
+
+typedef struct answers_error {
+    char *question;      /* question id as sent (may not exist in the form for unknown_question) */
+    char *row;           /* grid row concerned, or NULL */
+    const char *code;    /* one of the ANSWERS_* codes (static) */
+    char *message;       /* French */
+} answers_error;
+
+typedef struct answers_report {
+    answers_error *errors;
+    size_t count, cap;
+    bool *relevant;      /* per question of the form: asked (true) or skipped (false) */
+    size_t nquestions;
+} answers_report;
+
+/* Checks answers (a JSON object from question id to answer) against f. today is "YYYY-MM-DD" (NULL: the
+ * current UTC date) and matters for date bounds and today(). Fills *report, which the caller frees with
+ * answers_report_free whatever the result. Returns the number of errors (0: the answers are valid). A
+ * non-object `answers` is one error with question "answers". */
+size_t answers_check(const form *f, const json_t *answers, const char *today, answers_report *report);
+
+/* The errors as a JSON array [{"question", "row"?, "code", "message"}] (a new reference). */
+json_t *answers_report_json(const answers_report *report);
+
+/* Frees the report's contents and zeroes it; report may be NULL. */
+void answers_report_free(answers_report *report);
+
+#endif /* FORMS_ANSWERS_H */

@@ -1,0 +1,43 @@
+/* catalog.h -- every form version in a forms folder, with the territories they share.
+ *
+ * A folder holds the current version of each form as NAME.json, older versions under versions/, and the
+ * territories as territories.json (or the ANCT territories.csv). Indicator files (NAME.indicators.json) are
+ * left to the analyzer. Stored answers name a form version, so every version stays loadable.
+ *
+ * Ownership: the catalog owns its forms and territories; pointers it returns live as long as it does.
+ */
+#ifndef FORMS_CATALOG_H
+#define FORMS_CATALOG_H
+
+#include <stddef.h>
+
+#include "diag.h"
+#include "form.h"
+#include "terr.h"
+
+typedef struct catalog catalog;
+
+/* Loads every definition in dir. Returns NULL when any file has errors (all of them are added to diags,
+ * warnings too), or when dir holds no form at all. */
+catalog *catalog_open(const char *dir, diag_list *diags);
+
+/* Frees the catalog; catalog_close(NULL) does nothing. */
+void catalog_close(catalog *c);
+
+/* The current (highest) version of form id, or NULL. */
+const form *catalog_current(const catalog *c, const char *id);
+
+/* A given version of form id, or NULL. */
+const form *catalog_get(const catalog *c, const char *id, const char *version);
+
+/* All loaded form versions, sorted by id then version; i < catalog_count(c). */
+size_t catalog_count(const catalog *c);
+const form *catalog_at(const catalog *c, size_t i);
+
+/* The territories, or NULL when the folder has none. */
+const terr_set *catalog_territories(const catalog *c);
+
+/* The folder it was loaded from. */
+const char *catalog_dir(const catalog *c);
+
+#endif /* FORMS_CATALOG_H */

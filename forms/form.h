@@ -1,0 +1,123 @@
+/* form.h -- one version of a survey definition, loaded and checked.
+ *
+ * form_load_* parses a form document (forms/README.md), checks every rule of the survey language, compiles its
+ * expressions, and either returns a form ready for use or reports each problem with its JSON path. A loaded form
+ * is immutable and may be shared freely between threads for reading.
+ *
+ * Ownership: a form owns its document and everything derived from it; texts (json_t language maps) and strings
+ * point into the document and live as long as the form. It borrows the territories it was loaded with, which
+ * must outlive it.
+ */
+#ifndef FORMS_FORM_H
+#define FORMS_FORM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include "diag.h"
+#include "expr.h"
+#include "terr.h"
+
+#define FORM_MAX_QUESTIONS 1000
+#define FORM_MAX_CHOICES 200
+#define FORM_MAX_TEXT 4000          /* bytes of one translated text */
+#define FORM_TEXT_DEFAULT_MAX 200   /* default max_length of "text" */
+#define FORM_LONG_TEXT_DEFAULT_MAX 2000
+#define FORM_TEXT_HARD_MAX 10000
+
+typedef enum form_qtype {
+    FQ_SINGLE, FQ_MULTIPLE, FQ_INTEGER, FQ_DECIMAL, FQ_TEXT, FQ_LONG_TEXT,
+    FQ_DATE, FQ_SCALE, FQ_GRID, FQ_TERRITORY, FQ_NOTE
+} form_qtype;
+
+/* A choice, or a row of a grid. */
+typedef struct form_choice {
+    const char *code;
+    int paper;
+    const json_t *label;   /* language map */
+    bool exclusive;
+} form_choice;
+
+typedef struct form_question {
+    const char *id;
+    form_qtype type;
+    size_t index;          /* position among all questions of the form */
+    size_t section;        /* index of its section */
+    const json_t *label, *hint, *constraint_message, *labels; /* language maps, NULL when absent */
+    const char *relevant_src, *required_src, *constraint_src; /* expression sources, NULL when absent */
+    bool required;         /* the constant value of `required` when it is not an expression */
+    expr *required_expr, *relevant, *constraint; /* compiled, NULL when absent */
+    form_choice *choices;  /* single, multiple, grid; for territory, the question's extra choices */
+    size_t nchoices;
+    form_choice *rows;     /* grid */
+    size_t nrows;
+    bool has_min, has_max;
+    double min, max;       /* integer, decimal, scale */
+    char min_date[11], max_date[11]; /* date bounds, "" when absent, "today" allowed */
+    long max_selected;     /* multiple; 0 when unlimited */
+    long max_length;       /* text, long_text, in characters */
+    const struct form *owner;
+} form_question;
+
+typedef struct form_section {
+    const char *id;
+    const json_t *title, *intro;
+    const char *relevant_src;
+    expr *relevant;
+    size_t first, count;   /* its questions: questions[first .. first+count) */
+} form_section;
+
+typedef struct form {
+    json_t *doc;
+    const char *file;      /* owned copy of the file name, for messages */
+    const char *id, *version;
+    const char *languages[16];
+    size_t nlanguages;
+    const json_t *title, *notice;
+    form_section *sections;
+    size_t nsections;
+    form_question *questions;
+    size_t nquestions;
+    const terr_set *territories; /* borrowed */
+    struct form_index *index;    /* question id lookup, private */
+} form;
+
+/* Loads the form in file path. territories may be NULL when the form has no territory question. Returns the
+ * form, or NULL when it has errors; errors and warnings (missing translations) are added to diags. */
+form *form_load_file(const char *path, const terr_set *territories, diag_list *diags);
+
+/* As form_load_file, from a parsed document (a new reference is taken). name is used in diagnostics. */
+form *form_load_json(json_t *doc, const char *name, const terr_set *territories, diag_list *diags);
+
+/* Frees f; form_free(NULL) does nothing. */
+void form_free(form *f);
+
+/* The question with this id, or NULL. O(1). */
+const form_question *form_question_by_id(const form *f, const char *id);
+
+/* The choice (or row, for rows == true) with this code, or NULL. For a territory question, a territory from
+ * the territories file is not a form_choice: use form_accepts_code. */
+const form_choice *form_choice_by_code(const form_question *q, const char *code, bool rows);
+
+/* True when code is a valid answer code of q (choices, and for territory questions the territories too). */
+bool form_accepts_code(const form *f, const form_question *q, const char *code);
+
+/* The text of a language map in lang, falling back to French; "" when text is NULL. */
+const char *form_text(const json_t *text, const char *lang);
+
+/* True when f declares lang. */
+bool form_has_language(const form *f, const char *lang);
+
+/* The stable name of a question type ("single", "grid", ...) and back; -1 when unknown. */
+const char *form_qtype_name(form_qtype t);
+int form_qtype_parse(const char *name);
+
+/* Compares two version strings ("1", "1.2", "2026.10") number by number: <0, 0, >0. */
+int form_version_cmp(const char *a, const char *b);
+
+/* True when s is a valid version string. */
+bool form_version_valid(const char *s);
+
+#endif /* FORMS_FORM_H */

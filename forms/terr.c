@@ -1,0 +1,388 @@
+/* terr.c -- loading the territories of a town from territories.json or the ANCT list of QPV (see terr.h). */
+#include "terr.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "csv.h"
+#include "jcheck.h"
+#include "util.h"
+
+#define REST_CODE "hors_qpv"
+
+bool terr_is_qpv_code(const char *code)
+{
+    if (strlen(code) != 8 || code[0] != 'Q')
+        return false;
+    if (code[1] == 'P') {
+        for (int i = 2; i < 8; i++)
+            if (!isdigit((unsigned char)code[i]))
+                return false;
+        return true;
+    }
+    if (code[1] != 'N')
+        return false;
+    for (int i = 2; i < 8; i++)
+        if (!isdigit((unsigned char)code[i]) && !isupper((unsigned char)code[i]))
+            return false;
+    return true;
+}
+
+/* Checks one level of a population object: keys are answer codes, values either counts (last level) or the
+ * next level's objects. Returns false after reporting. */
+static bool check_population(jcheck *jc, const char *path, const json_t *pop, size_t depth)
+{
+    bool ok = true;
+    const char *key;
+    json_t *v;
+    json_object_foreach((json_t *)pop, key, v) {
+        char p[JC_PATH_MAX];
+        jc_path_key(p, path, key);
+        if (!jc_is_slug(key, 32, false)) {
+            jc_error(jc, p, "code de réponse invalide « %s »", key);
+            ok = false;
+        } else if (depth > 1) {
+            if (!json_is_object(v)) {
+                jc_error(jc, p, "doit être un objet (effectifs par %s niveau suivant)", "le");
+                ok = false;
+            } else {
+                ok &= check_population(jc, p, v, depth - 1);
+            }
+        } else if (!json_is_integer(v) || json_integer_value(v) < 0) {
+            jc_error(jc, p, "un effectif doit être un entier positif ou nul");
+            ok = false;
+        }
+    }
+    return ok;
+}
+
+/* Reads one territory object into t; returns false after reporting. */
+static bool load_one(jcheck *jc, const char *path, const json_t *o, size_t index, size_t depth, terr *t)
+{
+    static const char *const keys[] = {"code", "name", "kind", "insee_com", "paper", "population", "target",
+                                       "outline", NULL};
+    if (!json_is_object(o)) {
+        jc_error(jc, path, "un territoire doit être un objet");
+        return false;
+    }
+    bool ok = jc_only_keys(jc, path, o, keys);
+    t->code = jc_string(jc, path, o, "code", true);
+    t->name = jc_string(jc, path, o, "name", true);
+    const char *kind = jc_string(jc, path, o, "kind", true);
+    char p[JC_PATH_MAX];
+    if (t->code == NULL || t->name == NULL || kind == NULL)
+        return false;
+    jc_path_key(p, path, "code");
+    if (!terr_is_qpv_code(t->code) && !jc_is_slug(t->code, 32, true)) {
+        jc_error(jc, p, "code « %s » : ni un code QPV (QN + 6 caractères), ni un identifiant en minuscules",
+                 t->code);
+        ok = false;
+    }
+    jc_path_key(p, path, "kind");
+    if (strcmp(kind, "qpv") == 0)
+        t->qpv = true;
+    else if (strcmp(kind, "rest") != 0) {
+        jc_error(jc, p, "« kind » vaut « qpv » ou « rest », pas « %s »", kind);
+        ok = false;
+    }
+    if (t->qpv && !terr_is_qpv_code(t->code)) {
+        jc_path_key(p, path, "code");
+        jc_error(jc, p, "un territoire « qpv » doit avoir un code QPV (QN09301M), pas « %s »", t->code);
+        ok = false;
+    }
+    json_t *paper = jc_member(jc, path, o, "paper", JSON_INTEGER, false);
+    t->paper = paper ? (int)json_integer_value(paper) : (int)index + 1;
+    if (paper && (json_integer_value(paper) < 0 || json_integer_value(paper) > 99)) {
+        jc_path_key(p, path, "paper");
+        jc_error(jc, p, "le numéro papier va de 0 à 99");
+        ok = false;
+    }
+    json_t *target = jc_member(jc, path, o, "target", JSON_INTEGER, false);
+    t->target = target ? (long)json_integer_value(target) : 0;
+    if (target && t->target < 0) {
+        jc_path_key(p, path, "target");
+        jc_error(jc, p, "l'objectif doit être positif");
+        ok = false;
+    }
+    json_t *insee = jc_member(jc, path, o, "insee_com", JSON_ARRAY, false);
+    if (insee) {
+        size_t i;
+        json_t *c;
+        json_array_foreach(insee, i, c) {
+            if (!json_is_string(c) || json_string_length(c) != 5) {
+                char q[JC_PATH_MAX];
+                jc_path_key(p, path, "insee_com");
+                jc_path_index(q, p, i);
+                jc_error(jc, q, "un code commune INSEE a 5 caractères (93066, 2A004)");
+                ok = false;
+            }
+        }
+    }
+    t->population = jc_member(jc, path, o, "population", JSON_OBJECT, false);
+    if (t->population) {
+        jc_path_key(p, path, "population");
+        if (depth == 0) {
+            jc_error(jc, p, "« population » demande « population_by » au niveau du fichier");
+            ok = false;
+        } else {
+            ok &= check_population(jc, p, t->population, depth);
+        }
+    }
+    return ok;
+}
+
+terr_set *terr_from_json(json_t *doc, const char *file, diag_list *diags)
+{
+    static const char *const keys[] = {"example", "note", "commune", "population_by", "territories", NULL};
+    jcheck jc = {diags, file};
+    size_t errors_before = diags ? diags->errors : 0;
+    terr_set *set = xcalloc(1, sizeof *set);
+    set->doc = json_incref(doc);
+    bool ok = true;
+
+    if (!json_is_object(doc)) {
+        jc_error(&jc, "$", "le fichier des territoires doit être un objet JSON");
+        goto err;
+    }
+    ok &= jc_only_keys(&jc, "$", doc, keys);
+    json_t *ex = jc_member(&jc, "$", doc, "example", JSON_TRUE, false);
+    set->example = ex && json_is_true(ex);
+    json_t *commune = jc_member(&jc, "$", doc, "commune", JSON_OBJECT, false);
+    if (commune) {
+        static const char *const ckeys[] = {"insee", "name", NULL};
+        ok &= jc_only_keys(&jc, "$.commune", commune, ckeys);
+        set->commune_insee = jc_string(&jc, "$.commune", commune, "insee", false);
+        set->commune_name = jc_string(&jc, "$.commune", commune, "name", false);
+    }
+    json_t *by = jc_member(&jc, "$", doc, "population_by", JSON_ARRAY, false);
+    if (by) {
+        if (json_array_size(by) < 1 || json_array_size(by) > 2) {
+            jc_error(&jc, "$.population_by", "une ou deux questions (par exemple [\"R02\", \"R03\"])");
+            ok = false;
+        } else {
+            for (size_t i = 0; i < json_array_size(by); i++) {
+                const char *q = json_string_value(json_array_get(by, i));
+                if (q == NULL || !jc_is_ident(q, 32)) {
+                    char p[JC_PATH_MAX];
+                    jc_path_index(p, "$.population_by", i);
+                    jc_error(&jc, p, "un identifiant de question est attendu");
+                    ok = false;
+                }
+                set->population_by[i] = q;
+            }
+            set->population_depth = json_array_size(by);
+        }
+    }
+    json_t *list = jc_member(&jc, "$", doc, "territories", JSON_ARRAY, true);
+    if (list == NULL)
+        goto err;
+    if (json_array_size(list) == 0 || json_array_size(list) > TERR_MAX) {
+        jc_error(&jc, "$.territories", "entre 1 et %d territoires", TERR_MAX);
+        goto err;
+    }
+    set->count = json_array_size(list);
+    set->items = xcalloc(set->count, sizeof *set->items);
+    for (size_t i = 0; i < set->count; i++) {
+        char p[JC_PATH_MAX];
+        jc_path_index(p, "$.territories", i);
+        if (!load_one(&jc, p, json_array_get(list, i), i, set->population_depth, &set->items[i])) {
+            ok = false;
+            continue;
+        }
+        for (size_t j = 0; j < i; j++) {
+            if (set->items[j].code && strcmp(set->items[j].code, set->items[i].code) == 0) {
+                jc_error(&jc, p, "code « %s » déjà utilisé par $.territories[%zu]", set->items[i].code, j);
+                ok = false;
+            }
+            if (set->items[j].code && set->items[j].paper == set->items[i].paper) {
+                jc_error(&jc, p, "numéro papier %d déjà utilisé par $.territories[%zu]", set->items[i].paper, j);
+                ok = false;
+            }
+        }
+    }
+    if (!ok || (diags && diags->errors > errors_before))
+        goto err;
+    return set;
+err:
+    terr_free(set);
+    return NULL;
+}
+
+/* Splits an insee_com cell, which lists several communes for a QPV that spans them, into a JSON array. */
+static json_t *split_communes(const char *cell)
+{
+    json_t *arr = json_array();
+    const char *p = cell;
+    while (*p) {
+        while (*p && (*p == ',' || *p == ';' || *p == '|' || *p == ' '))
+            p++;
+        const char *start = p;
+        while (*p && *p != ',' && *p != ';' && *p != '|' && *p != ' ')
+            p++;
+        if (p > start)
+            json_array_append_new(arr, json_stringn(start, (size_t)(p - start)));
+    }
+    return arr;
+}
+
+static bool array_has_string(const json_t *arr, const char *s)
+{
+    size_t i;
+    json_t *v;
+    json_array_foreach(arr, i, v)
+        if (strcmp(json_string_value(v), s) == 0)
+            return true;
+    return false;
+}
+
+terr_set *terr_load_anct_csv(const char *path, const char *insee, diag_list *diags)
+{
+    static const char *const cols[] = {"code_qp", "lib_qp", "insee_com", "lib_com"};
+    terr_set *set = NULL;
+    json_t *doc = NULL, *list = NULL;
+    csv_reader *r = NULL;
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) {
+        diag_add(diags, false, path, "$", "impossible d'ouvrir le fichier : %s", strerror(errno));
+        return NULL;
+    }
+    r = csv_open(f, 0);
+    char **fields;
+    size_t n;
+    int idx[4] = {-1, -1, -1, -1};
+    if (csv_next(r, &fields, &n) != 1) {
+        diag_add(diags, false, path, "ligne 1", "en-tête absent ou illisible");
+        goto done;
+    }
+    for (size_t i = 0; i < n; i++)
+        for (int c = 0; c < 4; c++)
+            if (strcmp(fields[i], cols[c]) == 0)
+                idx[c] = (int)i;
+    for (int c = 0; c < 4; c++)
+        if (idx[c] < 0) {
+            diag_add(diags, false, path, "ligne 1", "colonne « %s » absente (attendu : code_qp, lib_qp, "
+                     "insee_com, lib_com)", cols[c]);
+            goto done;
+        }
+    doc = json_object();
+    list = json_array();
+    const char *commune_name = NULL;
+    char *commune_name_copy = NULL;
+    int rc;
+    size_t errors = 0;
+    while ((rc = csv_next(r, &fields, &n)) == 1) {
+        char line[32];
+        snprintf(line, sizeof line, "ligne %zu", csv_line(r));
+        if (n < 4 || (size_t)idx[0] >= n || (size_t)idx[1] >= n || (size_t)idx[2] >= n || (size_t)idx[3] >= n) {
+            diag_add(diags, false, path, line, "%zu colonnes, il en faut au moins 4", n);
+            errors++;
+            continue;
+        }
+        const char *code = fields[idx[0]];
+        if (!terr_is_qpv_code(code)) {
+            diag_add(diags, false, path, line, "code QPV invalide « %s »", code);
+            errors++;
+            continue;
+        }
+        json_t *communes = split_communes(fields[idx[2]]);
+        if (insee && !array_has_string(communes, insee)) {
+            json_decref(communes);
+            continue;
+        }
+        if (insee && commune_name == NULL) {
+            commune_name_copy = xstrdup(fields[idx[3]]);
+            commune_name = commune_name_copy;
+        }
+        json_array_append_new(list, json_pack("{s:s, s:s, s:s, s:o, s:I}", "code", code, "name", fields[idx[1]],
+                                              "kind", "qpv", "insee_com", communes, "paper",
+                                              (json_int_t)json_array_size(list) + 1));
+        if (json_array_size(list) >= TERR_MAX) {
+            diag_add(diags, false, path, line, "plus de %d QPV : filtrez par commune", TERR_MAX);
+            errors++;
+            break;
+        }
+    }
+    if (rc < 0) {
+        char line[32];
+        snprintf(line, sizeof line, "ligne %zu", csv_line(r));
+        diag_add(diags, false, path, line, "%s", csv_error(r));
+        errors++;
+    }
+    if (errors == 0 && json_array_size(list) == 0) {
+        diag_add(diags, false, path, "$", insee ? "aucun QPV pour la commune %s" : "aucun QPV dans le fichier%s",
+                 insee ? insee : "");
+        errors++;
+    }
+    if (errors == 0) {
+        json_array_append_new(list, json_pack("{s:s, s:s, s:s, s:i}", "code", REST_CODE, "name",
+                                              "Reste de la commune", "kind", "rest", "paper", 99));
+        json_object_set_new(doc, "territories", list);
+        list = NULL;
+        if (insee)
+            json_object_set_new(doc, "commune", json_pack("{s:s, s:s}", "insee", insee, "name",
+                                                           commune_name ? commune_name : ""));
+        set = terr_from_json(doc, path, diags);
+    }
+    free(commune_name_copy);
+done:
+    json_decref(list);
+    json_decref(doc);
+    csv_close(r);
+    fclose(f);
+    return set;
+}
+
+terr_set *terr_load(const char *path, diag_list *diags)
+{
+    size_t len = strlen(path);
+    if (len > 4 && strcmp(path + len - 4, ".csv") == 0)
+        return terr_load_anct_csv(path, NULL, diags);
+    json_error_t jerr;
+    json_t *doc = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+    if (doc == NULL) {
+        char where[64];
+        snprintf(where, sizeof where, "ligne %d, colonne %d", jerr.line, jerr.column);
+        diag_add(diags, false, path, where, "JSON invalide : %s", jerr.text);
+        return NULL;
+    }
+    terr_set *set = terr_from_json(doc, path, diags);
+    json_decref(doc);
+    return set;
+}
+
+const terr *terr_find(const terr_set *set, const char *code)
+{
+    if (set == NULL)
+        return NULL;
+    for (size_t i = 0; i < set->count; i++)
+        if (strcmp(set->items[i].code, code) == 0)
+            return &set->items[i];
+    return NULL;
+}
+
+long terr_population(const terr *t, const char *a, const char *b)
+{
+    if (t->population == NULL)
+        return -1;
+    const json_t *v = json_object_get(t->population, a);
+    if (b != NULL)
+        v = json_is_object(v) ? json_object_get(v, b) : NULL;
+    return json_is_integer(v) ? (long)json_integer_value(v) : -1;
+}
+
+json_t *terr_to_json(const terr_set *set)
+{
+    return json_deep_copy(set->doc);
+}
+
+void terr_free(terr_set *set)
+{
+    if (set == NULL)
+        return;
+    json_decref(set->doc);
+    free(set->items);
+    free(set);
+}

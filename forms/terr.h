@@ -1,0 +1,65 @@
+/* terr.h -- the territories of a town: its priority neighbourhoods (QPV) and the rest of the commune, with
+ * population figures for weighting and campaign targets.
+ *
+ * Loaded from the project's territories.json (see forms/README.md) or from the official ANCT list of QPV
+ * (CSV: code_qp, lib_qp, insee_com, lib_com). Ownership: a terr_set owns everything it points to; the strings
+ * and JSON objects of its territories live as long as the set.
+ */
+#ifndef FORMS_TERR_H
+#define FORMS_TERR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include "diag.h"
+
+#define TERR_MAX 2000 /* territories in one file: the whole ANCT list is about 1,600 */
+
+typedef struct terr {
+    const char *code;        /* "QN09399A" or a slug such as "hors_qpv" */
+    const char *name;
+    bool qpv;                /* kind "qpv"; false for "rest" */
+    int paper;               /* number printed on paper */
+    long target;             /* answers aimed for, 0 when none */
+    const json_t *population; /* nested object by population_by codes, or NULL */
+} terr;
+
+typedef struct terr_set {
+    json_t *doc;             /* the territories document (owned); territories point into it */
+    bool example;            /* the file says its figures are illustrative */
+    const char *commune_insee, *commune_name; /* may be NULL */
+    const char *population_by[2]; /* question ids of the population nesting; NULL when unused */
+    size_t population_depth;
+    terr *items;
+    size_t count;
+} terr_set;
+
+/* Loads a territories file: .json (the project's format) or .csv (the ANCT list, every QPV in it, plus a
+ * "hors_qpv" rest-of-commune territory). Returns NULL with errors added to diags. */
+terr_set *terr_load(const char *path, diag_list *diags);
+
+/* Reads the ANCT CSV and keeps the QPV of commune insee (all of them when insee is NULL), followed by the rest
+ * of that commune as "hors_qpv". Returns NULL with errors added to diags. */
+terr_set *terr_load_anct_csv(const char *path, const char *insee, diag_list *diags);
+
+/* Builds a set from a parsed territories document; takes a new reference to doc. file names it in diagnostics. */
+terr_set *terr_from_json(json_t *doc, const char *file, diag_list *diags);
+
+/* The territory with this code, or NULL. */
+const terr *terr_find(const terr_set *set, const char *code);
+
+/* True when code has the form of a QPV code: "QN" + 6 letters/digits (2024) or "QP" + 6 digits (2015). */
+bool terr_is_qpv_code(const char *code);
+
+/* Population of the cell (a, b) (b NULL for one-level files); -1 when the file has no such cell. */
+long terr_population(const terr *t, const char *a, const char *b);
+
+/* The set as a territories document (a new reference). */
+json_t *terr_to_json(const terr_set *set);
+
+/* Frees the set; terr_free(NULL) does nothing. */
+void terr_free(terr_set *set);
+
+#endif /* FORMS_TERR_H */
