@@ -833,7 +833,9 @@ form *form_load_json(json_t *doc, const char *name, const terr_set *territories,
     }
     ld.ok &= load_sections(&ld, doc);
     f->index = index_build(f->questions, f->nquestions);
-    if (ld.ok)
+    /* Expressions are compiled even when something else is wrong, so that one run shows every error; the
+     * resolver copes with questions that did not load completely. */
+    if (f->sections != NULL)
         compile_all(&ld);
     if (!ld.ok || (diags && diags->errors > errors_before))
         goto err;
