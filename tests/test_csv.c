@@ -1,0 +1,126 @@
+/* test_csv.c -- the CSV reader: a table of inputs and the records expected, then malformed inputs. */
+#include "testutil.h"
+
+#include "csv.h"
+
+typedef struct csv_case {
+    const char *input;
+    const char *want; /* records joined by '\n', fields by '|' */
+    char sep;         /* expected separator */
+} csv_case;
+
+static const csv_case cases[] = {
+    {"a,b,c\n1,2,3\n", "a|b|c\n1|2|3", ','},
+    {"a;b;c\r\n1;2;3\r\n", "a|b|c\n1|2|3", ';'},
+    {"a,b\n1,2", "a|b\n1|2", ','},                          /* no final newline */
+    {"\xEF\xBB\xBF" "a;b\n", "a|b", ';'},                   /* byte-order mark */
+    {"a,b\n\n1,2\n\n", "a|b\n1|2", ','},                     /* blank lines */
+    {"\"x,y\",z\n", "x,y|z", ','},
+    {"\"he said \"\"hi\"\"\",z\n", "he said \"hi\"|z", ','},
+    {"\"two\nlines\",z\n", "two\nlines|z", ','},
+    {"a,,c\n", "a||c", ','},
+    {",\n", "|", ','},
+    {"\"\",x\n", "|x", ','},
+    {"a;\"b;c\";d,e\n", "a|b;c|d,e", ';'},                   /* more ';' than ',' outside quotes */
+    {"é,ü\n", "é|ü", ','},
+};
+
+static FILE *from_string(const char *s)
+{
+    FILE *f = tmpfile();
+    fputs(s, f);
+    rewind(f);
+    return f;
+}
+
+static void test_table(void **state)
+{
+    (void)state;
+    size_t failures = 0;
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        FILE *f = from_string(cases[i].input);
+        csv_reader *r = csv_open(f, 0);
+        char got[512] = "";
+        char **fields;
+        size_t n;
+        int rc, records = 0;
+        while ((rc = csv_next(r, &fields, &n)) == 1) {
+            size_t used = strlen(got);
+            snprintf(got + used, sizeof got - used, "%s", records++ ? "\n" : "");
+            for (size_t k = 0; k < n; k++) {
+                used = strlen(got);
+                snprintf(got + used, sizeof got - used, "%s%s", k ? "|" : "", fields[k]);
+            }
+        }
+        if (rc != 0 || strcmp(got, cases[i].want) != 0 || csv_separator(r) != cases[i].sep) {
+            failures++;
+            fprintf(stderr, "case %zu: rc %d want [%s] got [%s] sep %c\n", i, rc, cases[i].want, got,
+                    csv_separator(r));
+        }
+        csv_close(r);
+        fclose(f);
+    }
+    assert_int_equal(failures, 0);
+}
+
+static void test_errors(void **state)
+{
+    (void)state;
+    static const struct { const char *input; size_t line; const char *msg; } bad[] = {
+        {"a,b\n\"open,x\n", 2, "jamais fermé"},
+        {"a,b\nx\"y,z\n", 2, "au milieu"},
+        {"a,b\n\"x\"y,z\n", 2, "après le guillemet"},
+        {"a,b\nx\ry\n", 2, "retour chariot"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        FILE *f = from_string(bad[i].input);
+        csv_reader *r = csv_open(f, 0);
+        char **fields;
+        size_t n;
+        assert_int_equal(csv_next(r, &fields, &n), 1);
+        assert_int_equal(csv_next(r, &fields, &n), -1);
+        assert_int_equal(csv_line(r), bad[i].line);
+        assert_non_null(strstr(csv_error(r), bad[i].msg));
+        csv_close(r);
+        fclose(f);
+    }
+    csv_close(NULL);
+    assert_null(csv_open(NULL, ','));
+}
+
+static void test_limits(void **state)
+{
+    (void)state;
+    FILE *f = tmpfile();
+    for (int i = 0; i < CSV_MAX_FIELD + 10; i++)
+        fputc('x', f);
+    fputs("\n", f);
+    rewind(f);
+    csv_reader *r = csv_open(f, ',');
+    char **fields;
+    size_t n;
+    assert_int_equal(csv_next(r, &fields, &n), -1);
+    assert_non_null(strstr(csv_error(r), "octets"));
+    csv_close(r);
+    fclose(f);
+
+    f = tmpfile();
+    for (int i = 0; i < CSV_MAX_FIELDS + 1; i++)
+        fputc(',', f);
+    rewind(f);
+    r = csv_open(f, ',');
+    assert_int_equal(csv_next(r, &fields, &n), -1);
+    assert_non_null(strstr(csv_error(r), "colonnes"));
+    csv_close(r);
+    fclose(f);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_table),
+        cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_limits),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

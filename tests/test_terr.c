@@ -1,0 +1,169 @@
+/* test_terr.c -- territories: the JSON file and its errors, QPV code syntax, and the ANCT CSV loader. */
+#include "testutil.h"
+
+#include <unistd.h>
+
+#include "terr.h"
+
+static void test_qpv_codes(void **state)
+{
+    (void)state;
+    static const char *const good[] = {"QN09301M", "QN07511M", "QP067007", "QN2A004A", "QN97101Z"};
+    static const char *const bad[] = {"QN0930M", "QN09301m", "QP06700A", "XX093011", "qn09301m", "QN093011M", ""};
+    for (size_t i = 0; i < sizeof good / sizeof *good; i++)
+        assert_true(terr_is_qpv_code(good[i]));
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+        assert_false(terr_is_qpv_code(bad[i]));
+}
+
+static void test_fixture(void **state)
+{
+    (void)state;
+    diag_list diags = {0};
+    terr_set *ts = terr_load(TEST_DATA_DIR "/territories_test.json", &diags);
+    assert_non_null(ts);
+    assert_int_equal(ts->count, 2);
+    assert_true(ts->example);
+    assert_string_equal(ts->commune_insee, "93999");
+    assert_int_equal(ts->population_depth, 2);
+    const terr *t = terr_find(ts, "QN09399A");
+    assert_non_null(t);
+    assert_true(t->qpv);
+    assert_int_equal(t->target, 50);
+    assert_int_equal(terr_population(t, "16-24", "femme"), 100);
+    assert_int_equal(terr_population(t, "75+", "femme"), -1);
+    assert_false(terr_find(ts, "hors_qpv")->qpv);
+    assert_null(terr_find(ts, "nowhere"));
+    terr_free(ts);
+    terr_free(NULL);
+    diag_list_free(&diags);
+}
+
+typedef struct terr_case {
+    const char *path, *value, *want_path, *want_msg;
+} terr_case;
+
+static const terr_case cases[] = {
+    {"territories", "[]", "$.territories", "entre 1 et"},
+    {"territories[0].code", "\"Les Tilleuls\"", "$.territories[0].code", "ni un code QPV"},
+    {"territories[1].code", "\"QN09399A\"", "$.territories[1]", "déjà utilisé"},
+    {"territories[1].paper", "1", "$.territories[1]", "numéro papier 1"},
+    {"territories[0].kind", "\"quartier\"", "$.territories[0].kind", "qpv"},
+    {"territories[1].kind", "\"qpv\"", "$.territories[1].code", "code QPV"},
+    {"territories[0].name", NULL, "$.territories[0].name", "obligatoire"},
+    {"territories[0].insee_com", "[\"930\"]", "$.territories[0].insee_com[0]", "5 caractères"},
+    {"territories[0].population.16-24.femme", "-3", "$.territories[0].population.16-24.femme", "positif"},
+    {"territories[0].population.16-24", "12", "$.territories[0].population.16-24", "objet"},
+    {"territories[0].target", "-1", "$.territories[0].target", "positif"},
+    {"territories[0].colour", "\"x\"", "$.territories[0].colour", "clé inconnue"},
+    {"population_by", "[]", "$.population_by", "une ou deux"},
+    {"population_by", NULL, "$.territories[0].population", "population_by"},
+    {"commune.postcode", "\"93300\"", "$.commune.postcode", "clé inconnue"},
+};
+
+static void test_errors(void **state)
+{
+    (void)state;
+    size_t failures = 0;
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        json_t *doc = tu_load("territories_test.json");
+        tu_set(doc, cases[i].path, cases[i].value ? tu_json(cases[i].value) : NULL);
+        diag_list diags = {0};
+        terr_set *ts = terr_from_json(doc, "case", &diags);
+        if (ts != NULL || !tu_has_diag(&diags, false, cases[i].want_path, cases[i].want_msg)) {
+            failures++;
+            fprintf(stderr, "case %zu (%s): expected %s « %s », got:\n", i, cases[i].path, cases[i].want_path,
+                    cases[i].want_msg);
+            diag_print(&diags, stderr);
+        }
+        terr_free(ts);
+        diag_list_free(&diags);
+        json_decref(doc);
+    }
+    assert_int_equal(failures, 0);
+}
+
+static void test_anct_csv(void **state)
+{
+    (void)state;
+    diag_list diags = {0};
+    terr_set *ts = terr_load_anct_csv(TEST_DATA_DIR "/anct_sample.csv", "93001", &diags);
+    diag_print(&diags, stderr);
+    assert_non_null(ts);
+    assert_int_equal(ts->count, 4); /* three QPV of 93001, then the rest of the commune */
+    assert_string_equal(ts->items[0].name, "Cité des Fleurs; Nord");
+    assert_string_equal(ts->items[2].name, "Le \"Marcreux\"");
+    assert_string_equal(ts->items[3].code, "hors_qpv");
+    assert_false(ts->items[3].qpv);
+    assert_string_equal(ts->commune_name, "Aubervilliers");
+    terr_free(ts);
+
+    /* a QPV spanning two communes belongs to both */
+    ts = terr_load_anct_csv(TEST_DATA_DIR "/anct_sample.csv", "93066", &diags);
+    assert_non_null(ts);
+    assert_int_equal(ts->count, 2);
+    assert_string_equal(ts->items[0].code, "QN09302M");
+    terr_free(ts);
+
+    /* the whole list */
+    ts = terr_load(TEST_DATA_DIR "/anct_sample.csv", &diags);
+    assert_non_null(ts);
+    assert_int_equal(ts->count, 5);
+    terr_free(ts);
+
+    assert_null(terr_load_anct_csv(TEST_DATA_DIR "/anct_sample.csv", "01001", &diags));
+    assert_true(tu_has_diag(&diags, false, "$", "aucun QPV pour la commune 01001"));
+    diag_list_free(&diags);
+}
+
+/* Writes text to a temporary file and returns its path (static buffer). */
+static const char *temp_csv(const char *text)
+{
+    static char path[64];
+    snprintf(path, sizeof path, "/tmp/test_terr_XXXXXX");
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    FILE *f = fdopen(fd, "w");
+    fputs(text, f);
+    fclose(f);
+    return path;
+}
+
+static void test_anct_csv_errors(void **state)
+{
+    (void)state;
+    diag_list diags = {0};
+    const char *p = temp_csv("code;nom\nQN09301M;X\n");
+    assert_null(terr_load_anct_csv(p, NULL, &diags));
+    assert_true(tu_has_diag(&diags, false, "ligne 1", "colonne « code_qp » absente"));
+    unlink(p);
+    diag_list_free(&diags);
+
+    p = temp_csv("code_qp,lib_qp,insee_com,lib_com\nQN09301M,A,93001,X\nBAD,B,93001,X\n");
+    assert_null(terr_load_anct_csv(p, NULL, &diags));
+    assert_true(tu_has_diag(&diags, false, "ligne 3", "code QPV invalide « BAD »"));
+    unlink(p);
+    diag_list_free(&diags);
+
+    p = temp_csv("code_qp,lib_qp,insee_com,lib_com\nQN09301M,\"A,93001,X\n");
+    assert_null(terr_load_anct_csv(p, NULL, &diags));
+    assert_true(tu_has_diag(&diags, false, "ligne 2", "guillemet"));
+    unlink(p);
+    diag_list_free(&diags);
+
+    assert_null(terr_load_anct_csv("/nonexistent/list.csv", NULL, &diags));
+    assert_true(tu_has_diag(&diags, false, "$", "impossible d'ouvrir"));
+    diag_list_free(&diags);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_qpv_codes),
+        cmocka_unit_test(test_fixture),
+        cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_anct_csv),
+        cmocka_unit_test(test_anct_csv_errors),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
