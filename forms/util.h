@@ -30,4 +30,16 @@ bool util_is_date(const char *s);
 /* Writes today's UTC date as "YYYY-MM-DD" into buf (at least 11 bytes). */
 void util_today(char buf[11]);
 
+/* A growable byte buffer, always NUL-terminated. Starts zeroed ({0}); sbuf_free releases it. */
+typedef struct sbuf {
+    char *data;
+    size_t len, cap;
+} sbuf;
+
+void sbuf_add(sbuf *b, const char *s, size_t n);
+void sbuf_adds(sbuf *b, const char *s);
+void sbuf_addf(sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void sbuf_reset(sbuf *b);
+void sbuf_free(sbuf *b);
+
 #endif /* FORMS_UTIL_H */

@@ -1,0 +1,248 @@
+/* api_submit.c -- POST /api/v1/forms/{id}/submissions: validate, hand to the group-commit writer, answer
+ * once the commit that holds the submission has returned.
+ *
+ * Idempotency: the client's uuid is the key. The same uuid with the same content is answered 200 with the
+ * receipt it was first given (a phone that lost the first answer retries safely); the same uuid with other
+ * content is 409. "Same content" is the SHA-256 of the request body in canonical form (keys sorted, compact).
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "answers.h"
+#include "api.h"
+#include "server.h"
+#include "util.h"
+
+#define RETRY_AFTER_BUSY "2"
+#define RETRY_AFTER_UNAVAILABLE "10"
+
+typedef struct submission {
+    commitq_job job;        /* first member: the queue hands back &job */
+    hreq *h;
+    json_t *body;           /* keeps the borrowed strings of job.sub alive */
+    char *answers_json;
+    char uuid[37];
+    char started[17];
+} submission;
+
+/* Validates an RFC 4122 uuid (any version 1-8, RFC variant) and writes its lowercase form to out. */
+static bool parse_uuid(const char *s, char out[37])
+{
+    if (strlen(s) != 36)
+        return false;
+    for (int i = 0; i < 36; i++) {
+        if (i == 8 || i == 13 || i == 18 || i == 23) {
+            if (s[i] != '-')
+                return false;
+        } else if (!isxdigit((unsigned char)s[i])) {
+            return false;
+        }
+        out[i] = (char)tolower((unsigned char)s[i]);
+    }
+    out[36] = '\0';
+    return out[14] >= '1' && out[14] <= '8' && strchr("89ab", out[19]) != NULL;
+}
+
+/* Accepts an ISO 8601 time "YYYY-MM-DDTHH:MM[...]" and keeps it to the minute: finer times are not stored. */
+static bool parse_started(const char *s, char out[17])
+{
+    if (strlen(s) < 16 || strlen(s) > 40 || s[10] != 'T' || s[13] != ':')
+        return false;
+    char date[11];
+    memcpy(date, s, 10);
+    date[10] = '\0';
+    if (!util_is_date(date) || !isdigit((unsigned char)s[11]) || !isdigit((unsigned char)s[12]) ||
+        !isdigit((unsigned char)s[14]) || !isdigit((unsigned char)s[15]))
+        return false;
+    if ((s[11] - '0') * 10 + (s[12] - '0') > 23 || (s[14] - '0') * 10 + (s[15] - '0') > 59)
+        return false;
+    for (const char *p = s + 16; *p; p++)
+        if (!strchr("0123456789:.+-Z", *p))
+            return false;
+    memcpy(out, s, 16);
+    out[16] = '\0';
+    return true;
+}
+
+static void submission_free(submission *sub)
+{
+    json_decref(sub->body);
+    free(sub->answers_json);
+    free(sub);
+}
+
+/* Checks the envelope of the submission; replies and returns NULL on the first problem. */
+static const form *check_envelope(hreq *h, const char *form_id, json_t *body, submission *sub)
+{
+    static const char *const fields[] = {"uuid", "form_version", "lang", "channel", "started_at", "answers", NULL};
+    const char *key;
+    json_t *v;
+    json_object_foreach(body, key, v) {
+        bool known = false;
+        for (const char *const *f = fields; *f; f++)
+            known |= strcmp(*f, key) == 0;
+        if (!known) {
+            http_error(h, 400, "unknown_field", key, "champ inconnu « %.64s »", key);
+            return NULL;
+        }
+    }
+    const char *uuid = json_string_value(json_object_get(body, "uuid"));
+    if (uuid == NULL || !parse_uuid(uuid, sub->uuid)) {
+        http_error(h, 400, uuid ? "invalid_field" : "missing_field", "uuid",
+                   "« uuid » doit être un UUID (RFC 4122) généré par le client");
+        return NULL;
+    }
+    if (catalog_current(h->srv->forms, form_id) == NULL) {
+        http_error(h, 404, "unknown_form", "form", "formulaire inconnu « %.64s »", form_id);
+        return NULL;
+    }
+    const char *version = json_string_value(json_object_get(body, "form_version"));
+    if (version == NULL) {
+        http_error(h, 400, "missing_field", "form_version", "« form_version » est obligatoire");
+        return NULL;
+    }
+    const form *f = catalog_get(h->srv->forms, form_id, version);
+    if (f == NULL) {
+        http_error(h, 404, "unknown_form_version", "form_version", "le formulaire %s n'a pas de version « %.32s »",
+                   form_id, version);
+        return NULL;
+    }
+    const json_t *lang = json_object_get(body, "lang");
+    if (lang != NULL && (!json_is_string(lang) || !form_has_language(f, json_string_value(lang)))) {
+        http_error(h, 400, "invalid_field", "lang", "« lang » doit être une des langues du formulaire");
+        return NULL;
+    }
+    const json_t *channel = json_object_get(body, "channel");
+    if (channel != NULL && (!json_is_string(channel) || (strcmp(json_string_value(channel), "web") != 0 &&
+                                                        strcmp(json_string_value(channel), "mediator") != 0))) {
+        http_error(h, 400, "invalid_field", "channel", "« channel » vaut « web » ou « mediator » (les "
+                   "questionnaires papier passent par /paper)");
+        return NULL;
+    }
+    const json_t *started = json_object_get(body, "started_at");
+    if (started != NULL && (!json_is_string(started) || !parse_started(json_string_value(started), sub->started))) {
+        http_error(h, 400, "invalid_field", "started_at", "« started_at » est une date et heure ISO 8601 "
+                   "(AAAA-MM-JJTHH:MM)");
+        return NULL;
+    }
+    const json_t *answers = json_object_get(body, "answers");
+    if (!json_is_object(answers)) {
+        http_error(h, 400, answers ? "invalid_field" : "missing_field", "answers",
+                   "« answers » est un objet {question: réponse}");
+        return NULL;
+    }
+    return f;
+}
+
+/* The answer to the form's territory question, if it has one and it is answered. */
+static const char *territory_of(const form *f, const json_t *answers)
+{
+    for (size_t i = 0; i < f->nquestions; i++)
+        if (f->questions[i].type == FQ_TERRITORY)
+            return json_string_value(json_object_get(answers, f->questions[i].id));
+    return NULL;
+}
+
+void api_submit(hreq *h, const char *const *params)
+{
+    if (!http_require_json(h))
+        return;
+    size_t len;
+    char *text = http_body(h, h->srv->cfg.max_body, &len);
+    if (text == NULL)
+        return;
+    json_error_t jerr;
+    json_t *body = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+    free(text);
+    if (body == NULL || !json_is_object(body)) {
+        if (body == NULL)
+            http_error(h, 400, "invalid_json", NULL, "JSON invalide (ligne %d, colonne %d) : %s", jerr.line,
+                       jerr.column, jerr.text);
+        else
+            http_error(h, 400, "invalid_json", NULL, "le corps doit être un objet JSON");
+        json_decref(body);
+        return;
+    }
+    submission *sub = xcalloc(1, sizeof *sub);
+    sub->body = body;
+    const form *f = check_envelope(h, params[0], body, sub);
+    if (f == NULL) {
+        submission_free(sub);
+        return;
+    }
+    json_t *answers = json_object_get(body, "answers");
+    answers_report report;
+    if (answers_check(f, answers, NULL, &report) > 0) {
+        json_t *out = json_pack("{s:s, s:s, s:o}", "code", "invalid_answers", "message",
+                                "les réponses ne respectent pas le formulaire", "errors",
+                                answers_report_json(&report));
+        answers_report_free(&report);
+        submission_free(sub);
+        http_reply_json(h, 422, out);
+        return;
+    }
+    answers_report_free(&report);
+
+    /* Canonical content: the form id and the whole body, keys sorted. */
+    char *canon = json_dumps(body, JSON_COMPACT | JSON_SORT_KEYS);
+    size_t clen = strlen(canon), idlen = strlen(f->id);
+    char *keyed = xmalloc(idlen + 1 + clen);
+    memcpy(keyed, f->id, idlen);
+    keyed[idlen] = '\n';
+    memcpy(keyed + idlen + 1, canon, clen);
+    store_sha256(keyed, idlen + 1 + clen, sub->job.sub.hash);
+    free(keyed);
+    free(canon);
+
+    const char *lang = json_string_value(json_object_get(body, "lang"));
+    const char *channel = json_string_value(json_object_get(body, "channel"));
+    sub->answers_json = json_dumps(answers, JSON_COMPACT | JSON_SORT_KEYS);
+    store_sub *s = &sub->job.sub;
+    s->uuid = sub->uuid;
+    s->form_id = f->id;
+    s->form_version = f->version;
+    s->lang = lang ? lang : "fr";
+    s->channel = channel ? channel : "web";
+    s->territory = territory_of(f, answers);
+    s->started_minute = sub->started[0] ? sub->started : NULL;
+    s->answers_json = sub->answers_json;
+    sub->h = h;
+    sub->job.user = sub;
+
+    http_hold(h);
+    if (commitq_push(h->srv->writer, &sub->job) < 0) {
+        evhttp_add_header(evhttp_request_get_output_headers(h->req), "Retry-After", RETRY_AFTER_BUSY);
+        http_error(h, 503, "busy", NULL, "le service est trop chargé, réessayez dans un instant");
+        submission_free(sub);
+        return;
+    }
+    h->srv->inflight++;
+}
+
+void api_submit_finish(commitq_job *job)
+{
+    submission *sub = job->user;
+    hreq *h = sub->h;
+    h->srv->inflight--;
+    const store_sub *s = &job->sub;
+    switch (s->outcome) {
+    case STORE_CREATED:
+    case STORE_REPLAYED:
+        http_reply_json(h, s->outcome == STORE_CREATED ? 201 : 200,
+                        json_pack("{s:s, s:s}", "uuid", s->uuid, "receipt", s->receipt));
+        break;
+    case STORE_CONFLICT:
+        http_error(h, 409, "uuid_conflict", "uuid", "une autre réponse a déjà été enregistrée avec cet uuid");
+        break;
+    case STORE_UNAVAILABLE:
+    default:
+        if (h->req)
+            evhttp_add_header(evhttp_request_get_output_headers(h->req), "Retry-After", RETRY_AFTER_UNAVAILABLE);
+        http_error(h, 503, "storage_unavailable", NULL, "l'enregistrement est momentanément impossible ; "
+                   "rien n'a été enregistré, réessayez plus tard");
+        break;
+    }
+    submission_free(sub);
+}

@@ -1,0 +1,146 @@
+/* commitq.c -- the group-commit writer thread (see commitq.h). */
+#include "commitq.h"
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "util.h"
+
+struct commitq {
+    store *db;
+    commitq_done_fn done;
+    void *arg;
+    pthread_t thread;
+    pthread_mutex_t lock;
+    pthread_cond_t wake;
+    commitq_job *head, *tail;  /* waiting jobs, in arrival order */
+    size_t waiting, in_commit;
+    bool stopping;
+    unsigned long batches, items;
+};
+
+/* Takes up to COMMITQ_MAX_BATCH waiting jobs; called with the lock held. */
+static size_t take_batch(commitq *q, commitq_job **batch)
+{
+    size_t n = 0;
+    while (q->head != NULL && n < COMMITQ_MAX_BATCH) {
+        batch[n++] = q->head;
+        q->head = q->head->next;
+    }
+    if (q->head == NULL)
+        q->tail = NULL;
+    q->waiting -= n;
+    q->in_commit = n;
+    return n;
+}
+
+static void *writer_main(void *arg)
+{
+    commitq *q = arg;
+    commitq_job **batch = xmalloc(COMMITQ_MAX_BATCH * sizeof *batch);
+    store_sub **subs = xmalloc(COMMITQ_MAX_BATCH * sizeof *subs);
+    for (;;) {
+        pthread_mutex_lock(&q->lock);
+        while (q->head == NULL && !q->stopping)
+            pthread_cond_wait(&q->wake, &q->lock);
+        if (q->head == NULL && q->stopping) {
+            pthread_mutex_unlock(&q->lock);
+            break;
+        }
+        size_t n = take_batch(q, batch);
+        pthread_mutex_unlock(&q->lock);
+
+        for (size_t i = 0; i < n; i++)
+            subs[i] = &batch[i]->sub;
+        char err[256];
+        if (store_insert_batch(q->db, subs, n, err, sizeof err) < 0)
+            fprintf(stderr, "collector: écriture refusée (%zu réponses non enregistrées, le client réessaiera) : "
+                    "%s\n", n, err);
+        pthread_mutex_lock(&q->lock);
+        q->batches++;
+        q->items += n;
+        q->in_commit = 0;
+        pthread_mutex_unlock(&q->lock);
+        /* Hand back only now: the batch is committed (or known not to be). */
+        for (size_t i = 0; i < n; i++)
+            q->done(batch[i], q->arg);
+    }
+    free(batch);
+    free(subs);
+    return NULL;
+}
+
+commitq *commitq_start(const char *db_path, commitq_done_fn done, void *arg, char *err, size_t errlen)
+{
+    commitq *q = xcalloc(1, sizeof *q);
+    q->db = store_open(db_path, false, err, errlen);
+    if (q->db == NULL) {
+        free(q);
+        return NULL;
+    }
+    q->done = done;
+    q->arg = arg;
+    pthread_mutex_init(&q->lock, NULL);
+    pthread_cond_init(&q->wake, NULL);
+    if (pthread_create(&q->thread, NULL, writer_main, q) != 0) {
+        snprintf(err, errlen, "création du fil d'écriture impossible");
+        store_close(q->db);
+        pthread_mutex_destroy(&q->lock);
+        pthread_cond_destroy(&q->wake);
+        free(q);
+        return NULL;
+    }
+    return q;
+}
+
+int commitq_push(commitq *q, commitq_job *job)
+{
+    int rc = -1;
+    pthread_mutex_lock(&q->lock);
+    if (!q->stopping && q->waiting < COMMITQ_MAX_PENDING) {
+        job->next = NULL;
+        if (q->tail)
+            q->tail->next = job;
+        else
+            q->head = job;
+        q->tail = job;
+        q->waiting++;
+        pthread_cond_signal(&q->wake);
+        rc = 0;
+    }
+    pthread_mutex_unlock(&q->lock);
+    return rc;
+}
+
+size_t commitq_pending(commitq *q)
+{
+    pthread_mutex_lock(&q->lock);
+    size_t n = q->waiting + q->in_commit;
+    pthread_mutex_unlock(&q->lock);
+    return n;
+}
+
+void commitq_stats(commitq *q, unsigned long *batches, unsigned long *items)
+{
+    pthread_mutex_lock(&q->lock);
+    *batches = q->batches;
+    *items = q->items;
+    pthread_mutex_unlock(&q->lock);
+}
+
+void commitq_stop(commitq *q)
+{
+    if (q == NULL)
+        return;
+    pthread_mutex_lock(&q->lock);
+    q->stopping = true;
+    pthread_cond_signal(&q->wake);
+    pthread_mutex_unlock(&q->lock);
+    pthread_join(q->thread, NULL);
+    store_close(q->db);
+    pthread_mutex_destroy(&q->lock);
+    pthread_cond_destroy(&q->wake);
+    free(q);
+}

@@ -1,0 +1,48 @@
+/* commitq.h -- group commit: one writer thread stores submissions in batches, one fsync per batch.
+ *
+ * Many phones posting at once must not mean one fsync each. Jobs pushed while a commit runs wait, and the
+ * writer takes them all (up to COMMITQ_MAX_BATCH) into the next transaction. A job is handed back through the
+ * done callback only after the commit that holds it has returned, so an answer acknowledged to a client is on
+ * disk. The event loop never touches the disk for writes: it pushes and is called back.
+ *
+ * Ownership: the caller allocates a job, fills job->sub, and pushes it; the queue gives it back, exactly once,
+ * through done (called on the writer thread), after which the caller owns it again.
+ */
+#ifndef COLLECTOR_COMMITQ_H
+#define COLLECTOR_COMMITQ_H
+
+#include <stddef.h>
+
+#include "store.h"
+
+#define COMMITQ_MAX_BATCH 512    /* submissions in one transaction */
+#define COMMITQ_MAX_PENDING 8192 /* jobs waiting; beyond, push fails and the client is told to retry */
+
+typedef struct commitq_job {
+    store_sub sub;
+    void *user;                  /* the caller's context (the HTTP request) */
+    struct commitq_job *next;    /* private to the queue */
+} commitq_job;
+
+typedef void (*commitq_done_fn)(commitq_job *job, void *arg);
+
+typedef struct commitq commitq;
+
+/* Opens the database at db_path for writing (migrating it) and starts the writer thread. Returns NULL with a
+ * message in err. */
+commitq *commitq_start(const char *db_path, commitq_done_fn done, void *arg, char *err, size_t errlen);
+
+/* Queues job. Returns 0, or -1 when the queue is full or stopping (the job is not taken). Thread-safe. */
+int commitq_push(commitq *q, commitq_job *job);
+
+/* Number of jobs queued or being committed. */
+size_t commitq_pending(commitq *q);
+
+/* Commits what is queued, hands every job back, stops the thread and closes the database.
+ * commitq_stop(NULL) does nothing. */
+void commitq_stop(commitq *q);
+
+/* Statistics for benchmarks and logs: batches committed and submissions in them. */
+void commitq_stats(commitq *q, unsigned long *batches, unsigned long *items);
+
+#endif /* COLLECTOR_COMMITQ_H */

@@ -1,0 +1,60 @@
+/* http.h -- request plumbing shared by the API handlers: a per-request context, JSON replies and errors, the
+ * access log, and checked reading of bodies and query parameters.
+ *
+ * Every reply goes through http_reply_* or http_error, which log one line (method, route, status, duration:
+ * never an address, a user agent or a body) and release the request context. Error bodies are always JSON:
+ * {"code": "...", "message": "...", "field": "..."}.
+ */
+#ifndef COLLECTOR_HTTP_H
+#define COLLECTOR_HTTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+#include <event2/buffer.h>
+#include <event2/http.h>
+#include <jansson.h>
+
+struct srv;
+
+typedef struct hreq {
+    struct evhttp_request *req;  /* NULL once the client is gone */
+    struct srv *srv;
+    const char *route;           /* route pattern, for the log */
+    const char *method;
+    struct timespec t0;
+    bool async;                  /* the reply will come later (closecb armed) */
+} hreq;
+
+/* Creates the context of a request being dispatched. */
+hreq *http_begin(struct srv *s, struct evhttp_request *req, const char *route);
+
+/* Sends a JSON reply (json reference stolen) and ends the request. */
+void http_reply_json(hreq *h, int status, json_t *json);
+
+/* Sends a reply with the given content type and body buffer (contents moved out), and ends the request. */
+void http_reply_buffer(hreq *h, int status, const char *content_type, struct evbuffer *body);
+
+/* Sends a JSON error {"code", "message", "field"?} and ends the request. field may be NULL. */
+void http_error(hreq *h, int status, const char *code, const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
+/* Ends a request whose reply was sent by other means (streaming): logs it and frees the context. */
+void http_end(hreq *h, int status);
+
+/* Arms the close callback so that a request answered later is known to be gone if its client disconnects. */
+void http_hold(hreq *h);
+
+/* Reads the body, enforcing max bytes; on failure replies 413 and returns NULL. The result is NUL-terminated
+ * and owned by the caller. */
+char *http_body(hreq *h, size_t max, size_t *len);
+
+/* True when the request's Content-Type is application/json (parameters such as charset allowed); otherwise
+ * replies 415 and returns false. */
+bool http_require_json(hreq *h);
+
+/* Adds the headers every reply carries (content type options, caching, privacy). */
+void http_common_headers(struct evhttp_request *req);
+
+#endif /* COLLECTOR_HTTP_H */

@@ -1,0 +1,302 @@
+/* main.c -- the collector's command line: a table of subcommands, each a static handler.
+ *
+ *   collector [serve] [--db PATH] [--forms DIR] [--listen ADDR:PORT] [limits]   the HTTP service
+ *   collector token add|list|revoke --db PATH ...                                 bearer tokens
+ *   collector backup --db PATH DEST                                               online backup
+ *   collector check-forms [DIR]                 lint every survey definition of a forms folder
+ *   collector territories FILE.csv --commune C  turn the official ANCT list of QPV into a territories file
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "auth.h"
+#include "catalog.h"
+#include "diag.h"
+#include "server.h"
+#include "store.h"
+#include "terr.h"
+#include "util.h"
+
+/* Reads the value of flag argv[*i] into *out, advancing *i; reports a missing value. */
+static bool flag_value(int argc, char **argv, int *i, const char **out)
+{
+    if (*i + 1 >= argc || argv[*i + 1][0] == '\0') {
+        fprintf(stderr, "collector: %s demande une valeur\n", argv[*i]);
+        return false;
+    }
+    *out = argv[++*i];
+    return true;
+}
+
+static bool flag_long(int argc, char **argv, int *i, long min, long max, long *out)
+{
+    const char *v;
+    if (!flag_value(argc, argv, i, &v))
+        return false;
+    if (!util_parse_long(v, min, max, out)) {
+        fprintf(stderr, "collector: %s attend un entier de %ld à %ld, pas « %s »\n", argv[*i - 1], min, max, v);
+        return false;
+    }
+    return true;
+}
+
+/* serve: the HTTP service. */
+static int cmd_serve(int argc, char **argv)
+{
+    srv_config cfg;
+    server_config_defaults(&cfg);
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        long n;
+        if (strcmp(a, "--db") == 0) {
+            if (!flag_value(argc, argv, &i, &cfg.db_path))
+                return 2;
+        } else if (strcmp(a, "--forms") == 0) {
+            if (!flag_value(argc, argv, &i, &cfg.forms_dir))
+                return 2;
+        } else if (strcmp(a, "--listen") == 0) {
+            if (!flag_value(argc, argv, &i, &cfg.listen))
+                return 2;
+        } else if (strcmp(a, "--max-body") == 0) {
+            if (!flag_long(argc, argv, &i, 1024, 64L * 1024 * 1024, &n))
+                return 2;
+            cfg.max_body = (size_t)n;
+        } else if (strcmp(a, "--max-headers") == 0) {
+            if (!flag_long(argc, argv, &i, 1024, 1024 * 1024, &n))
+                return 2;
+            cfg.max_headers = (size_t)n;
+        } else if (strcmp(a, "--timeout") == 0) {
+            if (!flag_long(argc, argv, &i, 1, 3600, &n))
+                return 2;
+            cfg.timeout = (int)n;
+        } else if (strcmp(a, "--max-connections") == 0) {
+            if (!flag_long(argc, argv, &i, 1, 100000, &n))
+                return 2;
+            cfg.max_connections = (int)n;
+        } else if (strcmp(a, "--rate-limit") == 0) {
+            if (!flag_long(argc, argv, &i, 0, 1000000, &n))
+                return 2;
+            cfg.rate = (double)n;
+        } else if (strcmp(a, "--burst") == 0) {
+            if (!flag_long(argc, argv, &i, 1, 1000000, &n))
+                return 2;
+            cfg.burst = (double)n;
+        } else if (strcmp(a, "--trust-proxy") == 0) {
+            cfg.trust_proxy = true;
+        } else if (strcmp(a, "--quiet") == 0) {
+            cfg.quiet = true;
+        } else {
+            fprintf(stderr, "collector serve: option inconnue « %s »\n", a);
+            return 2;
+        }
+    }
+    return server_run(&cfg);
+}
+
+/* token add|list|revoke: manage the bearer tokens of mediators, analysts and administrators. */
+static int cmd_token(int argc, char **argv)
+{
+    const char *sub = argc > 1 ? argv[1] : "", *db = "data/collector.db", *role = NULL, *name = NULL;
+    long id = -1;
+    for (int i = 2; i < argc; i++) {
+        if (strcmp(argv[i], "--db") == 0) {
+            if (!flag_value(argc, argv, &i, &db))
+                return 2;
+        } else if (strcmp(argv[i], "--role") == 0) {
+            if (!flag_value(argc, argv, &i, &role))
+                return 2;
+        } else if (strcmp(argv[i], "--name") == 0) {
+            if (!flag_value(argc, argv, &i, &name))
+                return 2;
+        } else if (strcmp(argv[i], "--id") == 0) {
+            if (!flag_long(argc, argv, &i, 1, 1L << 40, &id))
+                return 2;
+        } else {
+            fprintf(stderr, "collector token: argument inconnu « %s »\n", argv[i]);
+            return 2;
+        }
+    }
+    bool add = strcmp(sub, "add") == 0, list = strcmp(sub, "list") == 0, revoke = strcmp(sub, "revoke") == 0;
+    if ((!add && !list && !revoke) || (add && (role == NULL || name == NULL)) || (revoke && id < 0)) {
+        fprintf(stderr, "usage: collector token add --db CHEMIN --role mediator|analyst|admin --name NOM\n"
+                        "       collector token list --db CHEMIN\n"
+                        "       collector token revoke --db CHEMIN --id N\n");
+        return 2;
+    }
+    if (add && auth_role_bit(role) == 0) {
+        fprintf(stderr, "collector token: rôle « %s » inconnu (mediator, analyst ou admin)\n", role);
+        return 2;
+    }
+    if (add && (strlen(name) == 0 || strlen(name) > 100)) {
+        fprintf(stderr, "collector token: le nom fait de 1 à 100 caractères (un pseudonyme suffit)\n");
+        return 2;
+    }
+    char err[256];
+    store *s = store_open(db, false, err, sizeof err);
+    if (s == NULL) {
+        fprintf(stderr, "collector token: %s\n", err);
+        return 1;
+    }
+    int rc = 0;
+    if (add) {
+        char secret[80];
+        if (store_token_add(s, role, name, secret, sizeof secret, &id, err, sizeof err) < 0) {
+            fprintf(stderr, "collector token: %s\n", err);
+            rc = 1;
+        } else {
+            printf("%s\n", secret);
+            fprintf(stderr, "jeton %ld (%s, %s) créé : notez-le maintenant, il ne sera plus affiché.\n", id, role,
+                    name);
+        }
+    } else if (list) {
+        rc = store_token_list(s, stdout) == 0 ? 0 : 1;
+    } else {
+        int r = store_token_revoke(s, id);
+        if (r == 1)
+            fprintf(stderr, "collector token: pas de jeton actif %ld\n", id);
+        rc = r == 0 ? 0 : 1;
+    }
+    store_close(s);
+    return rc;
+}
+
+/* backup --db PATH DEST: a consistent copy of a live database. */
+static int cmd_backup(int argc, char **argv)
+{
+    const char *db = "data/collector.db", *dest = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--db") == 0) {
+            if (!flag_value(argc, argv, &i, &db))
+                return 2;
+        } else if (argv[i][0] != '-' && dest == NULL) {
+            dest = argv[i];
+        } else {
+            fprintf(stderr, "collector backup: argument inattendu « %s »\n", argv[i]);
+            return 2;
+        }
+    }
+    if (dest == NULL) {
+        fprintf(stderr, "usage: collector backup --db CHEMIN DESTINATION\n");
+        return 2;
+    }
+    char err[256];
+    if (store_backup(db, dest, err, sizeof err) < 0) {
+        fprintf(stderr, "collector backup: %s\n", err);
+        return 1;
+    }
+    fprintf(stderr, "sauvegarde de %s écrite dans %s\n", db, dest);
+    return 0;
+}
+
+typedef struct command {
+    const char *name;
+    const char *usage;
+    int (*run)(int argc, char **argv);
+} command;
+
+/* check-forms [DIR]: loads every definition, prints each error and warning, exits 1 on any error. */
+static int cmd_check_forms(int argc, char **argv)
+{
+    const char *dir = argc > 1 ? argv[1] : "forms";
+    if (argc > 2) {
+        fprintf(stderr, "usage: collector check-forms [DIR]\n");
+        return 2;
+    }
+    diag_list diags = {0};
+    catalog *c = catalog_open(dir, &diags);
+    diag_print(&diags, stdout);
+    if (c != NULL) {
+        for (size_t i = 0; i < catalog_count(c); i++) {
+            const form *f = catalog_at(c, i);
+            printf("%s: formulaire %s version %s : %zu sections, %zu questions, langues :", f->file, f->id,
+                   f->version, f->nsections, f->nquestions);
+            for (size_t l = 0; l < f->nlanguages; l++)
+                printf(" %s", f->languages[l]);
+            printf("\n");
+        }
+        const terr_set *ts = catalog_territories(c);
+        if (ts)
+            printf("%s/territories : %zu territoires%s\n", dir, ts->count,
+                   ts->example ? " (exemple illustratif, à remplacer par les vôtres)" : "");
+    }
+    printf("%zu erreur(s), %zu avertissement(s)\n", diags.errors, diags.warnings);
+    int rc = c != NULL && diags.errors == 0 ? 0 : 1;
+    catalog_close(c);
+    diag_list_free(&diags);
+    return rc;
+}
+
+/* territories FILE.csv --commune INSEE: prints a territories.json for that commune on standard output. */
+static int cmd_territories(int argc, char **argv)
+{
+    const char *file = NULL, *insee = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--commune") == 0 && i + 1 < argc)
+            insee = argv[++i];
+        else if (argv[i][0] != '-' && file == NULL)
+            file = argv[i];
+        else {
+            fprintf(stderr, "collector territories: argument inattendu « %s »\n", argv[i]);
+            return 2;
+        }
+    }
+    if (file == NULL || insee == NULL || strlen(insee) != 5) {
+        fprintf(stderr, "usage: collector territories LISTE_QPV.csv --commune CODE_INSEE (5 caractères)\n");
+        return 2;
+    }
+    diag_list diags = {0};
+    terr_set *set = terr_load_anct_csv(file, insee, &diags);
+    diag_print(&diags, stderr);
+    int rc = 1;
+    if (set != NULL) {
+        json_t *doc = terr_to_json(set);
+        json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+        fputc('\n', stdout);
+        json_decref(doc);
+        fprintf(stderr, "%zu territoires ; ajoutez « population_by » et les effectifs INSEE pour pondérer.\n",
+                set->count);
+        rc = 0;
+    }
+    terr_free(set);
+    diag_list_free(&diags);
+    return rc;
+}
+
+static const command commands[] = {
+    {"serve", "serve [--db CHEMIN] [--forms DOSSIER] [--listen ADRESSE:PORT] [--max-body OCTETS] [--max-headers "
+              "OCTETS] [--timeout S] [--max-connections N] [--rate-limit N/S] [--burst N] [--trust-proxy] [--quiet]",
+     cmd_serve},
+    {"token", "token add|list|revoke --db CHEMIN [--role ROLE --name NOM | --id N]", cmd_token},
+    {"backup", "backup --db CHEMIN DESTINATION", cmd_backup},
+    {"check-forms", "check-forms [DIR]", cmd_check_forms},
+    {"territories", "territories LISTE_QPV.csv --commune CODE_INSEE", cmd_territories},
+};
+
+static void usage(FILE *out)
+{
+    fprintf(out, "usage: collector COMMANDE [ARGUMENTS]\n\ncommandes :\n");
+    for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
+        fprintf(out, "  collector %s\n", commands[i].usage);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2 || argv[1][0] == '-') {
+        if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+            usage(stdout);
+            return 0;
+        }
+        return cmd_serve(argc, argv); /* "collector [--db ...]": serve is the default command */
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
+        usage(stdout);
+        return 0;
+    }
+    for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
+        if (strcmp(argv[1], commands[i].name) == 0)
+            return commands[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "collector: commande inconnue « %s »\n", argv[1]);
+    usage(stderr);
+    return 2;
+}

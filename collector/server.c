@@ -1,0 +1,505 @@
+/* server.c -- the collector's HTTP service: listener and limits, routing, the hand-back of committed
+ * submissions from the writer thread, and graceful shutdown (see server.h).
+ *
+ * libevent 2.1 quirks handled here once: evhttp has no connection cap, so the server counts connections through
+ * a pass-through filter whose free callback says when evhttp has dropped one, and stops accepting at the cap; evhttp
+ * replies to an over-long body with an HTML page before any handler runs, so its own limit is a hard memory cap
+ * above the API limit, and handlers answer 413 in JSON below it.
+ */
+#include "server.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/listener.h>
+#include <event2/thread.h>
+#include <event2/util.h>
+
+#include "api.h"
+#include "http.h"
+#include "util.h"
+
+#define HARD_BODY_FACTOR 4         /* evhttp's own cap, as a multiple of the API body limit */
+#define MAX_ROUTE_PARAMS 3
+
+/* ---------------------------------------------------------------------------------------------------------
+ * Routes: a table of patterns whose {name} segments are captured.
+ */
+
+typedef void (*handler_fn)(hreq *h, const char *const *params);
+
+typedef struct route {
+    const char *pattern;
+    unsigned methods;             /* EVHTTP_REQ_* bits */
+    handler_fn handler;
+    bool limited;                 /* counts against the client's rate limit */
+} route;
+
+static const route routes[] = {
+    {"/healthz", EVHTTP_REQ_GET | EVHTTP_REQ_HEAD, api_healthz, false},
+    {"/api/v1/forms", EVHTTP_REQ_GET | EVHTTP_REQ_HEAD, api_forms_list, true},
+    {"/api/v1/forms/{id}", EVHTTP_REQ_GET | EVHTTP_REQ_HEAD, api_form_current, true},
+    {"/api/v1/forms/{id}/versions/{v}", EVHTTP_REQ_GET | EVHTTP_REQ_HEAD, api_form_version, true},
+    {"/api/v1/forms/{id}/submissions", EVHTTP_REQ_POST, api_submit, true},
+    {"/api/v1/forms/{id}/submissions.csv", EVHTTP_REQ_GET, api_export_csv, true},
+    {"/api/v1/forms/{id}/submissions.jsonl", EVHTTP_REQ_GET, api_export_jsonl, true},
+    {"/api/v1/territories", EVHTTP_REQ_GET | EVHTTP_REQ_HEAD, api_territories, true},
+    {"/api/v1/stats", EVHTTP_REQ_GET | EVHTTP_REQ_HEAD, api_stats, true},
+};
+
+/* Matches path against pattern segment by segment. A pattern segment "{name}" captures a whole path segment
+ * (URL-decoded); "{name}.csv" captures what precedes the literal suffix. Captures go to params, owned by the
+ * caller, who frees them whatever the result. */
+static bool match(const char *pattern, const char *path, char **params, size_t *nparams)
+{
+    *nparams = 0;
+    while (*pattern == '/' && *path == '/') {
+        pattern++;
+        path++;
+        size_t plen = strcspn(pattern, "/"), slen = strcspn(path, "/");
+        if (*pattern == '{') {
+            const char *close = memchr(pattern, '}', plen);
+            size_t suffix = plen - (size_t)(close + 1 - pattern);
+            if (slen <= suffix || memcmp(path + slen - suffix, close + 1, suffix) != 0 ||
+                *nparams == MAX_ROUTE_PARAMS)
+                return false;
+            char *seg = xstrndup(path, slen - suffix);
+            char *dec = evhttp_uridecode(seg, 0, NULL);
+            free(seg);
+            if (dec == NULL)
+                return false;
+            params[(*nparams)++] = dec;
+        } else if (plen != slen || strncmp(pattern, path, plen) != 0) {
+            return false;
+        }
+        pattern += plen;
+        path += slen;
+    }
+    return *pattern == '\0' && *path == '\0';
+}
+
+static void free_params(char **params, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(params[i]);
+}
+
+/* The client address for rate limiting: the peer, or behind a trusted proxy the last X-Forwarded-For hop. */
+static void client_key(srv *s, struct evhttp_request *req, char *out, size_t len)
+{
+    char *addr = NULL;
+    ev_uint16_t port;
+    evhttp_connection_get_peer(evhttp_request_get_connection(req), &addr, &port);
+    snprintf(out, len, "%s", addr ? addr : "?");
+    if (s->cfg.trust_proxy) {
+        const char *xff = evhttp_find_header(evhttp_request_get_input_headers(req), "X-Forwarded-For");
+        if (xff) {
+            const char *last = strrchr(xff, ',');
+            last = last ? last + 1 : xff;
+            while (*last == ' ')
+                last++;
+            snprintf(out, len, "%s", last);
+        }
+    }
+}
+
+static double now_seconds(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+static void allow_header(struct evhttp_request *req, unsigned methods)
+{
+    char allow[64] = "";
+    if (methods & EVHTTP_REQ_GET)
+        strcat(allow, "GET, HEAD");
+    if (methods & EVHTTP_REQ_POST)
+        strcat(allow, allow[0] ? ", POST" : "POST");
+    evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", allow);
+}
+
+static void dispatch(struct evhttp_request *req, void *arg)
+{
+    srv *s = arg;
+    const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
+    const char *path = uri ? evhttp_uri_get_path(uri) : NULL;
+    char *params[MAX_ROUTE_PARAMS];
+    size_t nparams = 0;
+    const route *r = NULL;
+    for (size_t i = 0; path && i < sizeof routes / sizeof *routes; i++) {
+        if (match(routes[i].pattern, path, params, &nparams)) {
+            r = &routes[i];
+            break;
+        }
+        free_params(params, nparams);
+        nparams = 0;
+    }
+    hreq *h = http_begin(s, req, r ? r->pattern : "(inconnue)");
+    if (r == NULL) {
+        http_error(h, 404, "not_found", NULL, "aucune ressource à cette adresse");
+        return;
+    }
+    enum evhttp_cmd_type m = evhttp_request_get_command(req);
+    if (!(r->methods & m)) {
+        allow_header(req, r->methods);
+        http_error(h, 405, "method_not_allowed", NULL, "méthode %s non permise ici", h->method);
+        goto done;
+    }
+    if (s->stopping && m == EVHTTP_REQ_POST) {
+        evhttp_add_header(evhttp_request_get_output_headers(req), "Retry-After", "30");
+        evhttp_add_header(evhttp_request_get_output_headers(req), "Connection", "close");
+        http_error(h, 503, "shutting_down", NULL, "le service redémarre, réessayez dans un instant");
+        goto done;
+    }
+    if (r->limited) {
+        char client[64];
+        int retry;
+        client_key(s, req, client, sizeof client);
+        if (!ratelimit_take(s->limiter, client, now_seconds(), &retry)) {
+            char ra[16];
+            snprintf(ra, sizeof ra, "%d", retry);
+            evhttp_add_header(evhttp_request_get_output_headers(req), "Retry-After", ra);
+            http_error(h, 429, "rate_limited", NULL, "trop de requêtes, réessayez dans %d s", retry);
+            goto done;
+        }
+    }
+    r->handler(h, (const char *const *)params);
+done:
+    free_params(params, nparams);
+}
+
+/* ---------------------------------------------------------------------------------------------------------
+ * Committed submissions come back from the writer thread; the loop answers them.
+ */
+
+static void writer_done(commitq_job *job, void *arg)
+{
+    srv *s = arg;
+    pthread_mutex_lock(&s->done_lock);
+    job->next = s->done_head;
+    s->done_head = job;
+    pthread_mutex_unlock(&s->done_lock);
+    event_active(s->done_ev, EV_READ, 0);
+}
+
+static void maybe_finish_shutdown(srv *s)
+{
+    if (s->stopping && s->inflight == 0)
+        event_base_loopexit(s->base, NULL);
+}
+
+static void on_done(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    srv *s = arg;
+    pthread_mutex_lock(&s->done_lock);
+    commitq_job *list = s->done_head;
+    s->done_head = NULL;
+    pthread_mutex_unlock(&s->done_lock);
+    while (list) {
+        commitq_job *next = list->next;
+        api_submit_finish(list);
+        list = next;
+    }
+    maybe_finish_shutdown(s);
+}
+
+/* ---------------------------------------------------------------------------------------------------------
+ * Connections. evhttp accepts them and asks make_bev for each one's bufferevent; an event activated there runs
+ * before any I/O on the new socket, finds the evhttp_connection (the bufferevent's callback argument, set by
+ * evhttp meanwhile) and installs the one close callback that counts the connection out. At the cap the
+ * listener stops accepting, so further clients wait in the kernel's backlog rather than in our memory.
+ */
+
+struct conn_ctx {
+    srv *s;
+    struct evhttp_connection *evcon;
+    struct bufferevent *bev;     /* until registered */
+    struct event *reg;
+    void (*gone)(void *arg);     /* called if the connection closes while a request waits on it */
+    void *gone_arg;
+    conn_ctx *prev, *next;
+};
+
+static void conn_closed(struct evhttp_connection *evcon, void *arg)
+{
+    (void)evcon;
+    conn_ctx *c = arg;
+    srv *s = c->s;
+    if (c->gone)
+        c->gone(c->gone_arg);
+    if (c->prev)
+        c->prev->next = c->next;
+    else
+        s->conns = c->next;
+    if (c->next)
+        c->next->prev = c->prev;
+    free(c);
+    if (s->connections-- == s->cfg.max_connections && !s->stopping && s->listener)
+        evconnlistener_enable(s->listener);
+}
+
+static void conn_register(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    conn_ctx *c = arg;
+    void *cbarg = NULL;
+    bufferevent_getcb(c->bev, NULL, NULL, NULL, &cbarg);
+    event_free(c->reg);
+    c->reg = NULL;
+    c->evcon = cbarg;
+    evhttp_connection_set_closecb(c->evcon, conn_closed, c);
+}
+
+static struct bufferevent *make_bev(struct event_base *base, void *arg)
+{
+    srv *s = arg;
+    conn_ctx *c = xcalloc(1, sizeof *c);
+    c->s = s;
+    c->bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
+    c->reg = event_new(base, -1, 0, conn_register, c);
+    event_active(c->reg, EV_TIMEOUT, 1);
+    c->next = s->conns;
+    if (s->conns)
+        s->conns->prev = c;
+    s->conns = c;
+    if (++s->connections == s->cfg.max_connections)
+        evconnlistener_disable(s->listener);
+    return c->bev;
+}
+
+void server_watch(srv *s, struct evhttp_request *req, void (*gone)(void *arg), void *arg)
+{
+    struct evhttp_connection *evcon = evhttp_request_get_connection(req);
+    for (conn_ctx *c = s->conns; c; c = c->next)
+        if (c->evcon == evcon) {
+            c->gone = gone;
+            c->gone_arg = arg;
+            return;
+        }
+}
+
+/* ---------------------------------------------------------------------------------------------------------
+ * Start, signals, shutdown.
+ */
+
+static void on_grace_expired(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    srv *s = arg;
+    fprintf(stderr, "collector: délai d'arrêt dépassé, %zu réponses encore en cours d'écriture\n", s->inflight);
+    event_base_loopexit(s->base, NULL);
+}
+
+static void on_signal(evutil_socket_t sig, short what, void *arg)
+{
+    (void)what;
+    srv *s = arg;
+    if (s->stopping)
+        return;
+    fprintf(stderr, "collector: signal %d reçu, arrêt après les requêtes en cours\n", (int)sig);
+    s->stopping = true;
+    evconnlistener_disable(s->listener);
+    struct timeval grace = {SRV_SHUTDOWN_GRACE, 0};
+    s->grace_ev = evtimer_new(s->base, on_grace_expired, s);
+    evtimer_add(s->grace_ev, &grace);
+    maybe_finish_shutdown(s);
+}
+
+void server_config_defaults(srv_config *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    cfg->db_path = "data/collector.db";
+    cfg->forms_dir = "forms";
+    cfg->listen = "127.0.0.1:8080";
+    cfg->max_body = SRV_DEFAULT_MAX_BODY;
+    cfg->max_headers = SRV_DEFAULT_MAX_HEADERS;
+    cfg->timeout = SRV_DEFAULT_TIMEOUT;
+    cfg->max_connections = SRV_DEFAULT_MAX_CONNECTIONS;
+    cfg->rate = SRV_DEFAULT_RATE;
+    cfg->burst = SRV_DEFAULT_BURST;
+}
+
+/* Parses "ADDR:PORT" (IPv4, or [IPv6]:PORT; port 0 for any free port) into ss. libevent's own parser
+ * refuses port 0. */
+static bool parse_listen(const char *spec, struct sockaddr_storage *ss, int *len)
+{
+    memset(ss, 0, sizeof *ss);
+    const char *colon = strrchr(spec, ':');
+    long port;
+    if (colon == NULL || !util_parse_long(colon + 1, 0, 65535, &port))
+        return false;
+    char host[64];
+    size_t hlen = (size_t)(colon - spec);
+    if (hlen >= sizeof host)
+        return false;
+    memcpy(host, spec, hlen);
+    host[hlen] = '\0';
+    if (hlen > 2 && host[0] == '[' && host[hlen - 1] == ']') {
+        struct sockaddr_in6 *a = (struct sockaddr_in6 *)ss;
+        host[hlen - 1] = '\0';
+        a->sin6_family = AF_INET6;
+        a->sin6_port = htons((uint16_t)port);
+        *len = (int)sizeof *a;
+        return inet_pton(AF_INET6, host + 1, &a->sin6_addr) == 1;
+    }
+    struct sockaddr_in *a = (struct sockaddr_in *)ss;
+    a->sin_family = AF_INET;
+    a->sin_port = htons((uint16_t)port);
+    *len = (int)sizeof *a;
+    return inet_pton(AF_INET, host, &a->sin_addr) == 1;
+}
+
+static int open_listener(srv *s)
+{
+    struct sockaddr_storage ss;
+    int len;
+    if (!parse_listen(s->cfg.listen, &ss, &len)) {
+        fprintf(stderr, "collector: adresse d'écoute invalide « %s » (attendu ADRESSE:PORT)\n", s->cfg.listen);
+        return -1;
+    }
+    s->listener = evconnlistener_new_bind(s->base, NULL, NULL, LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE, 128,
+                                          (struct sockaddr *)&ss, len);
+    if (s->listener == NULL) {
+        fprintf(stderr, "collector: impossible d'écouter sur %s : %s\n", s->cfg.listen, strerror(errno));
+        return -1;
+    }
+    evhttp_bind_listener(s->http, s->listener); /* evhttp owns and frees it from now on */
+    struct sockaddr_storage bound;
+    socklen_t blen = sizeof bound;
+    getsockname(evconnlistener_get_fd(s->listener), (struct sockaddr *)&bound, &blen);
+    char host[64];
+    int port;
+    if (bound.ss_family == AF_INET6) {
+        struct sockaddr_in6 *a = (struct sockaddr_in6 *)&bound;
+        inet_ntop(AF_INET6, &a->sin6_addr, host, sizeof host);
+        port = ntohs(a->sin6_port);
+        printf("listening on [%s]:%d\n", host, port);
+    } else {
+        struct sockaddr_in *a = (struct sockaddr_in *)&bound;
+        inet_ntop(AF_INET, &a->sin_addr, host, sizeof host);
+        port = ntohs(a->sin_port);
+        printf("listening on %s:%d\n", host, port);
+    }
+    fflush(stdout);
+    return 0;
+}
+
+static void configure_http(srv *s)
+{
+    size_t hard = s->cfg.max_body * HARD_BODY_FACTOR;
+    evhttp_set_max_body_size(s->http, (ev_ssize_t)hard);
+    evhttp_set_max_headers_size(s->http, (ev_ssize_t)s->cfg.max_headers);
+    struct timeval tv = {s->cfg.timeout, 0};
+    evhttp_set_timeout_tv(s->http, &tv);
+    /* Every method reaches the router, which answers 405 in JSON; evhttp would answer 501 in HTML. */
+    evhttp_set_allowed_methods(s->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD | EVHTTP_REQ_PUT |
+                                            EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH |
+                                            EVHTTP_REQ_TRACE | EVHTTP_REQ_CONNECT);
+    evhttp_set_default_content_type(s->http, "application/json; charset=utf-8");
+    evhttp_set_bevcb(s->http, make_bev, s);
+    evhttp_set_gencb(s->http, dispatch, s);
+}
+
+static void teardown(srv *s)
+{
+    if (s->http == NULL && s->listener)
+        evconnlistener_free(s->listener);
+    s->listener = NULL; /* evhttp_free frees it, and the connections, whose callbacks must not re-enable it */
+    if (s->http)
+        evhttp_free(s->http); /* closes every connection: conn_closed frees their contexts */
+    while (s->conns) {        /* only those accepted in the very last loop iteration remain */
+        conn_ctx *c = s->conns;
+        s->conns = c->next;
+        if (c->reg)
+            event_free(c->reg);
+        free(c);
+    }
+    commitq_stop(s->writer);  /* commits and hands back anything left: answered below, to no one */
+    pthread_mutex_lock(&s->done_lock);
+    commitq_job *list = s->done_head;
+    s->done_head = NULL;
+    pthread_mutex_unlock(&s->done_lock);
+    while (list) {
+        commitq_job *next = list->next;
+        api_submit_finish(list);
+        list = next;
+    }
+    if (s->sigterm)
+        event_free(s->sigterm);
+    if (s->sigint)
+        event_free(s->sigint);
+    if (s->done_ev)
+        event_free(s->done_ev);
+    if (s->grace_ev)
+        event_free(s->grace_ev);
+    store_close(s->reader);
+    catalog_close(s->forms);
+    ratelimit_free(s->limiter);
+    if (s->base)
+        event_base_free(s->base);
+    pthread_mutex_destroy(&s->done_lock);
+}
+
+int server_run(const srv_config *cfg)
+{
+    srv s;
+    memset(&s, 0, sizeof s);
+    s.cfg = *cfg;
+    pthread_mutex_init(&s.done_lock, NULL);
+    int rc = 1;
+    char err[512];
+    signal(SIGPIPE, SIG_IGN);
+    signal(SIGXFSZ, SIG_IGN); /* a file size limit must fail the write (SQLITE_FULL), not kill the process */
+
+    diag_list diags = {0};
+    s.forms = catalog_open(cfg->forms_dir, &diags);
+    diag_print(&diags, stderr);
+    diag_list_free(&diags);
+    if (s.forms == NULL) {
+        fprintf(stderr, "collector: les formulaires de %s ont des erreurs (collector check-forms %s)\n",
+                cfg->forms_dir, cfg->forms_dir);
+        goto done;
+    }
+    if (evthread_use_pthreads() < 0 || (s.base = event_base_new()) == NULL) {
+        fprintf(stderr, "collector: initialisation de libevent impossible\n");
+        goto done;
+    }
+    s.writer = commitq_start(cfg->db_path, writer_done, &s, err, sizeof err);
+    if (s.writer == NULL || (s.reader = store_open(cfg->db_path, true, err, sizeof err)) == NULL) {
+        fprintf(stderr, "collector: base de données : %s\n", err);
+        goto done;
+    }
+    s.limiter = ratelimit_new(cfg->rate, cfg->burst);
+    s.http = evhttp_new(s.base);
+    configure_http(&s);
+    s.done_ev = event_new(s.base, -1, 0, on_done, &s);
+    s.sigterm = evsignal_new(s.base, SIGTERM, on_signal, &s);
+    s.sigint = evsignal_new(s.base, SIGINT, on_signal, &s);
+    event_add(s.sigterm, NULL);
+    event_add(s.sigint, NULL);
+    if (open_listener(&s) < 0)
+        goto done;
+    event_base_dispatch(s.base);
+    rc = 0;
+done:
+    teardown(&s);
+    return rc;
+}

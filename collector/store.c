@@ -1,0 +1,452 @@
+/* store.c -- SQLite storage of the collector: migrations, idempotent batched inserts, tokens, backup.
+ * See store.h for the durability and privacy rules this file implements.
+ */
+#include "store.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <sqlite3.h>
+
+#include "util.h"
+
+#define BUSY_TIMEOUT_MS 2000
+
+struct store {
+    sqlite3 *db;
+    sqlite3_stmt *find, *insert; /* prepared once: the writer runs them for every submission */
+};
+
+/* Each migration brings the schema from version i to i + 1; they run in order, each in its own transaction,
+ * and are never edited once released (add a new one instead). */
+static const char *const migrations[] = {
+    /* 1: submissions and tokens */
+    "CREATE TABLE submissions ("
+    "  id INTEGER PRIMARY KEY,"
+    "  uuid TEXT NOT NULL UNIQUE,"
+    "  form_id TEXT NOT NULL,"
+    "  form_version TEXT NOT NULL,"
+    "  lang TEXT NOT NULL,"
+    "  channel TEXT NOT NULL,"
+    "  territory TEXT,"
+    "  started_at TEXT,"             /* minute precision */
+    "  received_at TEXT NOT NULL,"   /* minute precision */
+    "  receipt TEXT NOT NULL,"
+    "  content_hash BLOB NOT NULL,"
+    "  answers TEXT NOT NULL"
+    ") STRICT;"
+    "CREATE INDEX submissions_by_form ON submissions(form_id, id);"
+    "CREATE TABLE tokens ("
+    "  id INTEGER PRIMARY KEY,"
+    "  role TEXT NOT NULL CHECK (role IN ('mediator', 'analyst', 'admin')),"
+    "  name TEXT NOT NULL,"
+    "  secret_hash BLOB NOT NULL UNIQUE,"
+    "  created_at TEXT NOT NULL,"
+    "  revoked_at TEXT"
+    ") STRICT;",
+};
+
+#define NMIGRATIONS (sizeof migrations / sizeof *migrations)
+
+static int exec(sqlite3 *db, const char *sql, char *err, size_t errlen)
+{
+    char *msg = NULL;
+    if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+        snprintf(err, errlen, "%s", msg ? msg : sqlite3_errmsg(db));
+        sqlite3_free(msg);
+        return -1;
+    }
+    return 0;
+}
+
+int store_schema_version(store *s)
+{
+    sqlite3_stmt *st;
+    int v = -1;
+    if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW)
+        v = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    return v;
+}
+
+/* Applies the migrations the database has not seen yet. */
+static int migrate(store *s, char *err, size_t errlen)
+{
+    int v = store_schema_version(s);
+    if (v < 0) {
+        snprintf(err, errlen, "lecture de la version du schéma : %s", sqlite3_errmsg(s->db));
+        return -1;
+    }
+    if ((size_t)v > NMIGRATIONS) {
+        snprintf(err, errlen, "la base est au schéma %d, plus récent que ce programme (%zu) : mettez le "
+                 "collecteur à jour", v, NMIGRATIONS);
+        return -1;
+    }
+    for (size_t i = (size_t)v; i < NMIGRATIONS; i++) {
+        char sql[64];
+        if (exec(s->db, "BEGIN IMMEDIATE", err, errlen) < 0)
+            return -1;
+        snprintf(sql, sizeof sql, "PRAGMA user_version = %zu", i + 1);
+        if (exec(s->db, migrations[i], err, errlen) < 0 || exec(s->db, sql, err, errlen) < 0 ||
+            exec(s->db, "COMMIT", err, errlen) < 0) {
+            char ignored[16];
+            exec(s->db, "ROLLBACK", ignored, sizeof ignored);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+store *store_open(const char *path, bool readonly, char *err, size_t errlen)
+{
+    store *s = xcalloc(1, sizeof *s);
+    int flags = readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+    if (sqlite3_open_v2(path, &s->db, flags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+        snprintf(err, errlen, "ouverture de %s : %s", path, s->db ? sqlite3_errmsg(s->db) : "mémoire");
+        goto err;
+    }
+    sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
+    if (!readonly) {
+        if (exec(s->db, "PRAGMA journal_mode = WAL", err, errlen) < 0 ||
+            exec(s->db, "PRAGMA synchronous = FULL", err, errlen) < 0 ||
+            exec(s->db, "PRAGMA foreign_keys = ON", err, errlen) < 0 || migrate(s, err, errlen) < 0)
+            goto err;
+        if (sqlite3_prepare_v3(s->db, "SELECT content_hash, receipt FROM submissions WHERE uuid = ?",
+                               -1, SQLITE_PREPARE_PERSISTENT, &s->find, NULL) != SQLITE_OK ||
+            sqlite3_prepare_v3(s->db,
+                               "INSERT INTO submissions (uuid, form_id, form_version, lang, channel, territory, "
+                               "started_at, received_at, receipt, content_hash, answers) "
+                               "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                               -1, SQLITE_PREPARE_PERSISTENT, &s->insert, NULL) != SQLITE_OK) {
+            snprintf(err, errlen, "préparation des requêtes : %s", sqlite3_errmsg(s->db));
+            goto err;
+        }
+    } else if (store_schema_version(s) < 1) {
+        snprintf(err, errlen, "%s n'est pas une base du collecteur (schéma absent)", path);
+        goto err;
+    }
+    return s;
+err:
+    store_close(s);
+    return NULL;
+}
+
+void store_close(store *s)
+{
+    if (s == NULL)
+        return;
+    sqlite3_finalize(s->find);
+    sqlite3_finalize(s->insert);
+    sqlite3_close(s->db);
+    free(s);
+}
+
+struct sqlite3 *store_db(store *s)
+{
+    return s->db;
+}
+
+/* ---------------------------------------------------------------------------------------------------------
+ * Helpers.
+ */
+
+void store_now_minute(char *buf, size_t len)
+{
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(buf, len, "%Y-%m-%dT%H:%MZ", &tm);
+}
+
+int store_random(void *buf, size_t n)
+{
+    uint8_t *p = buf;
+    while (n > 0) {
+        ssize_t got = getrandom(p, n, 0);
+        if (got < 0) {
+            if (errno == EINTR)
+                continue;
+            return -1;
+        }
+        p += got;
+        n -= (size_t)got;
+    }
+    return 0;
+}
+
+void store_sha256(const void *data, size_t len, uint8_t out[32])
+{
+    unsigned int outlen = 32;
+    if (EVP_Digest(data, len, out, &outlen, EVP_sha256(), NULL) != 1)
+        abort(); /* SHA-256 with the default provider cannot fail short of memory corruption */
+}
+
+/* A receipt: 10 characters of Crockford's base 32 (no I, L, O, U: nothing to misread when noted by hand). */
+static int make_receipt(char out[STORE_RECEIPT_LEN + 1])
+{
+    static const char alphabet[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+    uint8_t r[10];
+    if (store_random(r, sizeof r) < 0)
+        return -1;
+    for (int i = 0, k = 0; i < 10; i++) {
+        if (i == 5)
+            out[k++] = '-';
+        out[k++] = alphabet[r[i] & 31];
+    }
+    out[STORE_RECEIPT_LEN] = '\0';
+    return 0;
+}
+
+/* ---------------------------------------------------------------------------------------------------------
+ * Submissions.
+ */
+
+static void bind_text(sqlite3_stmt *st, int i, const char *s)
+{
+    if (s)
+        sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
+    else
+        sqlite3_bind_null(st, i);
+}
+
+/* Stores one submission inside the open transaction, applying the idempotency rules. */
+static int insert_one(store *s, store_sub *sub, const char *now)
+{
+    int rc;
+    sqlite3_reset(s->find);
+    sqlite3_bind_text(s->find, 1, sub->uuid, -1, SQLITE_TRANSIENT);
+    rc = sqlite3_step(s->find);
+    if (rc == SQLITE_ROW) {
+        const void *h = sqlite3_column_blob(s->find, 0);
+        int hlen = sqlite3_column_bytes(s->find, 0);
+        bool same = hlen == 32 && memcmp(h, sub->hash, 32) == 0;
+        sub->outcome = same ? STORE_REPLAYED : STORE_CONFLICT;
+        snprintf(sub->receipt, sizeof sub->receipt, "%s", same ? (const char *)sqlite3_column_text(s->find, 1) : "");
+        sqlite3_reset(s->find);
+        return 0;
+    }
+    sqlite3_reset(s->find);
+    if (rc != SQLITE_DONE)
+        return -1;
+    if (make_receipt(sub->receipt) < 0)
+        return -1;
+    sqlite3_stmt *st = s->insert;
+    sqlite3_reset(st);
+    bind_text(st, 1, sub->uuid);
+    bind_text(st, 2, sub->form_id);
+    bind_text(st, 3, sub->form_version);
+    bind_text(st, 4, sub->lang);
+    bind_text(st, 5, sub->channel);
+    bind_text(st, 6, sub->territory);
+    bind_text(st, 7, sub->started_minute);
+    bind_text(st, 8, now);
+    bind_text(st, 9, sub->receipt);
+    sqlite3_bind_blob(st, 10, sub->hash, 32, SQLITE_TRANSIENT);
+    bind_text(st, 11, sub->answers_json);
+    rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE)
+        return -1;
+    sub->outcome = STORE_CREATED;
+    return 0;
+}
+
+int store_insert_batch(store *s, store_sub **subs, size_t n, char *err, size_t errlen)
+{
+    char now[24];
+    store_now_minute(now, sizeof now);
+    if (exec(s->db, "BEGIN IMMEDIATE", err, errlen) < 0)
+        goto fail;
+    for (size_t i = 0; i < n; i++)
+        if (insert_one(s, subs[i], now) < 0) {
+            snprintf(err, errlen, "%s", sqlite3_errmsg(s->db));
+            goto rollback;
+        }
+    if (exec(s->db, "COMMIT", err, errlen) < 0)
+        goto rollback;
+    return 0;
+rollback:
+    if (!sqlite3_get_autocommit(s->db)) {
+        char ignored[64];
+        exec(s->db, "ROLLBACK", ignored, sizeof ignored);
+    }
+fail:
+    for (size_t i = 0; i < n; i++) {
+        subs[i]->outcome = STORE_UNAVAILABLE;
+        subs[i]->receipt[0] = '\0';
+    }
+    return -1;
+}
+
+long store_count(store *s, const char *form_id)
+{
+    sqlite3_stmt *st;
+    long n = -1;
+    const char *sql = form_id ? "SELECT count(*) FROM submissions WHERE form_id = ?" : "SELECT count(*) FROM "
+                                                                                       "submissions";
+    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    if (form_id)
+        sqlite3_bind_text(st, 1, form_id, -1, SQLITE_TRANSIENT);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        n = (long)sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return n;
+}
+
+/* ---------------------------------------------------------------------------------------------------------
+ * Tokens. A token is "ds_" and 43 characters of base64url (256 random bits); only its SHA-256 is stored. A hash
+ * without salt or stretching is right here: the secret is random and long, not a password a person chose.
+ */
+
+static void base64url(const uint8_t *in, size_t n, char *out)
+{
+    static const char tbl[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    size_t k = 0;
+    uint32_t acc = 0;
+    int bits = 0;
+    for (size_t i = 0; i < n; i++) {
+        acc = (acc << 8) | in[i];
+        bits += 8;
+        while (bits >= 6) {
+            out[k++] = tbl[(acc >> (bits - 6)) & 63];
+            bits -= 6;
+        }
+    }
+    if (bits > 0)
+        out[k++] = tbl[(acc << (6 - bits)) & 63];
+    out[k] = '\0';
+}
+
+int store_token_add(store *s, const char *role, const char *name, char *secret, size_t secretlen, long *id,
+                    char *err, size_t errlen)
+{
+    uint8_t raw[32], hash[32];
+    if (secretlen < 64 || store_random(raw, sizeof raw) < 0) {
+        snprintf(err, errlen, "pas d'aléa disponible");
+        return -1;
+    }
+    memcpy(secret, "ds_", 3);
+    base64url(raw, sizeof raw, secret + 3);
+    store_sha256(secret, strlen(secret), hash);
+    char now[24];
+    store_now_minute(now, sizeof now);
+    sqlite3_stmt *st;
+    int rc = -1;
+    if (sqlite3_prepare_v2(s->db, "INSERT INTO tokens (role, name, secret_hash, created_at) VALUES (?, ?, ?, ?)",
+                           -1, &st, NULL) != SQLITE_OK) {
+        snprintf(err, errlen, "%s", sqlite3_errmsg(s->db));
+        return -1;
+    }
+    sqlite3_bind_text(st, 1, role, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 2, name, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_blob(st, 3, hash, 32, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 4, now, -1, SQLITE_TRANSIENT);
+    if (sqlite3_step(st) == SQLITE_DONE) {
+        *id = (long)sqlite3_last_insert_rowid(s->db);
+        rc = 0;
+    } else {
+        snprintf(err, errlen, "%s", sqlite3_errmsg(s->db));
+    }
+    sqlite3_finalize(st);
+    OPENSSL_cleanse(raw, sizeof raw);
+    return rc;
+}
+
+int store_token_list(store *s, void *f)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db, "SELECT id, role, name, created_at, revoked_at FROM tokens ORDER BY id", -1,
+                           &st, NULL) != SQLITE_OK)
+        return -1;
+    fprintf(f, "id\trôle\tnom\tcréé\trévoqué\n");
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        const unsigned char *revoked = sqlite3_column_text(st, 4);
+        fprintf(f, "%lld\t%s\t%s\t%s\t%s\n", (long long)sqlite3_column_int64(st, 0), sqlite3_column_text(st, 1),
+                sqlite3_column_text(st, 2), sqlite3_column_text(st, 3), revoked ? (const char *)revoked : "-");
+    }
+    sqlite3_finalize(st);
+    return 0;
+}
+
+int store_token_revoke(store *s, long id)
+{
+    sqlite3_stmt *st;
+    char now[24];
+    store_now_minute(now, sizeof now);
+    if (sqlite3_prepare_v2(s->db, "UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", -1, &st,
+                           NULL) != SQLITE_OK)
+        return -1;
+    sqlite3_bind_text(st, 1, now, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 2, id);
+    int rc = sqlite3_step(st) == SQLITE_DONE ? (sqlite3_changes(s->db) == 1 ? 0 : 1) : -1;
+    sqlite3_finalize(st);
+    return rc;
+}
+
+bool store_token_check(store *s, const char *secret, char *role, size_t rolelen, long *id)
+{
+    uint8_t hash[32];
+    bool ok = false;
+    if (strlen(secret) > 128)
+        return false;
+    store_sha256(secret, strlen(secret), hash);
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db, "SELECT id, role, secret_hash FROM tokens WHERE secret_hash = ? AND "
+                           "revoked_at IS NULL", -1, &st, NULL) != SQLITE_OK)
+        return false;
+    sqlite3_bind_blob(st, 1, hash, 32, SQLITE_TRANSIENT);
+    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_bytes(st, 2) == 32 &&
+        CRYPTO_memcmp(sqlite3_column_blob(st, 2), hash, 32) == 0) {
+        *id = (long)sqlite3_column_int64(st, 0);
+        snprintf(role, rolelen, "%s", sqlite3_column_text(st, 1));
+        ok = true;
+    }
+    sqlite3_finalize(st);
+    return ok;
+}
+
+/* ---------------------------------------------------------------------------------------------------------
+ * Backup.
+ */
+
+int store_backup(const char *src, const char *dest, char *err, size_t errlen)
+{
+    sqlite3 *from = NULL, *to = NULL;
+    int rc = -1;
+    if (sqlite3_open_v2(src, &from, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+        snprintf(err, errlen, "ouverture de %s : %s", src, from ? sqlite3_errmsg(from) : "mémoire");
+        goto done;
+    }
+    sqlite3_busy_timeout(from, BUSY_TIMEOUT_MS);
+    if (sqlite3_open_v2(dest, &to, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
+        snprintf(err, errlen, "ouverture de %s : %s", dest, to ? sqlite3_errmsg(to) : "mémoire");
+        goto done;
+    }
+    sqlite3_backup *b = sqlite3_backup_init(to, "main", from, "main");
+    if (b == NULL) {
+        snprintf(err, errlen, "%s", sqlite3_errmsg(to));
+        goto done;
+    }
+    /* Copy every page in one step: in WAL mode that step reads one consistent snapshot without blocking the
+     * collector's writer, whereas page-by-page steps restart at every write and may never end under load. */
+    int step, tries = 0;
+    while (((step = sqlite3_backup_step(b, -1)) == SQLITE_BUSY || step == SQLITE_LOCKED) && tries++ < 200)
+        sqlite3_sleep(10);
+    if (sqlite3_backup_finish(b) != SQLITE_OK || step != SQLITE_DONE) {
+        snprintf(err, errlen, "sauvegarde : %s", sqlite3_errmsg(to));
+        goto done;
+    }
+    rc = 0;
+done:
+    sqlite3_close(from);
+    sqlite3_close(to);
+    return rc;
+}

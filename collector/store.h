@@ -1,0 +1,103 @@
+/* store.h -- the collector's SQLite database: schema and migrations, submissions with their idempotency
+ * rules, tokens, and the read queries of the API (stats, export).
+ *
+ * Durability: the database runs in WAL mode with synchronous=FULL, so a committed transaction survives a crash
+ * or power loss; a submission is acknowledged only after the commit that holds it (see commitq.h).
+ * Privacy: nothing that identifies a device or a person is stored with answers: no IP address, no user agent,
+ * and times no finer than the minute.
+ *
+ * A store is one connection; it is not shared between threads (the writer thread and the event loop each open
+ * their own).
+ */
+#ifndef COLLECTOR_STORE_H
+#define COLLECTOR_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#define STORE_SCHEMA_VERSION 1
+#define STORE_RECEIPT_LEN 11   /* "K7M2Q-9XDHT": 10 base-32 characters and a dash */
+
+typedef struct store store;
+
+/* Opens (creating if needed) the database at path and brings its schema up to date. readonly opens an
+ * existing database for reading only, with no migration. Returns NULL with a message in err. */
+store *store_open(const char *path, bool readonly, char *err, size_t errlen);
+
+/* Closes the store; store_close(NULL) does nothing. */
+void store_close(store *s);
+
+/* The underlying SQLite handle, for modules that run their own read queries. */
+struct sqlite3 *store_db(store *s);
+
+/* The schema version of an open store. */
+int store_schema_version(store *s);
+
+/* ---- submissions --------------------------------------------------------------------------------------- */
+
+typedef enum store_outcome {
+    STORE_CREATED = 1,  /* new, committed */
+    STORE_REPLAYED,     /* this uuid with this content was already stored: same receipt */
+    STORE_CONFLICT,     /* this uuid was stored with different content */
+    STORE_UNAVAILABLE   /* the database cannot take writes now (disk full, locked, I/O error): retry later */
+} store_outcome;
+
+/* One submission to store. The caller fills the inputs; store_insert_batch fills the outputs. */
+typedef struct store_sub {
+    /* inputs, borrowed for the duration of the call */
+    const char *uuid;          /* canonical lowercase RFC 4122 text */
+    const char *form_id, *form_version, *lang, *channel;
+    const char *territory;     /* NULL when the form has no territory answer */
+    const char *started_minute; /* "YYYY-MM-DDTHH:MM" or NULL */
+    const char *answers_json;  /* compact JSON of the answers */
+    uint8_t hash[32];          /* SHA-256 of the canonical request content, for idempotency */
+    /* outputs */
+    store_outcome outcome;
+    char receipt[STORE_RECEIPT_LEN + 1];
+} store_sub;
+
+/* Stores a batch of submissions in one transaction, committed durably before returning. Each sub's outcome is
+ * set: CREATED, REPLAYED or CONFLICT when the commit succeeded; all UNAVAILABLE when it failed (then nothing of
+ * the batch was stored, and err says why). Returns 0, or -1 when the batch was not committed. */
+int store_insert_batch(store *s, store_sub **subs, size_t n, char *err, size_t errlen);
+
+/* Number of stored submissions of form_id (NULL: all forms); -1 on error. */
+long store_count(store *s, const char *form_id);
+
+/* ---- tokens -------------------------------------------------------------------------------------------- */
+
+/* Adds a token of role ("mediator", "analyst", "admin") for name. Writes the secret to show once into
+ * secret (at least 64 bytes) and the token's public id into *id. Only a hash of the secret is stored.
+ * Returns 0, or -1 with a message in err. */
+int store_token_add(store *s, const char *role, const char *name, char *secret, size_t secretlen, long *id,
+                    char *err, size_t errlen);
+
+/* Prints the tokens (id, role, name, created, revoked) as lines on f. */
+int store_token_list(store *s, void *f);
+
+/* Revokes token id; returns 0, 1 when no such active token, -1 on error. */
+int store_token_revoke(store *s, long id);
+
+/* Looks up an active token by its secret (constant-time comparison of hashes). Returns true and copies the
+ * role (at most rolelen bytes) and id when it is valid. */
+bool store_token_check(store *s, const char *secret, char *role, size_t rolelen, long *id);
+
+/* ---- helpers ------------------------------------------------------------------------------------------- */
+
+/* Writes the current UTC time truncated to the minute, "YYYY-MM-DDTHH:MMZ", into buf (at least 18 bytes). */
+void store_now_minute(char *buf, size_t len);
+
+/* Fills buf with n cryptographically random bytes; returns 0 or -1. */
+int store_random(void *buf, size_t n);
+
+/* SHA-256 of data into out. */
+void store_sha256(const void *data, size_t len, uint8_t out[32]);
+
+/* Online backup of the live database at src into dest (SQLite backup API), consistent even while the collector
+ * writes. Returns 0, or -1 with a message in err. */
+int store_backup(const char *src, const char *dest, char *err, size_t errlen);
+
+#endif /* COLLECTOR_STORE_H */
