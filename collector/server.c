@@ -308,19 +308,37 @@ static void on_grace_expired(evutil_socket_t fd, short what, void *arg)
     event_base_loopexit(s->base, NULL);
 }
 
-static void on_signal(evutil_socket_t sig, short what, void *arg)
+static void begin_shutdown(srv *s)
 {
-    (void)what;
-    srv *s = arg;
     if (s->stopping)
         return;
-    fprintf(stderr, "collector: signal %d reçu, arrêt après les requêtes en cours\n", (int)sig);
     s->stopping = true;
     evconnlistener_disable(s->listener);
     struct timeval grace = {SRV_SHUTDOWN_GRACE, 0};
     s->grace_ev = evtimer_new(s->base, on_grace_expired, s);
     evtimer_add(s->grace_ev, &grace);
     maybe_finish_shutdown(s);
+}
+
+static void on_signal(evutil_socket_t sig, short what, void *arg)
+{
+    (void)what;
+    srv *s = arg;
+    if (!s->stopping)
+        fprintf(stderr, "collector: signal %d reçu, arrêt après les requêtes en cours\n", (int)sig);
+    begin_shutdown(s);
+}
+
+static void on_stop(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    begin_shutdown(arg);
+}
+
+void server_stop(srv *s)
+{
+    event_active(s->stop_ev, EV_READ, 0);
 }
 
 void server_config_defaults(srv_config *cfg)
@@ -385,20 +403,18 @@ static int open_listener(srv *s)
     struct sockaddr_storage bound;
     socklen_t blen = sizeof bound;
     getsockname(evconnlistener_get_fd(s->listener), (struct sockaddr *)&bound, &blen);
-    char host[64];
-    int port;
+    char host[INET6_ADDRSTRLEN];
     if (bound.ss_family == AF_INET6) {
         struct sockaddr_in6 *a = (struct sockaddr_in6 *)&bound;
         inet_ntop(AF_INET6, &a->sin6_addr, host, sizeof host);
-        port = ntohs(a->sin6_port);
-        printf("listening on [%s]:%d\n", host, port);
+        s->port = ntohs(a->sin6_port);
+        snprintf(s->bound, sizeof s->bound, "[%s]:%d", host, s->port);
     } else {
         struct sockaddr_in *a = (struct sockaddr_in *)&bound;
         inet_ntop(AF_INET, &a->sin_addr, host, sizeof host);
-        port = ntohs(a->sin_port);
-        printf("listening on %s:%d\n", host, port);
+        s->port = ntohs(a->sin_port);
+        snprintf(s->bound, sizeof s->bound, "%s:%d", host, s->port);
     }
-    fflush(stdout);
     return 0;
 }
 
@@ -418,8 +434,10 @@ static void configure_http(srv *s)
     evhttp_set_gencb(s->http, dispatch, s);
 }
 
-static void teardown(srv *s)
+void server_free(srv *s)
 {
+    if (s == NULL)
+        return;
     if (s->http == NULL && s->listener)
         evconnlistener_free(s->listener);
     s->listener = NULL; /* evhttp_free frees it, and the connections, whose callbacks must not re-enable it */
@@ -442,64 +460,83 @@ static void teardown(srv *s)
         api_submit_finish(list);
         list = next;
     }
-    if (s->sigterm)
-        event_free(s->sigterm);
-    if (s->sigint)
-        event_free(s->sigint);
-    if (s->done_ev)
-        event_free(s->done_ev);
-    if (s->grace_ev)
-        event_free(s->grace_ev);
+    struct event *events[] = {s->sigterm, s->sigint, s->done_ev, s->grace_ev, s->stop_ev};
+    for (size_t i = 0; i < sizeof events / sizeof *events; i++)
+        if (events[i])
+            event_free(events[i]);
     store_close(s->reader);
     catalog_close(s->forms);
     ratelimit_free(s->limiter);
     if (s->base)
         event_base_free(s->base);
     pthread_mutex_destroy(&s->done_lock);
+    free(s);
 }
 
-int server_run(const srv_config *cfg)
+srv *server_new(const srv_config *cfg)
 {
-    srv s;
-    memset(&s, 0, sizeof s);
-    s.cfg = *cfg;
-    pthread_mutex_init(&s.done_lock, NULL);
-    int rc = 1;
+    srv *s = xcalloc(1, sizeof *s);
+    s->cfg = *cfg;
+    pthread_mutex_init(&s->done_lock, NULL);
     char err[512];
     signal(SIGPIPE, SIG_IGN);
     signal(SIGXFSZ, SIG_IGN); /* a file size limit must fail the write (SQLITE_FULL), not kill the process */
 
     diag_list diags = {0};
-    s.forms = catalog_open(cfg->forms_dir, &diags);
+    s->forms = catalog_open(cfg->forms_dir, &diags);
     diag_print(&diags, stderr);
     diag_list_free(&diags);
-    if (s.forms == NULL) {
+    if (s->forms == NULL) {
         fprintf(stderr, "collector: les formulaires de %s ont des erreurs (collector check-forms %s)\n",
                 cfg->forms_dir, cfg->forms_dir);
-        goto done;
+        goto err;
     }
-    if (evthread_use_pthreads() < 0 || (s.base = event_base_new()) == NULL) {
+    if (evthread_use_pthreads() < 0 || (s->base = event_base_new()) == NULL) {
         fprintf(stderr, "collector: initialisation de libevent impossible\n");
-        goto done;
+        goto err;
     }
-    s.writer = commitq_start(cfg->db_path, writer_done, &s, err, sizeof err);
-    if (s.writer == NULL || (s.reader = store_open(cfg->db_path, true, err, sizeof err)) == NULL) {
+    s->writer = commitq_start(cfg->db_path, writer_done, s, err, sizeof err);
+    if (s->writer == NULL || (s->reader = store_open(cfg->db_path, true, err, sizeof err)) == NULL) {
         fprintf(stderr, "collector: base de données : %s\n", err);
-        goto done;
+        goto err;
     }
-    s.limiter = ratelimit_new(cfg->rate, cfg->burst);
-    s.http = evhttp_new(s.base);
-    configure_http(&s);
-    s.done_ev = event_new(s.base, -1, 0, on_done, &s);
-    s.sigterm = evsignal_new(s.base, SIGTERM, on_signal, &s);
-    s.sigint = evsignal_new(s.base, SIGINT, on_signal, &s);
-    event_add(s.sigterm, NULL);
-    event_add(s.sigint, NULL);
-    if (open_listener(&s) < 0)
-        goto done;
-    event_base_dispatch(s.base);
-    rc = 0;
-done:
-    teardown(&s);
-    return rc;
+    s->limiter = ratelimit_new(cfg->rate, cfg->burst);
+    s->http = evhttp_new(s->base);
+    configure_http(s);
+    s->done_ev = event_new(s->base, -1, 0, on_done, s);
+    s->stop_ev = event_new(s->base, -1, 0, on_stop, s);
+    if (!cfg->no_signals) {
+        s->sigterm = evsignal_new(s->base, SIGTERM, on_signal, s);
+        s->sigint = evsignal_new(s->base, SIGINT, on_signal, s);
+        event_add(s->sigterm, NULL);
+        event_add(s->sigint, NULL);
+    }
+    if (open_listener(s) < 0)
+        goto err;
+    return s;
+err:
+    server_free(s);
+    return NULL;
+}
+
+int server_port(const srv *s)
+{
+    return s->port;
+}
+
+void server_loop(srv *s)
+{
+    event_base_dispatch(s->base);
+}
+
+int server_run(const srv_config *cfg)
+{
+    srv *s = server_new(cfg);
+    if (s == NULL)
+        return 1;
+    printf("listening on %s\n", s->bound);
+    fflush(stdout);
+    server_loop(s);
+    server_free(s);
+    return 0;
 }

@@ -37,6 +37,7 @@ typedef struct srv_config {
     double rate, burst;          /* rate 0 disables rate limiting (benchmarks) */
     bool trust_proxy;            /* take the client address from X-Forwarded-For (behind a reverse proxy) */
     bool quiet;                  /* no access log */
+    bool no_signals;             /* do not handle SIGTERM/SIGINT (an embedding test stops it with server_stop) */
 } srv_config;
 
 struct evhttp_request;
@@ -47,7 +48,9 @@ typedef struct srv {
     struct event_base *base;
     struct evhttp *http;
     struct evconnlistener *listener;
-    struct event *sigterm, *sigint, *done_ev, *grace_ev;
+    struct event *sigterm, *sigint, *done_ev, *grace_ev, *stop_ev;
+    int port;                    /* bound port */
+    char bound[80];              /* bound address, "127.0.0.1:PORT" */
     catalog *forms;
     store *reader;
     commitq *writer;
@@ -72,5 +75,14 @@ void server_config_defaults(srv_config *cfg);
  * returns 0. Returns 1 when the service cannot start (message on stderr). The bound address is printed on the
  * first line of standard output ("listening on 127.0.0.1:PORT"). */
 int server_run(const srv_config *cfg);
+
+/* The same in steps, for embedding (tests): server_new loads the forms, opens the database and binds, or
+ * returns NULL (message on stderr); server_loop serves until stopped; server_stop, callable from any thread,
+ * starts the graceful stop that SIGTERM starts; server_free releases everything (NULL does nothing). */
+srv *server_new(const srv_config *cfg);
+int server_port(const srv *s);
+void server_loop(srv *s);
+void server_stop(srv *s);
+void server_free(srv *s);
 
 #endif /* COLLECTOR_SERVER_H */

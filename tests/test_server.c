@@ -1,0 +1,495 @@
+/* test_server.c -- the collector's HTTP service in process, on 127.0.0.1 port 0 with the shipped forms: routing,
+ * every error path of the API as a table (request -> status and JSON error code), idempotent retries, tokens,
+ * body limits, rate limiting, concurrency, and a graceful stop that answers what is in flight.
+ */
+#include "testutil.h"
+
+#include <pthread.h>
+#include <sqlite3.h>
+#include <sys/stat.h>
+
+#include "httpc.h"
+#include "server.h"
+#include "store.h"
+
+#define MAX_BODY 8192
+
+typedef struct running {
+    srv *s;
+    pthread_t thread;
+    char db[64];
+} running;
+
+static void *loop_main(void *arg)
+{
+    server_loop(arg);
+    return NULL;
+}
+
+static void start(running *r, double rate, double burst)
+{
+    snprintf(r->db, sizeof r->db, "/tmp/test_server_XXXXXX");
+    int fd = mkstemp(r->db);
+    close(fd);
+    unlink(r->db);
+    srv_config cfg;
+    server_config_defaults(&cfg);
+    cfg.db_path = r->db;
+    cfg.forms_dir = FORMS_DIR;
+    cfg.listen = "127.0.0.1:0";
+    cfg.max_body = MAX_BODY;
+    cfg.rate = rate;
+    cfg.burst = burst;
+    cfg.quiet = true;
+    cfg.no_signals = true;
+    r->s = server_new(&cfg);
+    assert_non_null(r->s);
+    assert_true(server_port(r->s) > 0);
+    pthread_create(&r->thread, NULL, loop_main, r->s);
+}
+
+static void stop(running *r)
+{
+    server_stop(r->s);
+    pthread_join(r->thread, NULL);
+    server_free(r->s);
+    char p[96];
+    unlink(r->db);
+    snprintf(p, sizeof p, "%s-wal", r->db);
+    unlink(p);
+    snprintf(p, sizeof p, "%s-shm", r->db);
+    unlink(p);
+}
+
+#define JSON_HDR "Content-Type: application/json\r\n"
+#define SUBMIT "/api/v1/forms/resident/submissions"
+#define UUID1 "\"uuid\": \"6f1c1a2e-5a4b-4c3d-9e8f-0123456789ab\""
+#define VALID "{\"R01\": \"QN09399A\", \"R02\": \"25-39\", \"R03\": \"femme\", \"R07\": \"bon\", \"R17\": \"non\"}"
+
+typedef struct api_case {
+    const char *method, *path, *headers, *body;
+    int status;
+    const char *code;   /* expected "code" of the JSON error, NULL for success */
+    const char *field;  /* expected "field", or NULL not to check */
+} api_case;
+
+static const api_case cases[] = {
+    {"GET", "/healthz", NULL, NULL, 200, NULL, NULL},
+    {"GET", "/api/v1/forms", NULL, NULL, 200, NULL, NULL},
+    {"GET", "/api/v1/forms/resident", NULL, NULL, 200, NULL, NULL},
+    {"GET", "/api/v1/forms/resident/versions/1", NULL, NULL, 200, NULL, NULL},
+    {"GET", "/api/v1/forms/resident/versions/9", NULL, NULL, 404, "unknown_form_version", "form_version"},
+    {"GET", "/api/v1/forms/nope", NULL, NULL, 404, "unknown_form", "form"},
+    {"GET", "/api/v1/forms/%2e%2e%2fetc", NULL, NULL, 404, "unknown_form", NULL},
+    {"GET", "/api/v1/territories", NULL, NULL, 200, NULL, NULL},
+    {"GET", "/api/v1/stats", NULL, NULL, 200, NULL, NULL},
+    {"GET", "/nowhere", NULL, NULL, 404, "not_found", NULL},
+    {"GET", "/api/v1/forms/resident/extra/segments/here", NULL, NULL, 404, "not_found", NULL},
+    {"DELETE", "/api/v1/forms", NULL, NULL, 405, "method_not_allowed", NULL},
+    {"GET", SUBMIT, NULL, NULL, 405, "method_not_allowed", NULL},
+    {"PUT", SUBMIT, JSON_HDR, "{}", 405, "method_not_allowed", NULL},
+    {"POST", "/api/v1/forms", JSON_HDR, "{}", 405, "method_not_allowed", NULL},
+    {"POST", SUBMIT, "Content-Type: text/plain\r\n", "{}", 415, "unsupported_media_type", "Content-Type"},
+    {"POST", SUBMIT, NULL, "{}", 415, "unsupported_media_type", "Content-Type"},
+    {"POST", SUBMIT, JSON_HDR, "{\"uuid\":", 400, "invalid_json", NULL},
+    {"POST", SUBMIT, JSON_HDR, "[]", 400, "invalid_json", NULL},
+    {"POST", SUBMIT, JSON_HDR, "{\"a\": 1, \"a\": 2}", 400, "invalid_json", NULL},
+    {"POST", SUBMIT, JSON_HDR, "{\"uuid\": \"x\\u0000\"}", 400, "invalid_json", NULL},
+    {"POST", SUBMIT, JSON_HDR, "\xff\xfe", 400, "invalid_json", NULL},
+    {"POST", SUBMIT, JSON_HDR, "{\"form_version\": \"1\", \"answers\": {}}", 400, "missing_field", "uuid"},
+    {"POST", SUBMIT, JSON_HDR, "{\"uuid\": \"not-a-uuid\"}", 400, "invalid_field", "uuid"},
+    {"POST", SUBMIT, JSON_HDR, "{\"uuid\": \"6f1c1a2e-5a4b-0c3d-9e8f-0123456789ab\"}", 400, "invalid_field", "uuid"},
+    {"POST", SUBMIT, JSON_HDR, "{" UUID1 ", \"colour\": 1}", 400, "unknown_field", "colour"},
+    {"POST", "/api/v1/forms/nope/submissions", JSON_HDR, "{" UUID1 "}", 404, "unknown_form", "form"},
+    {"POST", SUBMIT, JSON_HDR, "{" UUID1 ", \"answers\": {}}", 400, "missing_field", "form_version"},
+    {"POST", SUBMIT, JSON_HDR, "{" UUID1 ", \"form_version\": \"7\"}", 404, "unknown_form_version", "form_version"},
+    {"POST", SUBMIT, JSON_HDR, "{" UUID1 ", \"form_version\": 1}", 400, "missing_field", "form_version"},
+    {"POST", SUBMIT, JSON_HDR, "{" UUID1 ", \"form_version\": \"1\", \"lang\": \"de\", \"answers\": {}}", 400,
+     "invalid_field", "lang"},
+    {"POST", SUBMIT, JSON_HDR, "{" UUID1 ", \"form_version\": \"1\", \"channel\": \"paper\", \"answers\": {}}", 400,
+     "invalid_field", "channel"},
+    {"POST", SUBMIT, JSON_HDR, "{" UUID1 ", \"form_version\": \"1\", \"started_at\": \"hier\", \"answers\": {}}",
+     400, "invalid_field", "started_at"},
+    {"POST", SUBMIT, JSON_HDR, "{" UUID1 ", \"form_version\": \"1\"}", 400, "missing_field", "answers"},
+    {"POST", SUBMIT, JSON_HDR, "{" UUID1 ", \"form_version\": \"1\", \"answers\": []}", 400, "invalid_field",
+     "answers"},
+    {"POST", SUBMIT, JSON_HDR, "{" UUID1 ", \"form_version\": \"1\", \"answers\": {\"R17\": \"peut-etre\"}}", 422,
+     "invalid_answers", NULL},
+    {"GET", "/api/v1/forms/resident/submissions.csv", NULL, NULL, 401, "unauthorized", "Authorization"},
+    {"GET", "/api/v1/forms/resident/submissions.jsonl", "Authorization: Bearer ds_nope\r\n", NULL, 401,
+     "unauthorized", "Authorization"},
+    {"GET", "/api/v1/forms/resident/submissions.csv", "Authorization: Basic YTpi\r\n", NULL, 401, "unauthorized",
+     NULL},
+};
+
+static void check_error_body(const httpc_resp *r, const api_case *c, size_t i, size_t *failures)
+{
+    json_error_t err;
+    json_t *body = json_loads(r->body ? r->body : "", 0, &err);
+    const char *code = json_string_value(json_object_get(body, "code"));
+    const char *field = json_string_value(json_object_get(body, "field"));
+    const char *msg = json_string_value(json_object_get(body, "message"));
+    bool ok = body != NULL;
+    if (c->code)
+        ok = ok && code && strcmp(code, c->code) == 0 && msg && strlen(msg) > 5 &&
+             (c->field == NULL || (field && strcmp(field, c->field) == 0));
+    if (!ok) {
+        (*failures)++;
+        fprintf(stderr, "case %zu %s %s: body %s\n", i, c->method, c->path, r->body ? r->body : "(none)");
+    }
+    json_decref(body);
+}
+
+static void test_api_table(void **state)
+{
+    (void)state;
+    running r;
+    start(&r, 0, 1);
+    size_t failures = 0;
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        const api_case *c = &cases[i];
+        httpc_resp resp = httpc_request(server_port(r.s), c->method, c->path, c->headers, c->body);
+        if (resp.status != c->status) {
+            failures++;
+            fprintf(stderr, "case %zu %s %s: status %d, expected %d\n", i, c->method, c->path, resp.status,
+                    c->status);
+        } else if (strcmp(c->method, "HEAD") != 0) {
+            check_error_body(&resp, c, i, &failures);
+            char ct[128] = "";
+            httpc_header(&resp, "Content-Type", ct, sizeof ct);
+            if (strncmp(ct, "application/json", 16) != 0) {
+                failures++;
+                fprintf(stderr, "case %zu: content type %s\n", i, ct);
+            }
+        }
+        if (c->status == 405) {
+            char allow[64];
+            if (!httpc_header(&resp, "Allow", allow, sizeof allow)) {
+                failures++;
+                fprintf(stderr, "case %zu: 405 without Allow\n", i);
+            }
+        }
+        httpc_free(&resp);
+    }
+    /* the service still answers after all of that */
+    httpc_resp h = httpc_request(server_port(r.s), "GET", "/healthz", NULL, NULL);
+    assert_int_equal(h.status, 200);
+    httpc_free(&h);
+    stop(&r);
+    assert_int_equal(failures, 0);
+}
+
+static httpc_resp submit(int port, const char *uuid, const char *answers)
+{
+    char body[2048];
+    snprintf(body, sizeof body, "{\"uuid\": \"%s\", \"form_version\": \"1\", \"lang\": \"ar\", \"channel\": \"web\", "
+             "\"started_at\": \"2026-11-23T09:41:27.512+01:00\", \"answers\": %s}", uuid, answers);
+    return httpc_request(port, "POST", SUBMIT, JSON_HDR, body);
+}
+
+static void test_submission_lifecycle(void **state)
+{
+    (void)state;
+    running r;
+    start(&r, 0, 1);
+    int port = server_port(r.s);
+    const char *uuid = "0b6e9d3c-1f2a-4b5c-8d7e-9f0a1b2c3d4e";
+    httpc_resp a = submit(port, uuid, VALID);
+    assert_int_equal(a.status, 201);
+    json_t *ja = json_loads(a.body, 0, NULL);
+    const char *receipt = json_string_value(json_object_get(ja, "receipt"));
+    assert_non_null(receipt);
+    assert_string_equal(json_string_value(json_object_get(ja, "uuid")), uuid);
+    /* a retry of the same content: 200 and the same receipt; upper case uuid is the same uuid */
+    httpc_resp b = submit(port, "0B6E9D3C-1F2A-4B5C-8D7E-9F0A1B2C3D4E", VALID);
+    assert_int_equal(b.status, 409); /* different body text: the uuid field differs */
+    httpc_resp c = submit(port, uuid, VALID);
+    assert_int_equal(c.status, 200);
+    json_t *jc = json_loads(c.body, 0, NULL);
+    assert_string_equal(json_string_value(json_object_get(jc, "receipt")), receipt);
+    httpc_resp d = submit(port, uuid, "{\"R01\": \"QN09399A\", \"R02\": \"25-39\", \"R03\": \"homme\", \"R07\": "
+                                      "\"bon\", \"R17\": \"non\"}");
+    assert_int_equal(d.status, 409);
+    /* the stored row: minute precision, language kept, nothing else about the client */
+    char err[256];
+    store *s = store_open(r.db, true, err, sizeof err);
+    sqlite3_stmt *st;
+    sqlite3_prepare_v2(store_db(s), "SELECT started_at, received_at, lang, channel, territory FROM submissions", -1,
+                       &st, NULL);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    assert_string_equal((const char *)sqlite3_column_text(st, 0), "2026-11-23T09:41");
+    assert_int_equal(strlen((const char *)sqlite3_column_text(st, 1)), strlen("2026-11-23T09:41Z"));
+    assert_string_equal((const char *)sqlite3_column_text(st, 2), "ar");
+    assert_string_equal((const char *)sqlite3_column_text(st, 3), "web");
+    assert_string_equal((const char *)sqlite3_column_text(st, 4), "QN09399A");
+    assert_int_equal(sqlite3_step(st), SQLITE_DONE);
+    sqlite3_finalize(st);
+    store_close(s);
+    /* a 422 lists every error with its question and code */
+    httpc_resp e = submit(port, "1b6e9d3c-1f2a-4b5c-8d7e-9f0a1b2c3d4e",
+                          "{\"R01\": \"QN09399A\", \"R02\": \"25-39\", \"R03\": \"femme\", \"R07\": \"bon\", "
+                          "\"R17\": \"non\", \"R13\": \"oui_quartier\", \"R14\": \"autre\", \"ZZ\": 1}");
+    assert_int_equal(e.status, 422);
+    json_t *je = json_loads(e.body, 0, NULL);
+    json_t *errors = json_object_get(je, "errors");
+    assert_int_equal(json_array_size(errors), 2);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(errors, 0), "code")), "unknown_question");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(errors, 1), "question")), "R14");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(errors, 1), "code")), "not_relevant");
+    json_decref(ja);
+    json_decref(jc);
+    json_decref(je);
+    httpc_free(&a);
+    httpc_free(&b);
+    httpc_free(&c);
+    httpc_free(&d);
+    httpc_free(&e);
+    stop(&r);
+}
+
+static void test_body_limits(void **state)
+{
+    (void)state;
+    running r;
+    start(&r, 0, 1);
+    int port = server_port(r.s);
+    char *big = malloc(MAX_BODY * 2);
+    memset(big, ' ', MAX_BODY * 2 - 1);
+    big[MAX_BODY * 2 - 1] = '\0';
+    big[0] = '{';
+    big[MAX_BODY * 2 - 2] = '}';
+    httpc_resp a = httpc_request(port, "POST", SUBMIT, JSON_HDR, big);
+    assert_int_equal(a.status, 413);
+    assert_non_null(strstr(a.body, "\"body_too_large\""));
+    httpc_free(&a);
+    free(big);
+    /* far over the limit: libevent's own cap answers 413 before any handler */
+    size_t huge = MAX_BODY * 8;
+    big = malloc(huge + 1);
+    memset(big, 'x', huge);
+    big[huge] = '\0';
+    httpc_resp b = httpc_request(port, "POST", SUBMIT, JSON_HDR, big);
+    assert_int_equal(b.status, 413);
+    httpc_free(&b);
+    free(big);
+    /* absurd Content-Length */
+    const char *raw = "POST " SUBMIT " HTTP/1.1\r\nHost: t\r\nConnection: close\r\n" JSON_HDR
+                      "Content-Length: 99999999999999999999\r\n\r\n{}";
+    httpc_resp c = httpc_raw(port, raw, strlen(raw));
+    assert_true(c.status == 400 || c.status == 413);
+    httpc_free(&c);
+    httpc_resp h = httpc_request(port, "GET", "/healthz", NULL, NULL);
+    assert_int_equal(h.status, 200);
+    httpc_free(&h);
+    stop(&r);
+}
+
+static void test_tokens_and_export(void **state)
+{
+    (void)state;
+    running r;
+    start(&r, 0, 1);
+    int port = server_port(r.s);
+    httpc_resp a = submit(port, "2b6e9d3c-1f2a-4b5c-8d7e-9f0a1b2c3d4e",
+                          "{\"R01\": \"QN09399A\", \"R02\": \"25-39\", \"R03\": \"femme\", \"R07\": \"bon\", "
+                          "\"R17\": \"oui\", \"R18\": [\"dentaire\", \"lunettes\"], \"R23\": {\"pmi\": \"connu\"}}");
+    assert_int_equal(a.status, 201);
+    httpc_free(&a);
+    char err[256], analyst[80], mediator[80];
+    long id;
+    store *s = store_open(r.db, false, err, sizeof err);
+    assert_int_equal(store_token_add(s, "analyst", "A", analyst, sizeof analyst, &id, err, sizeof err), 0);
+    long aid = id;
+    assert_int_equal(store_token_add(s, "mediator", "M", mediator, sizeof mediator, &id, err, sizeof err), 0);
+    char hdr[160];
+    snprintf(hdr, sizeof hdr, "Authorization: Bearer %s\r\n", mediator);
+    httpc_resp m = httpc_request(port, "GET", "/api/v1/forms/resident/submissions.csv", hdr, NULL);
+    assert_int_equal(m.status, 403);
+    httpc_free(&m);
+    snprintf(hdr, sizeof hdr, "Authorization: Bearer %s\r\n", analyst);
+    httpc_resp csv = httpc_request(port, "GET", "/api/v1/forms/resident/submissions.csv", hdr, NULL);
+    assert_int_equal(csv.status, 200);
+    assert_non_null(strstr(csv.body, "uuid,form_version,territory,channel,lang,received_at,R01,R02"));
+    assert_non_null(strstr(csv.body, ",R23.pmi,"));
+    assert_non_null(strstr(csv.body, ",\"dentaire;lunettes\",")); /* ';' quoted for French spreadsheets */
+    assert_non_null(strstr(csv.body, "2b6e9d3c-1f2a-4b5c-8d7e-9f0a1b2c3d4e,1,QN09399A,web,ar,"));
+    httpc_free(&csv);
+    httpc_resp jl = httpc_request(port, "GET", "/api/v1/forms/resident/submissions.jsonl", hdr, NULL);
+    assert_int_equal(jl.status, 200);
+    json_t *line = json_loads(jl.body, JSON_DISABLE_EOF_CHECK, NULL);
+    assert_non_null(line);
+    assert_string_equal(json_string_value(json_object_get(json_object_get(json_object_get(line, "answers"), "R23"),
+                                                          "pmi")), "connu");
+    json_decref(line);
+    httpc_free(&jl);
+    httpc_resp op = httpc_request(port, "GET", "/api/v1/forms/operator/submissions.csv", hdr, NULL);
+    assert_int_equal(op.status, 200);
+    assert_non_null(strstr(op.body, "uuid,"));
+    httpc_free(&op);
+    /* revoked: refused at once */
+    assert_int_equal(store_token_revoke(s, aid), 0);
+    httpc_resp rv = httpc_request(port, "GET", "/api/v1/forms/resident/submissions.csv", hdr, NULL);
+    assert_int_equal(rv.status, 401);
+    httpc_free(&rv);
+    store_close(s);
+    stop(&r);
+}
+
+static void test_rate_limit(void **state)
+{
+    (void)state;
+    running r;
+    start(&r, 1, 3);
+    int port = server_port(r.s);
+    int statuses[5];
+    for (int i = 0; i < 5; i++) {
+        httpc_resp x = httpc_request(port, "GET", "/api/v1/forms", NULL, NULL);
+        statuses[i] = x.status;
+        if (x.status == 429) {
+            char ra[16] = "";
+            assert_true(httpc_header(&x, "Retry-After", ra, sizeof ra));
+            assert_true(atoi(ra) >= 1);
+            assert_non_null(strstr(x.body, "\"rate_limited\""));
+        }
+        httpc_free(&x);
+    }
+    assert_int_equal(statuses[0], 200);
+    assert_int_equal(statuses[2], 200);
+    assert_int_equal(statuses[3], 429);
+    assert_int_equal(statuses[4], 429);
+    /* the health check is never limited */
+    httpc_resp h = httpc_request(port, "GET", "/healthz", NULL, NULL);
+    assert_int_equal(h.status, 200);
+    httpc_free(&h);
+    stop(&r);
+}
+
+/* ---- concurrency ---- */
+
+#define CLIENTS 8
+#define PER_CLIENT 40
+
+typedef struct client_arg {
+    int port, index, created;
+} client_arg;
+
+static void *client_main(void *arg)
+{
+    client_arg *c = arg;
+    for (int i = 0; i < PER_CLIENT; i++) {
+        char uuid[40];
+        snprintf(uuid, sizeof uuid, "%08x-0000-4000-8000-%012x", c->index, i);
+        httpc_resp r = submit(c->port, uuid, VALID);
+        c->created += r.status == 201;
+        httpc_free(&r);
+    }
+    return NULL;
+}
+
+static void test_concurrent(void **state)
+{
+    (void)state;
+    running r;
+    start(&r, 0, 1);
+    pthread_t t[CLIENTS];
+    client_arg args[CLIENTS];
+    for (int i = 0; i < CLIENTS; i++) {
+        args[i] = (client_arg){server_port(r.s), i, 0};
+        pthread_create(&t[i], NULL, client_main, &args[i]);
+    }
+    for (int i = 0; i < CLIENTS; i++)
+        pthread_join(t[i], NULL);
+    int created = 0;
+    for (int i = 0; i < CLIENTS; i++)
+        created += args[i].created;
+    assert_int_equal(created, CLIENTS * PER_CLIENT);
+    unsigned long batches, items;
+    commitq_stats(r.s->writer, &batches, &items);
+    assert_int_equal(items, CLIENTS * PER_CLIENT);
+    stop(&r);
+}
+
+/* Clients post until the service stops; every submission answered 201 is in the database afterwards, and
+ * the service stops cleanly while clients are still sending. */
+typedef struct stop_client {
+    int port, index, acked;
+    char uuids[400][40];
+} stop_client;
+
+static void *stop_client_main(void *arg)
+{
+    stop_client *c = arg;
+    for (int i = 0; i < 400; i++) {
+        snprintf(c->uuids[c->acked], 40, "%08x-1111-4000-8000-%012x", c->index, i);
+        httpc_resp r = submit(c->port, c->uuids[c->acked], VALID);
+        if (r.status == 201)
+            c->acked++;
+        bool refused = r.status == 0 || r.status == 503;
+        httpc_free(&r);
+        if (refused)
+            break;
+    }
+    return NULL;
+}
+
+static void test_stop_during_load(void **state)
+{
+    (void)state;
+    running r;
+    start(&r, 0, 1);
+    pthread_t t[CLIENTS];
+    static stop_client args[CLIENTS];
+    for (int i = 0; i < CLIENTS; i++) {
+        memset(&args[i], 0, sizeof args[i]);
+        args[i].port = server_port(r.s);
+        args[i].index = i;
+        pthread_create(&t[i], NULL, stop_client_main, &args[i]);
+    }
+    struct timespec pause = {0, 150 * 1000 * 1000};
+    nanosleep(&pause, NULL);
+    server_stop(r.s);
+    pthread_join(r.thread, NULL);
+    for (int i = 0; i < CLIENTS; i++)
+        pthread_join(t[i], NULL);
+    server_free(r.s);
+    char err[256];
+    store *s = store_open(r.db, true, err, sizeof err);
+    assert_non_null(s);
+    sqlite3_stmt *st;
+    sqlite3_prepare_v2(store_db(s), "SELECT count(*) FROM submissions WHERE uuid = ?", -1, &st, NULL);
+    int acked = 0;
+    for (int i = 0; i < CLIENTS; i++) {
+        for (int k = 0; k < args[i].acked; k++) {
+            sqlite3_reset(st);
+            sqlite3_bind_text(st, 1, args[i].uuids[k], -1, SQLITE_STATIC);
+            assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+            assert_int_equal(sqlite3_column_int(st, 0), 1);
+            acked++;
+        }
+    }
+    sqlite3_finalize(st);
+    fprintf(stderr, "stop during load: %d acknowledged, all stored\n", acked);
+    assert_true(acked > 0);
+    store_close(s);
+    r.s = NULL;
+    char p[96];
+    unlink(r.db);
+    snprintf(p, sizeof p, "%s-wal", r.db);
+    unlink(p);
+    snprintf(p, sizeof p, "%s-shm", r.db);
+    unlink(p);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_api_table),
+        cmocka_unit_test(test_submission_lifecycle),
+        cmocka_unit_test(test_body_limits),
+        cmocka_unit_test(test_tokens_and_export),
+        cmocka_unit_test(test_rate_limit),
+        cmocka_unit_test(test_concurrent),
+        cmocka_unit_test(test_stop_during_load),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
