@@ -136,11 +136,11 @@ static const form *check_envelope(hreq *h, const char *form_id, json_t *body, su
     return f;
 }
 
-/* The answer to the form's territory question, if it has one and it is answered. */
+/* The answer to the form's (single) territory question, if it has one and it is answered. */
 static const char *territory_of(const form *f, const json_t *answers)
 {
     for (size_t i = 0; i < f->nquestions; i++)
-        if (f->questions[i].type == FQ_TERRITORY)
+        if (f->questions[i].type == FQ_TERRITORY && !f->questions[i].multiple)
             return json_string_value(json_object_get(answers, f->questions[i].id));
     return NULL;
 }

@@ -118,7 +118,7 @@ static bool check_multiple(walk *w, const form_question *q, const json_t *v)
                 add_error(r, q->id, NULL, ANSWERS_INVALID_CHOICE, "%s : « %s » est choisi deux fois", q->id, code);
                 ok = false;
             }
-        const form_choice *ch = form_choice_by_code(q, code, false);
+        const form_choice *ch = form_choice_by_code(q, code, false); /* NULL for a territory */
         if (ch && ch->exclusive && n > 1 && !exclusive) {
             add_error(r, q->id, NULL, ANSWERS_INVALID_CHOICE, "%s : « %s » ne peut pas être combiné avec une "
                       "autre réponse", q->id, code);
@@ -231,8 +231,8 @@ static bool check_text(walk *w, const form_question *q, const json_t *v)
 static bool check_value(walk *w, const form_question *q, const json_t *v, bool required)
 {
     switch (q->type) {
-    case FQ_SINGLE:
-    case FQ_TERRITORY: return check_code(w, q, v, NULL);
+    case FQ_SINGLE: return check_code(w, q, v, NULL);
+    case FQ_TERRITORY: return q->multiple ? check_multiple(w, q, v) : check_code(w, q, v, NULL);
     case FQ_MULTIPLE: return check_multiple(w, q, v);
     case FQ_GRID: return check_grid(w, q, v, required);
     case FQ_INTEGER:

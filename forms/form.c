@@ -249,7 +249,7 @@ static bool load_choices(loader *ld, const char *path, const json_t *arr, bool r
         cs[i].label = load_text(ld, p, c, "label", true);
         const json_t *ex = jc_member(&ld->jc, p, c, "exclusive", JSON_TRUE, false);
         cs[i].exclusive = ex && json_is_true(ex);
-        if (cs[i].exclusive && q->type != FQ_MULTIPLE) {
+        if (cs[i].exclusive && q->type != FQ_MULTIPLE && !(q->type == FQ_TERRITORY && q->multiple)) {
             jc_error(&ld->jc, p, "« exclusive » n'a de sens que pour une question « multiple »");
             ok = false;
         }
@@ -337,10 +337,27 @@ static bool load_date_bound(loader *ld, const char *path, const json_t *qo, cons
     return true;
 }
 
+/* Reads max_selected, which must lie between 1 and the number of possible answers. */
+static bool load_max_selected(loader *ld, const char *path, const json_t *qo, form_question *q, size_t possible)
+{
+    const json_t *m = json_object_get(qo, "max_selected");
+    if (m == NULL)
+        return true;
+    char p[JC_PATH_MAX];
+    jc_path_key(p, path, "max_selected");
+    q->max_selected = json_is_integer(m) ? (long)json_integer_value(m) : -1;
+    if (q->max_selected < 1 || (possible && (size_t)q->max_selected > possible)) {
+        jc_error(&ld->jc, p, "« max_selected » est un entier entre 1 et le nombre de choix");
+        return false;
+    }
+    return true;
+}
+
 /* The keys each question type accepts, besides the common ones. */
 static const char *const *type_keys(form_qtype t)
 {
     static const char *const single[] = {"choices", NULL};
+    static const char *const territory[] = {"choices", "multiple", "max_selected", NULL};
     static const char *const multiple[] = {"choices", "max_selected", NULL};
     static const char *const number[] = {"min", "max", NULL};
     static const char *const scale[] = {"min", "max", "labels", NULL};
@@ -348,8 +365,8 @@ static const char *const *type_keys(form_qtype t)
     static const char *const grid[] = {"rows", "choices", NULL};
     static const char *const none[] = {NULL};
     switch (t) {
-    case FQ_SINGLE:
-    case FQ_TERRITORY: return single;
+    case FQ_SINGLE: return single;
+    case FQ_TERRITORY: return territory;
     case FQ_MULTIPLE: return multiple;
     case FQ_INTEGER:
     case FQ_DECIMAL:
@@ -387,17 +404,21 @@ static bool load_question_body(loader *ld, const char *path, const json_t *qo, f
     case FQ_SINGLE:
     case FQ_MULTIPLE:
         ok &= load_question_choices(ld, path, qo, q, true);
-        if (q->type == FQ_MULTIPLE && json_object_get(qo, "max_selected") != NULL) {
-            const json_t *m = json_object_get(qo, "max_selected");
-            jc_path_key(p, path, "max_selected");
-            q->max_selected = json_is_integer(m) ? (long)json_integer_value(m) : -1;
-            if (q->max_selected < 1 || (q->nchoices && (size_t)q->max_selected > q->nchoices)) {
-                jc_error(&ld->jc, p, "« max_selected » est un entier entre 1 et le nombre de choix");
-                ok = false;
-            }
-        }
+        ok &= load_max_selected(ld, path, qo, q, q->nchoices);
         break;
-    case FQ_TERRITORY:
+    case FQ_TERRITORY: {
+        const json_t *m = json_object_get(qo, "multiple");
+        if (m != NULL && !json_is_boolean(m)) {
+            jc_path_key(p, path, "multiple");
+            jc_error(&ld->jc, p, "« multiple » vaut true ou false");
+            ok = false;
+        }
+        q->multiple = json_is_true(m);
+        if (!q->multiple && json_object_get(qo, "max_selected") != NULL) {
+            jc_path_key(p, path, "max_selected");
+            jc_error(&ld->jc, p, "« max_selected » demande « multiple »: true");
+            ok = false;
+        }
         if (ld->f->territories == NULL) {
             jc_error(&ld->jc, path, "question « territory » sans fichier des territoires (territories.json)");
             ok = false;
@@ -418,7 +439,10 @@ static bool load_question_body(loader *ld, const char *path, const json_t *qo, f
                 }
             }
         }
+        if (q->multiple)
+            ok &= load_max_selected(ld, path, qo, q, q->nchoices + (ld->f->territories ? ld->f->territories->count : 0));
         break;
+    }
     case FQ_GRID: {
         const json_t *rows = jc_member(&ld->jc, path, qo, "rows", JSON_ARRAY, true);
         jc_path_key(p, path, "rows");
@@ -568,8 +592,10 @@ static expr_ref ref_of(const form_question *q)
     expr_ref r = {EXPR_T_NONE, NULL, NULL};
     switch (q->type) {
     case FQ_SINGLE:
-    case FQ_TERRITORY:
         r = (expr_ref){EXPR_T_STRING, has_answer_code, q};
+        break;
+    case FQ_TERRITORY:
+        r = (expr_ref){q->multiple ? EXPR_T_SET : EXPR_T_STRING, has_answer_code, q};
         break;
     case FQ_MULTIPLE:
         r = (expr_ref){EXPR_T_SET, has_choice_code, q};

@@ -56,7 +56,8 @@ typedef struct form_question {
     bool has_min, has_max;
     double min, max;       /* integer, decimal, scale */
     char min_date[11], max_date[11]; /* date bounds, "" when absent, "today" allowed */
-    long max_selected;     /* multiple; 0 when unlimited */
+    bool multiple;         /* territory: several territories may be chosen (answer is an array) */
+    long max_selected;     /* multiple (and multiple territory); 0 when unlimited */
     long max_length;       /* text, long_text, in characters */
     const struct form *owner;
 } form_question;

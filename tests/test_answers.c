@@ -86,6 +86,14 @@ static const check_case cases[] = {
     {"{\"Q1\": \"oui\", \"Q10\": \"QN09399A\"}", ""},
     {"{\"Q1\": \"oui\", \"Q10\": \"autre_commune\"}", ""},
     {"{\"Q1\": \"oui\", \"Q10\": \"QN00000Z\"}", "Q10:invalid_choice"},
+    /* territory with several answers */
+    {"{\"Q1\": \"oui\", \"Q16\": [\"QN09399A\", \"hors_qpv\"]}", ""},
+    {"{\"Q1\": \"oui\", \"Q16\": [\"partout\"]}", ""},
+    {"{\"Q1\": \"oui\", \"Q16\": [\"partout\", \"QN09399A\"]}", "Q16:invalid_choice"},
+    {"{\"Q1\": \"oui\", \"Q16\": [\"QN09399A\", \"QN09399A\"]}", "Q16:invalid_choice"},
+    {"{\"Q1\": \"oui\", \"Q16\": [\"QN09399A\", \"hors_qpv\", \"partout\"]}", "Q16:invalid_choice,Q16:out_of_range"},
+    {"{\"Q1\": \"oui\", \"Q16\": \"QN09399A\"}", "Q16:invalid_type"},
+    {"{\"Q1\": \"oui\", \"Q16\": [\"QN00000Z\"]}", "Q16:invalid_choice"},
     /* constraint, and constraint on an empty reference */
     {"{\"Q1\": \"oui\", \"Q3\": 10, \"Q12\": 10}", ""},
     {"{\"Q1\": \"oui\", \"Q3\": 10, \"Q12\": 11}", "Q12:constraint"},

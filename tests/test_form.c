@@ -77,6 +77,11 @@ static const mutation_case cases[] = {
     {Q(9) ".choices[0].paper", "1", QP(9), "numéro papier 1"},
     {Q(10) ".required", "true", QP(10) ".required", "clé inconnue"},
     {"sections[1].relevant", "\"${Q15} = 'oui'\"", "$.sections[1].relevant", "vient après"},
+    {Q(14) ".multiple", "\"yes\"", QP(14) ".multiple", "true ou false"},
+    {Q(14) ".multiple", "false", QP(14) ".max_selected", "multiple"},
+    {Q(14) ".max_selected", "9", QP(14) ".max_selected", "max_selected"},
+    {Q(9) ".choices[0].exclusive", "true", QP(9) ".choices[0]", "exclusive"},
+    {Q(13) ".relevant", "\"${Q10} = 'partout'\"", QP(13) ".relevant", "partout"},
 };
 
 static void test_fixture_loads(void **state)
@@ -93,7 +98,9 @@ static void test_fixture_loads(void **state)
     assert_int_equal(diags.warnings, 0);
     assert_string_equal(f->id, "t");
     assert_int_equal(f->nsections, 2);
-    assert_int_equal(f->nquestions, 15);
+    assert_int_equal(f->nquestions, 16);
+    assert_true(form_question_by_id(f, "Q16")->multiple);
+    assert_false(form_question_by_id(f, "Q10")->multiple);
     const form_question *q = form_question_by_id(f, "Q9");
     assert_non_null(q);
     assert_int_equal(q->type, FQ_GRID);
