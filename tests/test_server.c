@@ -6,6 +6,7 @@
 
 #include <pthread.h>
 #include <sqlite3.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include "httpc.h"
@@ -48,17 +49,29 @@ static void start(running *r, double rate, double burst)
     pthread_create(&r->thread, NULL, loop_main, r->s);
 }
 
-static void stop(running *r)
+/* Stops the server and keeps its database for inspection. */
+static void stop_keep(running *r)
 {
     server_stop(r->s);
     pthread_join(r->thread, NULL);
     server_free(r->s);
+    r->s = NULL;
+}
+
+static void remove_db(running *r)
+{
     char p[96];
     unlink(r->db);
     snprintf(p, sizeof p, "%s-wal", r->db);
     unlink(p);
     snprintf(p, sizeof p, "%s-shm", r->db);
     unlink(p);
+}
+
+static void stop(running *r)
+{
+    stop_keep(r);
+    remove_db(r);
 }
 
 #define JSON_HDR "Content-Type: application/json\r\n"
@@ -181,7 +194,7 @@ static void test_api_table(void **state)
 
 static httpc_resp submit(int port, const char *uuid, const char *answers)
 {
-    char body[2048];
+    char body[MAX_BODY];
     snprintf(body, sizeof body, "{\"uuid\": \"%s\", \"form_version\": \"1\", \"lang\": \"ar\", \"channel\": \"web\", "
              "\"started_at\": \"2026-11-23T09:41:27.512+01:00\", \"answers\": %s}", uuid, answers);
     return httpc_request(port, "POST", SUBMIT, JSON_HDR, body);
@@ -471,13 +484,76 @@ static void test_stop_during_load(void **state)
     fprintf(stderr, "stop during load: %d acknowledged, all stored\n", acked);
     assert_true(acked > 0);
     store_close(s);
-    r.s = NULL;
-    char p[96];
-    unlink(r.db);
-    snprintf(p, sizeof p, "%s-wal", r.db);
-    unlink(p);
-    snprintf(p, sizeof p, "%s-shm", r.db);
-    unlink(p);
+    remove_db(&r);
+}
+
+/* The disk fills up: submissions get 503 with Retry-After, none is acknowledged without being stored, and the
+ * service takes answers again once there is room. The file size limit stands in for a full disk (the server
+ * ignores SIGXFSZ, so the write fails with EFBIG and SQLite reports the disk full). */
+static void test_disk_full(void **state)
+{
+    (void)state;
+    running r;
+    start(&r, 0, 1);
+    int port = server_port(r.s);
+    char text[1801];
+    memset(text, 'a', 1800);
+    text[1800] = '\0';
+    char answers[2200];
+    snprintf(answers, sizeof answers, "{\"R01\": \"QN09399A\", \"R02\": \"25-39\", \"R03\": \"femme\", "
+             "\"R07\": \"bon\", \"R17\": \"non\", \"R39\": \"%s\"}", text);
+    char uuids[300][40];
+    int acked = 0, unavailable = 0, i = 0;
+    struct rlimit old, lim;
+    getrlimit(RLIMIT_FSIZE, &old);
+    struct stat st;
+    char wal[96];
+    snprintf(wal, sizeof wal, "%s-wal", r.db);
+    httpc_resp first = submit(port, "00000000-2222-4000-8000-000000000000", answers);
+    assert_int_equal(first.status, 201);
+    httpc_free(&first);
+    assert_int_equal(stat(wal, &st), 0);
+    lim.rlim_cur = (rlim_t)st.st_size + 64 * 1024;
+    lim.rlim_max = old.rlim_max;
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+    for (i = 0; i < 300 && unavailable < 3; i++) {
+        snprintf(uuids[i], 40, "00000000-3333-4000-8000-%012d", i);
+        httpc_resp x = submit(port, uuids[i], answers);
+        if (x.status == 201) {
+            acked++;
+        } else {
+            assert_int_equal(x.status, 503);
+            char ra[16] = "";
+            assert_true(httpc_header(&x, "Retry-After", ra, sizeof ra));
+            assert_non_null(strstr(x.body, "\"storage_unavailable\""));
+            uuids[i][0] = '\0'; /* not acknowledged */
+            unavailable++;
+        }
+        httpc_free(&x);
+    }
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+    assert_true(unavailable > 0);
+    fprintf(stderr, "disk full: %d acknowledged, then %d refused with 503\n", acked, unavailable);
+    /* room again: the same submissions are taken now */
+    httpc_resp again = submit(port, "00000000-4444-4000-8000-000000000000", answers);
+    assert_int_equal(again.status, 201);
+    httpc_free(&again);
+    stop_keep(&r);
+    char err[256];
+    store *s = store_open(r.db, true, err, sizeof err);
+    sqlite3_stmt *q;
+    sqlite3_prepare_v2(store_db(s), "SELECT count(*) FROM submissions WHERE uuid = ?", -1, &q, NULL);
+    for (int k = 0; k < i; k++) {
+        if (uuids[k][0] == '\0')
+            continue;
+        sqlite3_reset(q);
+        sqlite3_bind_text(q, 1, uuids[k], -1, SQLITE_STATIC);
+        assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+        assert_int_equal(sqlite3_column_int(q, 0), 1);
+    }
+    sqlite3_finalize(q);
+    store_close(s);
+    remove_db(&r);
 }
 
 int main(void)
@@ -490,6 +566,7 @@ int main(void)
         cmocka_unit_test(test_rate_limit),
         cmocka_unit_test(test_concurrent),
         cmocka_unit_test(test_stop_during_load),
+        cmocka_unit_test(test_disk_full),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
