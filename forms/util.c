@@ -109,9 +109,11 @@ bool util_is_date(const char *s)
 
 void util_today(char buf[11])
 {
+    /* The local date, not UTC: residents' phones and the town's server share a time zone, and a date of
+     * "today" typed just after midnight must not be refused as being in the future. */
     time_t now = time(NULL);
     struct tm tm;
-    gmtime_r(&now, &tm);
+    localtime_r(&now, &tm);
     strftime(buf, 11, "%Y-%m-%d", &tm);
 }
 

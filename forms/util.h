@@ -27,7 +27,7 @@ size_t util_utf8_len(const char *s);
 /* True when s is exactly "YYYY-MM-DD" and names a real calendar day (years 1900-2199). */
 bool util_is_date(const char *s);
 
-/* Writes today's UTC date as "YYYY-MM-DD" into buf (at least 11 bytes). */
+/* Writes today's local date (the server's time zone) as "YYYY-MM-DD" into buf (at least 11 bytes). */
 void util_today(char buf[11]);
 
 /* A growable byte buffer, always NUL-terminated. Starts zeroed ({0}); sbuf_free releases it. */
