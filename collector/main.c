@@ -82,6 +82,12 @@ static int cmd_serve(int argc, char **argv)
             if (!flag_long(argc, argv, &i, 1, 1000000, &n))
                 return 2;
             cfg.burst = (double)n;
+        } else if (strcmp(a, "--web") == 0) {
+            if (!flag_value(argc, argv, &i, &cfg.web_dir))
+                return 2;
+        } else if (strcmp(a, "--public-url") == 0) {
+            if (!flag_value(argc, argv, &i, &cfg.public_url))
+                return 2;
         } else if (strcmp(a, "--trust-proxy") == 0) {
             cfg.trust_proxy = true;
         } else if (strcmp(a, "--quiet") == 0) {
@@ -265,7 +271,8 @@ static int cmd_territories(int argc, char **argv)
 
 static const command commands[] = {
     {"serve", "serve [--db CHEMIN] [--forms DOSSIER] [--listen ADRESSE:PORT] [--max-body OCTETS] [--max-headers "
-              "OCTETS] [--timeout S] [--max-connections N] [--rate-limit N/S] [--burst N] [--trust-proxy] [--quiet]",
+              "OCTETS] [--timeout S] [--max-connections N] [--rate-limit N/S] [--burst N] [--web DOSSIER] "
+              "[--public-url URL] [--trust-proxy] [--quiet]",
      cmd_serve},
     {"token", "token add|list|revoke --db CHEMIN [--role ROLE --name NOM | --id N]", cmd_token},
     {"backup", "backup --db CHEMIN DESTINATION", cmd_backup},

@@ -30,6 +30,7 @@
 #include "api.h"
 #include "http.h"
 #include "util.h"
+#include "web.h"
 
 #define HARD_BODY_FACTOR 4         /* evhttp's own cap, as a multiple of the API body limit */
 #define MAX_ROUTE_PARAMS 3
@@ -57,6 +58,9 @@ static const route routes[] = {
     {"/api/v1/forms/{id}/submissions.jsonl", EVHTTP_REQ_GET, api_export_jsonl, true},
     {"/api/v1/territories", EVHTTP_REQ_GET | EVHTTP_REQ_HEAD, api_territories, true},
     {"/api/v1/stats", EVHTTP_REQ_GET | EVHTTP_REQ_HEAD, api_stats, true},
+    {"/f/{id}", EVHTTP_REQ_GET | EVHTTP_REQ_HEAD, web_form_page, true},
+    {"/qr/{id}", EVHTTP_REQ_GET | EVHTTP_REQ_HEAD, web_qr, true},
+    {"/sw.js", EVHTTP_REQ_GET | EVHTTP_REQ_HEAD, web_service_worker, false},
 };
 
 /* Matches path against pattern segment by segment. A pattern segment "{name}" captures a whole path segment
@@ -353,6 +357,7 @@ void server_config_defaults(srv_config *cfg)
     cfg->max_connections = SRV_DEFAULT_MAX_CONNECTIONS;
     cfg->rate = SRV_DEFAULT_RATE;
     cfg->burst = SRV_DEFAULT_BURST;
+    cfg->web_dir = COLLECTOR_WEB_DIR;
 }
 
 /* Parses "ADDR:PORT" (IPv4, or [IPv6]:PORT; port 0 for any free port) into ss. libevent's own parser
@@ -467,6 +472,7 @@ void server_free(srv *s)
     store_close(s->reader);
     catalog_close(s->forms);
     ratelimit_free(s->limiter);
+    web_free(s->web);
     if (s->base)
         event_base_free(s->base);
     pthread_mutex_destroy(&s->done_lock);
@@ -498,6 +504,11 @@ srv *server_new(const srv_config *cfg)
     s->writer = commitq_start(cfg->db_path, writer_done, s, err, sizeof err);
     if (s->writer == NULL || (s->reader = store_open(cfg->db_path, true, err, sizeof err)) == NULL) {
         fprintf(stderr, "collector: base de données : %s\n", err);
+        goto err;
+    }
+    s->web = web_new(cfg->web_dir, s->forms, err, sizeof err);
+    if (s->web == NULL) {
+        fprintf(stderr, "collector: pages : %s (--web DOSSIER)\n", err);
         goto err;
     }
     s->limiter = ratelimit_new(cfg->rate, cfg->burst);

@@ -37,6 +37,8 @@ typedef struct srv_config {
     double rate, burst;          /* rate 0 disables rate limiting (benchmarks) */
     bool trust_proxy;            /* take the client address from X-Forwarded-For (behind a reverse proxy) */
     bool quiet;                  /* no access log */
+    const char *web_dir;         /* templates of the pages (collector/web) */
+    const char *public_url;      /* base URL printed in QR codes; NULL: from the Host header */
     bool no_signals;             /* do not handle SIGTERM/SIGINT (an embedding test stops it with server_stop) */
 } srv_config;
 
@@ -55,6 +57,7 @@ typedef struct srv {
     store *reader;
     commitq *writer;
     ratelimit *limiter;
+    struct web *web;
     pthread_mutex_t done_lock;   /* jobs handed back by the writer, waiting for the loop to answer them */
     commitq_job *done_head;
     size_t inflight;             /* submissions queued and not yet answered */

@@ -1,0 +1,364 @@
+/* web.c -- the residents' form page, its service worker and campaign QR codes (see web.h). */
+#include "web.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/keyvalq_struct.h>
+#include <openssl/evp.h>
+#include <qrencode.h>
+#include <zlib.h>
+
+#include "server.h"
+#include "util.h"
+
+#define WEB_MAX_FILE (1024 * 1024)
+
+typedef struct page {
+    char *form_id;
+    sbuf html;
+    uint8_t *gz;
+    size_t gzlen;
+    char etag[24];
+} page;
+
+struct web {
+    page *pages;
+    size_t npages;
+    char *csp;             /* one policy: every page has the same inline scripts and style */
+    sbuf sw;               /* the service worker */
+    char sw_etag[24];
+};
+
+/* Reads dir/name whole; NULL with a message when it cannot. */
+static char *read_file(const char *dir, const char *name, char *err, size_t errlen)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) {
+        snprintf(err, errlen, "%s : %s", path, strerror(errno));
+        return NULL;
+    }
+    sbuf b = {0};
+    char chunk[8192];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0 && b.len < WEB_MAX_FILE)
+        sbuf_add(&b, chunk, n);
+    fclose(f);
+    if (b.data == NULL)
+        sbuf_add(&b, "", 0);
+    return b.data;
+}
+
+/* 'sha256-…' of s, for the Content-Security-Policy. */
+static void csp_hash(const char *s, char out[64])
+{
+    uint8_t h[32];
+    store_sha256(s, strlen(s), h);
+    char b64[48];
+    EVP_EncodeBlock((unsigned char *)b64, h, 32);
+    snprintf(out, 64, "'sha256-%s'", b64);
+}
+
+static int gzip_buf(const char *in, size_t len, uint8_t **out, size_t *outlen)
+{
+    z_stream z;
+    memset(&z, 0, sizeof z);
+    if (deflateInit2(&z, 9, Z_DEFLATED, 15 + 16, 9, Z_DEFAULT_STRATEGY) != Z_OK)
+        return -1;
+    size_t cap = deflateBound(&z, len);
+    *out = xmalloc(cap);
+    z.next_in = (Bytef *)in;
+    z.avail_in = (uInt)len;
+    z.next_out = *out;
+    z.avail_out = (uInt)cap;
+    int rc = deflate(&z, Z_FINISH);
+    *outlen = z.total_out;
+    deflateEnd(&z);
+    return rc == Z_STREAM_END ? 0 : -1;
+}
+
+static void etag_of(const char *s, size_t len, char out[24])
+{
+    uint8_t h[32];
+    store_sha256(s, len, h);
+    snprintf(out, 24, "\"%02x%02x%02x%02x%02x%02x%02x%02x\"", h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7]);
+}
+
+/* Replaces the first "{{NAME}}" of the template in out. */
+static void fill(sbuf *out, const char *tpl, const char *const *names, const char *const *values, size_t n)
+{
+    const char *p = tpl;
+    while (*p) {
+        const char *open = strstr(p, "{{");
+        if (open == NULL) {
+            sbuf_adds(out, p);
+            break;
+        }
+        sbuf_add(out, p, (size_t)(open - p));
+        const char *close = strstr(open, "}}");
+        bool done = false;
+        for (size_t i = 0; close && i < n; i++)
+            if ((size_t)(close - open - 2) == strlen(names[i]) && strncmp(open + 2, names[i], strlen(names[i])) == 0) {
+                sbuf_adds(out, values[i]);
+                p = close + 2;
+                done = true;
+                break;
+            }
+        if (!done) {
+            sbuf_add(out, "{{", 2);
+            p = open + 2;
+        }
+    }
+}
+
+/* The territories as the page needs them: codes, names, kinds and paper numbers (no population figures). */
+static char *territories_json(const catalog *c)
+{
+    json_t *arr = json_array();
+    const terr_set *ts = catalog_territories(c);
+    for (size_t i = 0; ts && i < ts->count; i++)
+        json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:i}", "code", ts->items[i].code, "name",
+                                             ts->items[i].name, "kind", ts->items[i].qpv ? "qpv" : "rest", "paper",
+                                             ts->items[i].paper));
+    /* JSON_ESCAPE_SLASH writes "<\/script>", so no text can close the inline data block. */
+    char *s = json_dumps(arr, JSON_COMPACT | JSON_ESCAPE_SLASH);
+    json_decref(arr);
+    return s;
+}
+
+static bool build_page(web *w, page *pg, const form *f, const char *tpl, const char *const *assets,
+                       const char *terr_json)
+{
+    char *form_json = json_dumps(f->doc, JSON_COMPACT | JSON_ESCAPE_SLASH | JSON_PRESERVE_ORDER);
+    static const char *const names[] = {"STYLE", "ENGINE", "APP", "FORM", "TERRITORIES", "FORM_ID", "TITLE"};
+    const char *values[] = {assets[0], assets[1], assets[2], form_json, terr_json, f->id, form_text(f->title, "fr")};
+    pg->form_id = xstrdup(f->id);
+    fill(&pg->html, tpl, names, values, sizeof names / sizeof *names);
+    free(form_json);
+    etag_of(pg->html.data, pg->html.len, pg->etag);
+    (void)w;
+    return gzip_buf(pg->html.data, pg->html.len, &pg->gz, &pg->gzlen) == 0;
+}
+
+web *web_new(const char *dir, const catalog *c, char *err, size_t errlen)
+{
+    static const char *const files[] = {"app.css", "engine.js", "app.js", "form.html", "sw.js"};
+    char *text[5] = {0};
+    web *w = xcalloc(1, sizeof *w);
+    for (size_t i = 0; i < 5; i++)
+        if ((text[i] = read_file(dir, files[i], err, errlen)) == NULL)
+            goto err;
+    char h_style[64], h_engine[64], h_app[64];
+    csp_hash(text[0], h_style);
+    csp_hash(text[1], h_engine);
+    csp_hash(text[2], h_app);
+    sbuf csp = {0};
+    sbuf_addf(&csp, "default-src 'none'; script-src %s %s; style-src %s; img-src 'self' data:; "
+              "connect-src 'self'; worker-src 'self'; manifest-src 'self'; base-uri 'none'; form-action 'none'; "
+              "frame-ancestors 'none'", h_engine, h_app, h_style);
+    w->csp = csp.data;
+    char *tjson = territories_json(c);
+    for (size_t i = 0; i < catalog_count(c); i++) {
+        const form *f = catalog_at(c, i);
+        if (catalog_current(c, f->id) != f)
+            continue;
+        w->pages = xrealloc(w->pages, (w->npages + 1) * sizeof *w->pages);
+        page *pg = &w->pages[w->npages++];
+        memset(pg, 0, sizeof *pg);
+        if (!build_page(w, pg, f, text[3], (const char *const *)text, tjson)) {
+            snprintf(err, errlen, "compression de la page %s impossible", f->id);
+            free(tjson);
+            goto err;
+        }
+    }
+    free(tjson);
+    sbuf_adds(&w->sw, text[4]);
+    etag_of(w->sw.data, w->sw.len, w->sw_etag);
+    for (size_t i = 0; i < 5; i++)
+        free(text[i]);
+    return w;
+err:
+    for (size_t i = 0; i < 5; i++)
+        free(text[i]);
+    web_free(w);
+    return NULL;
+}
+
+void web_free(web *w)
+{
+    if (w == NULL)
+        return;
+    for (size_t i = 0; i < w->npages; i++) {
+        free(w->pages[i].form_id);
+        sbuf_free(&w->pages[i].html);
+        free(w->pages[i].gz);
+    }
+    free(w->pages);
+    free(w->csp);
+    sbuf_free(&w->sw);
+    free(w);
+}
+
+/* ---------------------------------------------------------------------------------------------------------
+ * Handlers.
+ */
+
+static bool accepts_gzip(struct evhttp_request *req)
+{
+    const char *ae = evhttp_find_header(evhttp_request_get_input_headers(req), "Accept-Encoding");
+    return ae != NULL && strstr(ae, "gzip") != NULL;
+}
+
+static bool not_modified(hreq *h, const char *etag)
+{
+    const char *inm = evhttp_find_header(evhttp_request_get_input_headers(h->req), "If-None-Match");
+    return inm != NULL && strstr(inm, etag) != NULL;
+}
+
+/* Headers every page carries, besides the policy. */
+static void page_headers(struct evhttp_request *req, const char *etag)
+{
+    struct evkeyvalq *out = evhttp_request_get_output_headers(req);
+    evhttp_add_header(out, "X-Content-Type-Options", "nosniff");
+    evhttp_add_header(out, "Referrer-Policy", "no-referrer");
+    evhttp_add_header(out, "X-Frame-Options", "DENY");
+    evhttp_add_header(out, "Permissions-Policy", "camera=(), microphone=(), geolocation=(), interest-cohort=()");
+    evhttp_add_header(out, "Cross-Origin-Opener-Policy", "same-origin");
+    /* Revalidate each time: a new form version must reach phones; the service worker serves it offline. */
+    evhttp_add_header(out, "Cache-Control", "no-cache");
+    evhttp_add_header(out, "ETag", etag);
+    evhttp_add_header(out, "Vary", "Accept-Encoding");
+}
+
+static void send_static(hreq *h, const char *type, const char *etag, const sbuf *plain, const uint8_t *gz,
+                        size_t gzlen)
+{
+    struct evkeyvalq *out = evhttp_request_get_output_headers(h->req);
+    page_headers(h->req, etag);
+    if (not_modified(h, etag)) {
+        evhttp_send_reply(h->req, 304, "Not Modified", NULL);
+        http_end(h, 304);
+        return;
+    }
+    evhttp_add_header(out, "Content-Type", type);
+    struct evbuffer *b = evbuffer_new();
+    if (gz && accepts_gzip(h->req)) {
+        evhttp_add_header(out, "Content-Encoding", "gzip");
+        evbuffer_add(b, gz, gzlen);
+    } else {
+        evbuffer_add(b, plain->data, plain->len);
+    }
+    evhttp_send_reply(h->req, 200, "OK", b);
+    evbuffer_free(b);
+    http_end(h, 200);
+}
+
+void web_form_page(hreq *h, const char *const *params)
+{
+    web *w = h->srv->web;
+    for (size_t i = 0; i < w->npages; i++)
+        if (strcmp(w->pages[i].form_id, params[0]) == 0) {
+            evhttp_add_header(evhttp_request_get_output_headers(h->req), "Content-Security-Policy", w->csp);
+            send_static(h, "text/html; charset=utf-8", w->pages[i].etag, &w->pages[i].html, w->pages[i].gz,
+                        w->pages[i].gzlen);
+            return;
+        }
+    http_error(h, 404, "unknown_form", "form", "formulaire inconnu « %.64s »", params[0]);
+}
+
+void web_service_worker(hreq *h, const char *const *params)
+{
+    (void)params;
+    web *w = h->srv->web;
+    send_static(h, "text/javascript; charset=utf-8", w->sw_etag, &w->sw, NULL, 0);
+}
+
+/* The public base URL of the service: --public-url, or what the client used to reach it (Host header). */
+static bool base_url(hreq *h, char *out, size_t len)
+{
+    if (h->srv->cfg.public_url) {
+        snprintf(out, len, "%s", h->srv->cfg.public_url);
+        return true;
+    }
+    const char *host = evhttp_find_header(evhttp_request_get_input_headers(h->req), "Host");
+    if (host == NULL || strlen(host) == 0 || strlen(host) > 255)
+        return false;
+    for (const char *p = host; *p; p++)
+        if (!isalnum((unsigned char)*p) && !strchr(".-:[]", *p))
+            return false;
+    snprintf(out, len, "http://%s", host);
+    return true;
+}
+
+void web_qr(hreq *h, const char *const *params)
+{
+    const catalog *c = h->srv->forms;
+    if (catalog_current(c, params[0]) == NULL) {
+        http_error(h, 404, "unknown_form", "form", "formulaire inconnu « %.64s »", params[0]);
+        return;
+    }
+    struct evkeyvalq query;
+    const char *q = evhttp_uri_get_query(evhttp_request_get_evhttp_uri(h->req));
+    if (evhttp_parse_query_str(q ? q : "", &query) < 0) {
+        http_error(h, 400, "invalid_query", NULL, "paramètres d'adresse illisibles");
+        return;
+    }
+    const char *t = evhttp_find_header(&query, "t");
+    const terr *territory = t ? terr_find(catalog_territories(c), t) : NULL;
+    char base[300];
+    if (t && territory == NULL) {
+        http_error(h, 400, "invalid_field", "t", "territoire inconnu « %.32s »", t);
+        goto done;
+    }
+    if (!base_url(h, base, sizeof base)) {
+        http_error(h, 400, "invalid_host", "Host", "en-tête Host invalide ; lancez le collecteur avec --public-url");
+        goto done;
+    }
+    char url[512];
+    snprintf(url, sizeof url, "%s/f/%s%s%s", base, params[0], t ? "?t=" : "", t ? t : "");
+    QRcode *qr = QRcode_encodeString(url, 0, QR_ECLEVEL_M, QR_MODE_8, 1);
+    if (qr == NULL) {
+        http_error(h, 500, "qr_failed", NULL, "QR code impossible pour cette adresse");
+        goto done;
+    }
+    /* One path of unit squares, with the four-module quiet zone the standard asks for, and the address and the
+     * territory written under it for people whose phone cannot scan. */
+    int size = qr->width + 8, caption = 14;
+    sbuf svg = {0};
+    sbuf_addf(&svg, "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %d %d\" shape-rendering=\"crispEdges\">"
+              "<rect width=\"100%%\" height=\"100%%\" fill=\"#fff\"/><path fill=\"#000\" d=\"", size, size + caption);
+    for (int y = 0; y < qr->width; y++)
+        for (int x = 0; x < qr->width; x++)
+            if (qr->data[y * qr->width + x] & 1)
+                sbuf_addf(&svg, "M%d %dh1v1h-1z", x + 4, y + 4);
+    sbuf_addf(&svg, "\"/><text x=\"%d\" y=\"%d\" font-family=\"sans-serif\" font-size=\"3\" text-anchor=\"middle\">",
+              size / 2, size + 2);
+    const char *label = territory ? territory->name : "";
+    for (const char *p = label; *p; p++) { /* names come from the operator's file: escape them all the same */
+        if (*p == '<') sbuf_adds(&svg, "&lt;");
+        else if (*p == '&') sbuf_adds(&svg, "&amp;");
+        else if (*p == '>') sbuf_adds(&svg, "&gt;");
+        else sbuf_add(&svg, p, 1);
+    }
+    sbuf_addf(&svg, "</text><text x=\"%d\" y=\"%d\" font-family=\"monospace\" font-size=\"2.2\" "
+              "text-anchor=\"middle\">", size / 2, size + 6);
+    for (const char *p = url; *p; p++) {
+        if (*p == '&') sbuf_adds(&svg, "&amp;");
+        else if (*p == '<') sbuf_adds(&svg, "&lt;");
+        else sbuf_add(&svg, p, 1);
+    }
+    sbuf_adds(&svg, "</text></svg>\n");
+    QRcode_free(qr);
+    struct evbuffer *b = evbuffer_new();
+    evbuffer_add(b, svg.data, svg.len);
+    sbuf_free(&svg);
+    http_reply_buffer(h, 200, "image/svg+xml", b);
+    evbuffer_free(b);
+done:
+    evhttp_clear_headers(&query);
+}

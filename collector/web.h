@@ -1,0 +1,28 @@
+/* web.h -- the pages the collector serves: the residents' form (/f/{form}), its service worker (/sw.js) and the
+ * campaign QR codes (/qr/{form}).
+ *
+ * A form page is one self-contained HTML document: style, scripts, the form definition and the territories are
+ * inlined, so that a phone on a slow network gets the first question after a single round trip. Pages are built
+ * once at start-up from the templates in the web folder (collector/web), compressed once, and sent with a strict
+ * Content-Security-Policy that allows exactly their inline scripts, by hash.
+ */
+#ifndef COLLECTOR_WEB_H
+#define COLLECTOR_WEB_H
+
+#include "catalog.h"
+#include "http.h"
+
+typedef struct web web;
+
+/* Builds the pages of every current form in c from the templates in dir. Returns NULL with a message in err. */
+web *web_new(const char *dir, const catalog *c, char *err, size_t errlen);
+
+/* Frees w; web_free(NULL) does nothing. */
+void web_free(web *w);
+
+/* Handlers (params[0] is the form id). */
+void web_form_page(hreq *h, const char *const *params);
+void web_service_worker(hreq *h, const char *const *params);
+void web_qr(hreq *h, const char *const *params);
+
+#endif /* COLLECTOR_WEB_H */

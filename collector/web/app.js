@@ -1,0 +1,564 @@
+/* app.js -- the residents' form page: language and notice, one screen per section (or per question in long
+ * sections), skip logic and validation by the form's own rules (FormEngine, engine.js), a draft that survives
+ * reloads (localStorage), and an outbox in IndexedDB that keeps every finished questionnaire on the phone until
+ * the collector has acknowledged it. Nothing is sent anywhere but the collector that served the page. */
+(function () {
+  'use strict';
+  var E = window.FormEngine;
+  var doc = document;
+  function $(id) { return doc.getElementById(id); }
+  function el(tag, attrs, kids) {
+    var n = doc.createElement(tag);
+    for (var k in attrs || {}) {
+      if (k === 'text') n.textContent = attrs[k];
+      else if (k === 'on') for (var ev in attrs.on) n.addEventListener(ev, attrs.on[ev]);
+      else if (attrs[k] !== false && attrs[k] != null) n.setAttribute(k, attrs[k] === true ? '' : attrs[k]);
+    }
+    (kids || []).forEach(function (c) { if (c) n.appendChild(c); });
+    return n;
+  }
+
+  /* ---- errors reach the page, never silently lost ---- */
+  function fatal(msg) {
+    var f = $('fatal');
+    f.textContent = t('error') + ' ' + msg;
+    f.hidden = false;
+  }
+  window.addEventListener('error', function (e) { fatal(e.message || String(e)); });
+  window.addEventListener('unhandledrejection', function (e) { fatal(String(e.reason && e.reason.message || e.reason)); });
+
+  /* ---- interface texts, in every language the shipped forms use ---- */
+  var UI = {
+    fr: { next: 'Suivant', back: 'Précédent', start: 'Commencer', send: 'Envoyer mes réponses', listen: 'Écouter',
+      stop: 'Arrêter', lang: 'Langue', chooseLang: 'Choisissez votre langue', step: 'Étape {n} sur {m}',
+      pending1: '1 réponse en attente d’envoi. Elle partira dès que le téléphone sera connecté.',
+      pendingN: '{n} réponses en attente d’envoi. Elles partiront dès que le téléphone sera connecté.',
+      reviewTitle: 'C’est presque fini', review: 'Vous avez répondu à {n} questions. Vous pouvez revenir en arrière pour changer une réponse, ou envoyer.',
+      thanks: 'Merci !', sent: 'Vos réponses sont bien arrivées. Voici votre code de reçu, vous pouvez le noter :',
+      saved: 'Vos réponses sont enregistrées sur ce téléphone. Elles seront envoyées automatiquement dès que possible, même si vous fermez cette page.',
+      again: 'Remplir un nouveau questionnaire', rejected: 'Ces réponses n’ont pas pu être acceptées : ',
+      error: 'Une erreur technique est survenue. Vos réponses sont gardées sur le téléphone.',
+      number: 'Écrivez un nombre.', fixErrors: 'Vérifiez les réponses signalées.', optional: 'Vous pouvez passer cette question.',
+      resume: 'Continuer' },
+    ar: { next: 'التالي', back: 'السابق', start: 'ابدأ', send: 'أرسل إجاباتي', listen: 'استمع', stop: 'توقف',
+      lang: 'اللغة', chooseLang: 'اختر لغتك', step: 'الخطوة {n} من {m}',
+      pending1: 'إجابة واحدة في انتظار الإرسال. ستُرسل عندما يتصل الهاتف بالإنترنت.',
+      pendingN: '{n} إجابات في انتظار الإرسال. ستُرسل عندما يتصل الهاتف بالإنترنت.',
+      reviewTitle: 'انتهيت تقريبًا', review: 'أجبت على {n} أسئلة. يمكنك الرجوع لتغيير إجابة، أو الإرسال.',
+      thanks: 'شكرًا!', sent: 'وصلت إجاباتك. هذا رمز الإيصال، يمكنك تدوينه:',
+      saved: 'إجاباتك محفوظة على هذا الهاتف. ستُرسل تلقائيًا في أقرب وقت، حتى لو أغلقت هذه الصفحة.',
+      again: 'ملء استبيان جديد', rejected: 'تعذّر قبول هذه الإجابات: ',
+      error: 'حدث خطأ تقني. إجاباتك محفوظة على الهاتف.',
+      number: 'اكتب رقمًا.', fixErrors: 'تحقق من الإجابات المشار إليها.', optional: 'يمكنك تخطي هذا السؤال.',
+      resume: 'متابعة' },
+    en: { next: 'Next', back: 'Back', start: 'Start', send: 'Send my answers', listen: 'Listen', stop: 'Stop',
+      lang: 'Language', chooseLang: 'Choose your language', step: 'Step {n} of {m}',
+      pending1: '1 answer waiting to be sent. It will go as soon as the phone is online.',
+      pendingN: '{n} answers waiting to be sent. They will go as soon as the phone is online.',
+      reviewTitle: 'Almost done', review: 'You answered {n} questions. You can go back to change an answer, or send.',
+      thanks: 'Thank you!', sent: 'Your answers have arrived. Here is your receipt code, you can write it down:',
+      saved: 'Your answers are saved on this phone. They will be sent automatically as soon as possible, even if you close this page.',
+      again: 'Fill in a new questionnaire', rejected: 'These answers could not be accepted: ',
+      error: 'A technical error occurred. Your answers are kept on the phone.',
+      number: 'Write a number.', fixErrors: 'Please check the answers marked.', optional: 'You may skip this question.',
+      resume: 'Continue' },
+    tr: { next: 'İleri', back: 'Geri', start: 'Başla', send: 'Cevaplarımı gönder', listen: 'Dinle', stop: 'Durdur',
+      lang: 'Dil', chooseLang: 'Dilinizi seçin', step: 'Adım {n} / {m}',
+      pending1: '1 cevap gönderilmeyi bekliyor. Telefon internete bağlanınca gönderilecek.',
+      pendingN: '{n} cevap gönderilmeyi bekliyor. Telefon internete bağlanınca gönderilecekler.',
+      reviewTitle: 'Neredeyse bitti', review: '{n} soruyu cevapladınız. Bir cevabı değiştirmek için geri dönebilir ya da gönderebilirsiniz.',
+      thanks: 'Teşekkürler!', sent: 'Cevaplarınız ulaştı. Makbuz kodunuz şudur, not alabilirsiniz:',
+      saved: 'Cevaplarınız bu telefonda kayıtlı. Bu sayfayı kapatsanız bile mümkün olan en kısa sürede otomatik olarak gönderilecek.',
+      again: 'Yeni bir anket doldur', rejected: 'Bu cevaplar kabul edilemedi: ',
+      error: 'Teknik bir hata oluştu. Cevaplarınız telefonda saklanıyor.',
+      number: 'Bir sayı yazın.', fixErrors: 'İşaretli cevapları kontrol edin.', optional: 'Bu soruyu geçebilirsiniz.',
+      resume: 'Devam et' }
+  };
+  var NATIVE = { fr: 'Français', ar: 'العربية', en: 'English', tr: 'Türkçe', es: 'Español', pt: 'Português',
+    ro: 'Română', ru: 'Русский', uk: 'Українська', ta: 'தமிழ்', fa: 'فارسی', ps: 'پښتو' };
+  var RTL = { ar: 1, fa: 1, ps: 1, ur: 1, he: 1 };
+  var SPEECH = { fr: 'fr-FR', ar: 'ar', en: 'en-GB', tr: 'tr-TR' };
+
+  /* ---- the form ---- */
+  var DEF = JSON.parse($('form-def').textContent);
+  var TERR = JSON.parse($('territories').textContent);
+  var form = E.loadForm(DEF, { territories: TERR });
+  var raw = {};           /* question id -> its definition, choice lists resolved */
+  DEF.sections.forEach(function (s) {
+    s.questions.forEach(function (q) {
+      var c = typeof q.choices === 'string' ? DEF.choice_lists[q.choices] : q.choices;
+      raw[q.id] = Object.assign({}, q, { choices: c || [] });
+    });
+  });
+  var LONG_SECTION = 4;   /* sections with more questions than this are asked one question a screen */
+  var query = new URLSearchParams(location.search);
+  var DRAFT = 'draft:' + DEF.id + ':' + DEF.version;
+
+  function t(key, n, m) {
+    var s = (UI[state && state.lang] || UI.fr)[key] || UI.fr[key];
+    return s.replace('{n}', n).replace('{m}', m);
+  }
+  function tx(map) { return E.text ? E.text(map, state.lang) : (map && (map[state.lang] || map.fr)) || ''; }
+  function today() {
+    var d = new Date();
+    function p(x) { return (x < 10 ? '0' : '') + x; }
+    return d.getFullYear() + '-' + p(d.getMonth() + 1) + '-' + p(d.getDate());
+  }
+  function uuid4() {
+    var b = new Uint8Array(16);
+    crypto.getRandomValues(b);
+    b[6] = (b[6] & 15) | 64;
+    b[8] = (b[8] & 63) | 128;
+    var h = Array.prototype.map.call(b, function (x) { return (x + 256).toString(16).slice(1); }).join('');
+    return h.slice(0, 8) + '-' + h.slice(8, 12) + '-' + h.slice(12, 16) + '-' + h.slice(16, 20) + '-' + h.slice(20);
+  }
+
+  /* ---- state: the questionnaire in progress, kept across reloads ---- */
+  function fresh() {
+    var s = { uuid: uuid4(), started: new Date().toISOString(), lang: null, at: 'welcome', answers: {}, text: {} };
+    var ql = query.get('lang');
+    if (ql && DEF.languages.indexOf(ql) >= 0) s.lang = ql;
+    var tq = query.get('t'), tquestion = form.questions.filter(function (q) { return q.type === 'territory' && !raw[q.id].multiple; })[0];
+    if (tq && tquestion && (TERR.some(function (x) { return x.code === tq; }))) s.answers[tquestion.id] = tq;
+    return s;
+  }
+  var state;
+  try { state = JSON.parse(localStorage.getItem(DRAFT)); } catch (e) { state = null; }
+  if (!state || !state.uuid) state = fresh();
+  if (!state.lang) state.lang = DEF.languages[0];
+  function save() { try { localStorage.setItem(DRAFT, JSON.stringify(state)); } catch (e) { /* private mode: no draft */ } }
+
+  function answers() { return E.pruneHidden(form, state.answers, today()); }
+
+  /* The screens, recomputed as answers change skip logic: one per section with a visible question, or one per
+   * visible question in long sections. */
+  function screens() {
+    var rel = E.check(form, answers(), today()).relevant, out = [];
+    form.sections.forEach(function (sec) {
+      var vis = sec.questions.filter(function (q) { return rel[q.id]; });
+      if (!vis.length) return;
+      if (sec.questions.length > LONG_SECTION) vis.forEach(function (q) { out.push({ sec: sec, qs: [q] }); });
+      else out.push({ sec: sec, qs: vis });
+    });
+    return out;
+  }
+  function screenIndex(list) {
+    for (var i = 0; i < list.length; i++)
+      if (list[i].qs.some(function (q) { return q.id === state.at; })) return i;
+    return -1;
+  }
+
+  /* ---- rendering ---- */
+  var main = $('main');
+  function setLang(lang) {
+    state.lang = lang;
+    doc.documentElement.lang = lang;
+    doc.documentElement.dir = RTL[lang] ? 'rtl' : 'ltr';
+    $('brand').textContent = tx(DEF.title);
+    doc.title = tx(DEF.title);
+    var lb = $('lang-btn');
+    lb.textContent = t('lang') + ' : ' + (NATIVE[lang] || lang);
+    lb.hidden = false;
+  }
+  function nav(buttons) {
+    return el('nav', { class: 'nav', 'aria-label': t('back') + ' / ' + t('next') }, buttons);
+  }
+  function focusMain(h) {
+    window.scrollTo(0, 0);
+    (h || main).focus();
+  }
+
+  function render() {
+    stopSpeech();
+    setLang(state.lang);
+    main.textContent = '';
+    $('progress').hidden = true;
+    $('step').textContent = '';
+    if (state.at === 'welcome') return renderWelcome();
+    if (state.at === 'send') return renderSend();
+    if (state.at === 'done') return renderDone();
+    var list = screens(), i = screenIndex(list);
+    if (i < 0) { state.at = list.length ? list[0].qs[0].id : 'send'; return render(); }
+    renderScreen(list, i);
+  }
+
+  function renderWelcome() {
+    var langs = el('div', { class: 'langs', role: 'group', 'aria-label': t('chooseLang') });
+    DEF.languages.forEach(function (l) {
+      langs.appendChild(el('button', { type: 'button', lang: l, dir: RTL[l] ? 'rtl' : 'ltr', 'aria-pressed': String(l === state.lang),
+        text: NATIVE[l] || l, on: { click: function () { setLang(l); save(); render(); } } }));
+    });
+    var started = !!state.begun;
+    var h = el('h1', { tabindex: '-1', text: tx(DEF.title) });
+    main.appendChild(el('section', { class: 'card' }, [h, el('h2', { text: t('chooseLang') }), langs]));
+    if (DEF.notice) main.appendChild(el('section', { class: 'card notice' }, [el('p', { text: tx(DEF.notice) })]));
+    main.appendChild(nav([el('button', { type: 'button', class: 'primary', id: 'start', text: started ? t('resume') : t('start'),
+      on: { click: function () { var l = screens(); state.begun = true; state.at = state.resumeAt || (l.length ? l[0].qs[0].id : 'send'); save(); render(); } } })]));
+    focusMain(h);
+  }
+
+  function progress(i, n) {
+    var p = $('progress'), f = $('progress-fill');
+    p.hidden = false;
+    p.setAttribute('role', 'progressbar');
+    p.setAttribute('aria-valuemin', '0');
+    p.setAttribute('aria-valuemax', String(n));
+    p.setAttribute('aria-valuenow', String(i));
+    p.setAttribute('aria-label', t('step', i, n));
+    f.style.width = Math.round(100 * i / n) + '%';
+    $('step').textContent = t('step', i, n);
+  }
+
+  function renderScreen(list, i) {
+    var s = list[i];
+    progress(i + 1, list.length + 1);
+    var h = el('h1', { tabindex: '-1', text: tx(s.sec.title) });
+    var card = el('section', { class: 'card' }, [h]);
+    var rel = E.check(form, answers(), today()).relevant;
+    if (s.sec.intro && s.qs[0] === s.sec.questions.filter(function (q) { return rel[q.id]; })[0])
+      card.appendChild(el('p', { class: 'intro', text: tx(s.sec.intro) }));
+    s.qs.forEach(function (q) { card.appendChild(renderQuestion(raw[q.id])); });
+    main.appendChild(card);
+    main.appendChild(nav([
+      el('button', { type: 'button', class: 'secondary', id: 'back', text: t('back'), on: { click: function () { go(list, i, -1); } } }),
+      el('button', { type: 'button', class: 'primary', id: 'next', text: t('next'), on: { click: function () { go(list, i, 1); } } })
+    ]));
+    focusMain(h);
+  }
+
+  function speakable(q) {
+    var parts = [tx(q.label)];
+    if (q.hint) parts.push(tx(q.hint));
+    (q.type === 'grid' ? q.rows : []).forEach(function (r) { parts.push(tx(r.label)); });
+    choicesOf(q).forEach(function (c) { parts.push(c.text); });
+    return parts.join('. ');
+  }
+  var speaking = null;
+  function stopSpeech() { if (window.speechSynthesis && speaking) { speechSynthesis.cancel(); speaking = null; } }
+  function listenButton(q) {
+    if (!('speechSynthesis' in window) || typeof SpeechSynthesisUtterance === 'undefined') return null;
+    var b = el('button', { type: 'button', class: 'listen', 'aria-label': t('listen') + ' : ' + tx(q.label), text: '🔊 ' + t('listen') });
+    b.addEventListener('click', function () {
+      if (speaking === q.id) { stopSpeech(); b.textContent = '🔊 ' + t('listen'); return; }
+      stopSpeech();
+      var u = new SpeechSynthesisUtterance(speakable(q));
+      u.lang = SPEECH[state.lang] || state.lang;
+      var voices = speechSynthesis.getVoices().filter(function (v) { return v.lang.indexOf(state.lang) === 0; });
+      if (voices.length) u.voice = voices[0];
+      u.onend = function () { speaking = null; b.textContent = '🔊 ' + t('listen'); };
+      speaking = q.id;
+      b.textContent = '⏹ ' + t('stop');
+      speechSynthesis.speak(u);
+    });
+    return b;
+  }
+
+  /* The choices of a question as {code, text}: territory questions list the territories, then their extras. */
+  function choicesOf(q) {
+    var out = [];
+    if (q.type === 'territory') TERR.forEach(function (x) { out.push({ code: x.code, text: x.name }); });
+    q.choices.forEach(function (c) { out.push({ code: c.code, text: tx(c.label), exclusive: c.exclusive }); });
+    return out;
+  }
+
+  function setAnswer(id, v) {
+    if (v === undefined || v === '' || (Array.isArray(v) && !v.length) ||
+        (v && typeof v === 'object' && !Array.isArray(v) && !Object.keys(v).length)) delete state.answers[id];
+    else state.answers[id] = v;
+    save();
+  }
+
+  function renderQuestion(q) {
+    var id = 'q-' + q.id, errId = id + '-err', v = state.answers[q.id];
+    var isGroup = ['single', 'multiple', 'scale', 'grid', 'territory'].indexOf(q.type) >= 0;
+    var wrap = el(isGroup ? 'fieldset' : 'div', { class: 'q', id: id, 'data-q': q.id, 'aria-describedby': errId });
+    var title = el(isGroup ? 'legend' : (q.type === 'note' ? 'p' : 'label'), isGroup || q.type === 'note' ? { text: tx(q.label) } : { for: id + '-in', text: tx(q.label) });
+    /* a legend must be the fieldset's first child: the listen button goes after it */
+    if (isGroup) wrap.appendChild(title);
+    wrap.appendChild(el('div', { class: 'qhead' }, [isGroup ? null : title, listenButton(q)]));
+    if (q.hint) wrap.appendChild(el('p', { class: 'hint', text: tx(q.hint) }));
+    var multi = q.type === 'multiple' || (q.type === 'territory' && q.multiple);
+    if (q.type === 'single' || q.type === 'multiple' || q.type === 'territory') {
+      choicesOf(q).forEach(function (c, k) {
+        var checked = multi ? (v || []).indexOf(c.code) >= 0 : v === c.code;
+        var input = el('input', { type: multi ? 'checkbox' : 'radio', name: q.id, value: c.code, id: id + '-' + k, checked: checked });
+        input.addEventListener('change', function () {
+          if (!multi) return changed(q, c.code);
+          var cur = (state.answers[q.id] || []).slice();
+          if (input.checked) {
+            if (c.exclusive) cur = [];
+            else cur = cur.filter(function (x) { return !choicesOf(q).some(function (o) { return o.exclusive && o.code === x; }); });
+            cur.push(c.code);
+          } else cur = cur.filter(function (x) { return x !== c.code; });
+          changed(q, cur, true);
+        });
+        wrap.appendChild(el('label', { class: 'choice', for: id + '-' + k }, [input, el('span', { text: c.text })]));
+      });
+    } else if (q.type === 'scale') {
+      var box = el('div', { class: 'scale' });
+      for (var p = q.min; p <= q.max; p++) (function (p) {
+        var input = el('input', { type: 'radio', name: q.id, value: String(p), id: id + '-' + p, checked: v === p });
+        input.addEventListener('change', function () { changed(q, p); });
+        var lab = q.labels && q.labels[p] ? tx(q.labels[p]) : '';
+        box.appendChild(el('label', { class: 'choice', for: id + '-' + p }, [input, el('span', { text: String(p) }), lab ? el('span', { class: 'sr', text: lab }) : null]));
+      })(p);
+      wrap.appendChild(box);
+      if (q.labels) wrap.appendChild(el('div', { class: 'scale-labels', 'aria-hidden': 'true' },
+        [el('span', { text: q.labels[q.min] ? tx(q.labels[q.min]) : '' }), el('span', { text: q.labels[q.max] ? tx(q.labels[q.max]) : '' })]));
+    } else if (q.type === 'grid') {
+      q.rows.forEach(function (r) {
+        var fs = el('fieldset', { class: 'row' }, [el('legend', { text: tx(r.label) })]);
+        q.choices.forEach(function (c, k) {
+          var cur = (v || {})[r.code];
+          var input = el('input', { type: 'radio', name: q.id + '.' + r.code, value: c.code, id: id + '-' + r.code + '-' + k, checked: cur === c.code });
+          input.addEventListener('change', function () {
+            var g = Object.assign({}, state.answers[q.id] || {});
+            g[r.code] = c.code;
+            changed(q, g, true);
+          });
+          fs.appendChild(el('label', { class: 'choice', for: id + '-' + r.code + '-' + k }, [input, el('span', { text: tx(c.label) })]));
+        });
+        wrap.appendChild(fs);
+      });
+    } else if (q.type === 'note') {
+      /* text only */
+    } else {
+      var long = q.type === 'long_text', num = q.type === 'integer' || q.type === 'decimal';
+      var shown = state.text[q.id] !== undefined ? state.text[q.id] : (v === undefined ? '' : String(v));
+      var field = el(long ? 'textarea' : 'input', {
+        id: id + '-in', name: q.id, type: long ? null : (q.type === 'date' ? 'date' : 'text'),
+        inputmode: num ? (q.type === 'integer' ? 'numeric' : 'decimal') : null,
+        maxlength: q.max_length || (q.type === 'text' ? 200 : q.type === 'long_text' ? 2000 : null),
+        min: q.type === 'date' && q.min ? (q.min === 'today' ? today() : q.min) : null,
+        max: q.type === 'date' && q.max ? (q.max === 'today' ? today() : q.max) : null,
+        autocomplete: 'off', dir: 'auto'
+      });
+      field.value = shown;
+      field.addEventListener('input', function () {
+        var s = field.value.trim();
+        if (num) {
+          var x = Number(s.replace(',', '.'));
+          if (s === '') { delete state.text[q.id]; setAnswer(q.id); }
+          else if (isFinite(x) && /^-?\d+([.,]\d+)?$/.test(s)) { delete state.text[q.id]; setAnswer(q.id, x); }
+          else { state.text[q.id] = field.value; setAnswer(q.id); }
+        } else setAnswer(q.id, q.type === 'date' ? s : field.value);
+        clearError(q.id);
+      });
+      field.addEventListener('change', function () { refreshIfSkipChanged(); });
+      wrap.appendChild(field);
+    }
+    wrap.appendChild(el('p', { class: 'err', id: errId, role: 'alert' }));
+    return wrap;
+  }
+
+  function clearError(id) {
+    var w = $('q-' + id);
+    if (!w) return;
+    w.classList.remove('invalid');
+    $('q-' + id + '-err').textContent = '';
+  }
+  var shownIds = '';
+  function visibleIds() {
+    var list = screens(), i = screenIndex(list);
+    return i < 0 ? '' : list[i].qs.map(function (q) { return q.id; }).join(',');
+  }
+  function refreshIfSkipChanged() {
+    var now = visibleIds();
+    if (now !== shownIds) { var a = doc.activeElement && doc.activeElement.id; render(); shownIds = visibleIds(); if (a && $(a)) $(a).focus(); }
+  }
+  function changed(q, v) {
+    setAnswer(q.id, v);
+    clearError(q.id);
+    refreshIfSkipChanged();
+  }
+
+  /* Validation of the screen being left, with the form's own rules and messages. */
+  function screenErrors(qs) {
+    var res = E.check(form, answers(), today()), errs = {};
+    var on = {};
+    qs.forEach(function (q) { on[q.id] = 1; });
+    res.errors.forEach(function (e) {
+      if (on[e.question] && !errs[e.question]) errs[e.question] = e;
+    });
+    qs.forEach(function (q) {
+      if (state.text[q.id] !== undefined && !errs[q.id]) errs[q.id] = { question: q.id, code: 'invalid_type', message: t('number') };
+    });
+    return errs;
+  }
+  function messageFor(e) {
+    var q = raw[e.question];
+    if (e.code === 'constraint' && q && q.constraint_message) return tx(q.constraint_message);
+    if (e.code === 'invalid_type' && q && (q.type === 'integer' || q.type === 'decimal')) return t('number');
+    return e.message.replace(/^[A-Za-z0-9_]+(\.[a-z0-9_+-]+)? : /, '');
+  }
+
+  function go(list, i, dir) {
+    if (dir > 0) {
+      var errs = screenErrors(list[i].qs), first = null;
+      Object.keys(errs).forEach(function (qid) {
+        var w = $('q-' + qid);
+        if (!w) return;
+        w.classList.add('invalid');
+        $('q-' + qid + '-err').textContent = messageFor(errs[qid]);
+        if (!first) first = w;
+      });
+      if (first) {
+        var f = first.querySelector('input,textarea');
+        (f || first).focus();
+        return;
+      }
+    }
+    var list2 = screens(), j = screenIndex(list2);
+    if (j < 0) j = i;
+    var k = j + dir;
+    if (k < 0) state.at = 'welcome', state.resumeAt = list2.length ? list2[0].qs[0].id : null;
+    else if (k >= list2.length) state.at = 'send';
+    else state.at = list2[k].qs[0].id;
+    save();
+    render();
+    shownIds = visibleIds();
+  }
+
+  function renderSend() {
+    var list = screens(), n = Object.keys(answers()).length;
+    progress(list.length + 1, list.length + 1);
+    var h = el('h1', { tabindex: '-1', text: t('reviewTitle') });
+    main.appendChild(el('section', { class: 'card' }, [h, el('p', { text: t('review', n) })]));
+    main.appendChild(nav([
+      el('button', { type: 'button', class: 'secondary', id: 'back', text: t('back'), on: { click: function () { state.at = list.length ? list[list.length - 1].qs[0].id : 'welcome'; save(); render(); } } }),
+      el('button', { type: 'button', class: 'primary', id: 'send', text: t('send'), on: { click: finish } })
+    ]));
+    focusMain(h);
+  }
+
+  /* The finished questionnaire goes to the outbox first, then to the server: it is on the phone before any
+   * network is tried, and stays there until the collector has answered 200 or 201. */
+  function finish() {
+    var res = E.check(form, answers(), today());
+    if (res.errors.length) {
+      var bad = res.errors[0].question, list = screens();
+      for (var i = 0; i < list.length; i++)
+        if (list[i].qs.some(function (q) { return q.id === bad; })) { state.at = list[i].qs[0].id; render(); return go(list, i, 1); }
+    }
+    var rec = { uuid: state.uuid, form: DEF.id, status: 'pending', saved: Date.now(),
+      body: { uuid: state.uuid, form_version: DEF.version, lang: state.lang, channel: 'web', started_at: state.started, answers: answers() } };
+    outboxPut(rec).then(function () {
+      var done = { uuid: state.uuid, lang: state.lang, at: 'done' };
+      state = fresh();
+      state.lang = done.lang;
+      state.at = 'done';
+      state.last = done.uuid;
+      save();
+      persist();
+      render();
+      flush();
+    });
+  }
+
+  function renderDone() {
+    var h = el('h1', { tabindex: '-1', text: t('thanks') });
+    var card = el('section', { class: 'card', id: 'done' }, [h]);
+    main.appendChild(card);
+    outboxGet(state.last).then(function (rec) {
+      if (rec && rec.status === 'sent') {
+        card.appendChild(el('p', { text: t('sent') }));
+        card.appendChild(el('p', { class: 'receipt', id: 'receipt', text: rec.receipt }));
+      } else if (rec && rec.status === 'rejected') {
+        card.appendChild(el('p', { text: t('rejected') + rec.error }));
+      } else {
+        card.appendChild(el('p', { id: 'saved', text: t('saved') }));
+      }
+    });
+    main.appendChild(nav([el('button', { type: 'button', class: 'secondary', id: 'again', text: t('again'),
+      on: { click: function () { var l = state.lang; state = fresh(); state.lang = l; save(); render(); } } })]));
+    focusMain(h);
+  }
+
+  /* ---- outbox (IndexedDB) ---- */
+  var dbp = null;
+  function db() {
+    if (!dbp) dbp = new Promise(function (ok, ko) {
+      var r = indexedDB.open('diagsante', 1);
+      r.onupgradeneeded = function () { r.result.createObjectStore('outbox', { keyPath: 'uuid' }); };
+      r.onsuccess = function () { ok(r.result); };
+      r.onerror = function () { ko(r.error); };
+    });
+    return dbp;
+  }
+  function tx2(mode, fn) {
+    return db().then(function (d) {
+      return new Promise(function (ok, ko) {
+        var x = d.transaction('outbox', mode), st = x.objectStore('outbox'), out;
+        var r = fn(st);
+        if (r) r.onsuccess = function () { out = r.result; };
+        x.oncomplete = function () { ok(out); };
+        x.onerror = x.onabort = function () { ko(x.error); };
+      });
+    });
+  }
+  function outboxPut(rec) { return tx2('readwrite', function (s) { s.put(rec); }); }
+  function outboxGet(id) { return id ? tx2('readonly', function (s) { return s.get(id); }) : Promise.resolve(null); }
+  function outboxAll() { return tx2('readonly', function (s) { return s.getAll(); }); }
+
+  function persist() {
+    if (navigator.storage && navigator.storage.persist) navigator.storage.persist().catch(function () {});
+  }
+  function showPending() {
+    return outboxAll().then(function (all) {
+      var n = all.filter(function (r) { return r.status === 'pending'; }).length, p = $('pending');
+      p.hidden = n === 0;
+      p.textContent = n === 1 ? t('pending1') : t('pendingN', n);
+      return n;
+    });
+  }
+
+  var flushing = false, delay = 5000, timer = null;
+  function flush() {
+    if (flushing) return Promise.resolve();
+    flushing = true;
+    return outboxAll().then(function (all) {
+      var pending = all.filter(function (r) { return r.status === 'pending'; });
+      return pending.reduce(function (chain, rec) {
+        return chain.then(function () { return sendOne(rec); });
+      }, Promise.resolve());
+    }).then(function () {
+      flushing = false;
+      return showPending();
+    }, function (e) {
+      flushing = false;
+      showPending();
+      throw e;
+    }).then(function (n) {
+      if (state.at === 'done') render();
+      clearTimeout(timer);
+      if (n > 0) { timer = setTimeout(flush, delay); delay = Math.min(delay * 2, 120000); }
+      else delay = 5000;
+    });
+  }
+  function sendOne(rec) {
+    return fetch('/api/v1/forms/' + encodeURIComponent(rec.form) + '/submissions', {
+      method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(rec.body),
+      credentials: 'omit', cache: 'no-store'
+    }).then(function (r) {
+      return r.json().catch(function () { return {}; }).then(function (j) {
+        if (r.status === 200 || r.status === 201) { rec.status = 'sent'; rec.receipt = j.receipt; rec.body = null; }
+        else if (r.status === 409 || r.status === 422 || r.status === 400 || r.status === 404) { rec.status = 'rejected'; rec.error = j.message || String(r.status); }
+        else return; /* 413, 429, 5xx: try again later */
+        return outboxPut(rec);
+      });
+    }, function () { /* offline or unreachable: it stays pending */ });
+  }
+
+  /* ---- start ---- */
+  $('lang-btn').addEventListener('click', function () {
+    if (state.at !== 'welcome' && state.at !== 'done' && state.at !== 'send') state.resumeAt = state.at;
+    state.at = 'welcome';
+    save();
+    render();
+  });
+  window.addEventListener('online', function () { delay = 5000; flush(); });
+  if ('serviceWorker' in navigator) navigator.serviceWorker.register('/sw.js').catch(function () {});
+  render();
+  shownIds = visibleIds();
+  showPending().then(function (n) { if (n) flush(); });
+})();
