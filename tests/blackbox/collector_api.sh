@@ -1,0 +1,426 @@
+#!/usr/bin/env bash
+# Black-box test of `collector serve` and its tools: starts the real binary on a temporary database (port 0),
+# drives every API route and every status the API promises with curl, reads the database with sqlite3 to check
+# what is (and is not) stored, and stops the service with SIGTERM. Needs curl, jq and sqlite3 (scripts/setup).
+# Usage: collector_api.sh COLLECTOR_BINARY SOURCE_DIR
+set -u
+bin=$1
+src=$2
+tmp=$(mktemp -d)
+pids=()
+cleanup() {
+    for p in "${pids[@]}"; do
+        kill -KILL "$p" 2>/dev/null
+        wait "$p" 2>/dev/null
+    done
+    rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+pass=0
+fail=0
+
+ok() { pass=$((pass + 1)); echo "ok - $1"; }
+not_ok() { # name, details...
+    fail=$((fail + 1))
+    echo "not ok - $1"
+    shift
+    for d in "$@"; do echo "  $d"; done
+}
+
+# Starts `collector serve` on database $1 with extra flags; sets srv_pid, srv_port and base (the URL prefix).
+# Its stdout goes to $tmp/serve.N.out and its stderr (the access log) to $tmp/serve.N.err.
+nserve=0
+serve() {
+    local db=$1
+    shift
+    nserve=$((nserve + 1))
+    srv_out=$tmp/serve.$nserve.out
+    srv_err=$tmp/serve.$nserve.err
+    "$bin" serve --db "$db" --forms "$src/forms" --listen 127.0.0.1:0 "$@" >"$srv_out" 2>"$srv_err" &
+    srv_pid=$!
+    pids+=("$srv_pid")
+    srv_port=
+    for _ in $(seq 100); do # up to 10 s: the sanitizer build starts slowly
+        srv_port=$(sed -n '1s/^listening on 127\.0\.0\.1:\([0-9][0-9]*\)$/\1/p' "$srv_out")
+        [ -n "$srv_port" ] && break
+        kill -0 "$srv_pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    base=http://127.0.0.1:$srv_port
+    [ -n "$srv_port" ]
+}
+
+# req METHOD PATH [curl arguments...]: sets st (the status), and leaves the body in $tmp/body and the headers
+# in $tmp/hdr.
+req() {
+    local m=$1 p=$2
+    shift 2
+    local how=(-X "$m")
+    [ "$m" = HEAD ] && how=(-I)
+    st=$(curl -s -o "$tmp/body" -D "$tmp/hdr" -w '%{http_code}' --max-time 20 "${how[@]}" "$@" "$base$p")
+}
+
+post() { # FORM_ID BODY [curl arguments...]: a submission
+    local f=$1 b=$2
+    shift 2
+    req POST "/api/v1/forms/$f/submissions" -H 'Content-Type: application/json' --data-binary "$b" "$@"
+}
+
+header() { # NAME: the value of a response header of the last request
+    tr -d '\r' <"$tmp/hdr" | sed -n "s/^$1: //Ip" | tail -n 1
+}
+
+# expect NAME STATUS [jq filter...]: the last request answered STATUS, with a JSON body for which every filter
+# is true. An error status (>= 400) also needs the error shape {"code","message","field"?} and a JSON type.
+expect() {
+    local name=$1 want=$2
+    shift 2
+    local why=()
+    [ "$st" = "$want" ] || why+=("status $st, expected $want")
+    if ! jq -e . "$tmp/body" >/dev/null 2>&1; then
+        why+=("body is not JSON")
+    else
+        if [ "$want" -ge 400 ]; then
+            jq -e '(.code | type == "string") and (.message | type == "string") and
+                   ((has("field") | not) or (.field | type == "string"))' "$tmp/body" >/dev/null ||
+                why+=("not an error object {code, message, field?}")
+            header Content-Type | grep -q '^application/json' || why+=("error Content-Type: $(header Content-Type)")
+        fi
+        for f in "$@"; do
+            jq -e "$f" "$tmp/body" >/dev/null 2>&1 || why+=("false: $f")
+        done
+    fi
+    if [ ${#why[@]} -eq 0 ]; then ok "$name"; else not_ok "$name" "${why[@]}" "body: $(head -c 600 "$tmp/body")"; fi
+}
+
+# check NAME COMMAND...: passes when the command succeeds.
+check() {
+    local name=$1
+    shift
+    if "$@" >"$tmp/check.out" 2>&1; then ok "$name"; else not_ok "$name" "$(head -c 600 "$tmp/check.out")"; fi
+}
+
+sub() { # UUID ANSWERS [extra envelope fields as JSON object]: a resident submission body
+    local extra='{}'
+    [ $# -ge 3 ] && extra=$3
+    jq -cn --arg u "$1" --argjson a "$2" --argjson x "$extra" \
+        '{uuid: $u, form_version: "1", lang: "fr", channel: "web", started_at: "2024-05-01T10:12:33+02:00",
+          answers: $a} + $x'
+}
+
+minimal='{"R01":"QN09399A","R02":"25-39","R03":"femme","R07":"bon","R17":"non"}'
+u1=0b6f3c1e-4d2a-4c8e-9f10-2a7d5e6b8c01
+u2=0b6f3c1e-4d2a-4c8e-9f10-2a7d5e6b8c02
+u3=0b6f3c1e-4d2a-4c8e-9f10-2a7d5e6b8c03
+u4=0b6f3c1e-4d2a-4c8e-9f10-2a7d5e6b8c04
+ubad=0b6f3c1e-4d2a-4c8e-9f10-2a7d5e6b8c99
+db=$tmp/collector.db
+
+# ---- start -------------------------------------------------------------------------------------------------
+
+if ! serve "$db"; then
+    not_ok "collector serve starts and prints its address" "$(cat "$srv_out" "$srv_err")"
+    echo "$pass passed, $((fail + 1)) failed"
+    exit 1
+fi
+main_pid=$srv_pid
+main_err=$srv_err
+ok "collector serve starts on port 0 and prints 'listening on 127.0.0.1:$srv_port'"
+
+# ---- reading the definitions ---------------------------------------------------------------------------------
+
+req GET /healthz
+expect "GET /healthz" 200 '.status == "ok"'
+req HEAD /healthz
+if [ "$st" = 200 ]; then ok "HEAD /healthz"; else not_ok "HEAD /healthz" "status $st"; fi
+
+req GET /api/v1/forms
+expect "GET /api/v1/forms lists both forms with their versions" 200 \
+    '[.forms[].id] | sort == ["operator", "resident"]' \
+    '.forms[] | select(.id == "resident") | .version == "1" and (.versions | index("1")) and (.languages | index("fr"))'
+req GET /api/v1/forms/resident
+expect "GET /api/v1/forms/resident" 200 '.id == "resident"' '.version == "1"' '.sections | length > 0'
+req GET /api/v1/forms/resident/versions/1
+expect "GET /api/v1/forms/resident/versions/1" 200 '.id == "resident" and .version == "1"'
+req GET /api/v1/forms/nope
+expect "GET an unknown form: 404" 404 '.code == "unknown_form"'
+req GET /api/v1/forms/resident/versions/99
+expect "GET an unknown version: 404" 404 '.code == "unknown_form_version"' '.field == "form_version"'
+req GET /api/v1/territories
+expect "GET /api/v1/territories" 200 '[.territories[].code] | index("QN09399A")' \
+    '.territories[] | select(.code == "QN09399A") | .kind == "qpv"'
+req GET /api/v1/stats
+expect "GET /api/v1/stats on an empty database" 200 '.total == 0'
+req GET /nowhere
+expect "unknown path: 404 in JSON" 404 '.code == "not_found"'
+
+# ---- methods -------------------------------------------------------------------------------------------------
+
+req DELETE /api/v1/forms
+expect "DELETE /api/v1/forms: 405" 405 '.code == "method_not_allowed"'
+allow=$(header Allow)
+if [ "$allow" = "GET, HEAD" ]; then ok "405 names the allowed methods (Allow: $allow)"; else
+    not_ok "405 names the allowed methods" "Allow: '$allow'"; fi
+req GET /api/v1/forms/resident/submissions
+expect "GET on the submissions route: 405" 405 '.code == "method_not_allowed"'
+allow=$(header Allow)
+if [ "$allow" = "POST" ]; then ok "405 on submissions says Allow: POST"; else
+    not_ok "405 on submissions says Allow: POST" "Allow: '$allow'"; fi
+req POST /api/v1/forms/resident/submissions.csv -H 'Content-Type: application/json' --data-binary '{}'
+expect "POST on the CSV export: 405" 405 '.code == "method_not_allowed"'
+
+# ---- submissions ---------------------------------------------------------------------------------------------
+
+body1=$(sub "$u1" "$minimal")
+post resident "$body1"
+expect "valid submission: 201 with uuid and receipt" 201 ".uuid == \"$u1\"" \
+    '.receipt | test("^[0-9A-HJKMNP-TV-Z]{5}-[0-9A-HJKMNP-TV-Z]{5}$")'
+receipt1=$(jq -r .receipt "$tmp/body")
+
+post resident "$body1"
+expect "same uuid, same body: 200 with the same receipt" 200 ".uuid == \"$u1\"" ".receipt == \"$receipt1\""
+
+# The same content with its keys in another order and other spacing is the same submission.
+reordered=$(jq -n --argjson b "$body1" '{answers: ($b.answers | to_entries | reverse | from_entries)} + ($b | del(.answers))')
+post resident "$reordered"
+expect "same uuid, same content reordered: 200 with the same receipt" 200 ".receipt == \"$receipt1\""
+
+post resident "$(sub "$u1" '{"R01":"QN09399A","R02":"40-54","R03":"femme","R07":"bon","R17":"non"}')"
+expect "same uuid, other answers: 409" 409 '.code == "uuid_conflict"' '.field == "uuid"'
+
+post resident "$(sub "$u2" "$minimal" '{"lang":"en","channel":"mediator"}')"
+expect "a second submission (mediator channel, English)" 201 ".uuid == \"$u2\""
+
+# Skip logic: R14 is asked only when R13 = 'non'. (R13's "yes" answers are oui_quartier, oui_commune, ...)
+skip_ok=$(jq -cn --argjson a "$minimal" '$a + {R13: "non", R14: "medecin_parti"}')
+post resident "$(sub "$u3" "$skip_ok")"
+expect "R14 answered when R13 = 'non': 201" 201
+skip_bad=$(jq -cn --argjson a "$minimal" '$a + {R13: "oui_quartier", R14: "medecin_parti"}')
+post resident "$(sub "$ubad" "$skip_bad")"
+expect "R14 answered when R13 = 'oui_quartier': 422 not_relevant" 422 '.code == "invalid_answers"' \
+    '.errors | length == 1' '.errors[0] | .question == "R14" and .code == "not_relevant" and (.message | length > 0)'
+
+# Grid and multiple answers, so that the exports have something in their grid columns.
+rich=$(jq -cn --argjson a "$minimal" '$a + {R06: ["francais", "arabe"], R23: {pmi: "connu_utilise", cpam: "connu"}}')
+post resident "$(sub "$u4" "$rich")"
+expect "grid and multiple-choice answers: 201" 201
+
+several='{"R01":"QN09399A","R02":"99","R07":"bon","R17":"non","R06":"francais","R13":"oui_quartier","R14":"autre","ZZ":1}'
+post resident "$(sub "$ubad" "$several")"
+expect "invalid answers: 422 listing every error with its code" 422 '.code == "invalid_answers"' \
+    '[.errors[] | select(.question == "R02")][0].code == "invalid_choice"' \
+    '[.errors[] | select(.question == "R03")][0].code == "required"' \
+    '[.errors[] | select(.question == "R06")][0].code == "invalid_type"' \
+    '[.errors[] | select(.question == "R14")][0].code == "not_relevant"' \
+    '[.errors[] | select(.question == "ZZ")][0].code == "unknown_question"' \
+    '.errors | length == 5' '[.errors[] | (.message | type == "string")] | all'
+
+post resident '{"uuid": "'"$ubad"'", "form_version": '
+expect "malformed JSON: 400" 400 '.code == "invalid_json"'
+post resident '["not", "an", "object"]'
+expect "JSON that is not an object: 400" 400 '.code == "invalid_json"'
+post resident "$(sub "$ubad" "$minimal" | jq -c 'del(.uuid)')"
+expect "missing uuid: 400" 400 '.code == "missing_field"' '.field == "uuid"'
+post resident "$(sub "not-a-uuid" "$minimal")"
+expect "invalid uuid: 400" 400 '.code == "invalid_field"' '.field == "uuid"'
+post resident "$(sub "$ubad" "$minimal" '{"ip":"1.2.3.4"}')"
+expect "unknown envelope field: 400" 400 '.code == "unknown_field"' '.field == "ip"'
+post resident "$(sub "$ubad" "$minimal" '{"channel":"paper"}')"
+expect "invalid channel: 400" 400 '.code == "invalid_field"' '.field == "channel"'
+post nope "$(sub "$ubad" "$minimal")"
+expect "unknown form: 404" 404 '.code == "unknown_form"'
+post resident "$(sub "$ubad" "$minimal" '{"form_version":"99"}')"
+expect "unknown form version: 404" 404 '.code == "unknown_form_version"' '.field == "form_version"'
+req POST /api/v1/forms/resident/submissions -H 'Content-Type: text/plain' --data-binary "$(sub "$ubad" "$minimal")"
+expect "wrong content type: 415" 415 '.code == "unsupported_media_type"'
+req POST /api/v1/forms/resident/submissions --data-binary "$(sub "$ubad" "$minimal")" -H 'Content-Type:'
+expect "no content type: 415" 415 '.code == "unsupported_media_type"'
+
+# 300 KB: over the default --max-body (256 KiB). A long free-text answer keeps it a plausible submission.
+head -c 307200 /dev/zero | tr '\0' 'a' >"$tmp/long.txt"
+jq -cn --arg u "$ubad" --rawfile t "$tmp/long.txt" \
+    '{uuid: $u, form_version: "1", answers: {R01: "QN09399A", R02: "25-39", R03: "femme", R07: "bon", R17: "non",
+      R39: $t}}' >"$tmp/big.json"
+req POST /api/v1/forms/resident/submissions -H 'Content-Type: application/json' --data-binary "@$tmp/big.json"
+expect "300 KB body: 413 in JSON" 413 '.code == "body_too_large"'
+
+req GET /healthz
+expect "the service still answers after the errors" 200
+
+# ---- tokens and exports --------------------------------------------------------------------------------------
+
+analyst=$("$bin" token add --db "$db" --role analyst --name analyste-test 2>"$tmp/token.err")
+st_a=$?
+mediator=$("$bin" token add --db "$db" --role mediator --name mediatrice-test 2>>"$tmp/token.err")
+st_m=$?
+if [ $st_a -eq 0 ] && [ $st_m -eq 0 ] && [[ $analyst =~ ^ds_[A-Za-z0-9_-]{43}$ ]] && [[ $mediator =~ ^ds_ ]]; then
+    ok "token add prints a token for an analyst and a mediator"
+else
+    not_ok "token add prints a token" "status $st_a/$st_m, stdout '$analyst' '$mediator'" "$(cat "$tmp/token.err")"
+fi
+"$bin" token list --db "$db" >"$tmp/tokens" 2>&1
+if [ $? -eq 0 ] && grep -q $'^1\tanalyst\tanalyste-test\t.*\t-$' "$tmp/tokens" &&
+    grep -q $'^2\tmediator\tmediatrice-test\t' "$tmp/tokens" && ! grep -q 'ds_' "$tmp/tokens"; then
+    ok "token list shows both tokens, active, without their secrets"
+else
+    not_ok "token list" "$(cat "$tmp/tokens")"
+fi
+
+csv=/api/v1/forms/resident/submissions.csv
+jsonl=/api/v1/forms/resident/submissions.jsonl
+req GET $csv
+expect "CSV export without a token: 401" 401 '.code == "unauthorized"'
+if header WWW-Authenticate | grep -q '^Bearer'; then ok "401 carries WWW-Authenticate: Bearer"; else
+    not_ok "401 carries WWW-Authenticate: Bearer" "$(cat "$tmp/hdr")"; fi
+req GET $csv -H "Authorization: Bearer ds_not_a_real_token"
+expect "CSV export with an unknown token: 401" 401 '.code == "unauthorized"'
+req GET $jsonl -H "Authorization: Bearer $mediator"
+expect "JSONL export with a mediator token: 403" 403 '.code == "forbidden"'
+req GET $csv -H "Authorization: Bearer $mediator"
+expect "CSV export with a mediator token: 403" 403 '.code == "forbidden"'
+req GET /api/v1/forms/nope/submissions.csv -H "Authorization: Bearer $analyst"
+expect "CSV export of an unknown form: 404" 404 '.code == "unknown_form"'
+
+req GET $csv -H "Authorization: Bearer $analyst"
+tr -d '\r' <"$tmp/body" >"$tmp/export.csv"
+why=()
+[ "$st" = 200 ] || why+=("status $st")
+header Content-Type | grep -q '^text/csv' || why+=("Content-Type $(header Content-Type)")
+head -n 1 "$tmp/export.csv" | grep -q '^uuid,form_version,territory,channel,lang,received_at,R01,R02,R03,' ||
+    why+=("header: $(head -n 1 "$tmp/export.csv" | cut -c 1-120)")
+head -n 1 "$tmp/export.csv" | tr ',' '\n' | grep -qx 'R23.pmi' || why+=("no R23.pmi column")
+[ "$(wc -l <"$tmp/export.csv")" -eq 5 ] || why+=("$(wc -l <"$tmp/export.csv") lines, expected header + 4")
+grep -q "^$u2,1,QN09399A,mediator,en,[0-9-]*T[0-9][0-9]:[0-9][0-9]Z,QN09399A,25-39,femme," "$tmp/export.csv" ||
+    why+=("no row for $u2 with its metadata")
+# The R23.pmi cell of u4's row holds its grid answer; R06 holds both codes.
+col=$(head -n 1 "$tmp/export.csv" | tr ',' '\n' | grep -nx 'R23.pmi' | cut -d: -f1)
+[ -n "$col" ] && [ "$(grep "^$u4," "$tmp/export.csv" | cut -d, -f"$col")" = connu_utilise ] ||
+    why+=("R23.pmi of $u4 is not connu_utilise")
+# Multiple answers join with ';', which the CSV quotes (a French spreadsheet would split on it).
+grep "^$u4," "$tmp/export.csv" | grep -qF ',"francais;arabe",' || why+=("R06 of $u4 is not \"francais;arabe\"")
+if [ ${#why[@]} -eq 0 ]; then ok "CSV export with an analyst token: header, grid columns, one row each"; else
+    not_ok "CSV export with an analyst token" "${why[@]}"; fi
+
+req GET $jsonl -H "Authorization: Bearer $analyst"
+why=()
+[ "$st" = 200 ] || why+=("status $st")
+[ "$(wc -l <"$tmp/body")" -eq 4 ] || why+=("$(wc -l <"$tmp/body") lines, expected 4")
+n=0
+while IFS= read -r line; do
+    n=$((n + 1))
+    jq -e '(.uuid | type == "string") and .form_version == "1" and (.answers | type == "object") and
+           (.received_at | test("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}Z$"))' <<<"$line" >/dev/null 2>&1 ||
+        why+=("line $n: $line")
+done <"$tmp/body"
+jq -se --arg u "$u4" '[.[] | select(.uuid == $u)][0].answers.R23.pmi == "connu_utilise"' "$tmp/body" >/dev/null 2>&1 ||
+    why+=("$u4 has not its grid answer")
+if [ ${#why[@]} -eq 0 ]; then ok "JSONL export: every line parses with jq, one per submission"; else
+    not_ok "JSONL export" "${why[@]}"; fi
+
+"$bin" token revoke --db "$db" --id 1 >"$tmp/revoke" 2>&1
+st_r=$?
+"$bin" token list --db "$db" >"$tmp/tokens" 2>&1
+if [ $st_r -eq 0 ] && grep -q $'^1\tanalyst\tanalyste-test\t.*\t[0-9-]*T[0-9:]*Z$' "$tmp/tokens"; then
+    ok "token revoke, then token list shows when"
+else
+    not_ok "token revoke" "status $st_r" "$(cat "$tmp/revoke" "$tmp/tokens")"
+fi
+"$bin" token revoke --db "$db" --id 1 >"$tmp/revoke" 2>&1
+st_r=$?
+if [ $st_r -eq 1 ]; then ok "revoking a revoked token fails (status 1)"; else
+    not_ok "revoking a revoked token fails" "status $st_r" "$(cat "$tmp/revoke")"; fi
+req GET $csv -H "Authorization: Bearer $analyst"
+expect "CSV export with a revoked token: 401" 401 '.code == "unauthorized"'
+
+# ---- what is stored, and what is logged ----------------------------------------------------------------------
+
+req GET /api/v1/stats
+expect "stats count what was stored" 200 '.total == 4' \
+    '.forms[] | select(.form == "resident") | .count == 4 and .by_channel.mediator == 1 and .by_lang.en == 1' \
+    '.forms[] | select(.form == "resident") | .by_territory[] | select(.territory == "QN09399A") | .count == 4'
+
+count=$(sqlite3 "$db" 'SELECT count(*) FROM submissions')
+if [ "$count" = 4 ]; then ok "the database holds the 4 accepted submissions"; else
+    not_ok "the database holds the 4 accepted submissions" "count: $count"; fi
+
+sqlite3 "$db" .dump >"$tmp/dump.sql"
+if [ -s "$tmp/dump.sql" ] && ! grep -q '127\.0\.0\.1\|localhost\|curl/' "$tmp/dump.sql" &&
+    ! grep -aq '127\.0\.0\.1' "$db" "$db-wal" 2>/dev/null; then
+    ok "no IP address or user agent anywhere in the database"
+else
+    not_ok "no IP address or user agent anywhere in the database" "$(grep -n '127\.0\.0\.1\|localhost\|curl/' "$tmp/dump.sql")"
+fi
+
+bad_times=$(sqlite3 "$db" "SELECT count(*) FROM submissions WHERE received_at NOT GLOB
+    '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]Z'
+    OR (started_at IS NOT NULL AND started_at NOT GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]')")
+started=$(sqlite3 "$db" "SELECT started_at FROM submissions WHERE uuid = '$u1'")
+if [ "$bad_times" = 0 ] && [ "$started" = 2024-05-01T10:12 ]; then
+    ok "received_at and started_at are kept to the minute"
+else
+    not_ok "received_at and started_at are kept to the minute" "$bad_times finer times; started_at '$started'"
+fi
+
+# Backup while the service runs.
+"$bin" backup --db "$db" "$tmp/backup.db" >"$tmp/backup.out" 2>&1
+st_b=$?
+bcount=$(sqlite3 "$tmp/backup.db" 'SELECT count(*) FROM submissions' 2>&1)
+if [ $st_b -eq 0 ] && [ "$bcount" = "$count" ]; then ok "backup of the live database has the same $count rows"; else
+    not_ok "backup" "status $st_b, backup count '$bcount', live '$count'" "$(cat "$tmp/backup.out")"; fi
+
+# ---- rate limit, on a second instance ------------------------------------------------------------------------
+
+if serve "$tmp/limited.db" --rate-limit 1 --burst 3 --quiet; then
+    codes=
+    for _ in 1 2 3 4 5; do
+        req GET /api/v1/forms
+        codes="$codes $st"
+    done
+    retry=$(header Retry-After)
+    expect "over the rate limit: 429 in JSON" 429 '.code == "rate_limited"'
+    if [ "$codes" = " 200 200 200 429 429" ] && [[ $retry =~ ^[1-9][0-9]*$ ]]; then
+        ok "a burst of 3 passes, then 429 with Retry-After: $retry"
+    else
+        not_ok "a burst of 3 passes, then 429 with Retry-After" "statuses:$codes, Retry-After '$retry'"
+    fi
+    post resident "$(sub "$ubad" "$minimal")"
+    expect "submissions count against the same limit: 429" 429 '.code == "rate_limited"'
+    req GET /healthz
+    expect "/healthz is not rate limited" 200
+    kill -INT "$srv_pid"
+    wait "$srv_pid"
+    st_i=$?
+    if [ $st_i -eq 0 ]; then ok "SIGINT: exit status 0"; else not_ok "SIGINT: exit status 0" "status $st_i"; fi
+    if [ ! -s "$srv_err" ] || ! grep -qv '^collector: signal' "$srv_err"; then ok "--quiet: no access log"; else
+        not_ok "--quiet: no access log" "$(head -n 5 "$srv_err")"; fi
+else
+    not_ok "second instance with --rate-limit 1 --burst 3 starts" "$(cat "$srv_out" "$srv_err")"
+fi
+
+# ---- stop ----------------------------------------------------------------------------------------------------
+
+kill -TERM "$main_pid"
+wait "$main_pid"
+st_t=$?
+if [ $st_t -eq 0 ] && grep -q 'signal 15' "$main_err"; then ok "SIGTERM: graceful stop, exit status 0"; else
+    not_ok "SIGTERM: graceful stop, exit status 0" "status $st_t" "$(tail -n 20 "$main_err")"; fi
+
+# The access log: one line per request with method, route pattern, status and duration; never an address,
+# a body, a uuid, a receipt or a token.
+why=()
+grep -q '^POST /api/v1/forms/{id}/submissions 201 [0-9.]*ms$' "$main_err" || why+=("no line for a 201")
+grep -q '^GET /api/v1/forms/{id}/submissions.csv 401 ' "$main_err" || why+=("no line for a 401")
+for secret in 127.0.0.1 localhost curl "$u1" "$receipt1" QN09399A femme connu_utilise "${analyst:-ds_}" \
+    "${mediator:-ds_}" Bearer; do
+    grep -qF -- "$secret" "$main_err" && why+=("the log contains '$secret'")
+done
+if [ ${#why[@]} -eq 0 ]; then ok "access log on stderr: no address, no body content, no token"; else
+    not_ok "access log on stderr" "${why[@]}" "$(head -n 5 "$main_err")"; fi
+
+count=$(sqlite3 "$db" 'SELECT count(*) FROM submissions')
+if [ "$count" = 4 ]; then ok "after the stop the database still holds 4 submissions"; else
+    not_ok "after the stop the database still holds 4 submissions" "count: $count"; fi
+
+echo "$pass passed, $fail failed"
+[ $fail -eq 0 ]
