@@ -345,8 +345,10 @@ void web_qr(hreq *h, const char *const *params)
         else if (*p == '>') sbuf_adds(&svg, "&gt;");
         else sbuf_add(&svg, p, 1);
     }
-    sbuf_addf(&svg, "</text><text x=\"%d\" y=\"%d\" font-family=\"monospace\" font-size=\"2.2\" "
-              "text-anchor=\"middle\">", size / 2, size + 6);
+    /* The address in monospace, sized to fit the width (a character is about 0.6 em wide). */
+    double fs = (double)(size - 2) / (0.62 * (double)strlen(url));
+    sbuf_addf(&svg, "</text><text x=\"%d\" y=\"%d\" font-family=\"monospace\" font-size=\"%.2f\" "
+              "text-anchor=\"middle\">", size / 2, size + 6, fs > 2.2 ? 2.2 : fs);
     for (const char *p = url; *p; p++) {
         if (*p == '&') sbuf_adds(&svg, "&amp;");
         else if (*p == '<') sbuf_adds(&svg, "&lt;");

@@ -556,6 +556,70 @@ static void test_disk_full(void **state)
     remove_db(&r);
 }
 
+/* The residents' page: one compressed, self-contained document with a strict policy; the service worker; QR
+ * codes that decode to the campaign link (checked with zbarimg on the rendered SVG). */
+static void test_pages_and_qr(void **state)
+{
+    (void)state;
+    running r;
+    start(&r, 0, 1);
+    int port = server_port(r.s);
+    httpc_resp p = httpc_request(port, "GET", "/f/resident", "Accept-Encoding: gzip, deflate\r\n", NULL);
+    assert_int_equal(p.status, 200);
+    char v[1024];
+    assert_true(httpc_header(&p, "Content-Encoding", v, sizeof v));
+    assert_string_equal(v, "gzip");
+    assert_true(httpc_header(&p, "Content-Security-Policy", v, sizeof v));
+    assert_non_null(strstr(v, "default-src 'none'"));
+    assert_non_null(strstr(v, "script-src 'sha256-"));
+    assert_null(strstr(v, "unsafe-inline"));
+    assert_true(p.body_len > 1000 && p.body_len < 60000);
+    char etag[64];
+    assert_true(httpc_header(&p, "ETag", etag, sizeof etag));
+    httpc_free(&p);
+    httpc_resp plain = httpc_request(port, "GET", "/f/resident", NULL, NULL);
+    assert_int_equal(plain.status, 200);
+    assert_non_null(strstr(plain.body, "<script type=\"application/json\" id=\"form-def\">{\"id\":\"resident\""));
+    assert_null(strstr(plain.body, "{{")); /* every placeholder filled */
+    httpc_free(&plain);
+    char inm[96];
+    snprintf(inm, sizeof inm, "If-None-Match: %s\r\n", etag);
+    httpc_resp nm = httpc_request(port, "GET", "/f/resident", inm, NULL);
+    assert_int_equal(nm.status, 304);
+    httpc_free(&nm);
+    httpc_resp nf = httpc_request(port, "GET", "/f/nope", NULL, NULL);
+    assert_int_equal(nf.status, 404);
+    httpc_free(&nf);
+    httpc_resp sw = httpc_request(port, "GET", "/sw.js", NULL, NULL);
+    assert_int_equal(sw.status, 200);
+    assert_non_null(strstr(sw.body, "addEventListener('fetch'"));
+    httpc_free(&sw);
+
+    httpc_resp bad = httpc_request(port, "GET", "/qr/resident?t=QN00000Z", NULL, NULL);
+    assert_int_equal(bad.status, 400);
+    assert_non_null(strstr(bad.body, "\"field\":\"t\""));
+    httpc_free(&bad);
+    httpc_resp qr = httpc_request(port, "GET", "/qr/resident?t=QN09399A", NULL, NULL);
+    assert_int_equal(qr.status, 200);
+    assert_non_null(strstr(qr.body, "<svg"));
+    assert_non_null(strstr(qr.body, "Les Tilleuls"));
+    char svg[] = "/tmp/test_qr_XXXXXX";
+    int fd = mkstemp(svg);
+    assert_true(write(fd, qr.body, qr.body_len) == (ssize_t)qr.body_len);
+    close(fd);
+    httpc_free(&qr);
+    char cmd[256];
+    snprintf(cmd, sizeof cmd, "rsvg-convert -w 400 -b white %s | zbarimg -q --raw - 2>/dev/null", svg);
+    FILE *pipe = popen(cmd, "r");
+    char decoded[256] = "";
+    assert_non_null(fgets(decoded, sizeof decoded, pipe));
+    pclose(pipe);
+    unlink(svg);
+    decoded[strcspn(decoded, "\n")] = '\0';
+    assert_string_equal(decoded, "http://test/f/resident?t=QN09399A"); /* the Host the client used */
+    stop(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -567,6 +631,7 @@ int main(void)
         cmocka_unit_test(test_concurrent),
         cmocka_unit_test(test_stop_during_load),
         cmocka_unit_test(test_disk_full),
+        cmocka_unit_test(test_pages_and_qr),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
