@@ -194,10 +194,13 @@ static void test_api_table(void **state)
 
 static httpc_resp submit(int port, const char *uuid, const char *answers)
 {
-    char body[MAX_BODY];
-    snprintf(body, sizeof body, "{\"uuid\": \"%s\", \"form_version\": \"1\", \"lang\": \"ar\", \"channel\": \"web\", "
+    size_t len = strlen(answers) + 256;
+    char *body = malloc(len);
+    snprintf(body, len, "{\"uuid\": \"%s\", \"form_version\": \"1\", \"lang\": \"ar\", \"channel\": \"web\", "
              "\"started_at\": \"2026-11-23T09:41:27.512+01:00\", \"answers\": %s}", uuid, answers);
-    return httpc_request(port, "POST", SUBMIT, JSON_HDR, body);
+    httpc_resp r = httpc_request(port, "POST", SUBMIT, JSON_HDR, body);
+    free(body);
+    return r;
 }
 
 static void test_submission_lifecycle(void **state)
