@@ -4,7 +4,11 @@
 #ifndef COLLECTOR_API_H
 #define COLLECTOR_API_H
 
+#include <stdbool.h>
+#include <stdint.h>
+
 #include "commitq.h"
+#include "form.h"
 #include "http.h"
 
 /* api_forms.c: reading the definitions */
@@ -18,6 +22,22 @@ void api_territories(hreq *h, const char *const *params);
 void api_submit(hreq *h, const char *const *params);
 /* Answers a submission the writer has handed back; runs on the loop thread. */
 void api_submit_finish(commitq_job *job);
+
+/* Shared by the handlers that take answers (api_submit.c, api_paper.c). */
+/* Validates an RFC 4122 uuid (versions 1-8, RFC variant) and writes its lowercase form to out. */
+bool api_parse_uuid(const char *s, char out[37]);
+/* SHA-256 of the form id and the body in canonical form (keys sorted, compact): "the same content". */
+void api_content_hash(const char *form_id, const json_t *body, uint8_t out[32]);
+/* The answer to the form's single territory question, or NULL. */
+const char *api_territory_of(const form *f, const json_t *answers);
+/* Reads the request body as a JSON object; replies 415/413/400 and returns NULL when it is not one. */
+json_t *api_read_json(hreq *h);
+
+/* api_paper.c: paper questionnaires, double entry, reconciliation */
+void api_paper_entry(hreq *h, const char *const *params);
+void api_paper_discrepancies(hreq *h, const char *const *params);
+void api_paper_sheets(hreq *h, const char *const *params);
+void api_paper_reconcile(hreq *h, const char *const *params);
 
 /* api_data.c: what analysts and campaign teams read */
 void api_stats(hreq *h, const char *const *params);

@@ -1,7 +1,8 @@
 /* api_data.c -- what campaign teams and analysts read: counts to follow a campaign (no answers), and the
  * answers themselves as CSV or JSON lines, for analyst tokens only.
  *
- * Exports stream in constant memory: rows are read from a dedicated read connection (one consistent snapshot)
+ * Counts and exports cover what counts (the view counted_submissions): web answers and one record per paper
+ * sheet. Exports stream in constant memory: rows are read from a dedicated read connection (one consistent snapshot)
  * a chunk at a time, and the next chunk is produced only when libevent has written the previous one.
  */
 #include <stdio.h>
@@ -49,7 +50,7 @@ void api_stats(hreq *h, const char *const *params)
         const form *f = catalog_at(c, i);
         if (catalog_current(c, f->id) != f)
             continue;
-        json_t *by_terr = count_by(db, "SELECT territory, count(*) FROM submissions WHERE form_id = ? "
+        json_t *by_terr = count_by(db, "SELECT territory, count(*) FROM counted_submissions WHERE form_id = ? "
                                        "GROUP BY territory", f->id);
         json_t *territories = json_array();
         long n = 0;
@@ -73,9 +74,9 @@ void api_stats(hreq *h, const char *const *params)
         total += n;
         json_array_append_new(forms, json_pack(
             "{s:s, s:I, s:o, s:o, s:o, s:o}", "form", f->id, "count", (json_int_t)n, "by_territory", territories,
-            "by_channel", count_by(db, "SELECT channel, count(*) FROM submissions WHERE form_id = ? GROUP BY 1", f->id),
-            "by_lang", count_by(db, "SELECT lang, count(*) FROM submissions WHERE form_id = ? GROUP BY 1", f->id),
-            "by_day", count_by(db, "SELECT substr(received_at, 1, 10), count(*) FROM submissions WHERE form_id = ? "
+            "by_channel", count_by(db, "SELECT channel, count(*) FROM counted_submissions WHERE form_id = ? GROUP BY 1", f->id),
+            "by_lang", count_by(db, "SELECT lang, count(*) FROM counted_submissions WHERE form_id = ? GROUP BY 1", f->id),
+            "by_day", count_by(db, "SELECT substr(received_at, 1, 10), count(*) FROM counted_submissions WHERE form_id = ? "
                                    "GROUP BY 1 ORDER BY 1", f->id)));
     }
     http_reply_json(h, 200, json_pack("{s:I, s:o}", "total", (json_int_t)total, "forms", forms));
@@ -122,9 +123,9 @@ static void append_row(export_stream *x)
     if (x->csv) {
         export_csv_row(x->layout, meta, answers, &x->buf);
     } else {
-        json_t *o = json_pack("{s:s, s:s, s:s?, s:s, s:s, s:s, s:O?}", "uuid", meta[0], "form_version", meta[1],
-                              "territory", meta[2], "channel", meta[3], "lang", meta[4], "received_at", meta[5],
-                              "answers", answers);
+        json_t *o = json_pack("{s:s, s:s, s:s?, s:s, s:s, s:s, s:s?, s:O?}", "uuid", meta[0], "form_version",
+                              meta[1], "territory", meta[2], "channel", meta[3], "lang", meta[4], "received_at", meta[5],
+                              "paper_id", meta[6], "answers", answers);
         char *line = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
         sbuf_adds(&x->buf, line);
         sbuf_add(&x->buf, "\n", 1);
@@ -177,8 +178,8 @@ static void export_start(hreq *h, const char *form_id, bool csv)
     x->csv = csv;
     x->layout = layout;
     if (sqlite3_open_v2(h->srv->cfg.db_path, &x->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(x->db, "SELECT uuid, form_version, territory, channel, lang, received_at, answers "
-                           "FROM submissions WHERE form_id = ? ORDER BY id", -1, &x->st, NULL) != SQLITE_OK) {
+        sqlite3_prepare_v2(x->db, "SELECT uuid, form_version, territory, channel, lang, received_at, paper_id, answers "
+                           "FROM counted_submissions WHERE form_id = ? ORDER BY id", -1, &x->st, NULL) != SQLITE_OK) {
         stream_free(x);
         http_error(h, 503, "database_unavailable", NULL, "la base de données ne répond pas");
         return;

@@ -27,8 +27,7 @@ typedef struct submission {
     char started[17];
 } submission;
 
-/* Validates an RFC 4122 uuid (any version 1-8, RFC variant) and writes its lowercase form to out. */
-static bool parse_uuid(const char *s, char out[37])
+bool api_parse_uuid(const char *s, char out[37])
 {
     if (strlen(s) != 36)
         return false;
@@ -66,6 +65,44 @@ static bool parse_started(const char *s, char out[17])
     return true;
 }
 
+void api_content_hash(const char *form_id, const json_t *body, uint8_t out[32])
+{
+    /* Canonical content: the form id and the whole body, keys sorted. */
+    char *canon = json_dumps(body, JSON_COMPACT | JSON_SORT_KEYS);
+    size_t clen = strlen(canon), idlen = strlen(form_id);
+    char *keyed = xmalloc(idlen + 1 + clen);
+    memcpy(keyed, form_id, idlen);
+    keyed[idlen] = '\n';
+    memcpy(keyed + idlen + 1, canon, clen);
+    store_sha256(keyed, idlen + 1 + clen, out);
+    free(keyed);
+    free(canon);
+}
+
+json_t *api_read_json(hreq *h)
+{
+    if (!http_require_json(h))
+        return NULL;
+    size_t len;
+    char *text = http_body(h, h->srv->cfg.max_body, &len);
+    if (text == NULL)
+        return NULL;
+    json_error_t jerr;
+    json_t *body = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+    free(text);
+    if (body == NULL) {
+        http_error(h, 400, "invalid_json", NULL, "JSON invalide (ligne %d, colonne %d) : %s", jerr.line, jerr.column,
+                   jerr.text);
+        return NULL;
+    }
+    if (!json_is_object(body)) {
+        http_error(h, 400, "invalid_json", NULL, "le corps doit être un objet JSON");
+        json_decref(body);
+        return NULL;
+    }
+    return body;
+}
+
 static void submission_free(submission *sub)
 {
     json_decref(sub->body);
@@ -89,7 +126,7 @@ static const form *check_envelope(hreq *h, const char *form_id, json_t *body, su
         }
     }
     const char *uuid = json_string_value(json_object_get(body, "uuid"));
-    if (uuid == NULL || !parse_uuid(uuid, sub->uuid)) {
+    if (uuid == NULL || !api_parse_uuid(uuid, sub->uuid)) {
         http_error(h, 400, uuid ? "invalid_field" : "missing_field", "uuid",
                    "« uuid » doit être un UUID (RFC 4122) généré par le client");
         return NULL;
@@ -136,8 +173,7 @@ static const form *check_envelope(hreq *h, const char *form_id, json_t *body, su
     return f;
 }
 
-/* The answer to the form's (single) territory question, if it has one and it is answered. */
-static const char *territory_of(const form *f, const json_t *answers)
+const char *api_territory_of(const form *f, const json_t *answers)
 {
     for (size_t i = 0; i < f->nquestions; i++)
         if (f->questions[i].type == FQ_TERRITORY && !f->questions[i].multiple)
@@ -147,24 +183,9 @@ static const char *territory_of(const form *f, const json_t *answers)
 
 void api_submit(hreq *h, const char *const *params)
 {
-    if (!http_require_json(h))
+    json_t *body = api_read_json(h);
+    if (body == NULL)
         return;
-    size_t len;
-    char *text = http_body(h, h->srv->cfg.max_body, &len);
-    if (text == NULL)
-        return;
-    json_error_t jerr;
-    json_t *body = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
-    free(text);
-    if (body == NULL || !json_is_object(body)) {
-        if (body == NULL)
-            http_error(h, 400, "invalid_json", NULL, "JSON invalide (ligne %d, colonne %d) : %s", jerr.line,
-                       jerr.column, jerr.text);
-        else
-            http_error(h, 400, "invalid_json", NULL, "le corps doit être un objet JSON");
-        json_decref(body);
-        return;
-    }
     submission *sub = xcalloc(1, sizeof *sub);
     sub->body = body;
     const form *f = check_envelope(h, params[0], body, sub);
@@ -185,16 +206,8 @@ void api_submit(hreq *h, const char *const *params)
     }
     answers_report_free(&report);
 
-    /* Canonical content: the form id and the whole body, keys sorted. */
-    char *canon = json_dumps(body, JSON_COMPACT | JSON_SORT_KEYS);
-    size_t clen = strlen(canon), idlen = strlen(f->id);
-    char *keyed = xmalloc(idlen + 1 + clen);
-    memcpy(keyed, f->id, idlen);
-    keyed[idlen] = '\n';
-    memcpy(keyed + idlen + 1, canon, clen);
-    store_sha256(keyed, idlen + 1 + clen, sub->job.sub.hash);
-    free(keyed);
-    free(canon);
+    api_content_hash(f->id, body, sub->job.sub.hash); /* of the body as sent, so that a retry matches */
+    answers_normalize(f, answers);
 
     const char *lang = json_string_value(json_object_get(body, "lang"));
     const char *channel = json_string_value(json_object_get(body, "channel"));
@@ -205,11 +218,12 @@ void api_submit(hreq *h, const char *const *params)
     s->form_version = f->version;
     s->lang = lang ? lang : "fr";
     s->channel = channel ? channel : "web";
-    s->territory = territory_of(f, answers);
+    s->territory = api_territory_of(f, answers);
     s->started_minute = sub->started[0] ? sub->started : NULL;
     s->answers_json = sub->answers_json;
     sub->h = h;
     sub->job.user = sub;
+    sub->job.finish = api_submit_finish;
 
     http_hold(h);
     if (commitq_push(h->srv->writer, &sub->job) < 0) {

@@ -36,11 +36,35 @@ static size_t take_batch(commitq *q, commitq_job **batch)
     return n;
 }
 
+/* Runs every job of the batch in one transaction; when it cannot commit, every job is marked unavailable
+ * (nothing of the batch is stored, every client is told to retry). */
+static int commit_batch(store *db, commitq_job **batch, size_t n, char *err, size_t errlen)
+{
+    if (store_begin(db, err, errlen) < 0)
+        goto fail;
+    for (size_t i = 0; i < n; i++) {
+        int rc = batch[i]->apply ? batch[i]->apply(db, batch[i], err, errlen)
+                                 : store_insert(db, &batch[i]->sub, err, errlen);
+        if (rc < 0) {
+            store_rollback(db);
+            goto fail;
+        }
+    }
+    if (store_commit(db, err, errlen) < 0)
+        goto fail;
+    return 0;
+fail:
+    for (size_t i = 0; i < n; i++) {
+        batch[i]->sub.outcome = STORE_UNAVAILABLE;
+        batch[i]->sub.receipt[0] = '\0';
+    }
+    return -1;
+}
+
 static void *writer_main(void *arg)
 {
     commitq *q = arg;
     commitq_job **batch = xmalloc(COMMITQ_MAX_BATCH * sizeof *batch);
-    store_sub **subs = xmalloc(COMMITQ_MAX_BATCH * sizeof *subs);
     for (;;) {
         pthread_mutex_lock(&q->lock);
         while (q->head == NULL && !q->stopping)
@@ -52,10 +76,8 @@ static void *writer_main(void *arg)
         size_t n = take_batch(q, batch);
         pthread_mutex_unlock(&q->lock);
 
-        for (size_t i = 0; i < n; i++)
-            subs[i] = &batch[i]->sub;
         char err[256];
-        if (store_insert_batch(q->db, subs, n, err, sizeof err) < 0)
+        if (commit_batch(q->db, batch, n, err, sizeof err) < 0)
             fprintf(stderr, "collector: écriture refusée (%zu réponses non enregistrées, le client réessaiera) : "
                     "%s\n", n, err);
         pthread_mutex_lock(&q->lock);
@@ -68,7 +90,6 @@ static void *writer_main(void *arg)
             q->done(batch[i], q->arg);
     }
     free(batch);
-    free(subs);
     return NULL;
 }
 

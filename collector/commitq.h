@@ -18,11 +18,19 @@
 #define COMMITQ_MAX_BATCH 512    /* submissions in one transaction */
 #define COMMITQ_MAX_PENDING 8192 /* jobs waiting; beyond, push fails and the client is told to retry */
 
-typedef struct commitq_job {
-    store_sub sub;
+typedef struct commitq_job commitq_job;
+
+/* What the writer does with a job inside the batch transaction: 0 when done (the job records its own outcome),
+ * -1 on a database error, which fails the whole batch. NULL stores job->sub as a submission. */
+typedef int (*commitq_apply_fn)(store *s, commitq_job *job, char *err, size_t errlen);
+
+struct commitq_job {
+    store_sub sub;               /* with apply == NULL; other jobs embed what they need (paper entries) */
+    commitq_apply_fn apply;
+    void (*finish)(commitq_job *job); /* called by the server on its loop thread once the job is handed back */
     void *user;                  /* the caller's context (the HTTP request) */
-    struct commitq_job *next;    /* private to the queue */
-} commitq_job;
+    commitq_job *next;           /* private to the queue */
+};
 
 typedef void (*commitq_done_fn)(commitq_job *job, void *arg);
 

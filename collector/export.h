@@ -16,8 +16,8 @@
 #include "util.h"
 
 /* The metadata columns, first in every export. */
-#define EXPORT_META_COLUMNS "uuid", "form_version", "territory", "channel", "lang", "received_at"
-#define EXPORT_NMETA 6
+#define EXPORT_META_COLUMNS "uuid", "form_version", "territory", "channel", "lang", "received_at", "paper_id"
+#define EXPORT_NMETA 7
 
 typedef struct export_col {
     char *name;               /* "R07", "R23.pmi" */

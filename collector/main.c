@@ -75,9 +75,16 @@ static int cmd_serve(int argc, char **argv)
                 return 2;
             cfg.max_connections = (int)n;
         } else if (strcmp(a, "--rate-limit") == 0) {
-            if (!flag_long(argc, argv, &i, 0, 1000000, &n))
+            const char *v;
+            double r;
+            if (!flag_value(argc, argv, &i, &v))
                 return 2;
-            cfg.rate = (double)n;
+            if (!util_parse_double(v, &r) || r < 0 || r > 1e6) {
+                fprintf(stderr, "collector: --rate-limit attend un nombre de requêtes par seconde (0 : pas de "
+                        "limite), pas « %s »\n", v);
+                return 2;
+            }
+            cfg.rate = r;
         } else if (strcmp(a, "--burst") == 0) {
             if (!flag_long(argc, argv, &i, 1, 1000000, &n))
                 return 2;

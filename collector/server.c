@@ -58,6 +58,10 @@ static const route routes[] = {
     {"/api/v1/forms/{id}/submissions.jsonl", EVHTTP_REQ_GET, api_export_jsonl, true},
     {"/api/v1/territories", EVHTTP_REQ_GET | EVHTTP_REQ_HEAD, api_territories, true},
     {"/api/v1/stats", EVHTTP_REQ_GET | EVHTTP_REQ_HEAD, api_stats, true},
+    {"/api/v1/forms/{id}/paper", EVHTTP_REQ_POST, api_paper_entry, true},
+    {"/api/v1/forms/{id}/paper/discrepancies", EVHTTP_REQ_GET, api_paper_discrepancies, true},
+    {"/api/v1/forms/{id}/paper/sheets", EVHTTP_REQ_GET, api_paper_sheets, true},
+    {"/api/v1/forms/{id}/paper/{p}/reconcile", EVHTTP_REQ_POST, api_paper_reconcile, true},
     {"/f/{id}", EVHTTP_REQ_GET | EVHTTP_REQ_HEAD, web_form_page, true},
     {"/qr/{id}", EVHTTP_REQ_GET | EVHTTP_REQ_HEAD, web_qr, true},
     {"/sw.js", EVHTTP_REQ_GET | EVHTTP_REQ_HEAD, web_service_worker, false},
@@ -217,7 +221,7 @@ static void on_done(evutil_socket_t fd, short what, void *arg)
     pthread_mutex_unlock(&s->done_lock);
     while (list) {
         commitq_job *next = list->next;
-        api_submit_finish(list);
+        list->finish(list);
         list = next;
     }
     maybe_finish_shutdown(s);
@@ -462,7 +466,7 @@ void server_free(srv *s)
     pthread_mutex_unlock(&s->done_lock);
     while (list) {
         commitq_job *next = list->next;
-        api_submit_finish(list);
+        list->finish(list);
         list = next;
     }
     struct event *events[] = {s->sigterm, s->sigint, s->done_ev, s->grace_ev, s->stop_ev};

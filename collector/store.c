@@ -50,6 +50,32 @@ static const char *const migrations[] = {
     "  created_at TEXT NOT NULL,"
     "  revoked_at TEXT"
     ") STRICT;",
+    /* 2: paper questionnaires, double entry and reconciliation */
+    "ALTER TABLE submissions ADD COLUMN paper_id TEXT;"
+    "ALTER TABLE submissions ADD COLUMN entry INTEGER;"        /* 1, 2; 0 for a reconciled record */
+    "ALTER TABLE submissions ADD COLUMN entered_by INTEGER;"   /* token id: a pseudonym */
+    "CREATE UNIQUE INDEX submissions_paper ON submissions(form_id, paper_id, entry) WHERE paper_id IS NOT NULL;"
+    "CREATE TABLE sheets ("
+    "  form_id TEXT NOT NULL,"
+    "  paper_id TEXT NOT NULL,"
+    "  status TEXT NOT NULL CHECK (status IN ('single', 'awaiting_second', 'verified', 'discrepant', 'reconciled')),"
+    "  double INTEGER NOT NULL,"
+    "  final_uuid TEXT,"             /* the record that counts; NULL while discrepant */
+    "  decided_by INTEGER,"
+    "  decided_at TEXT,"
+    "  decisions TEXT,"              /* JSON: [{field, first, second, chosen}] */
+    "  PRIMARY KEY (form_id, paper_id)"
+    ") STRICT;"
+    "CREATE TABLE campaign ("
+    "  form_id TEXT PRIMARY KEY,"
+    "  double_rate REAL NOT NULL CHECK (double_rate >= 0 AND double_rate <= 1)"
+    ") STRICT;"
+    /* What analyses and exports use: web submissions, and one record per paper sheet, never both entries. */
+    "CREATE VIEW counted_submissions AS"
+    "  SELECT s.* FROM submissions s WHERE s.paper_id IS NULL"
+    "  UNION ALL"
+    "  SELECT s.* FROM submissions s JOIN sheets h ON h.form_id = s.form_id AND h.final_uuid = s.uuid"
+    "  WHERE h.status IN ('single', 'awaiting_second', 'verified', 'reconciled');",
 };
 
 #define NMIGRATIONS (sizeof migrations / sizeof *migrations)
@@ -216,6 +242,27 @@ static void bind_text(sqlite3_stmt *st, int i, const char *s)
         sqlite3_bind_null(st, i);
 }
 
+int store_begin(store *s, char *err, size_t errlen)
+{
+    return exec(s->db, "BEGIN IMMEDIATE", err, errlen);
+}
+
+int store_commit(store *s, char *err, size_t errlen)
+{
+    if (exec(s->db, "COMMIT", err, errlen) == 0)
+        return 0;
+    store_rollback(s);
+    return -1;
+}
+
+void store_rollback(store *s)
+{
+    if (!sqlite3_get_autocommit(s->db)) {
+        char ignored[64];
+        exec(s->db, "ROLLBACK", ignored, sizeof ignored);
+    }
+}
+
 /* Stores one submission inside the open transaction, applying the idempotency rules. */
 static int insert_one(store *s, store_sub *sub, const char *now)
 {
@@ -246,7 +293,7 @@ static int insert_one(store *s, store_sub *sub, const char *now)
     bind_text(st, 5, sub->channel);
     bind_text(st, 6, sub->territory);
     bind_text(st, 7, sub->started_minute);
-    bind_text(st, 8, now);
+    bind_text(st, 8, sub->received_minute ? sub->received_minute : now);
     bind_text(st, 9, sub->receipt);
     sqlite3_bind_blob(st, 10, sub->hash, 32, SQLITE_TRANSIENT);
     bind_text(st, 11, sub->answers_json);
@@ -258,31 +305,248 @@ static int insert_one(store *s, store_sub *sub, const char *now)
     return 0;
 }
 
-int store_insert_batch(store *s, store_sub **subs, size_t n, char *err, size_t errlen)
+int store_insert(store *s, store_sub *sub, char *err, size_t errlen)
 {
     char now[24];
     store_now_minute(now, sizeof now);
-    if (exec(s->db, "BEGIN IMMEDIATE", err, errlen) < 0)
+    if (insert_one(s, sub, now) < 0) {
+        snprintf(err, errlen, "%s", sqlite3_errmsg(s->db));
+        return -1;
+    }
+    return 0;
+}
+
+int store_insert_batch(store *s, store_sub **subs, size_t n, char *err, size_t errlen)
+{
+    if (store_begin(s, err, errlen) < 0)
         goto fail;
     for (size_t i = 0; i < n; i++)
-        if (insert_one(s, subs[i], now) < 0) {
-            snprintf(err, errlen, "%s", sqlite3_errmsg(s->db));
-            goto rollback;
+        if (store_insert(s, subs[i], err, errlen) < 0) {
+            store_rollback(s);
+            goto fail;
         }
-    if (exec(s->db, "COMMIT", err, errlen) < 0)
-        goto rollback;
+    if (store_commit(s, err, errlen) < 0)
+        goto fail;
     return 0;
-rollback:
-    if (!sqlite3_get_autocommit(s->db)) {
-        char ignored[64];
-        exec(s->db, "ROLLBACK", ignored, sizeof ignored);
-    }
 fail:
     for (size_t i = 0; i < n; i++) {
         subs[i]->outcome = STORE_UNAVAILABLE;
         subs[i]->receipt[0] = '\0';
     }
     return -1;
+}
+
+/* ---------------------------------------------------------------------------------------------------------
+ * Paper questionnaires.
+ */
+
+bool store_double_selected(const char *form_id, const char *paper_id, double rate)
+{
+    if (rate >= 1)
+        return true;
+    if (rate <= 0)
+        return false;
+    char key[128];
+    int n = snprintf(key, sizeof key, "%s\n%s", form_id, paper_id);
+    uint8_t h[32];
+    store_sha256(key, (size_t)n, h);
+    uint32_t x = (uint32_t)h[0] << 24 | (uint32_t)h[1] << 16 | (uint32_t)h[2] << 8 | h[3];
+    return (double)x / 4294967296.0 < rate;
+}
+
+double store_double_rate(store *s, const char *form_id)
+{
+    sqlite3_stmt *st;
+    double rate = 1;
+    if (sqlite3_prepare_v2(s->db, "SELECT double_rate FROM campaign WHERE form_id = ?", -1, &st, NULL) != SQLITE_OK)
+        return rate;
+    sqlite3_bind_text(st, 1, form_id, -1, SQLITE_TRANSIENT);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        rate = sqlite3_column_double(st, 0);
+    sqlite3_finalize(st);
+    return rate;
+}
+
+int store_set_double_rate(store *s, const char *form_id, double rate, char *err, size_t errlen)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db, "INSERT INTO campaign (form_id, double_rate) VALUES (?, ?) "
+                           "ON CONFLICT (form_id) DO UPDATE SET double_rate = excluded.double_rate", -1, &st,
+                           NULL) != SQLITE_OK) {
+        snprintf(err, errlen, "%s", sqlite3_errmsg(s->db));
+        return -1;
+    }
+    sqlite3_bind_text(st, 1, form_id, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_double(st, 2, rate);
+    int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+    if (rc < 0)
+        snprintf(err, errlen, "%s", sqlite3_errmsg(s->db));
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* Runs one statement with text parameters (NULL binds NULL; "#123" binds the integer 123); -1 on error. */
+static int run(sqlite3 *db, const char *sql, int n, const char *const *params)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    for (int i = 0; i < n; i++) {
+        if (params[i] == NULL)
+            sqlite3_bind_null(st, i + 1);
+        else if (params[i][0] == '#')
+            sqlite3_bind_int64(st, i + 1, strtoll(params[i] + 1, NULL, 10));
+        else
+            sqlite3_bind_text(st, i + 1, params[i], -1, SQLITE_TRANSIENT);
+    }
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : -1;
+}
+
+/* Marks the entry just inserted by insert_one as a paper entry. */
+static int tag_entry(store *s, const store_paper *p, int entry)
+{
+    char e[16], by[24];
+    snprintf(e, sizeof e, "#%d", entry);
+    snprintf(by, sizeof by, "#%ld", p->entered_by);
+    const char *params[] = {p->paper_id, e, by, p->sub->uuid};
+    return run(s->db, "UPDATE submissions SET paper_id = ?, entry = ?, entered_by = ? WHERE uuid = ?", 4, params);
+}
+
+/* A retried entry (same uuid): its outcome was decided the first time; report the sheet as it is now. */
+static int replay_paper(store *s, store_paper *p)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db, "SELECT s.entry, h.status FROM submissions s JOIN sheets h ON h.form_id = "
+                           "s.form_id AND h.paper_id = s.paper_id WHERE s.uuid = ?", -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    sqlite3_bind_text(st, 1, p->sub->uuid, -1, SQLITE_TRANSIENT);
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        p->entry = sqlite3_column_int(st, 0);
+        snprintf(p->status, sizeof p->status, "%s", sqlite3_column_text(st, 1));
+    }
+    sqlite3_finalize(st);
+    return 0;
+}
+
+int store_paper_entry(store *s, store_paper *p, char *err, size_t errlen)
+{
+    sqlite3_stmt *st = NULL;
+    char status[20] = "";
+    long first_by = -1;
+    if (sqlite3_prepare_v2(s->db, "SELECT h.status, e.entered_by, e.answers FROM sheets h LEFT JOIN submissions e "
+                           "ON e.form_id = h.form_id AND e.paper_id = h.paper_id AND e.entry = 1 "
+                           "WHERE h.form_id = ? AND h.paper_id = ?", -1, &st, NULL) != SQLITE_OK)
+        goto done;
+    sqlite3_bind_text(st, 1, p->sub->form_id, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 2, p->paper_id, -1, SQLITE_TRANSIENT);
+    int step = sqlite3_step(st);
+    char *first_answers = NULL;
+    if (step == SQLITE_ROW) {
+        snprintf(status, sizeof status, "%s", sqlite3_column_text(st, 0));
+        first_by = sqlite3_column_type(st, 1) == SQLITE_NULL ? -1 : (long)sqlite3_column_int64(st, 1);
+        const unsigned char *a = sqlite3_column_text(st, 2);
+        first_answers = a ? xstrdup((const char *)a) : NULL;
+    } else if (step != SQLITE_DONE) {
+        goto done;
+    }
+    sqlite3_finalize(st);
+    st = NULL;
+
+    /* A retry of an entry already stored keeps its first outcome. */
+    if (store_insert(s, p->sub, err, errlen) < 0) {
+        free(first_answers);
+        return -1;
+    }
+    if (p->sub->outcome != STORE_CREATED) {
+        free(first_answers);
+        return p->sub->outcome == STORE_REPLAYED ? replay_paper(s, p) : 0;
+    }
+    /* It was inserted: undo it if a rule refuses it (the caller's transaction stays usable). */
+    if (status[0] == '\0') {
+        double rate = store_double_rate(s, p->sub->form_id);
+        bool dbl = store_double_selected(p->sub->form_id, p->paper_id, rate);
+        const char *st_name = dbl ? STORE_SHEET_AWAITING : STORE_SHEET_SINGLE;
+        const char *params[] = {p->sub->form_id, p->paper_id, st_name, dbl ? "#1" : "#0", p->sub->uuid};
+        if (tag_entry(s, p, 1) < 0 || run(s->db, "INSERT INTO sheets (form_id, paper_id, status, double, final_uuid) "
+                                              "VALUES (?, ?, ?, ?, ?)", 5, params) < 0)
+            goto db_error;
+        p->entry = 1;
+        snprintf(p->status, sizeof p->status, "%s", st_name);
+    } else if (strcmp(status, STORE_SHEET_AWAITING) == 0 && first_by == p->entered_by) {
+        p->refusal = "same_operator";
+    } else if (strcmp(status, STORE_SHEET_AWAITING) == 0) {
+        bool same = first_answers && strcmp(first_answers, p->sub->answers_json) == 0;
+        const char *st_name = same ? STORE_SHEET_VERIFIED : STORE_SHEET_DISCREPANT;
+        const char *params[] = {st_name, p->sub->form_id, p->paper_id};
+        if (tag_entry(s, p, 2) < 0 ||
+            run(s->db, same ? "UPDATE sheets SET status = ? WHERE form_id = ? AND paper_id = ?"
+                            : "UPDATE sheets SET status = ?, final_uuid = NULL WHERE form_id = ? AND paper_id = ?",
+                3, params) < 0)
+            goto db_error;
+        p->entry = 2;
+        snprintf(p->status, sizeof p->status, "%s", st_name);
+    } else {
+        p->refusal = "sheet_complete";
+    }
+    if (p->refusal) {
+        const char *params[] = {p->sub->uuid};
+        if (run(s->db, "DELETE FROM submissions WHERE uuid = ?", 1, params) < 0)
+            goto db_error;
+        p->sub->outcome = STORE_REFUSED;
+        p->sub->receipt[0] = '\0';
+    }
+    free(first_answers);
+    return 0;
+db_error:
+    free(first_answers);
+    snprintf(err, errlen, "%s", sqlite3_errmsg(s->db));
+    return -1;
+done:
+    snprintf(err, errlen, "%s", sqlite3_errmsg(s->db));
+    sqlite3_finalize(st);
+    return -1;
+}
+
+int store_paper_reconcile(store *s, store_paper *p, const char *decisions_json, char *err, size_t errlen)
+{
+    sqlite3_stmt *st;
+    char status[20] = "";
+    if (sqlite3_prepare_v2(s->db, "SELECT status FROM sheets WHERE form_id = ? AND paper_id = ?", -1, &st, NULL) !=
+        SQLITE_OK) {
+        snprintf(err, errlen, "%s", sqlite3_errmsg(s->db));
+        return -1;
+    }
+    sqlite3_bind_text(st, 1, p->sub->form_id, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 2, p->paper_id, -1, SQLITE_TRANSIENT);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        snprintf(status, sizeof status, "%s", sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    if (strcmp(status, STORE_SHEET_DISCREPANT) != 0) {
+        p->sub->outcome = STORE_REFUSED;
+        p->refusal = "not_discrepant";
+        snprintf(p->status, sizeof p->status, "%s", status);
+        return 0;
+    }
+    if (store_insert(s, p->sub, err, errlen) < 0)
+        return -1;
+    if (p->sub->outcome != STORE_CREATED)
+        return 0;
+    char now[24], by[24];
+    store_now_minute(now, sizeof now);
+    snprintf(by, sizeof by, "#%ld", p->entered_by);
+    const char *params[] = {STORE_SHEET_RECONCILED, p->sub->uuid, by, now, decisions_json, p->sub->form_id,
+                            p->paper_id};
+    if (tag_entry(s, p, 0) < 0 ||
+        run(s->db, "UPDATE sheets SET status = ?, final_uuid = ?, decided_by = ?, decided_at = ?, decisions = ? "
+                   "WHERE form_id = ? AND paper_id = ?", 7, params) < 0) {
+        snprintf(err, errlen, "%s", sqlite3_errmsg(s->db));
+        return -1;
+    }
+    p->entry = 0;
+    snprintf(p->status, sizeof p->status, "%s", STORE_SHEET_RECONCILED);
+    return 0;
 }
 
 long store_count(store *s, const char *form_id)

@@ -18,7 +18,7 @@
 
 #include <jansson.h>
 
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 #define STORE_RECEIPT_LEN 11   /* "K7M2Q-9XDHT": 10 base-32 characters and a dash */
 
 typedef struct store store;
@@ -42,7 +42,8 @@ typedef enum store_outcome {
     STORE_CREATED = 1,  /* new, committed */
     STORE_REPLAYED,     /* this uuid with this content was already stored: same receipt */
     STORE_CONFLICT,     /* this uuid was stored with different content */
-    STORE_UNAVAILABLE   /* the database cannot take writes now (disk full, locked, I/O error): retry later */
+    STORE_UNAVAILABLE,  /* the database cannot take writes now (disk full, locked, I/O error): retry later */
+    STORE_REFUSED       /* a rule of paper entry refused it (see store_sub.refusal) */
 } store_outcome;
 
 /* One submission to store. The caller fills the inputs; store_insert_batch fills the outputs. */
@@ -52,12 +53,23 @@ typedef struct store_sub {
     const char *form_id, *form_version, *lang, *channel;
     const char *territory;     /* NULL when the form has no territory answer */
     const char *started_minute; /* "YYYY-MM-DDTHH:MM" or NULL */
-    const char *answers_json;  /* compact JSON of the answers */
+    const char *answers_json;  /* compact JSON of the answers, keys sorted (so that equal answers are equal text) */
+    const char *received_minute; /* NULL: now; an import may keep the original "YYYY-MM-DDTHH:MMZ" */
     uint8_t hash[32];          /* SHA-256 of the canonical request content, for idempotency */
     /* outputs */
     store_outcome outcome;
     char receipt[STORE_RECEIPT_LEN + 1];
 } store_sub;
+
+/* A transaction, for callers that store several things atomically (the writer thread, the import). Each
+ * returns 0, or -1 with a message (store_commit rolls back when it fails). */
+int store_begin(store *s, char *err, size_t errlen);
+int store_commit(store *s, char *err, size_t errlen);
+void store_rollback(store *s);
+
+/* Stores one submission inside an open transaction, applying the idempotency rules (sets sub->outcome).
+ * Returns 0, or -1 on a database error. */
+int store_insert(store *s, store_sub *sub, char *err, size_t errlen);
 
 /* Stores a batch of submissions in one transaction, committed durably before returning. Each sub's outcome is
  * set: CREATED, REPLAYED or CONFLICT when the commit succeeded; all UNAVAILABLE when it failed (then nothing of
@@ -66,6 +78,43 @@ int store_insert_batch(store *s, store_sub **subs, size_t n, char *err, size_t e
 
 /* Number of stored submissions of form_id (NULL: all forms); -1 on error. */
 long store_count(store *s, const char *form_id);
+
+/* ---- paper questionnaires -------------------------------------------------------------------------------- */
+
+/* Sheet statuses (README.md, "Paper questionnaires"). */
+#define STORE_SHEET_SINGLE "single"
+#define STORE_SHEET_AWAITING "awaiting_second"
+#define STORE_SHEET_VERIFIED "verified"
+#define STORE_SHEET_DISCREPANT "discrepant"
+#define STORE_SHEET_RECONCILED "reconciled"
+
+typedef struct store_paper {
+    store_sub *sub;            /* the entry itself (uuid, form, answers...); sub->outcome is set */
+    const char *paper_id;
+    long entered_by;           /* token id */
+    /* outputs */
+    int entry;                 /* 1 or 2 */
+    char status[20];           /* the sheet's status after this entry */
+    const char *refusal;       /* with STORE_REFUSED: "sheet_complete" or "same_operator" */
+} store_paper;
+
+/* Types in one paper entry inside an open transaction: a first entry creates the sheet (selected for double
+ * entry or not, see store_double_selected); a second one, by another operator, is compared with the first
+ * (same answers: verified; else discrepant); anything more is refused. Returns 0, or -1 on a database error. */
+int store_paper_entry(store *s, store_paper *p, char *err, size_t errlen);
+
+/* The reconciled record of a discrepant sheet, inside an open transaction: stored as entry 0, and the sheet
+ * becomes reconciled with decisions_json and who decided. Sets p->sub->outcome (REFUSED with refusal
+ * "not_discrepant" when the sheet is not waiting for reconciliation). Returns 0, or -1 on a database error. */
+int store_paper_reconcile(store *s, store_paper *p, const char *decisions_json, char *err, size_t errlen);
+
+/* Whether sheet paper_id of form_id is selected for double entry at rate (0..1): a hash of the two falls under
+ * the rate, so the choice is stable and auditable. */
+bool store_double_selected(const char *form_id, const char *paper_id, double rate);
+
+/* The double-entry rate of a form (1 when never set), or sets it. */
+double store_double_rate(store *s, const char *form_id);
+int store_set_double_rate(store *s, const char *form_id, double rate, char *err, size_t errlen);
 
 /* ---- tokens -------------------------------------------------------------------------------------------- */
 

@@ -314,6 +314,46 @@ size_t answers_check(const form *f, const json_t *answers, const char *today, an
     return report->count;
 }
 
+/* Position of code among q's possible answers (territories first for a territory question); large if unknown. */
+static size_t code_rank(const form *f, const form_question *q, const json_t *code)
+{
+    const char *c = json_string_value(code);
+    size_t base = 0;
+    if (c == NULL)
+        return (size_t)-1;
+    if (q->type == FQ_TERRITORY && f->territories) {
+        for (size_t i = 0; i < f->territories->count; i++)
+            if (strcmp(f->territories->items[i].code, c) == 0)
+                return i;
+        base = f->territories->count;
+    }
+    for (size_t i = 0; i < q->nchoices; i++)
+        if (strcmp(q->choices[i].code, c) == 0)
+            return base + i;
+    return (size_t)-1;
+}
+
+void answers_normalize(const form *f, json_t *answers)
+{
+    for (size_t i = 0; i < f->nquestions; i++) {
+        const form_question *q = &f->questions[i];
+        json_t *v = json_object_get(answers, q->id);
+        if (!json_is_array(v) || !(q->type == FQ_MULTIPLE || (q->type == FQ_TERRITORY && q->multiple)))
+            continue;
+        /* Insertion sort, stable: arrays are a handful of codes. */
+        size_t n = json_array_size(v);
+        for (size_t a = 1; a < n; a++) {
+            json_t *item = json_incref(json_array_get(v, a));
+            size_t r = code_rank(f, q, item), b = a;
+            while (b > 0 && code_rank(f, q, json_array_get(v, b - 1)) > r) {
+                json_array_set(v, b, json_array_get(v, b - 1));
+                b--;
+            }
+            json_array_set_new(v, b, item);
+        }
+    }
+}
+
 json_t *answers_report_json(const answers_report *report)
 {
     json_t *arr = json_array();

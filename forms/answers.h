@@ -46,6 +46,11 @@ typedef struct answers_report {
  * non-object `answers` is one error with question "answers". */
 size_t answers_check(const form *f, const json_t *answers, const char *today, answers_report *report);
 
+/* Puts the codes of every multiple-choice answer (and multiple territory answer) in the order of the form's
+ * choices, in place, so that equal answers are equal JSON whatever order they were ticked or typed in: double
+ * entry compares them. Codes the question does not know stay at the end, in their order. */
+void answers_normalize(const form *f, json_t *answers);
+
 /* The errors as a JSON array [{"question", "row"?, "code", "message"}] (a new reference). */
 json_t *answers_report_json(const answers_report *report);
 

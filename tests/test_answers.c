@@ -145,6 +145,20 @@ static void test_versions(void **state)
     diag_list_free(&diags);
 }
 
+static void test_normalize(void **state)
+{
+    (void)state;
+    json_t *a = tu_json("{\"Q1\": \"oui\", \"Q2\": [\"c\", \"a\"], \"Q16\": [\"partout\", \"hors_qpv\", "
+                        "\"QN09399A\"], \"Q3\": 4}");
+    answers_normalize(fixture, a);
+    char *text = json_dumps(a, JSON_COMPACT | JSON_SORT_KEYS);
+    /* choice order for Q2; territories in file order, then the question's own choices, for Q16 */
+    assert_string_equal(text, "{\"Q1\":\"oui\",\"Q16\":[\"QN09399A\",\"hors_qpv\",\"partout\"],"
+                              "\"Q2\":[\"a\",\"c\"],\"Q3\":4}");
+    free(text);
+    json_decref(a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -152,6 +166,7 @@ int main(void)
         cmocka_unit_test(test_messages_and_json),
         cmocka_unit_test(test_relevance_vector),
         cmocka_unit_test(test_versions),
+        cmocka_unit_test(test_normalize),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

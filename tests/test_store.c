@@ -204,6 +204,135 @@ static void test_backup(void **state)
     assert_int_equal(store_backup("/nonexistent/a.db", dest, err, sizeof err), -1);
 }
 
+/* ---- paper questionnaires ---- */
+
+/* Types one entry of a sheet in its own transaction. */
+static store_paper type_sheet(store *s, const char *uuid, const char *paper_id, long by, const char *answers)
+{
+    static store_sub subs[16];
+    static int next;
+    store_sub *sub = &subs[next++ % 16];
+    fill(sub, uuid, answers);
+    sub->channel = "paper";
+    store_paper p = {sub, paper_id, by, 0, "", NULL};
+    char err[256];
+    assert_int_equal(store_begin(s, err, sizeof err), 0);
+    assert_int_equal(store_paper_entry(s, &p, err, sizeof err), 0);
+    assert_int_equal(store_commit(s, err, sizeof err), 0);
+    return p;
+}
+
+static long counted(store *s, const char *paper_id)
+{
+    sqlite3_stmt *st;
+    sqlite3_prepare_v2(store_db(s), "SELECT count(*) FROM counted_submissions WHERE paper_id = ?", -1, &st, NULL);
+    sqlite3_bind_text(st, 1, paper_id, -1, SQLITE_STATIC);
+    sqlite3_step(st);
+    long n = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return n;
+}
+
+static void test_paper_double_entry(void **state)
+{
+    (void)state;
+    store *s = open_store();
+    char err[256];
+    /* every sheet is double-entered by default */
+    assert_true(store_double_rate(s, "resident") == 1.0);
+    store_paper a = type_sheet(s, "a0000000-0000-4000-8000-000000000001", "001", 7, "{\"R07\":\"bon\"}");
+    assert_int_equal(a.sub->outcome, STORE_CREATED);
+    assert_int_equal(a.entry, 1);
+    assert_string_equal(a.status, STORE_SHEET_AWAITING);
+    assert_int_equal(counted(s, "001"), 1); /* a single entry counts until the second comes */
+    /* the same person cannot type the second entry */
+    store_paper same = type_sheet(s, "a0000000-0000-4000-8000-000000000002", "001", 7, "{\"R07\":\"bon\"}");
+    assert_int_equal(same.sub->outcome, STORE_REFUSED);
+    assert_string_equal(same.refusal, "same_operator");
+    /* another person, same answers: verified, still one record counted */
+    store_paper b = type_sheet(s, "a0000000-0000-4000-8000-000000000003", "001", 8, "{\"R07\":\"bon\"}");
+    assert_int_equal(b.sub->outcome, STORE_CREATED);
+    assert_int_equal(b.entry, 2);
+    assert_string_equal(b.status, STORE_SHEET_VERIFIED);
+    assert_int_equal(counted(s, "001"), 1);
+    /* a third entry is refused, and a retry of the second replays it */
+    store_paper c = type_sheet(s, "a0000000-0000-4000-8000-000000000004", "001", 9, "{\"R07\":\"bon\"}");
+    assert_int_equal(c.sub->outcome, STORE_REFUSED);
+    assert_string_equal(c.refusal, "sheet_complete");
+    store_paper b2 = type_sheet(s, "a0000000-0000-4000-8000-000000000003", "001", 8, "{\"R07\":\"bon\"}");
+    assert_int_equal(b2.sub->outcome, STORE_REPLAYED);
+    assert_int_equal(b2.entry, 2);
+    assert_string_equal(b2.status, STORE_SHEET_VERIFIED);
+
+    /* disagreeing entries: discrepant, nothing counted until reconciled */
+    type_sheet(s, "b0000000-0000-4000-8000-000000000001", "002", 7, "{\"R07\":\"bon\"}");
+    store_paper d = type_sheet(s, "b0000000-0000-4000-8000-000000000002", "002", 8, "{\"R07\":\"mauvais\"}");
+    assert_string_equal(d.status, STORE_SHEET_DISCREPANT);
+    assert_int_equal(counted(s, "002"), 0);
+    store_sub rsub;
+    fill(&rsub, "b0000000-0000-4000-8000-000000000003", "{\"R07\":\"bon\"}");
+    store_paper r = {&rsub, "002", 9, 0, "", NULL};
+    assert_int_equal(store_begin(s, err, sizeof err), 0);
+    assert_int_equal(store_paper_reconcile(s, &r, "[{\"field\":\"R07\"}]", err, sizeof err), 0);
+    assert_int_equal(store_commit(s, err, sizeof err), 0);
+    assert_int_equal(rsub.outcome, STORE_CREATED);
+    assert_string_equal(r.status, STORE_SHEET_RECONCILED);
+    assert_int_equal(counted(s, "002"), 1);
+    sqlite3_stmt *st;
+    sqlite3_prepare_v2(store_db(s), "SELECT c.uuid, h.decided_by, h.decisions FROM counted_submissions c JOIN sheets h "
+                       "ON h.final_uuid = c.uuid WHERE c.paper_id = '002'", -1, &st, NULL);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    assert_string_equal((const char *)sqlite3_column_text(st, 0), "b0000000-0000-4000-8000-000000000003");
+    assert_int_equal(sqlite3_column_int(st, 1), 9);
+    assert_string_equal((const char *)sqlite3_column_text(st, 2), "[{\"field\":\"R07\"}]");
+    sqlite3_finalize(st);
+    /* reconciling again is refused */
+    fill(&rsub, "b0000000-0000-4000-8000-000000000004", "{\"R07\":\"bon\"}");
+    store_paper r2 = {&rsub, "002", 9, 0, "", NULL};
+    assert_int_equal(store_begin(s, err, sizeof err), 0);
+    assert_int_equal(store_paper_reconcile(s, &r2, "[]", err, sizeof err), 0);
+    assert_int_equal(store_commit(s, err, sizeof err), 0);
+    assert_int_equal(rsub.outcome, STORE_REFUSED);
+    assert_string_equal(r2.refusal, "not_discrepant");
+    store_close(s);
+}
+
+static void test_paper_sampling(void **state)
+{
+    (void)state;
+    store *s = open_store();
+    char err[256];
+    assert_int_equal(store_set_double_rate(s, "resident", 0.1, err, sizeof err), 0);
+    assert_true(store_double_rate(s, "resident") == 0.1);
+    assert_int_equal(store_set_double_rate(s, "resident", 1.5, err, sizeof err), -1);
+    /* stable, and close to the rate over many sheets */
+    int selected = 0;
+    for (int i = 0; i < 10000; i++) {
+        char id[16];
+        snprintf(id, sizeof id, "%06d", i);
+        bool x = store_double_selected("resident", id, 0.1);
+        assert_int_equal(x, store_double_selected("resident", id, 0.1));
+        selected += x;
+    }
+    fprintf(stderr, "double entry at 10%%: %d of 10000 sheets selected\n", selected);
+    assert_true(selected > 900 && selected < 1100);
+    assert_true(store_double_selected("resident", "x", 1));
+    assert_false(store_double_selected("resident", "x", 0));
+    /* a sheet not selected is single and complete after one entry */
+    char id[16] = "";
+    for (int i = 0; i < 100 && id[0] == '\0'; i++) {
+        snprintf(id, sizeof id, "s%d", i);
+        if (store_double_selected("resident", id, 0.1))
+            id[0] = '\0';
+    }
+    store_paper a = type_sheet(s, "c0000000-0000-4000-8000-000000000001", id, 7, "{}");
+    assert_string_equal(a.status, STORE_SHEET_SINGLE);
+    store_paper b = type_sheet(s, "c0000000-0000-4000-8000-000000000002", id, 8, "{}");
+    assert_int_equal(b.sub->outcome, STORE_REFUSED);
+    assert_string_equal(b.refusal, "sheet_complete");
+    store_close(s);
+}
+
 /* ---- group commit ---- */
 
 #define PUSHERS 4
@@ -303,6 +432,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_batch_unavailable, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tokens, setup, teardown),
         cmocka_unit_test_setup_teardown(test_backup, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_paper_double_entry, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_paper_sampling, setup, teardown),
         cmocka_unit_test_setup_teardown(test_group_commit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_batches_are_grouped, setup, teardown),
     };

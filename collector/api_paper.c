@@ -1,0 +1,423 @@
+/* api_paper.c -- paper questionnaires typed in by mediators: entries with blind double entry, the list of
+ * discrepant sheets, and their reconciliation (README.md, "Paper API"). Every route needs a mediator or admin
+ * token; the token's id is stored with each entry as the mediator's pseudonym.
+ *
+ * Writes go through the group-commit writer like submissions, as jobs whose apply callback runs the sheet rules
+ * (store_paper_entry, store_paper_reconcile) inside the batch transaction.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "answers.h"
+#include "api.h"
+#include "auth.h"
+#include "export.h"
+#include "server.h"
+#include "util.h"
+
+#define PAPER_ID_MAX 20
+
+typedef struct paper_job {
+    commitq_job job;           /* first member */
+    store_paper paper;
+    hreq *h;
+    json_t *body;              /* keeps borrowed strings alive */
+    char *answers_json;
+    char *decisions;           /* reconciliation only */
+    char uuid[37];
+    char paper_id[PAPER_ID_MAX + 1];
+} paper_job;
+
+static void paper_job_free(paper_job *p)
+{
+    json_decref(p->body);
+    free(p->answers_json);
+    free(p->decisions);
+    free(p);
+}
+
+static bool valid_paper_id(const char *s)
+{
+    size_t n = s ? strlen(s) : 0;
+    if (n == 0 || n > PAPER_ID_MAX)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!isalnum((unsigned char)s[i]) && s[i] != '-' && s[i] != '_')
+            return false;
+    return true;
+}
+
+static void random_uuid(char out[37])
+{
+    uint8_t b[16];
+    if (store_random(b, sizeof b) < 0)
+        abort(); /* getrandom cannot fail on Linux once the pool is initialised */
+    b[6] = (uint8_t)((b[6] & 0x0f) | 0x40);
+    b[8] = (uint8_t)((b[8] & 0x3f) | 0x80);
+    snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1], b[2],
+             b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
+}
+
+static int apply_entry(store *s, commitq_job *job, char *err, size_t errlen)
+{
+    paper_job *p = (paper_job *)job;
+    return store_paper_entry(s, &p->paper, err, errlen);
+}
+
+static int apply_reconcile(store *s, commitq_job *job, char *err, size_t errlen)
+{
+    paper_job *p = (paper_job *)job;
+    return store_paper_reconcile(s, &p->paper, p->decisions, err, errlen);
+}
+
+static void finish(commitq_job *job)
+{
+    paper_job *p = (paper_job *)job;
+    hreq *h = p->h;
+    h->srv->inflight--;
+    switch (job->sub.outcome) {
+    case STORE_CREATED:
+    case STORE_REPLAYED:
+        http_reply_json(h, job->sub.outcome == STORE_CREATED ? 201 : 200,
+                        json_pack("{s:s, s:s, s:i, s:s}", "uuid", p->uuid, "paper_id", p->paper_id, "entry",
+                                  p->paper.entry, "status", p->paper.status));
+        break;
+    case STORE_CONFLICT:
+        http_error(h, 409, "uuid_conflict", "uuid", "une autre saisie a déjà été enregistrée avec cet uuid");
+        break;
+    case STORE_REFUSED:
+        if (strcmp(p->paper.refusal, "same_operator") == 0)
+            http_error(h, 409, "same_operator", "paper_id", "la seconde saisie du questionnaire %s doit être faite "
+                       "par une autre personne que la première", p->paper_id);
+        else if (strcmp(p->paper.refusal, "not_discrepant") == 0)
+            http_error(h, 409, "not_discrepant", "paper_id", "le questionnaire %s n'attend pas de réconciliation "
+                       "(statut : %s)", p->paper_id, p->paper.status[0] ? p->paper.status : "inconnu");
+        else
+            http_error(h, 409, "sheet_complete", "paper_id", "le questionnaire %s a déjà toutes ses saisies",
+                       p->paper_id);
+        break;
+    case STORE_UNAVAILABLE:
+    default:
+        if (h->req)
+            evhttp_add_header(evhttp_request_get_output_headers(h->req), "Retry-After", "10");
+        http_error(h, 503, "storage_unavailable", NULL, "l'enregistrement est momentanément impossible ; rien n'a "
+                   "été enregistré, réessayez plus tard");
+        break;
+    }
+    paper_job_free(p);
+}
+
+/* Queues a prepared job; replies 503 when the writer cannot take it. */
+static void push(hreq *h, paper_job *p)
+{
+    p->h = h;
+    p->job.user = p;
+    p->job.finish = finish;
+    http_hold(h);
+    if (commitq_push(h->srv->writer, &p->job) < 0) {
+        evhttp_add_header(evhttp_request_get_output_headers(h->req), "Retry-After", "2");
+        http_error(h, 503, "busy", NULL, "le service est trop chargé, réessayez dans un instant");
+        paper_job_free(p);
+        return;
+    }
+    h->srv->inflight++;
+}
+
+/* Checks answers against f; replies 422 and returns false when they break it. */
+static bool answers_ok(hreq *h, const form *f, const json_t *answers)
+{
+    answers_report report;
+    if (answers_check(f, answers, NULL, &report) == 0) {
+        answers_report_free(&report);
+        return true;
+    }
+    json_t *out = json_pack("{s:s, s:s, s:o}", "code", "invalid_answers", "message",
+                            "les réponses ne respectent pas le formulaire", "errors", answers_report_json(&report));
+    answers_report_free(&report);
+    http_reply_json(h, 422, out);
+    return false;
+}
+
+void api_paper_entry(hreq *h, const char *const *params)
+{
+    long token;
+    if (!auth_require(h, AUTH_MEDIATOR | AUTH_ADMIN, &token))
+        return;
+    json_t *body = api_read_json(h);
+    if (body == NULL)
+        return;
+    paper_job *p = xcalloc(1, sizeof *p);
+    p->body = body;
+    static const char *const fields[] = {"paper_id", "uuid", "form_version", "lang", "answers", NULL};
+    const char *key;
+    json_t *v;
+    json_object_foreach(body, key, v) {
+        bool known = false;
+        for (const char *const *f = fields; *f; f++)
+            known |= strcmp(*f, key) == 0;
+        if (!known) {
+            http_error(h, 400, "unknown_field", key, "champ inconnu « %.64s »", key);
+            goto fail;
+        }
+    }
+    if (catalog_current(h->srv->forms, params[0]) == NULL) {
+        http_error(h, 404, "unknown_form", "form", "formulaire inconnu « %.64s »", params[0]);
+        goto fail;
+    }
+    const char *paper_id = json_string_value(json_object_get(body, "paper_id"));
+    if (!valid_paper_id(paper_id)) {
+        http_error(h, 400, paper_id ? "invalid_field" : "missing_field", "paper_id", "« paper_id » est le numéro du "
+                   "questionnaire papier : 1 à %d lettres, chiffres, - ou _", PAPER_ID_MAX);
+        goto fail;
+    }
+    const char *uuid = json_string_value(json_object_get(body, "uuid"));
+    if (json_object_get(body, "uuid") && (uuid == NULL || !api_parse_uuid(uuid, p->uuid))) {
+        http_error(h, 400, "invalid_field", "uuid", "« uuid » doit être un UUID (RFC 4122)");
+        goto fail;
+    }
+    if (uuid == NULL)
+        random_uuid(p->uuid);
+    const char *version = json_string_value(json_object_get(body, "form_version"));
+    const form *f = version ? catalog_get(h->srv->forms, params[0], version) : catalog_current(h->srv->forms,
+                                                                                                params[0]);
+    if (f == NULL) {
+        http_error(h, 404, "unknown_form_version", "form_version", "le formulaire %s n'a pas de version « %.32s »",
+                   params[0], version);
+        goto fail;
+    }
+    const char *lang = json_string_value(json_object_get(body, "lang"));
+    if (json_object_get(body, "lang") && (lang == NULL || !form_has_language(f, lang))) {
+        http_error(h, 400, "invalid_field", "lang", "« lang » doit être une des langues du formulaire");
+        goto fail;
+    }
+    json_t *answers = json_object_get(body, "answers");
+    if (!json_is_object(answers)) {
+        http_error(h, 400, answers ? "invalid_field" : "missing_field", "answers",
+                   "« answers » est un objet {question: réponse}");
+        goto fail;
+    }
+    if (!answers_ok(h, f, answers))
+        goto fail;
+    snprintf(p->paper_id, sizeof p->paper_id, "%s", paper_id);
+    json_object_set_new(body, "uuid", json_string(p->uuid)); /* a generated uuid is part of the content too */
+    api_content_hash(f->id, body, p->job.sub.hash);
+    answers_normalize(f, answers); /* both entries of a sheet compare as text */
+    p->answers_json = json_dumps(answers, JSON_COMPACT | JSON_SORT_KEYS);
+    store_sub *s = &p->job.sub;
+    s->uuid = p->uuid;
+    s->form_id = f->id;
+    s->form_version = f->version;
+    s->lang = lang ? lang : "fr";
+    s->channel = "paper";
+    s->territory = api_territory_of(f, answers);
+    s->answers_json = p->answers_json;
+    p->paper.sub = s;
+    p->paper.paper_id = p->paper_id;
+    p->paper.entered_by = token;
+    p->job.apply = apply_entry;
+    push(h, p);
+    return;
+fail:
+    paper_job_free(p);
+}
+
+/* ---------------------------------------------------------------------------------------------------------
+ * Reading sheets.
+ */
+
+/* The flat fields of an answers object, as export columns ("R23.pmi"), with their cell text. */
+static json_t *flatten(const export_layout *l, const json_t *answers)
+{
+    json_t *o = json_object();
+    sbuf cell = {0};
+    for (size_t i = 0; i < l->count; i++) {
+        sbuf_reset(&cell);
+        export_cell(&l->cols[i], answers, &cell);
+        if (cell.len > 0)
+            json_object_set_new(o, l->cols[i].name, json_string(cell.data));
+    }
+    sbuf_free(&cell);
+    return o;
+}
+
+/* The fields where two entries differ: [{field, first, second}] (null where one of them is empty). */
+static json_t *differences(const export_layout *l, const json_t *a, const json_t *b)
+{
+    json_t *fa = flatten(l, a), *fb = flatten(l, b), *out = json_array();
+    for (size_t i = 0; i < l->count; i++) {
+        const char *name = l->cols[i].name;
+        json_t *x = json_object_get(fa, name), *y = json_object_get(fb, name);
+        if ((x == NULL) != (y == NULL) || (x && !json_equal(x, y)))
+            json_array_append_new(out, json_pack("{s:s, s:O?, s:O?}", "field", name, "first", x, "second", y));
+    }
+    json_decref(fa);
+    json_decref(fb);
+    return out;
+}
+
+/* The two entries of a sheet: fills answers[2] (new references) and ids; false when it has not two. */
+static bool load_entries(sqlite3 *db, const char *form_id, const char *paper_id, json_t *answers[2],
+                         json_t **entries, char *version, size_t vlen)
+{
+    sqlite3_stmt *st;
+    answers[0] = answers[1] = NULL;
+    *entries = json_array();
+    if (sqlite3_prepare_v2(db, "SELECT entry, uuid, entered_by, answers, form_version FROM submissions "
+                           "WHERE form_id = ? AND paper_id = ? AND entry IN (1, 2) ORDER BY entry", -1, &st,
+                           NULL) != SQLITE_OK)
+        return false;
+    sqlite3_bind_text(st, 1, form_id, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 2, paper_id, -1, SQLITE_TRANSIENT);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        int e = sqlite3_column_int(st, 0);
+        json_t *a = json_loads((const char *)sqlite3_column_text(st, 3), 0, NULL);
+        if (version && e == 1)
+            snprintf(version, vlen, "%s", sqlite3_column_text(st, 4));
+        json_array_append_new(*entries, json_pack("{s:i, s:s, s:I, s:O}", "entry", e, "uuid",
+                                                  sqlite3_column_text(st, 1), "entered_by",
+                                                  (json_int_t)sqlite3_column_int64(st, 2), "answers", a));
+        answers[e - 1] = a;
+    }
+    sqlite3_finalize(st);
+    return answers[0] && answers[1];
+}
+
+void api_paper_discrepancies(hreq *h, const char *const *params)
+{
+    if (!auth_require(h, AUTH_MEDIATOR | AUTH_ADMIN, NULL))
+        return;
+    export_layout *l = export_layout_new(h->srv->forms, params[0]);
+    if (l == NULL) {
+        http_error(h, 404, "unknown_form", "form", "formulaire inconnu « %.64s »", params[0]);
+        return;
+    }
+    sqlite3 *db = store_db(h->srv->reader);
+    sqlite3_stmt *st;
+    json_t *sheets = json_array();
+    if (sqlite3_prepare_v2(db, "SELECT paper_id FROM sheets WHERE form_id = ? AND status = 'discrepant' ORDER BY "
+                           "paper_id", -1, &st, NULL) == SQLITE_OK) {
+        sqlite3_bind_text(st, 1, params[0], -1, SQLITE_TRANSIENT);
+        while (sqlite3_step(st) == SQLITE_ROW) {
+            const char *pid = (const char *)sqlite3_column_text(st, 0);
+            json_t *a[2], *entries;
+            if (load_entries(db, params[0], pid, a, &entries, NULL, 0))
+                json_array_append_new(sheets, json_pack("{s:s, s:o, s:o}", "paper_id", pid, "differences",
+                                                        differences(l, a[0], a[1]), "entries", entries));
+            else
+                json_decref(entries);
+            json_decref(a[0]);
+            json_decref(a[1]);
+        }
+        sqlite3_finalize(st);
+    }
+    export_layout_free(l);
+    http_reply_json(h, 200, json_pack("{s:o}", "sheets", sheets));
+}
+
+void api_paper_sheets(hreq *h, const char *const *params)
+{
+    if (!auth_require(h, AUTH_MEDIATOR | AUTH_ADMIN, NULL))
+        return;
+    if (catalog_current(h->srv->forms, params[0]) == NULL) {
+        http_error(h, 404, "unknown_form", "form", "formulaire inconnu « %.64s »", params[0]);
+        return;
+    }
+    sqlite3_stmt *st;
+    json_t *sheets = json_array();
+    if (sqlite3_prepare_v2(store_db(h->srv->reader),
+                           "SELECT h.paper_id, h.status, h.double, (SELECT count(*) FROM submissions s WHERE "
+                           "s.form_id = h.form_id AND s.paper_id = h.paper_id AND s.entry IN (1, 2)) FROM sheets h "
+                           "WHERE h.form_id = ? ORDER BY h.paper_id", -1, &st, NULL) == SQLITE_OK) {
+        sqlite3_bind_text(st, 1, params[0], -1, SQLITE_TRANSIENT);
+        while (sqlite3_step(st) == SQLITE_ROW)
+            json_array_append_new(sheets, json_pack("{s:s, s:s, s:b, s:i}", "paper_id", sqlite3_column_text(st, 0),
+                                                    "status", sqlite3_column_text(st, 1), "double",
+                                                    sqlite3_column_int(st, 2), "entries",
+                                                    sqlite3_column_int(st, 3)));
+        sqlite3_finalize(st);
+    }
+    http_reply_json(h, 200, json_pack("{s:o, s:f}", "sheets", sheets, "double_rate",
+                                      store_double_rate(h->srv->reader, params[0])));
+}
+
+void api_paper_reconcile(hreq *h, const char *const *params)
+{
+    long token;
+    if (!auth_require(h, AUTH_MEDIATOR | AUTH_ADMIN, &token))
+        return;
+    json_t *body = api_read_json(h);
+    if (body == NULL)
+        return;
+    paper_job *p = xcalloc(1, sizeof *p);
+    p->body = body;
+    export_layout *l = NULL;
+    json_t *a[2] = {NULL, NULL}, *entries = NULL;
+    json_t *answers = json_object_get(body, "answers");
+    if (json_object_size(body) != 1 || !json_is_object(answers)) {
+        http_error(h, 400, answers ? "invalid_field" : "missing_field", "answers",
+                   "le corps est {\"answers\": {…}} : les réponses décidées");
+        goto fail;
+    }
+    if (!valid_paper_id(params[1])) {
+        http_error(h, 404, "unknown_sheet", "paper_id", "numéro de questionnaire invalide");
+        goto fail;
+    }
+    l = export_layout_new(h->srv->forms, params[0]);
+    if (l == NULL) {
+        http_error(h, 404, "unknown_form", "form", "formulaire inconnu « %.64s »", params[0]);
+        goto fail;
+    }
+    char version[40] = "";
+    if (!load_entries(store_db(h->srv->reader), params[0], params[1], a, &entries, version, sizeof version)) {
+        http_error(h, 404, "unknown_sheet", "paper_id", "le questionnaire %s n'a pas deux saisies à réconcilier",
+                   params[1]);
+        goto fail;
+    }
+    const form *f = catalog_get(h->srv->forms, params[0], version);
+    if (f == NULL || !answers_ok(h, f, answers))
+        goto fail;
+    /* The decision on each differing field: which value was kept, and who decided (kept with the sheet). */
+    json_t *diffs = differences(l, a[0], a[1]), *chosen = flatten(l, answers), *d;
+    size_t i;
+    json_array_foreach(diffs, i, d) {
+        json_t *c = json_object_get(chosen, json_string_value(json_object_get(d, "field")));
+        json_object_set(d, "chosen", c ? c : json_null());
+    }
+    p->decisions = json_dumps(diffs, JSON_COMPACT);
+    json_decref(diffs);
+    json_decref(chosen);
+    random_uuid(p->uuid);
+    snprintf(p->paper_id, sizeof p->paper_id, "%s", params[1]);
+    json_object_set_new(body, "uuid", json_string(p->uuid));
+    api_content_hash(f->id, body, p->job.sub.hash);
+    answers_normalize(f, answers);
+    p->answers_json = json_dumps(answers, JSON_COMPACT | JSON_SORT_KEYS);
+    store_sub *s = &p->job.sub;
+    s->uuid = p->uuid;
+    s->form_id = f->id;
+    s->form_version = f->version;
+    s->lang = "fr";
+    s->channel = "paper";
+    s->territory = api_territory_of(f, answers);
+    s->answers_json = p->answers_json;
+    p->paper.sub = s;
+    p->paper.paper_id = p->paper_id;
+    p->paper.entered_by = token;
+    p->job.apply = apply_reconcile;
+    json_decref(a[0]);
+    json_decref(a[1]);
+    json_decref(entries);
+    export_layout_free(l);
+    push(h, p);
+    return;
+fail:
+    json_decref(a[0]);
+    json_decref(a[1]);
+    json_decref(entries);
+    export_layout_free(l);
+    paper_job_free(p);
+}
