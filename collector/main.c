@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "auth.h"
+#include "import.h"
 #include "catalog.h"
 #include "diag.h"
 #include "server.h"
@@ -276,6 +277,84 @@ static int cmd_territories(int argc, char **argv)
     return rc;
 }
 
+/* import --db PATH --form ID [--forms DIR] [--dry-run] FILE.csv */
+static int cmd_import(int argc, char **argv)
+{
+    const char *db = "data/collector.db", *forms = "forms", *form_id = NULL, *file = NULL;
+    bool dry = false;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--db") == 0) {
+            if (!flag_value(argc, argv, &i, &db))
+                return 2;
+        } else if (strcmp(argv[i], "--forms") == 0) {
+            if (!flag_value(argc, argv, &i, &forms))
+                return 2;
+        } else if (strcmp(argv[i], "--form") == 0) {
+            if (!flag_value(argc, argv, &i, &form_id))
+                return 2;
+        } else if (strcmp(argv[i], "--dry-run") == 0) {
+            dry = true;
+        } else if (argv[i][0] != '-' && file == NULL) {
+            file = argv[i];
+        } else {
+            fprintf(stderr, "collector import: argument inattendu « %s »\n", argv[i]);
+            return 2;
+        }
+    }
+    if (form_id == NULL || file == NULL) {
+        fprintf(stderr, "usage: collector import --db CHEMIN --form ID [--forms DOSSIER] [--dry-run] FICHIER.csv\n");
+        return 2;
+    }
+    diag_list diags = {0};
+    catalog *c = catalog_open(forms, &diags);
+    diag_print(&diags, stderr);
+    diag_list_free(&diags);
+    if (c == NULL)
+        return 1;
+    import_result res;
+    int rc = import_csv(db, c, form_id, file, dry, stdout, &res);
+    catalog_close(c);
+    return rc == 0 ? 0 : 1;
+}
+
+/* double-entry --db PATH --form ID --rate R: the share of paper sheets typed twice. */
+static int cmd_double_entry(int argc, char **argv)
+{
+    const char *db = "data/collector.db", *form_id = NULL, *rate_s = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--db") == 0) {
+            if (!flag_value(argc, argv, &i, &db))
+                return 2;
+        } else if (strcmp(argv[i], "--form") == 0) {
+            if (!flag_value(argc, argv, &i, &form_id))
+                return 2;
+        } else if (strcmp(argv[i], "--rate") == 0) {
+            if (!flag_value(argc, argv, &i, &rate_s))
+                return 2;
+        } else {
+            fprintf(stderr, "collector double-entry: argument inattendu « %s »\n", argv[i]);
+            return 2;
+        }
+    }
+    double rate;
+    if (form_id == NULL || rate_s == NULL || !util_parse_double(rate_s, &rate) || rate < 0 || rate > 1) {
+        fprintf(stderr, "usage: collector double-entry --db CHEMIN --form ID --rate PART (de 0 à 1 : 0.1 pour 10 %%, "
+                        "1 pour tous les questionnaires)\n");
+        return 2;
+    }
+    char err[256];
+    store *s = store_open(db, false, err, sizeof err);
+    if (s == NULL || store_set_double_rate(s, form_id, rate, err, sizeof err) < 0) {
+        fprintf(stderr, "collector double-entry: %s\n", err);
+        store_close(s);
+        return 1;
+    }
+    fprintf(stderr, "formulaire %s : %.0f %% des questionnaires papier seront saisis deux fois\n", form_id,
+            rate * 100);
+    store_close(s);
+    return 0;
+}
+
 static const command commands[] = {
     {"serve", "serve [--db CHEMIN] [--forms DOSSIER] [--listen ADRESSE:PORT] [--max-body OCTETS] [--max-headers "
               "OCTETS] [--timeout S] [--max-connections N] [--rate-limit N/S] [--burst N] [--web DOSSIER] "
@@ -283,6 +362,8 @@ static const command commands[] = {
      cmd_serve},
     {"token", "token add|list|revoke --db CHEMIN [--role ROLE --name NOM | --id N]", cmd_token},
     {"backup", "backup --db CHEMIN DESTINATION", cmd_backup},
+    {"import", "import --db CHEMIN --form ID [--forms DOSSIER] [--dry-run] FICHIER.csv", cmd_import},
+    {"double-entry", "double-entry --db CHEMIN --form ID --rate PART", cmd_double_entry},
     {"check-forms", "check-forms [DIR]", cmd_check_forms},
     {"territories", "territories LISTE_QPV.csv --commune CODE_INSEE", cmd_territories},
 };

@@ -466,7 +466,7 @@ int store_paper_entry(store *s, store_paper *p, char *err, size_t errlen)
     /* It was inserted: undo it if a rule refuses it (the caller's transaction stays usable). */
     if (status[0] == '\0') {
         double rate = store_double_rate(s, p->sub->form_id);
-        bool dbl = store_double_selected(p->sub->form_id, p->paper_id, rate);
+        bool dbl = !p->single && store_double_selected(p->sub->form_id, p->paper_id, rate);
         const char *st_name = dbl ? STORE_SHEET_AWAITING : STORE_SHEET_SINGLE;
         const char *params[] = {p->sub->form_id, p->paper_id, st_name, dbl ? "#1" : "#0", p->sub->uuid};
         if (tag_entry(s, p, 1) < 0 || run(s->db, "INSERT INTO sheets (form_id, paper_id, status, double, final_uuid) "

@@ -91,7 +91,8 @@ long store_count(store *s, const char *form_id);
 typedef struct store_paper {
     store_sub *sub;            /* the entry itself (uuid, form, answers...); sub->outcome is set */
     const char *paper_id;
-    long entered_by;           /* token id */
+    long entered_by;           /* token id; 0 for an import */
+    bool single;               /* never double-entered (imported sheets were typed already) */
     /* outputs */
     int entry;                 /* 1 or 2 */
     char status[20];           /* the sheet's status after this entry */

@@ -214,7 +214,7 @@ static store_paper type_sheet(store *s, const char *uuid, const char *paper_id, 
     store_sub *sub = &subs[next++ % 16];
     fill(sub, uuid, answers);
     sub->channel = "paper";
-    store_paper p = {sub, paper_id, by, 0, "", NULL};
+    store_paper p = {sub, paper_id, by, false, 0, "", NULL};
     char err[256];
     assert_int_equal(store_begin(s, err, sizeof err), 0);
     assert_int_equal(store_paper_entry(s, &p, err, sizeof err), 0);
@@ -271,7 +271,7 @@ static void test_paper_double_entry(void **state)
     assert_int_equal(counted(s, "002"), 0);
     store_sub rsub;
     fill(&rsub, "b0000000-0000-4000-8000-000000000003", "{\"R07\":\"bon\"}");
-    store_paper r = {&rsub, "002", 9, 0, "", NULL};
+    store_paper r = {&rsub, "002", 9, false, 0, "", NULL};
     assert_int_equal(store_begin(s, err, sizeof err), 0);
     assert_int_equal(store_paper_reconcile(s, &r, "[{\"field\":\"R07\"}]", err, sizeof err), 0);
     assert_int_equal(store_commit(s, err, sizeof err), 0);
@@ -288,7 +288,7 @@ static void test_paper_double_entry(void **state)
     sqlite3_finalize(st);
     /* reconciling again is refused */
     fill(&rsub, "b0000000-0000-4000-8000-000000000004", "{\"R07\":\"bon\"}");
-    store_paper r2 = {&rsub, "002", 9, 0, "", NULL};
+    store_paper r2 = {&rsub, "002", 9, false, 0, "", NULL};
     assert_int_equal(store_begin(s, err, sizeof err), 0);
     assert_int_equal(store_paper_reconcile(s, &r2, "[]", err, sizeof err), 0);
     assert_int_equal(store_commit(s, err, sizeof err), 0);
