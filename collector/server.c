@@ -65,6 +65,8 @@ static const route routes[] = {
     {"/f/{id}", EVHTTP_REQ_GET | EVHTTP_REQ_HEAD, web_form_page, true},
     {"/qr/{id}", EVHTTP_REQ_GET | EVHTTP_REQ_HEAD, web_qr, true},
     {"/sw.js", EVHTTP_REQ_GET | EVHTTP_REQ_HEAD, web_service_worker, false},
+    {"/print/{id}", EVHTTP_REQ_GET | EVHTTP_REQ_HEAD, web_print_page, true},
+    {"/entry", EVHTTP_REQ_GET | EVHTTP_REQ_HEAD, web_entry_page, true},
 };
 
 /* Matches path against pattern segment by segment. A pattern segment "{name}" captures a whole path segment

@@ -17,8 +17,18 @@
 
 #define WEB_MAX_FILE (1024 * 1024)
 
+/* The pages, each built from a template set: an HTML template, its style and its script. */
+enum { KIND_FORM, KIND_PRINT, KIND_ENTRY, NKINDS };
+
+static const char *const templates[NKINDS][3] = {
+    {"form.html", "app.css", "app.js"},
+    {"print.html", "print.css", "print.js"},
+    {"entry.html", "entry.css", "entry.js"},
+};
+
 typedef struct page {
-    char *form_id;
+    int kind;
+    char *form_id;         /* NULL for the entry page */
     sbuf html;
     uint8_t *gz;
     size_t gzlen;
@@ -28,7 +38,7 @@ typedef struct page {
 struct web {
     page *pages;
     size_t npages;
-    char *csp;             /* one policy: every page has the same inline scripts and style */
+    char *csp[NKINDS];     /* one policy per template set: it allows exactly that set's inline script and style */
     sbuf sw;               /* the service worker */
     char sw_etag[24];
 };
@@ -89,7 +99,7 @@ static void etag_of(const char *s, size_t len, char out[24])
     snprintf(out, 24, "\"%02x%02x%02x%02x%02x%02x%02x%02x\"", h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7]);
 }
 
-/* Replaces the first "{{NAME}}" of the template in out. */
+/* Copies tpl into out, replacing each "{{NAME}}" whose name is in names by its value. */
 static void fill(sbuf *out, const char *tpl, const char *const *names, const char *const *values, size_t n)
 {
     const char *p = tpl;
@@ -116,7 +126,7 @@ static void fill(sbuf *out, const char *tpl, const char *const *names, const cha
     }
 }
 
-/* The territories as the page needs them: codes, names, kinds and paper numbers (no population figures). */
+/* The territories as the pages need them: codes, names, kinds and paper numbers (no population figures). */
 static char *territories_json(const catalog *c)
 {
     json_t *arr = json_array();
@@ -131,62 +141,87 @@ static char *territories_json(const catalog *c)
     return s;
 }
 
-static bool build_page(web *w, page *pg, const form *f, const char *tpl, const char *const *assets,
-                       const char *terr_json)
+/* Every current form's definition, for the entry page. */
+static char *forms_json(const catalog *c)
 {
-    char *form_json = json_dumps(f->doc, JSON_COMPACT | JSON_ESCAPE_SLASH | JSON_PRESERVE_ORDER);
-    static const char *const names[] = {"STYLE", "ENGINE", "APP", "FORM", "TERRITORIES", "FORM_ID", "TITLE"};
-    const char *values[] = {assets[0], assets[1], assets[2], form_json, terr_json, f->id, form_text(f->title, "fr")};
-    pg->form_id = xstrdup(f->id);
-    fill(&pg->html, tpl, names, values, sizeof names / sizeof *names);
-    free(form_json);
+    json_t *arr = json_array();
+    for (size_t i = 0; i < catalog_count(c); i++)
+        if (catalog_current(c, catalog_at(c, i)->id) == catalog_at(c, i))
+            json_array_append(arr, catalog_at(c, i)->doc);
+    char *s = json_dumps(arr, JSON_COMPACT | JSON_ESCAPE_SLASH | JSON_PRESERVE_ORDER);
+    json_decref(arr);
+    return s;
+}
+
+/* Builds one page of kind from its template set text[kind] (html, css, js) and the engine. */
+static bool add_page(web *w, int kind, const form *f, char *const text[NKINDS][3], const char *engine,
+                     const char *tjson, const char *forms)
+{
+    w->pages = xrealloc(w->pages, (w->npages + 1) * sizeof *w->pages);
+    page *pg = &w->pages[w->npages++];
+    memset(pg, 0, sizeof *pg);
+    pg->kind = kind;
+    pg->form_id = f ? xstrdup(f->id) : NULL;
+    char *fjson = f ? json_dumps(f->doc, JSON_COMPACT | JSON_ESCAPE_SLASH | JSON_PRESERVE_ORDER) : NULL;
+    static const char *const names[] = {"STYLE", "ENGINE", "APP", "FORM", "FORMS", "TERRITORIES", "FORM_ID", "TITLE"};
+    const char *values[] = {text[kind][1], engine, text[kind][2], fjson ? fjson : "null", forms, tjson,
+                            f ? f->id : "", f ? form_text(f->title, "fr") : "Saisie des questionnaires papier"};
+    fill(&pg->html, text[kind][0], names, values, sizeof names / sizeof *names);
+    free(fjson);
     etag_of(pg->html.data, pg->html.len, pg->etag);
-    (void)w;
     return gzip_buf(pg->html.data, pg->html.len, &pg->gz, &pg->gzlen) == 0;
 }
 
 web *web_new(const char *dir, const catalog *c, char *err, size_t errlen)
 {
-    static const char *const files[] = {"app.css", "engine.js", "app.js", "form.html", "sw.js"};
-    char *text[5] = {0};
+    char *text[NKINDS][3] = {{0}};
+    char *engine = NULL, *sw = NULL, *tjson = NULL, *forms = NULL;
     web *w = xcalloc(1, sizeof *w);
-    for (size_t i = 0; i < 5; i++)
-        if ((text[i] = read_file(dir, files[i], err, errlen)) == NULL)
-            goto err;
-    char h_style[64], h_engine[64], h_app[64];
-    csp_hash(text[0], h_style);
-    csp_hash(text[1], h_engine);
-    csp_hash(text[2], h_app);
-    sbuf csp = {0};
-    sbuf_addf(&csp, "default-src 'none'; script-src %s %s; style-src %s; img-src 'self' data:; "
-              "connect-src 'self'; worker-src 'self'; manifest-src 'self'; base-uri 'none'; form-action 'none'; "
-              "frame-ancestors 'none'", h_engine, h_app, h_style);
-    w->csp = csp.data;
-    char *tjson = territories_json(c);
+    if ((engine = read_file(dir, "engine.js", err, errlen)) == NULL || (sw = read_file(dir, "sw.js", err, errlen)) == NULL)
+        goto err;
+    char h_engine[64];
+    csp_hash(engine, h_engine);
+    for (int k = 0; k < NKINDS; k++) {
+        for (int i = 0; i < 3; i++)
+            if ((text[k][i] = read_file(dir, templates[k][i], err, errlen)) == NULL)
+                goto err;
+        char h_style[64], h_app[64];
+        csp_hash(text[k][1], h_style);
+        csp_hash(text[k][2], h_app);
+        sbuf csp = {0};
+        sbuf_addf(&csp, "default-src 'none'; script-src %s %s; style-src %s; img-src 'self' data:; "
+                  "connect-src 'self'; worker-src 'self'; manifest-src 'self'; base-uri 'none'; form-action 'none'; "
+                  "frame-ancestors 'none'", h_engine, h_app, h_style);
+        w->csp[k] = csp.data;
+    }
+    tjson = territories_json(c);
+    forms = forms_json(c);
     for (size_t i = 0; i < catalog_count(c); i++) {
         const form *f = catalog_at(c, i);
         if (catalog_current(c, f->id) != f)
             continue;
-        w->pages = xrealloc(w->pages, (w->npages + 1) * sizeof *w->pages);
-        page *pg = &w->pages[w->npages++];
-        memset(pg, 0, sizeof *pg);
-        if (!build_page(w, pg, f, text[3], (const char *const *)text, tjson)) {
-            snprintf(err, errlen, "compression de la page %s impossible", f->id);
-            free(tjson);
-            goto err;
-        }
+        if (!add_page(w, KIND_FORM, f, text, engine, tjson, forms) || !add_page(w, KIND_PRINT, f, text, engine, tjson, forms))
+            goto gzip_err;
     }
-    free(tjson);
-    sbuf_adds(&w->sw, text[4]);
+    if (!add_page(w, KIND_ENTRY, NULL, text, engine, tjson, forms))
+        goto gzip_err;
+    sbuf_adds(&w->sw, sw);
     etag_of(w->sw.data, w->sw.len, w->sw_etag);
-    for (size_t i = 0; i < 5; i++)
-        free(text[i]);
-    return w;
+    goto done;
+gzip_err:
+    snprintf(err, errlen, "compression des pages impossible");
 err:
-    for (size_t i = 0; i < 5; i++)
-        free(text[i]);
     web_free(w);
-    return NULL;
+    w = NULL;
+done:
+    for (int k = 0; k < NKINDS; k++)
+        for (int i = 0; i < 3; i++)
+            free(text[k][i]);
+    free(engine);
+    free(sw);
+    free(tjson);
+    free(forms);
+    return w;
 }
 
 void web_free(web *w)
@@ -199,7 +234,8 @@ void web_free(web *w)
         free(w->pages[i].gz);
     }
     free(w->pages);
-    free(w->csp);
+    for (int k = 0; k < NKINDS; k++)
+        free(w->csp[k]);
     sbuf_free(&w->sw);
     free(w);
 }
@@ -258,17 +294,35 @@ static void send_static(hreq *h, const char *type, const char *etag, const sbuf 
     http_end(h, 200);
 }
 
-void web_form_page(hreq *h, const char *const *params)
+/* Sends the page of kind for form_id (NULL for the entry page), or 404. */
+static void send_page(hreq *h, int kind, const char *form_id)
 {
     web *w = h->srv->web;
-    for (size_t i = 0; i < w->npages; i++)
-        if (strcmp(w->pages[i].form_id, params[0]) == 0) {
-            evhttp_add_header(evhttp_request_get_output_headers(h->req), "Content-Security-Policy", w->csp);
-            send_static(h, "text/html; charset=utf-8", w->pages[i].etag, &w->pages[i].html, w->pages[i].gz,
-                        w->pages[i].gzlen);
+    for (size_t i = 0; i < w->npages; i++) {
+        page *pg = &w->pages[i];
+        if (pg->kind == kind && (form_id == NULL || (pg->form_id && strcmp(pg->form_id, form_id) == 0))) {
+            evhttp_add_header(evhttp_request_get_output_headers(h->req), "Content-Security-Policy", w->csp[kind]);
+            send_static(h, "text/html; charset=utf-8", pg->etag, &pg->html, pg->gz, pg->gzlen);
             return;
         }
-    http_error(h, 404, "unknown_form", "form", "formulaire inconnu « %.64s »", params[0]);
+    }
+    http_error(h, 404, "unknown_form", "form", "formulaire inconnu « %.64s »", form_id);
+}
+
+void web_form_page(hreq *h, const char *const *params)
+{
+    send_page(h, KIND_FORM, params[0]);
+}
+
+void web_print_page(hreq *h, const char *const *params)
+{
+    send_page(h, KIND_PRINT, params[0]);
+}
+
+void web_entry_page(hreq *h, const char *const *params)
+{
+    (void)params;
+    send_page(h, KIND_ENTRY, NULL);
 }
 
 void web_service_worker(hreq *h, const char *const *params)

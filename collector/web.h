@@ -1,5 +1,6 @@
-/* web.h -- the pages the collector serves: the residents' form (/f/{form}), its service worker (/sw.js) and the
- * campaign QR codes (/qr/{form}).
+/* web.h -- the pages the collector serves: the residents' form (/f/{form}), its service worker (/sw.js), the
+ * campaign QR codes (/qr/{form}), the printable paper questionnaire (/print/{form}) and the mediators' data-entry
+ * page (/entry).
  *
  * A form page is one self-contained HTML document: style, scripts, the form definition and the territories are
  * inlined, so that a phone on a slow network gets the first question after a single round trip. Pages are built
@@ -22,6 +23,8 @@ void web_free(web *w);
 
 /* Handlers (params[0] is the form id). */
 void web_form_page(hreq *h, const char *const *params);
+void web_print_page(hreq *h, const char *const *params);
+void web_entry_page(hreq *h, const char *const *params);
 void web_service_worker(hreq *h, const char *const *params);
 void web_qr(hreq *h, const char *const *params);
 

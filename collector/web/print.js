@@ -364,9 +364,10 @@
     var width = function (c) { return c.text.length + (skips.byCode[c.code] ? skips.byCode[c.code].length + 1 : 0); };
     var longest = list.reduce(function (m, c) { return Math.max(m, width(c)); }, 0);
     var total = list.reduce(function (m, c) { return m + width(c) + 9; }, 0);
-    var cls = 'choices' + (list.length <= 5 && total <= 88 ? ' inline' : list.length >= 9 && longest <= 22 ? ' cols3'
-      : list.length >= 4 && longest <= 36 ? ' cols2' : '');
-    var ul = el('ul', { class: cls });
+    var cols = list.length >= 9 && longest <= 22 ? ' cols3' : list.length >= 4 && longest <= 36 ? ' cols2' : '';
+    /* inline lists are measured once laid out (fitInline), and fall back to columns when they wrap */
+    var cls = 'choices' + (list.length <= 6 && total <= 100 ? ' inline' : cols);
+    var ul = el('ul', { class: cls, 'data-cols': cols });
     list.forEach(function (c) {
       ul.appendChild(el('li', { class: 'ch', 'data-code': c.code, 'data-paper': String(c.paper) }, [
         box(), pn(c.paper), el('span', { class: 'cl' }, [c.text]),
@@ -377,7 +378,7 @@
   }
 
   function grid(q) {
-    var head = el('tr', {}, [el('th', { scope: 'col', class: 'rowh' })]);
+    var head = el('tr', {}, [el('td', { class: 'rowh corner' })]);
     q.choices.forEach(function (c) {
       head.appendChild(el('th', { scope: 'col', 'data-paper': String(c.paper) }, [el('span', { class: 'gl' }, [tx(c.label)]), pn(c.paper)]));
     });
@@ -533,8 +534,22 @@
     $('toolbar').setAttribute('aria-label', t('print'));
     $('tip').textContent = t('tip');
   }
+  /* A line of choices that does not fit on one line is laid out in columns instead. The sheet has the printed
+   * width on screen too (print.css), so what fits here fits on paper. */
+  function fitInline() {
+    Array.prototype.forEach.call(doc.querySelectorAll('ul.inline'), function (ul) {
+      var items = ul.children, top = items[0].offsetTop;
+      for (var i = 1; i < items.length; i++)
+        if (items[i].offsetTop !== top) {
+          ul.classList.remove('inline');
+          if (ul.getAttribute('data-cols')) ul.classList.add(ul.getAttribute('data-cols').trim());
+          return;
+        }
+    });
+  }
   function cssStr(s) { return String(s).replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, ' '); }
 
   $('print-btn').addEventListener('click', function () { window.print(); });
   render();
+  fitInline();
 })();

@@ -1,0 +1,823 @@
+/* entry.js -- the mediators' keyboard data-entry page for paper questionnaires, EpiData-style.
+ *
+ * Sign in with a mediator token (kept in sessionStorage only: it goes when the tab closes; every API call sends
+ * it as `Authorization: Bearer …`, and a 401 brings back the sign-in with a message). Choose the form. Then one
+ * compact field per answer, in the order of the paper: the sheet number first, then every question (one field
+ * per grid row). Typing a choice's PAPER NUMBER fills it, shows its label beside the field ("2 → Non") and, when
+ * no other number starts the same way, moves on; several choices are typed as numbers separated by spaces or
+ * commas, then Enter; numbers, dates (JJMMAAAA or JJ/MM/AAAA) and texts are typed as they are. Questions that
+ * skip logic hides, given what was typed, are greyed and jumped over. Enter, Tab or ↓ go to the next field,
+ * Maj+Tab or ↑ to the previous one; a value the form refuses stays, with the form's message, and the focus
+ * stays too. Enter on « Enregistrer », or Ctrl+Entrée anywhere, sends the sheet (POST /api/v1/forms/{id}/paper,
+ * one uuid per sheet so that a retry is safe) and starts a fresh sheet. The reconciliation view lists the sheets
+ * whose two entries differ: for each difference, 1 keeps the first entry's value, 2 the second's, = followed by
+ * a value types another one; the corrected answers go to …/paper/{paper_id}/reconcile.
+ * ES2017, no dependencies, no inline handlers or style attributes (hash-only CSP). */
+(function () {
+  'use strict';
+  var E = window.FormEngine;
+  var doc = document;
+  function $(id) { return doc.getElementById(id); }
+  function el(tag, attrs, kids) {
+    var n = doc.createElement(tag);
+    for (var k in attrs || {}) {
+      if (k === 'text') n.textContent = attrs[k];
+      else if (k === 'on') for (var ev in attrs.on) n.addEventListener(ev, attrs.on[ev]);
+      else if (attrs[k] !== false && attrs[k] != null) n.setAttribute(k, attrs[k] === true ? '' : attrs[k]);
+    }
+    (kids || []).forEach(function (c) {
+      if (c == null || c === '') return;
+      n.appendChild(typeof c === 'string' || typeof c === 'number' ? doc.createTextNode(String(c)) : c);
+    });
+    return n;
+  }
+  function fatal(msg) {
+    var f = $('fatal');
+    f.textContent = 'Erreur technique de la page : ' + msg;
+    f.hidden = false;
+  }
+  window.addEventListener('error', function (e) { fatal(e.message || String(e)); });
+  window.addEventListener('unhandledrejection', function (e) { fatal(String(e.reason && e.reason.message || e.reason)); });
+
+  /* ---- the forms ---- */
+  var DEFS = JSON.parse($('forms').textContent);
+  var TERR = JSON.parse($('territories').textContent);
+  if (!Array.isArray(DEFS)) DEFS = [DEFS];
+  var FORMS = DEFS.map(function (def) { return setup(def); });
+  function tx(map) { return E.text(map, 'fr'); }
+  function today() {
+    var d = new Date();
+    function p(x) { return (x < 10 ? '0' : '') + x; }
+    return d.getFullYear() + '-' + p(d.getMonth() + 1) + '-' + p(d.getDate());
+  }
+  function uuid4() {
+    var b = new Uint8Array(16);
+    crypto.getRandomValues(b);
+    b[6] = (b[6] & 15) | 64;
+    b[8] = (b[8] & 63) | 128;
+    var h = Array.prototype.map.call(b, function (x) { return (x + 256).toString(16).slice(1); }).join('');
+    return h.slice(0, 8) + '-' + h.slice(8, 12) + '-' + h.slice(12, 16) + '-' + h.slice(16, 20) + '-' + h.slice(20);
+  }
+
+  /* A form and its entry fields: the sheet number, then one field per question (per row for grids); notes are
+   * shown, not typed. Questions are numbered as on paper (print.js): 1, 2, 3… in order, notes aside. */
+  function setup(def) {
+    var form = E.loadForm(def, { territories: TERR });
+    var fields = [{ key: 'paper_id', kind: 'sheet' }], num = 0, byKey = {};
+    var terrChoices = function (q) {
+      var out = [];
+      if (q.type === 'territory') form.territories.forEach(function (x) { out.push({ code: x.code, paper: x.paper, text: x.name }); });
+      q.choices.forEach(function (c) { out.push({ code: c.code, paper: c.paper, text: tx(c.label), exclusive: c.exclusive }); });
+      return out;
+    };
+    form.questions.forEach(function (q) {
+      var base = { q: q, num: q.type === 'note' ? null : ++num };
+      if (q.type === 'note') fields.push(Object.assign(base, { key: q.id, kind: 'note' }));
+      else if (q.type === 'grid')
+        q.rows.forEach(function (r, k) {
+          fields.push(Object.assign({}, base, { key: q.id + '.' + r.code, kind: 'choice', row: r, rowIndex: k, choices: terrChoices(q) }));
+        });
+      else if (q.type === 'single' || q.type === 'territory' && !q.multiple)
+        fields.push(Object.assign(base, { key: q.id, kind: 'choice', choices: terrChoices(q) }));
+      else if (q.type === 'multiple' || q.type === 'territory')
+        fields.push(Object.assign(base, { key: q.id, kind: 'multi', choices: terrChoices(q) }));
+      else if (q.type === 'scale') {
+        var pts = [];
+        for (var p = q.min; p <= q.max; p++) pts.push({ code: p, paper: p, text: q.labels && q.labels[p] ? tx(q.labels[p]) : '' });
+        fields.push(Object.assign(base, { key: q.id, kind: 'choice', choices: pts }));
+      } else if (q.type === 'integer' || q.type === 'decimal') fields.push(Object.assign(base, { key: q.id, kind: 'number' }));
+      else if (q.type === 'date') fields.push(Object.assign(base, { key: q.id, kind: 'date' }));
+      else fields.push(Object.assign(base, { key: q.id, kind: 'text' }));
+    });
+    fields.forEach(function (f, i) { f.index = i; f.id = 'f' + i; byKey[f.key] = f; });
+    return { def: def, form: form, fields: fields, byKey: byKey };
+  }
+
+  /* ---- reading what is typed ---- */
+  function choiceByPaper(f, s) {
+    if (!/^\d{1,3}$/.test(s)) return null;
+    var n = Number(s);
+    for (var i = 0; i < f.choices.length; i++) if (f.choices[i].paper === n) return f.choices[i];
+    return null;
+  }
+  /* Another choice's number starts with s ("1" while 10 exists): wait for Enter or the next digit. */
+  function ambiguous(f, s) {
+    return f.choices.some(function (c) { var p = String(c.paper); return p !== s && p.indexOf(s) === 0; });
+  }
+  function couldBe(f, s) {
+    return f.choices.some(function (c) { return String(c.paper).indexOf(String(Number(s))) === 0; });
+  }
+  function choiceList(f) {
+    return f.choices.map(function (c) { return c.paper + (c.text ? ' ' + c.text : ''); }).join(' · ');
+  }
+  var SHOW = ' → ';
+  /* {empty} | {value, show} | {error} */
+  function parse(f, raw) {
+    var s = f.kind === 'text' ? raw.replace(/^\s+|\s+$/g, '') : raw.trim();
+    if (s === '') return { empty: true };
+    var m;
+    switch (f.kind) {
+      case 'sheet':
+        return /^[A-Za-z0-9_-]{1,20}$/.test(s) ? { value: s, show: '' }
+          : { error: 'Numéro de questionnaire : 1 à 20 lettres sans accent, chiffres, - ou _.' };
+      case 'choice': {
+        var c = choiceByPaper(f, s);
+        return c ? { value: c.code, show: c.paper + SHOW + (c.text || String(c.code)) }
+          : { error: '« ' + s.slice(0, 20) + ' » n’est pas un numéro de réponse. Réponses : ' + choiceList(f) + '.' };
+      }
+      case 'multi': {
+        var parts = s.split(/[\s,;]+/).filter(Boolean), seen = {}, got = [];
+        for (var i = 0; i < parts.length; i++) {
+          var x = choiceByPaper(f, parts[i]);
+          if (!x) return { error: '« ' + parts[i].slice(0, 20) + ' » n’est pas un numéro de réponse. Réponses : ' + choiceList(f) + '.' };
+          if (seen[x.code]) return { error: 'Le numéro ' + x.paper + ' est tapé deux fois.' };
+          seen[x.code] = 1;
+          got.push(x);
+        }
+        got.sort(function (a, b) { return f.choices.indexOf(a) - f.choices.indexOf(b); });
+        return { value: got.map(function (x) { return x.code; }),
+          show: got.map(function (x) { return x.paper + SHOW + x.text; }).join(' ; ') };
+      }
+      case 'number': {
+        var integer = f.q.type === 'integer';
+        if (integer ? !/^-?\d{1,15}$/.test(s) : !/^-?\d{1,15}([.,]\d+)?$/.test(s))
+          return { error: integer ? 'Tapez un nombre entier, en chiffres.' : 'Tapez un nombre, en chiffres (virgule pour les décimales).' };
+        return { value: Number(s.replace(',', '.')), show: '' };
+      }
+      case 'date': {
+        var d = null;
+        if ((m = /^(\d\d)(\d\d)(\d{4})$/.exec(s)) || (m = /^(\d{1,2})[\/.\- ](\d{1,2})[\/.\- ](\d{4})$/.exec(s)))
+          d = m[3] + '-' + ('0' + m[2]).slice(-2) + '-' + ('0' + m[1]).slice(-2);
+        else if (/^\d{4}-\d\d-\d\d$/.test(s)) d = s;
+        if (!d || !E.isDate(d)) return { error: 'Date attendue : JJMMAAAA ou JJ/MM/AAAA (par exemple 15032024).' };
+        return { value: d, show: SHOW + d.slice(8, 10) + '/' + d.slice(5, 7) + '/' + d.slice(0, 4) };
+      }
+      default:
+        return { value: s, show: '' };
+    }
+  }
+
+  /* The checker's message without its "R07 : " prefix, with a capital letter. */
+  function message(e) {
+    var s = String(e.message || e.code || '').replace(/^[A-Za-z][A-Za-z0-9_]*(\.[a-z0-9][a-z0-9_+-]*)? : /, '');
+    return s.charAt(0).toUpperCase() + s.slice(1);
+  }
+
+  /* ---- API ---- */
+  var TOKEN_KEY = 'diagsante-paper-token', FORM_KEY = 'diagsante-paper-form';
+  function store(k, v) {
+    try { if (v == null) sessionStorage.removeItem(k); else sessionStorage.setItem(k, v); } catch (e) { /* storage off */ }
+  }
+  function stored(k) { try { return sessionStorage.getItem(k); } catch (e) { return null; } }
+  var token = stored(TOKEN_KEY);
+  function Unauthorized() { this.unauthorized = true; }
+  /* Resolves {status, body}; a 401 signs out (and rejects with an Unauthorized that callers ignore); a network
+   * failure rejects with an Error. */
+  function api(method, path, body, tok) {
+    var headers = { Authorization: 'Bearer ' + (tok || token) };
+    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    return fetch(path, { method: method, headers: headers, body: body !== undefined ? JSON.stringify(body) : undefined,
+      credentials: 'omit', cache: 'no-store', referrerPolicy: 'no-referrer' }).then(function (r) {
+      return r.text().then(function (t) {
+        var j = {};
+        try { j = t ? JSON.parse(t) : {}; } catch (e) { j = { message: t.slice(0, 200) }; }
+        if (r.status === 401 && !tok) {
+          signOut('Votre jeton n’est plus accepté (401 : jeton révoqué, expiré ou invalide). Reconnectez-vous : la saisie en cours est gardée.');
+          throw new Unauthorized();
+        }
+        return { status: r.status, body: j || {} };
+      });
+    });
+  }
+  function base(f) { return '/api/v1/forms/' + encodeURIComponent(f.def.id) + '/paper'; }
+  function failed(e) {
+    if (e && e.unauthorized) return;
+    say('Le serveur ne répond pas (' + (e && e.message || e) + ') : rien n’est perdu, réessayez dans un instant.', 'err');
+  }
+
+  /* ---- the page's state ---- */
+  var screen = $('screen'), statusEl = $('status');
+  var current = null;          /* the chosen form: an item of FORMS */
+  var sheets = {};             /* form id -> the sheet being typed: {uuid, texts: {key: text}} */
+  var at = 'signin';
+  var done = [];               /* this tab's saved sheets, in words, newest first */
+
+  function say(text, kind) {
+    statusEl.textContent = text;
+    statusEl.className = 'status' + (kind ? ' ' + kind : '');
+  }
+  function show(name) {
+    at = name;
+    screen.textContent = '';
+    $('menu').hidden = !token || name === 'signin';
+    ['entry', 'reconcile', 'forms'].forEach(function (n) {
+      var b = $('nav-' + n);
+      if (n === name) b.setAttribute('aria-current', 'page'); else b.removeAttribute('aria-current');
+    });
+  }
+
+  /* ---- sign-in ---- */
+  function signOut(msg) {
+    token = null;
+    store(TOKEN_KEY, null);
+    renderSignin(msg);
+  }
+  function renderSignin(msg) {
+    show('signin');
+    var input = el('input', { id: 'token', name: 'token', type: 'password', autocomplete: 'off', spellcheck: 'false',
+      'aria-describedby': 'token-help token-err', required: true });
+    var err = el('p', { class: 'err', id: 'token-err', role: 'alert', text: msg || '' });
+    var form = el('form', { class: 'card signin', id: 'signin', novalidate: true }, [
+      el('h1', { text: 'Saisie des questionnaires papier' }),
+      el('label', { for: 'token', text: 'Jeton de médiateur' }),
+      input,
+      el('p', { class: 'hint', id: 'token-help', text: 'Le jeton vous est remis par l’administrateur du collecteur. Il reste dans cet onglet seulement et disparaît quand vous le fermez.' }),
+      err,
+      el('button', { type: 'submit', class: 'primary', id: 'signin-btn', text: 'Se connecter' })
+    ]);
+    form.addEventListener('submit', function (e) {
+      e.preventDefault();
+      var t = input.value.trim();
+      if (!t) { err.textContent = 'Tapez votre jeton.'; input.focus(); return; }
+      err.textContent = '';
+      say('Vérification du jeton…');
+      /* The sheets list needs a mediator or admin token: it tells whether this one is accepted. */
+      api('GET', base(FORMS[0]) + '/sheets', undefined, t).then(function (r) {
+        if (r.status === 200) {
+          token = t;
+          store(TOKEN_KEY, t);
+          say('Connecté.', 'ok');
+          afterSignin();
+        } else {
+          say('');
+          err.textContent = r.status === 401 ? 'Jeton refusé (401) : vérifiez-le, ou demandez-en un nouveau.'
+            : r.status === 403 ? 'Ce jeton n’a pas le droit de saisir (403) : il faut un jeton de médiateur ou d’administrateur.'
+            : 'Connexion impossible (' + r.status + ') : ' + (r.body.message || 'réponse inattendue du serveur') + '.';
+          input.focus();
+          input.select();
+        }
+      }, function (e2) {
+        say('');
+        err.textContent = 'Le serveur ne répond pas : ' + (e2 && e2.message || e2) + '.';
+        input.focus();
+      });
+    });
+    screen.appendChild(form);
+    input.focus();
+  }
+  function afterSignin() {
+    var id = stored(FORM_KEY);
+    var f = FORMS.filter(function (x) { return x.def.id === id; })[0];
+    if (!f && FORMS.length === 1) f = FORMS[0];
+    if (f) { current = f; renderEntry(); } else renderForms();
+  }
+
+  /* ---- choosing the form ---- */
+  function renderForms() {
+    show('forms');
+    var list = el('ol', { class: 'formlist' });
+    FORMS.forEach(function (f, i) {
+      var b = el('button', { type: 'button', class: 'choice-btn', 'data-form': f.def.id }, [
+        el('span', { class: 'key', text: String(i + 1) }),
+        el('span', { text: tx(f.def.title) }),
+        el('span', { class: 'meta', text: ' — ' + f.def.id + ', version ' + f.def.version })
+      ]);
+      b.addEventListener('click', function () { choose(f); });
+      list.appendChild(el('li', {}, [b]));
+    });
+    var h = el('h1', { text: 'Quel questionnaire saisissez-vous ?' });
+    var card = el('section', { class: 'card', id: 'forms-screen' }, [h,
+      el('p', { class: 'hint', text: 'Tapez son numéro, ou Entrée sur le questionnaire choisi.' }), list]);
+    card.addEventListener('keydown', function (e) {
+      if (e.ctrlKey || e.altKey || e.metaKey) return;
+      var n = Number(e.key);
+      if (/^[1-9]$/.test(e.key) && n <= FORMS.length) { e.preventDefault(); choose(FORMS[n - 1]); }
+      else if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
+        var bs = Array.prototype.slice.call(list.querySelectorAll('button')), k = bs.indexOf(doc.activeElement);
+        if (k >= 0) { e.preventDefault(); bs[(k + (e.key === 'ArrowDown' ? 1 : bs.length - 1)) % bs.length].focus(); }
+      }
+    });
+    screen.appendChild(card);
+    var cur = current && list.querySelector('[data-form="' + current.def.id + '"]');
+    (cur || list.querySelector('button')).focus();
+  }
+  function choose(f) {
+    current = f;
+    store(FORM_KEY, f.def.id);
+    say('Questionnaire choisi : ' + tx(f.def.title) + '.');
+    renderEntry();
+  }
+
+  /* ---- the entry screen ---- */
+  var STATUS = {
+    single: 'Saisie unique enregistrée',
+    awaiting_second: 'Première saisie enregistrée : une seconde saisie à l’aveugle est demandée',
+    verified: 'Seconde saisie identique : questionnaire vérifié',
+    discrepant: 'Seconde saisie différente : à réconcilier',
+    reconciled: 'Questionnaire réconcilié'
+  };
+  function sheetOf(f) {
+    if (!sheets[f.def.id]) sheets[f.def.id] = { uuid: uuid4(), texts: {} };
+    return sheets[f.def.id];
+  }
+  var inputs = [];              /* the entry screen's inputs, by field index (null for notes) */
+
+  function renderEntry() {
+    var f = current;
+    if (!f) return renderForms();
+    show('entry');
+    var sheet = sheetOf(f);
+    inputs = [];
+    var h = el('h1', { text: 'Saisie : ' + tx(f.def.title) });
+    var help = el('p', { class: 'hint', id: 'entry-help' }, [
+      'Tapez le numéro papier de la réponse (plusieurs : séparés par des espaces, puis Entrée), les nombres, les dates (JJMMAAAA) et les textes. ',
+      el('kbd', { text: 'Entrée' }), ', ', el('kbd', { text: 'Tab' }), ' ou ', el('kbd', { text: '↓' }), ' : champ suivant ; ',
+      el('kbd', { text: 'Maj+Tab' }), ' ou ', el('kbd', { text: '↑' }), ' : champ précédent ; ',
+      el('kbd', { text: 'Ctrl+Entrée' }), ' : enregistrer le questionnaire.'
+    ]);
+    var box = el('div', { class: 'fields', id: 'fields' });
+    var lastSection = -1, group = null;
+    f.fields.forEach(function (fd) {
+      var q = fd.q;
+      if (q && q.section !== lastSection) {
+        lastSection = q.section;
+        var sec = f.form.sections[q.section];
+        box.appendChild(el('h2', { class: 'sec', id: 'sec-' + sec.id, text: tx(sec.title) }));
+      }
+      if (fd.kind === 'choice' && fd.row) {
+        if (fd.rowIndex === 0) {
+          group = el('fieldset', { class: 'grid', 'data-q': q.id }, [el('legend', {}, [
+            el('span', { class: 'num', text: fd.num + '.' }), el('span', { class: 'qid', text: q.id }), el('span', { text: tx(q.label) })])]);
+          box.appendChild(group);
+        }
+        group.appendChild(fieldRow(fd, sheet));
+      } else box.appendChild(fieldRow(fd, sheet));
+    });
+    var save = el('button', { type: 'button', class: 'primary', id: 'save', 'aria-keyshortcuts': 'Control+Enter' }, ['Enregistrer ', el('kbd', { text: 'Ctrl+Entrée' })]);
+    save.addEventListener('click', function () { saveSheet(); });
+    save.addEventListener('keydown', function (e) {
+      if (e.key === 'ArrowUp' || e.key === 'Tab' && e.shiftKey) { e.preventDefault(); move(f.fields.length, -1); }
+    });
+    var hist = el('section', { class: 'card history', 'aria-labelledby': 'hist-h' }, [
+      el('h2', { id: 'hist-h', text: 'Questionnaires enregistrés dans cet onglet' }),
+      el('ol', { id: 'history' }, done.map(function (x) { return el('li', { text: x }); }))
+    ]);
+    screen.appendChild(el('section', { class: 'card entry', id: 'entry' }, [h, help, box, el('div', { class: 'actions' }, [save])]));
+    screen.appendChild(hist);
+    refresh();
+    var first = 0;
+    if (sheet.resumeAt != null && inputs[sheet.resumeAt] && !inputs[sheet.resumeAt].disabled) first = sheet.resumeAt;
+    focusField(first);
+  }
+
+  function fieldRow(fd, sheet) {
+    var q = fd.q, id = fd.id;
+    if (fd.kind === 'note') {
+      inputs[fd.index] = null;
+      return el('p', { class: 'note', id: id + '-row', 'data-key': fd.key }, [el('span', { class: 'qid', text: q.id }), tx(q.label)]);
+    }
+    var labelKids = fd.kind === 'sheet' ? [el('span', { class: 'num' }), el('span', { class: 'lab', text: 'N° de questionnaire' })]
+      : fd.row ? [el('span', { class: 'num', text: fd.num + '.' + fd.row.paper }), el('span', { class: 'lab', text: tx(fd.row.label) })]
+      : [el('span', { class: 'num', text: fd.num + '.' }), el('span', { class: 'qid', text: q.id }), el('span', { class: 'lab', text: tx(q.label) })];
+    var kindHint = fd.kind === 'multi' ? 'plusieurs numéros, puis Entrée' + (q.maxSelected ? ' (' + q.maxSelected + ' au plus)' : '')
+      : fd.kind === 'date' ? 'JJMMAAAA' : fd.kind === 'number' ? (q.type === 'integer' ? 'nombre entier' : 'nombre')
+      : fd.kind === 'text' ? 'texte' : fd.kind === 'sheet' ? 'obligatoire' : '';
+    var long = q && q.type === 'long_text';
+    var input = el(long ? 'textarea' : 'input', {
+      id: id, name: fd.key, type: long ? null : 'text', autocomplete: 'off', spellcheck: fd.kind === 'text' ? null : 'false',
+      inputmode: fd.kind === 'choice' || fd.kind === 'number' || fd.kind === 'date' ? (q && q.type === 'decimal' ? 'decimal' : 'numeric') : null,
+      maxlength: fd.kind === 'sheet' ? '20' : fd.kind === 'text' ? String(q.maxLength) : null,
+      rows: long ? '2' : null, class: 'in in-' + fd.kind, 'aria-describedby': id + '-val ' + id + '-err' + (fd.kind === 'choice' || fd.kind === 'multi' ? ' ' + id + '-choices' : ''),
+      'aria-required': fd.kind === 'sheet' || q && q.required ? 'true' : null, 'data-key': fd.key
+    });
+    input.value = sheet.texts[fd.key] || '';
+    inputs[fd.index] = input;
+    input.addEventListener('input', function () { onInput(fd); });
+    input.addEventListener('keydown', function (e) { onKey(e, fd); });
+    input.addEventListener('focus', function () { sheet.resumeAt = fd.index; });
+    var row = el('div', { class: 'field f-' + fd.kind, id: id + '-row', 'data-key': fd.key }, [
+      el('label', { for: id, class: 'flabel' }, labelKids),
+      el('div', { class: 'fin' }, [input, kindHint ? el('span', { class: 'kind', text: kindHint }) : null]),
+      el('span', { class: 'val', id: id + '-val' }),
+      el('p', { class: 'err', id: id + '-err' })
+    ]);
+    if (fd.kind === 'choice' || fd.kind === 'multi')
+      row.appendChild(el('p', { class: 'choices', id: id + '-choices', text: choiceList(fd) }));
+    if (q && q.relevantSrc) row.classList.add('conditional');
+    return row;
+  }
+
+  /* The answers as typed: valid values of the fields, skipped questions removed (pruneHidden). */
+  function typedAnswers(f) {
+    var a = {};
+    f.fields.forEach(function (fd) {
+      var input = inputs[fd.index];
+      if (!input || fd.kind === 'sheet' || fd.kind === 'note') return;
+      var p = parse(fd, input.value);
+      if (p.value === undefined) return;
+      if (fd.row) (a[fd.q.id] = a[fd.q.id] || {})[fd.row.code] = p.value;
+      else a[fd.key] = p.value;
+    });
+    return E.pruneHidden(f.form, a, today());
+  }
+
+  /* Greys and disables the fields that skip logic hides, given what is typed. */
+  function refresh() {
+    var f = current, rel = E.check(f.form, typedAnswers(f), today()).relevant;
+    f.fields.forEach(function (fd) {
+      if (fd.kind === 'sheet') return;
+      var on = rel[fd.q.id] === true, row = $(fd.id + '-row'), input = inputs[fd.index];
+      if (!row) return;
+      row.classList.toggle('skipped', !on);
+      if (input) {
+        input.disabled = !on;
+        if (!on) setError(fd, '');
+      }
+    });
+    f.fields.forEach(function (fd) { if (inputs[fd.index]) showValue(fd); });
+  }
+
+  function setError(fd, msg) {
+    var e = $(fd.id + '-err'), input = inputs[fd.index];
+    if (!e) return;
+    e.textContent = msg || '';
+    if (input) {
+      if (msg) input.setAttribute('aria-invalid', 'true'); else input.removeAttribute('aria-invalid');
+    }
+    $(fd.id + '-row').classList.toggle('invalid', !!msg);
+  }
+  function showValue(fd) {
+    var input = inputs[fd.index], v = $(fd.id + '-val');
+    if (!input || !v) return;
+    if (input.disabled) { v.textContent = fd.kind === 'sheet' ? '' : 'question sautée'; return; }
+    var p = parse(fd, input.value);
+    v.textContent = p.show || '';
+  }
+
+  function onInput(fd) {
+    var f = current, input = inputs[fd.index], sheet = sheetOf(f);
+    sheet.texts[fd.key] = input.value;
+    var s = input.value.trim();
+    var p = parse(fd, input.value);
+    /* a number that no choice starts with is refused at once */
+    if (fd.kind === 'choice' && s && p.value === undefined && (!/^\d+$/.test(s) || !couldBe(fd, s))) setError(fd, p.error);
+    else setError(fd, '');
+    refresh();
+    if (fd.kind === 'choice' && p.value !== undefined && !ambiguous(fd, s)) leave(fd.index, +1);
+  }
+
+  /* What the form says of the field's value, given everything typed before it: null when it is fine. */
+  function fieldError(fd) {
+    var f = current, input = inputs[fd.index], p = parse(fd, input.value);
+    if (p.error) return p.error;
+    if (fd.kind === 'sheet') return p.empty ? 'Le numéro de questionnaire est obligatoire : il est écrit en haut de la feuille.' : null;
+    var errs = E.check(f.form, typedAnswers(f), today()).errors.filter(function (e) {
+      return e.question === fd.q.id && (!fd.row || e.row == null || e.row === fd.row.code);
+    });
+    return errs.length ? message(errs[0]) : null;
+  }
+
+  /* Leaves field i towards dir: forwards only when the value is accepted. */
+  function leave(i, dir) {
+    var fd = current.fields[i];
+    if (dir > 0) {
+      var msg = fieldError(fd);
+      if (msg) {
+        setError(fd, msg);
+        inputs[i].focus();
+        say(msg, 'err');
+        return false;
+      }
+      setError(fd, '');
+    }
+    move(i, dir);
+    return true;
+  }
+  function move(i, dir) {
+    var n = current.fields.length;
+    for (var j = i + dir; j >= 0 && j < n; j += dir)
+      if (inputs[j] && !inputs[j].disabled) return focusField(j);
+    if (dir > 0) $('save').focus();
+  }
+  function focusField(j) {
+    var input = inputs[j];
+    if (!input) return;
+    input.focus();
+    if (input.select) input.select();
+  }
+
+  function onKey(e, fd) {
+    var i = fd.index, input = inputs[i], long = input.tagName === 'TEXTAREA';
+    if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) {
+      e.preventDefault();
+      var msg = fieldError(fd);
+      if (msg) { setError(fd, msg); say(msg, 'err'); return; }
+      saveSheet();
+    } else if (e.key === 'Enter' && !e.shiftKey && !e.altKey || e.key === 'Tab' && !e.shiftKey && !e.ctrlKey && !e.altKey ||
+        e.key === 'ArrowDown' && !(long && /\n/.test(input.value))) {
+      e.preventDefault();
+      leave(i, +1);
+    } else if (e.key === 'Tab' && e.shiftKey || e.key === 'ArrowUp' && !(long && /\n/.test(input.value))) {
+      if (i === 0 && e.key === 'Tab') return; /* Maj+Tab on the first field goes to the menu */
+      e.preventDefault();
+      move(i, -1);
+    }
+  }
+
+  var saving = false;
+  function saveSheet() {
+    var f = current;
+    if (saving || at !== 'entry' || !f) return;
+    var sheet = sheetOf(f);
+    /* every field, in order: the first one refused keeps the focus */
+    var firstBad = null;
+    f.fields.forEach(function (fd) {
+      var input = inputs[fd.index];
+      if (!input || input.disabled) return;
+      var msg = fieldError(fd);
+      setError(fd, msg || '');
+      if (msg && firstBad == null) firstBad = fd;
+    });
+    if (firstBad) {
+      say('Le questionnaire n’est pas enregistré : corrigez le champ signalé (' + label(firstBad) + ').', 'err');
+      focusField(firstBad.index);
+      return;
+    }
+    var paperId = parse(f.byKey.paper_id, inputs[0].value).value;
+    var body = { paper_id: paperId, uuid: sheet.uuid, form_version: f.def.version, lang: 'fr', answers: typedAnswers(f) };
+    saving = true;
+    say('Envoi du questionnaire N° ' + paperId + '…');
+    api('POST', base(f), body).then(function (r) {
+      saving = false;
+      var j = r.body;
+      if (r.status === 200 || r.status === 201) {
+        var words = STATUS[j.status] || 'Questionnaire enregistré';
+        var line = 'N° ' + paperId + ' : ' + words + (r.status === 200 ? ' (déjà reçu : renvoi sans effet)' : '') + '.';
+        done.unshift(line);
+        sheets[f.def.id] = null;
+        say(line, j.status === 'discrepant' ? 'warn' : 'ok');
+        renderEntry();
+        statusEl.setAttribute('data-status', j.status || '');
+        return;
+      }
+      if (r.status === 422 && Array.isArray(j.errors)) return showServerErrors(f, j.errors);
+      var msg = refusal(r.status, j, paperId);
+      setError(f.fields[0], msg);
+      say(msg, 'err');
+      focusField(r.status === 409 ? 0 : (sheet.resumeAt || 0));
+    }, function (e) {
+      saving = false;
+      failed(e);
+    });
+  }
+  function label(fd) {
+    return fd.kind === 'sheet' ? 'N° de questionnaire' : fd.row ? 'question ' + fd.num + ', ' + tx(fd.row.label) : 'question ' + fd.num + ' (' + fd.q.id + ')';
+  }
+  function refusal(status, j, paperId) {
+    var code = j.code || '';
+    if (code === 'sheet_complete') return 'Refusé (409) : le questionnaire N° ' + paperId + ' a déjà toutes ses saisies. Vérifiez le numéro écrit sur la feuille.';
+    if (code === 'same_operator') return 'Refusé (409) : la seconde saisie du questionnaire N° ' + paperId + ' doit être faite par un autre médiateur que la première.';
+    if (code === 'uuid_conflict') return 'Refusé (409) : cette saisie a déjà été envoyée avec un autre contenu. Rechargez la page et saisissez la feuille de nouveau.';
+    if (status === 403) return 'Refusé (403) : ce jeton n’a pas le droit de saisir des questionnaires papier.';
+    if (status === 429 || status === 503) return 'Le serveur est occupé (' + status + ') : rien n’est perdu, réessayez dans un instant avec Ctrl+Entrée.';
+    return 'Refusé (' + status + (code ? ' ' + code : '') + ') : ' + (j.message || 'réponse inattendue du serveur') + '.';
+  }
+  function showServerErrors(f, errors) {
+    var first = null, other = [];
+    errors.forEach(function (e) {
+      var key = e.row ? e.question + '.' + e.row : e.question, fd = f.byKey[key];
+      if (!fd && e.question) fd = f.fields.filter(function (x) { return x.q && x.q.id === e.question && inputs[x.index]; })[0];
+      if (fd && inputs[fd.index]) {
+        setError(fd, message(e));
+        if (!first || fd.index < first.index) first = fd;
+      } else other.push((e.question ? e.question + ' : ' : '') + message(e));
+    });
+    say('Refusé (422) : ' + errors.length + ' réponse(s) à corriger' + (other.length ? ' — ' + other.join(' ; ') : '') + '.', 'err');
+    if (first) focusField(first.index);
+  }
+
+  /* ---- reconciliation ---- */
+  function renderReconcile() {
+    var f = current;
+    if (!f) return renderForms();
+    show('reconcile');
+    var h = el('h1', { tabindex: '-1', text: 'Réconciliation : ' + tx(f.def.title) });
+    var card = el('section', { class: 'card', id: 'reconcile' }, [h,
+      el('p', { class: 'hint', id: 'rec-help' }, ['Pour chaque différence entre les deux saisies, tapez ',
+        el('kbd', { text: '1' }), ' pour garder la valeur de la première saisie, ', el('kbd', { text: '2' }),
+        ' pour celle de la seconde, ou ', el('kbd', { text: '=' }), ' suivi d’une autre valeur tapée comme en saisie (par exemple =3). ',
+        el('kbd', { text: 'Entrée' }), ' : différence suivante ; ', el('kbd', { text: 'Ctrl+Entrée' }), ' : enregistrer la décision.']),
+      el('p', { id: 'rec-loading', text: 'Chargement des questionnaires à réconcilier…' })]);
+    screen.appendChild(card);
+    h.focus();
+    api('GET', base(f) + '/discrepancies').then(function (r) {
+      if (at !== 'reconcile' || current !== f) return;
+      var ld = $('rec-loading');
+      if (r.status !== 200) {
+        ld.textContent = refusal(r.status, r.body, '');
+        return;
+      }
+      var list = r.body.sheets || [];
+      ld.textContent = list.length ? list.length + ' questionnaire(s) à réconcilier.' : 'Aucun questionnaire à réconcilier.';
+      list.forEach(function (s, k) { card.appendChild(recSheet(f, s, k)); });
+      var firstIn = card.querySelector('input.in');
+      if (firstIn) { firstIn.focus(); }
+    }, function (e) {
+      if (e && !e.unauthorized) $('rec-loading').textContent = 'Le serveur ne répond pas : ' + (e.message || e) + '.';
+    });
+  }
+
+  /* The value of an export column ("R07", "R23.pmi") in a set of answers. */
+  function columnValue(answers, field) {
+    if (!answers) return undefined;
+    if (Object.prototype.hasOwnProperty.call(answers, field)) return answers[field];
+    var dot = field.indexOf('.');
+    if (dot < 0) return undefined;
+    var g = answers[field.slice(0, dot)];
+    return g && typeof g === 'object' && !Array.isArray(g) ? g[field.slice(dot + 1)] : undefined;
+  }
+  /* A difference's value as the API gives it (first/second), in the answers' JSON shape. */
+  function normalize(fd, v) {
+    if (v === null || v === undefined || v === '') return undefined;
+    if (fd && fd.kind === 'multi' && typeof v === 'string') return v.split(';').filter(Boolean);
+    if (fd && (fd.kind === 'number' || fd.q && fd.q.type === 'scale') && typeof v === 'string' && v.trim() !== '' && isFinite(Number(v))) return Number(v);
+    return v;
+  }
+  /* A value in words: "2 Non", "1 Français + 2 Arabe", "15/03/2024", "(pas de réponse)". */
+  function valueText(fd, v) {
+    if (v === undefined) return '(pas de réponse)';
+    if (!fd) return JSON.stringify(v);
+    var one = function (code) {
+      var c = (fd.choices || []).filter(function (x) { return x.code === code; })[0];
+      return c ? c.paper + ' ' + (c.text || '') : String(code);
+    };
+    if (fd.kind === 'choice') return one(v).trim();
+    if (fd.kind === 'multi') return (Array.isArray(v) ? v : [v]).map(one).join(' + ');
+    if (fd.kind === 'date' && typeof v === 'string' && v.length === 10) return v.slice(8, 10) + '/' + v.slice(5, 7) + '/' + v.slice(0, 4);
+    return '« ' + String(v) + ' »';
+  }
+  function fieldTitle(fd, field) {
+    if (!fd) return field;
+    return fd.row ? fd.num + '. ' + fd.q.id + ' — ' + tx(fd.q.label) + ' — ' + tx(fd.row.label) : fd.num + '. ' + fd.q.id + ' — ' + tx(fd.q.label);
+  }
+
+  function recSheet(f, s, k) {
+    var entries = s.entries || [], diffs = s.differences || [], rows = [], pid = String(s.paper_id);
+    var sec = el('section', { class: 'rec', id: 'rec-' + k, 'data-paper': pid, 'aria-labelledby': 'rec-' + k + '-h' }, [
+      el('h2', { id: 'rec-' + k + '-h', text: 'Questionnaire N° ' + pid }),
+      el('p', { class: 'hint', text: entries.length >= 2 ? 'Saisie 1 : médiateur n° ' + entries[0].entered_by + ' ; saisie 2 : médiateur n° ' + entries[1].entered_by + '.' : '' })
+    ]);
+    var errBox = el('p', { class: 'err', id: 'rec-' + k + '-err', role: 'alert' });
+    diffs.forEach(function (d, n) {
+      var fd = f.byKey[d.field], id = 'rec-' + k + '-' + n;
+      var v1 = entries.length >= 2 ? columnValue(entries[0].answers, d.field) : normalize(fd, d.first);
+      var v2 = entries.length >= 2 ? columnValue(entries[1].answers, d.field) : normalize(fd, d.second);
+      var input = el('input', { id: id, type: 'text', class: 'in', autocomplete: 'off', spellcheck: 'false',
+        'aria-describedby': id + '-opts ' + id + '-val ' + id + '-err', 'data-field': d.field });
+      var r = { d: d, fd: fd, v1: v1, v2: v2, input: input, id: id };
+      rows.push(r);
+      input.addEventListener('input', function () {
+        var c = decide(r);
+        $(id + '-val').textContent = c.show || '';
+        $(id + '-err').textContent = c.error && input.value.trim() !== '=' ? c.error : '';
+        if ((input.value.trim() === '1' || input.value.trim() === '2') && !c.error) next(n, +1);
+      });
+      input.addEventListener('keydown', function (e) {
+        if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) { e.preventDefault(); saveRec(); }
+        else if (e.key === 'Enter' || e.key === 'Tab' && !e.shiftKey || e.key === 'ArrowDown') {
+          e.preventDefault();
+          var c = decide(r);
+          if (c.error) { $(id + '-err').textContent = c.error; return; }
+          next(n, +1);
+        } else if (e.key === 'Tab' && e.shiftKey || e.key === 'ArrowUp') {
+          if (n === 0) return;
+          e.preventDefault();
+          next(n, -1);
+        }
+      });
+      sec.appendChild(el('div', { class: 'field rec-field', 'data-field': d.field }, [
+        el('label', { for: id, class: 'flabel', text: fieldTitle(fd, d.field) }),
+        el('p', { class: 'opts', id: id + '-opts' }, [
+          el('span', { class: 'opt' }, [el('kbd', { text: '1' }), ' saisie 1 : ' + valueText(fd, v1)]),
+          el('span', { class: 'opt' }, [el('kbd', { text: '2' }), ' saisie 2 : ' + valueText(fd, v2)])
+        ]),
+        el('div', { class: 'fin' }, [input]),
+        el('span', { class: 'val', id: id + '-val' }),
+        el('p', { class: 'err', id: id + '-err' })
+      ]));
+    });
+    var btn = el('button', { type: 'button', class: 'primary', id: 'rec-' + k + '-save', 'aria-keyshortcuts': 'Control+Enter' },
+      ['Enregistrer la décision pour le N° ' + pid + ' ', el('kbd', { text: 'Ctrl+Entrée' })]);
+    btn.addEventListener('click', saveRec);
+    btn.addEventListener('keydown', function (e) {
+      if ((e.key === 'ArrowUp' || e.key === 'Tab' && e.shiftKey) && rows.length) { e.preventDefault(); rows[rows.length - 1].input.focus(); }
+    });
+    sec.appendChild(errBox);
+    sec.appendChild(el('div', { class: 'actions' }, [btn]));
+    function next(n, dir) {
+      var j = n + dir;
+      if (j >= rows.length) btn.focus();
+      else if (j >= 0) { rows[j].input.focus(); rows[j].input.select(); }
+    }
+    var busy = false;
+    function saveRec() {
+      if (busy) return;
+      var answers = JSON.parse(JSON.stringify(entries.length ? entries[0].answers || {} : {})), bad = null;
+      if (!entries.length) { errBox.textContent = 'Les saisies de ce questionnaire ne sont pas fournies par le serveur : réconciliation impossible ici.'; return; }
+      rows.forEach(function (r) {
+        var c = decide(r);
+        if (c.error) { $(r.id + '-err').textContent = c.error; if (!bad) bad = r; return; }
+        apply(answers, r.d.field, c.value);
+      });
+      if (bad) { bad.input.focus(); errBox.textContent = 'Chaque différence doit être décidée : 1, 2, ou = et une valeur.'; return; }
+      var errs = E.check(f.form, answers, today()).errors;
+      if (errs.length) {
+        errBox.textContent = 'Ces réponses ne tiennent pas ensemble : ' + errs.map(function (e) { return e.question + ' : ' + message(e); }).join(' ; ') + '.';
+        var target = rows.filter(function (r) { return r.d.field.split('.')[0] === errs[0].question; })[0] || rows[0];
+        if (target) target.input.focus();
+        return;
+      }
+      errBox.textContent = '';
+      busy = true;
+      say('Envoi de la décision pour le questionnaire N° ' + pid + '…');
+      api('POST', base(f) + '/' + encodeURIComponent(pid) + '/reconcile', { answers: answers }).then(function (res) {
+        busy = false;
+        if (res.status === 200 || res.status === 201) {
+          sec.classList.add('done');
+          sec.textContent = '';
+          sec.appendChild(el('h2', { id: 'rec-' + k + '-h', text: 'Questionnaire N° ' + pid }));
+          sec.appendChild(el('p', { class: 'okmsg', text: 'Réconcilié : la décision est enregistrée.' }));
+          var line = 'N° ' + pid + ' : questionnaire réconcilié.';
+          done.unshift(line);
+          say(line, 'ok');
+          var nextIn = $('reconcile').querySelector('section.rec:not(.done) input.in');
+          if (nextIn) nextIn.focus(); else { $('reconcile').querySelector('h1').focus(); }
+          return;
+        }
+        if (res.status === 422 && Array.isArray(res.body.errors)) {
+          errBox.textContent = 'Refusé (422) : ' + res.body.errors.map(function (e) { return e.question + (e.row ? '.' + e.row : '') + ' : ' + message(e); }).join(' ; ') + '.';
+        } else errBox.textContent = refusal(res.status, res.body, pid);
+        say(errBox.textContent, 'err');
+        if (rows.length) rows[0].input.focus();
+      }, function (e) {
+        busy = false;
+        failed(e);
+      });
+    }
+    return sec;
+  }
+  /* The decision typed for a difference: {value} (undefined: no answer), {error}, or {} while empty. */
+  function decide(r) {
+    var s = r.input.value.trim();
+    if (s === '') return { error: 'Tapez 1, 2, ou = suivi d’une valeur.' };
+    if (s === '1') return { value: r.v1, show: '→ saisie 1 : ' + valueText(r.fd, r.v1) };
+    if (s === '2') return { value: r.v2, show: '→ saisie 2 : ' + valueText(r.fd, r.v2) };
+    if (s.charAt(0) !== '=') return { error: 'Tapez 1 (première saisie), 2 (seconde saisie), ou = suivi d’une autre valeur.' };
+    if (!r.fd) return { error: 'Champ inconnu de ce questionnaire : choisissez 1 ou 2.' };
+    var p = parse(r.fd, s.slice(1));
+    if (p.error) return { error: p.error };
+    return { value: p.value, show: '→ autre valeur : ' + valueText(r.fd, p.value) };
+  }
+  function apply(answers, field, v) {
+    var dot = field.indexOf('.');
+    if (dot < 0 || Object.prototype.hasOwnProperty.call(answers, field)) {
+      if (v === undefined) delete answers[field]; else answers[field] = v;
+      return;
+    }
+    var q = field.slice(0, dot), row = field.slice(dot + 1);
+    var g = answers[q] && typeof answers[q] === 'object' ? answers[q] : {};
+    if (v === undefined) delete g[row]; else g[row] = v;
+    if (Object.keys(g).length) answers[q] = g; else delete answers[q];
+  }
+
+  /* ---- menu and shortcuts ---- */
+  $('nav-entry').addEventListener('click', function () { renderEntry(); });
+  $('nav-reconcile').addEventListener('click', function () { renderReconcile(); });
+  $('nav-forms').addEventListener('click', function () { renderForms(); });
+  $('nav-signout').addEventListener('click', function () {
+    sheets = {};
+    signOut('Vous êtes déconnecté.');
+  });
+  doc.addEventListener('keydown', function (e) {
+    if (!token || at === 'signin') return;
+    if (e.altKey && !e.ctrlKey && !e.metaKey) {
+      var k = e.key.toLowerCase();
+      if (k === 's') { e.preventDefault(); renderEntry(); }
+      else if (k === 'r') { e.preventDefault(); renderReconcile(); }
+      else if (k === 'q') { e.preventDefault(); renderForms(); }
+    } else if (e.key === 'Enter' && (e.ctrlKey || e.metaKey) && at === 'entry' && !e.defaultPrevented) {
+      e.preventDefault();
+      saveSheet();
+    }
+  });
+  /* Closing the tab with a sheet half typed asks first. */
+  window.addEventListener('beforeunload', function (e) {
+    var dirty = Object.keys(sheets).some(function (k) {
+      var s = sheets[k];
+      return s && Object.keys(s.texts).some(function (x) { return s.texts[x]; });
+    });
+    if (dirty) { e.preventDefault(); e.returnValue = ''; }
+  });
+
+  if (token) afterSignin(); else renderSignin();
+})();
