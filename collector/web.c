@@ -141,6 +141,24 @@ static char *territories_json(const catalog *c)
     return s;
 }
 
+/* s with &, <, > and quotes escaped for HTML text (titles come from the operator's form files). Owned. */
+static char *html_escape(const char *s)
+{
+    sbuf b = {0};
+    for (; *s; s++) {
+        switch (*s) {
+        case '&': sbuf_adds(&b, "&amp;"); break;
+        case '<': sbuf_adds(&b, "&lt;"); break;
+        case '>': sbuf_adds(&b, "&gt;"); break;
+        case '"': sbuf_adds(&b, "&quot;"); break;
+        default: sbuf_add(&b, s, 1);
+        }
+    }
+    if (b.data == NULL)
+        sbuf_add(&b, "", 0);
+    return b.data;
+}
+
 /* Every current form's definition, for the entry page. */
 static char *forms_json(const catalog *c)
 {
@@ -164,10 +182,12 @@ static bool add_page(web *w, int kind, const form *f, char *const text[NKINDS][3
     pg->form_id = f ? xstrdup(f->id) : NULL;
     char *fjson = f ? json_dumps(f->doc, JSON_COMPACT | JSON_ESCAPE_SLASH | JSON_PRESERVE_ORDER) : NULL;
     static const char *const names[] = {"STYLE", "ENGINE", "APP", "FORM", "FORMS", "TERRITORIES", "FORM_ID", "TITLE"};
+    char *title = html_escape(f ? form_text(f->title, "fr") : "Saisie des questionnaires papier");
     const char *values[] = {text[kind][1], engine, text[kind][2], fjson ? fjson : "null", forms, tjson,
-                            f ? f->id : "", f ? form_text(f->title, "fr") : "Saisie des questionnaires papier"};
+                            f ? f->id : "", title};
     fill(&pg->html, text[kind][0], names, values, sizeof names / sizeof *names);
     free(fjson);
+    free(title);
     etag_of(pg->html.data, pg->html.len, pg->etag);
     return gzip_buf(pg->html.data, pg->html.len, &pg->gz, &pg->gzlen) == 0;
 }

@@ -39,7 +39,11 @@
       again: 'Remplir un nouveau questionnaire', rejected: 'Ces réponses n’ont pas pu être acceptées : ',
       error: 'Une erreur technique est survenue. Vos réponses sont gardées sur le téléphone.',
       number: 'Écrivez un nombre.', fixErrors: 'Vérifiez les réponses signalées.', optional: 'Vous pouvez passer cette question.',
-      resume: 'Continuer' },
+      resume: 'Continuer', required: 'Réponse obligatoire.', choice: 'Cette réponse n’est pas possible.',
+      maxChoices: '{n} choix au plus.', range: 'La valeur doit être comprise entre {n} et {m}.',
+      min: 'La valeur doit être au moins {n}.', max: 'La valeur doit être au plus {n}.', dateRange: 'Date en dehors des limites.',
+      tooLong: '{n} caractères au plus.', exclusive: 'Cette réponse ne peut pas être combinée avec une autre.',
+      invalid: 'Réponse invalide.' },
     ar: { next: 'التالي', back: 'السابق', start: 'ابدأ', send: 'أرسل إجاباتي', listen: 'استمع', stop: 'توقف',
       lang: 'اللغة', chooseLang: 'اختر لغتك', step: 'الخطوة {n} من {m}',
       pending1: 'إجابة واحدة في انتظار الإرسال. ستُرسل عندما يتصل الهاتف بالإنترنت.',
@@ -50,7 +54,11 @@
       again: 'ملء استبيان جديد', rejected: 'تعذّر قبول هذه الإجابات: ',
       error: 'حدث خطأ تقني. إجاباتك محفوظة على الهاتف.',
       number: 'اكتب رقمًا.', fixErrors: 'تحقق من الإجابات المشار إليها.', optional: 'يمكنك تخطي هذا السؤال.',
-      resume: 'متابعة' },
+      resume: 'متابعة', required: 'الإجابة إلزامية.', choice: 'هذه الإجابة غير ممكنة.',
+      maxChoices: '{n} اختيارات كحد أقصى.', range: 'يجب أن تكون القيمة بين {n} و{m}.',
+      min: 'يجب أن تكون القيمة {n} على الأقل.', max: 'يجب أن تكون القيمة {n} على الأكثر.', dateRange: 'التاريخ خارج الحدود المسموح بها.',
+      tooLong: '{n} حرفًا كحد أقصى.', exclusive: 'لا يمكن الجمع بين هذه الإجابة وإجابة أخرى.',
+      invalid: 'إجابة غير صالحة.' },
     en: { next: 'Next', back: 'Back', start: 'Start', send: 'Send my answers', listen: 'Listen', stop: 'Stop',
       lang: 'Language', chooseLang: 'Choose your language', step: 'Step {n} of {m}',
       pending1: '1 answer waiting to be sent. It will go as soon as the phone is online.',
@@ -61,7 +69,11 @@
       again: 'Fill in a new questionnaire', rejected: 'These answers could not be accepted: ',
       error: 'A technical error occurred. Your answers are kept on the phone.',
       number: 'Write a number.', fixErrors: 'Please check the answers marked.', optional: 'You may skip this question.',
-      resume: 'Continue' },
+      resume: 'Continue', required: 'An answer is required.', choice: 'This answer is not possible.',
+      maxChoices: '{n} choices at most.', range: 'The value must be between {n} and {m}.',
+      min: 'The value must be at least {n}.', max: 'The value must be at most {n}.', dateRange: 'Date out of bounds.',
+      tooLong: '{n} characters at most.', exclusive: 'This answer cannot be combined with another one.',
+      invalid: 'Invalid answer.' },
     tr: { next: 'İleri', back: 'Geri', start: 'Başla', send: 'Cevaplarımı gönder', listen: 'Dinle', stop: 'Durdur',
       lang: 'Dil', chooseLang: 'Dilinizi seçin', step: 'Adım {n} / {m}',
       pending1: '1 cevap gönderilmeyi bekliyor. Telefon internete bağlanınca gönderilecek.',
@@ -72,7 +84,11 @@
       again: 'Yeni bir anket doldur', rejected: 'Bu cevaplar kabul edilemedi: ',
       error: 'Teknik bir hata oluştu. Cevaplarınız telefonda saklanıyor.',
       number: 'Bir sayı yazın.', fixErrors: 'İşaretli cevapları kontrol edin.', optional: 'Bu soruyu geçebilirsiniz.',
-      resume: 'Devam et' }
+      resume: 'Devam et', required: 'Cevap zorunludur.', choice: 'Bu cevap mümkün değil.',
+      maxChoices: 'En fazla {n} seçim.', range: 'Değer {n} ile {m} arasında olmalıdır.',
+      min: 'Değer en az {n} olmalıdır.', max: 'Değer en fazla {n} olmalıdır.', dateRange: 'Tarih sınırların dışında.',
+      tooLong: 'En fazla {n} karakter.', exclusive: 'Bu cevap başka bir cevapla birleştirilemez.',
+      invalid: 'Geçersiz cevap.' }
   };
   var NATIVE = { fr: 'Français', ar: 'العربية', en: 'English', tr: 'Türkçe', es: 'Español', pt: 'Português',
     ro: 'Română', ru: 'Русский', uk: 'Українська', ta: 'தமிழ்', fa: 'فارسی', ps: 'پښتو' };
@@ -96,7 +112,7 @@
 
   function t(key, n, m) {
     var s = (UI[state && state.lang] || UI.fr)[key] || UI.fr[key];
-    return s.replace('{n}', n).replace('{m}', m);
+    return s.replace('{n}', n == null ? '' : n).replace('{m}', m == null ? '' : m);
   }
   function tx(map) { return E.text ? E.text(map, state.lang) : (map && (map[state.lang] || map.fr)) || ''; }
   function today() {
@@ -291,6 +307,9 @@
             cur.push(c.code);
           } else cur = cur.filter(function (x) { return x !== c.code; });
           changed(q, cur, true);
+          /* what is ticked on screen is what will be sent: an exclusive choice unticks the others */
+          var boxes = wrap.querySelectorAll('input[name="' + q.id + '"]');
+          for (var b = 0; b < boxes.length; b++) boxes[b].checked = cur.indexOf(boxes[b].value) >= 0;
         });
         wrap.appendChild(el('label', { class: 'choice', for: id + '-' + k }, [input, el('span', { text: c.text })]));
       });
@@ -385,11 +404,23 @@
     });
     return errs;
   }
+  /* The message of an error in the resident's language: the form's own constraint message, or one per code. */
   function messageFor(e) {
-    var q = raw[e.question];
-    if (e.code === 'constraint' && q && q.constraint_message) return tx(q.constraint_message);
-    if (e.code === 'invalid_type' && q && (q.type === 'integer' || q.type === 'decimal')) return t('number');
-    return e.message.replace(/^[A-Za-z0-9_]+(\.[a-z0-9_+-]+)? : /, '');
+    var q = raw[e.question] || {};
+    switch (e.code) {
+      case 'constraint': return q.constraint_message ? tx(q.constraint_message) : t('invalid');
+      case 'required': return t('required');
+      case 'too_long': return t('tooLong', q.max_length || (q.type === 'text' ? 200 : 2000));
+      case 'invalid_type': return q.type === 'integer' || q.type === 'decimal' ? t('number') : t('invalid');
+      case 'invalid_choice':
+        return /exclu|combin/.test(e.message) ? t('exclusive') : t('choice');
+      case 'out_of_range':
+        if (q.type === 'multiple' || q.type === 'territory') return t('maxChoices', q.max_selected);
+        if (q.type === 'date') return t('dateRange');
+        if (q.min != null && q.max != null) return t('range', q.min, q.max);
+        return q.min != null ? t('min', q.min) : t('max', q.max);
+      default: return t('invalid');
+    }
   }
 
   function go(list, i, dir) {
@@ -433,26 +464,32 @@
 
   /* The finished questionnaire goes to the outbox first, then to the server: it is on the phone before any
    * network is tried, and stays there until the collector has answered 200 or 201. */
+  var finishing = false;
   function finish() {
+    if (finishing) return; /* a double tap must not store the questionnaire twice or lose its receipt */
     var res = E.check(form, answers(), today());
     if (res.errors.length) {
       var bad = res.errors[0].question, list = screens();
       for (var i = 0; i < list.length; i++)
         if (list[i].qs.some(function (q) { return q.id === bad; })) { state.at = list[i].qs[0].id; render(); return go(list, i, 1); }
     }
+    finishing = true;
+    var sendBtn = $('send');
+    if (sendBtn) sendBtn.disabled = true;
     var rec = { uuid: state.uuid, form: DEF.id, status: 'pending', saved: Date.now(),
       body: { uuid: state.uuid, form_version: DEF.version, lang: state.lang, channel: 'web', started_at: state.started, answers: answers() } };
+    var lang = state.lang;
     outboxPut(rec).then(function () {
-      var done = { uuid: state.uuid, lang: state.lang, at: 'done' };
       state = fresh();
-      state.lang = done.lang;
+      state.lang = lang;
       state.at = 'done';
-      state.last = done.uuid;
+      state.last = rec.uuid;
       save();
       persist();
+      finishing = false;
       render();
       flush();
-    });
+    }, function (e) { finishing = false; if (sendBtn) sendBtn.disabled = false; fatal(String(e && e.message || e)); });
   }
 
   function renderDone() {
@@ -557,7 +594,14 @@
     render();
   });
   window.addEventListener('online', function () { delay = 5000; flush(); });
-  if ('serviceWorker' in navigator) navigator.serviceWorker.register('/sw.js').catch(function () {});
+  if ('serviceWorker' in navigator) {
+    navigator.serviceWorker.register('/sw.js').catch(function () {});
+    /* This first visit was loaded before the worker could see it: put the page in its cache now, so that it
+     * opens offline next time (the worker keeps it up to date afterwards). */
+    navigator.serviceWorker.ready.then(function () {
+      if (window.caches) caches.open('diagsante-pages-v1').then(function (c) { return c.add(location.pathname); }).catch(function () {});
+    });
+  }
   render();
   shownIds = visibleIds();
   showPending().then(function (n) { if (n) flush(); });

@@ -801,7 +801,8 @@
   doc.addEventListener('keydown', function (e) {
     if (!token || at === 'signin') return;
     if (e.altKey && !e.ctrlKey && !e.metaKey) {
-      var k = e.key.toLowerCase();
+      /* the letter as the layout gives it; with a Mac's Option key, the physical key */
+      var k = /^[a-z]$/i.test(e.key) ? e.key.toLowerCase() : String(e.code || '').replace(/^Key/, '').toLowerCase();
       if (k === 's') { e.preventDefault(); renderEntry(); }
       else if (k === 'r') { e.preventDefault(); renderReconcile(); }
       else if (k === 'q') { e.preventDefault(); renderForms(); }
@@ -819,5 +820,9 @@
     if (dirty) { e.preventDefault(); e.returnValue = ''; }
   });
 
-  if (token) afterSignin(); else renderSignin();
+  if (!FORMS.length) {
+    screen.textContent = '';
+    screen.appendChild(el('p', { class: 'card', text: 'Aucun questionnaire n’est en service sur ce collecteur : rien à saisir.' }));
+  } else if (token) afterSignin();
+  else renderSignin();
 })();
