@@ -395,7 +395,7 @@ if serve "$tmp/limited.db" --rate-limit 0.01 --burst 3 --quiet; then  # no refil
     if [ ! -s "$srv_err" ] || ! grep -qv '^collector: signal' "$srv_err"; then ok "--quiet: no access log"; else
         not_ok "--quiet: no access log" "$(head -n 5 "$srv_err")"; fi
 else
-    not_ok "second instance with --rate-limit 1 --burst 3 starts" "$(cat "$srv_out" "$srv_err")"
+    not_ok "second instance with --rate-limit 0.01 --burst 3 starts" "$(cat "$srv_out" "$srv_err")"
 fi
 
 # ---- stop ----------------------------------------------------------------------------------------------------
