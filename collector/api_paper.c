@@ -51,17 +51,6 @@ static bool valid_paper_id(const char *s)
     return true;
 }
 
-static void random_uuid(char out[37])
-{
-    uint8_t b[16];
-    if (store_random(b, sizeof b) < 0)
-        abort(); /* getrandom cannot fail on Linux once the pool is initialised */
-    b[6] = (uint8_t)((b[6] & 0x0f) | 0x40);
-    b[8] = (uint8_t)((b[8] & 0x3f) | 0x80);
-    snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1], b[2],
-             b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
-}
-
 static int apply_entry(store *s, commitq_job *job, char *err, size_t errlen)
 {
     paper_job *p = (paper_job *)job;
@@ -109,6 +98,30 @@ static void finish(commitq_job *job)
         break;
     }
     paper_job_free(p);
+}
+
+/* Fills the job's submission from the checked body: the uuid (p->uuid, set by the caller) is part of the
+ * content hash; answers are normalised so that both entries of a sheet compare as text. */
+static void prepare(paper_job *p, const form *f, const char *paper_id, json_t *answers, const char *lang, long token,
+                    commitq_apply_fn apply)
+{
+    snprintf(p->paper_id, sizeof p->paper_id, "%s", paper_id);
+    json_object_set_new(p->body, "uuid", json_string(p->uuid));
+    api_content_hash(f->id, p->body, p->job.sub.hash);
+    answers_normalize(f, answers);
+    p->answers_json = json_dumps(answers, JSON_COMPACT | JSON_SORT_KEYS);
+    store_sub *s = &p->job.sub;
+    s->uuid = p->uuid;
+    s->form_id = f->id;
+    s->form_version = f->version;
+    s->lang = lang;
+    s->channel = "paper";
+    s->territory = api_territory_of(f, answers);
+    s->answers_json = p->answers_json;
+    p->paper.sub = s;
+    p->paper.paper_id = p->paper_id;
+    p->paper.entered_by = token;
+    p->job.apply = apply;
 }
 
 /* Queues a prepared job; replies 503 when the writer cannot take it. */
@@ -180,7 +193,7 @@ void api_paper_entry(hreq *h, const char *const *params)
         goto fail;
     }
     if (uuid == NULL)
-        random_uuid(p->uuid);
+        store_uuid4(p->uuid);
     const char *version = json_string_value(json_object_get(body, "form_version"));
     const form *f = version ? catalog_get(h->srv->forms, params[0], version) : catalog_current(h->srv->forms,
                                                                                                 params[0]);
@@ -202,23 +215,7 @@ void api_paper_entry(hreq *h, const char *const *params)
     }
     if (!answers_ok(h, f, answers))
         goto fail;
-    snprintf(p->paper_id, sizeof p->paper_id, "%s", paper_id);
-    json_object_set_new(body, "uuid", json_string(p->uuid)); /* a generated uuid is part of the content too */
-    api_content_hash(f->id, body, p->job.sub.hash);
-    answers_normalize(f, answers); /* both entries of a sheet compare as text */
-    p->answers_json = json_dumps(answers, JSON_COMPACT | JSON_SORT_KEYS);
-    store_sub *s = &p->job.sub;
-    s->uuid = p->uuid;
-    s->form_id = f->id;
-    s->form_version = f->version;
-    s->lang = lang ? lang : "fr";
-    s->channel = "paper";
-    s->territory = api_territory_of(f, answers);
-    s->answers_json = p->answers_json;
-    p->paper.sub = s;
-    p->paper.paper_id = p->paper_id;
-    p->paper.entered_by = token;
-    p->job.apply = apply_entry;
+    prepare(p, f, paper_id, answers, lang ? lang : "fr", token, apply_entry);
     push(h, p);
     return;
 fail:
@@ -390,24 +387,8 @@ void api_paper_reconcile(hreq *h, const char *const *params)
     p->decisions = json_dumps(diffs, JSON_COMPACT);
     json_decref(diffs);
     json_decref(chosen);
-    random_uuid(p->uuid);
-    snprintf(p->paper_id, sizeof p->paper_id, "%s", params[1]);
-    json_object_set_new(body, "uuid", json_string(p->uuid));
-    api_content_hash(f->id, body, p->job.sub.hash);
-    answers_normalize(f, answers);
-    p->answers_json = json_dumps(answers, JSON_COMPACT | JSON_SORT_KEYS);
-    store_sub *s = &p->job.sub;
-    s->uuid = p->uuid;
-    s->form_id = f->id;
-    s->form_version = f->version;
-    s->lang = "fr";
-    s->channel = "paper";
-    s->territory = api_territory_of(f, answers);
-    s->answers_json = p->answers_json;
-    p->paper.sub = s;
-    p->paper.paper_id = p->paper_id;
-    p->paper.entered_by = token;
-    p->job.apply = apply_reconcile;
+    store_uuid4(p->uuid);
+    prepare(p, f, params[1], answers, "fr", token, apply_reconcile);
     json_decref(a[0]);
     json_decref(a[1]);
     json_decref(entries);

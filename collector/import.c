@@ -268,17 +268,6 @@ static void check_duplicates(importer *im, store *db)
     sqlite3_finalize(by_sheet);
 }
 
-static void random_uuid(char out[37])
-{
-    uint8_t b[16];
-    if (store_random(b, sizeof b) < 0)
-        abort();
-    b[6] = (uint8_t)((b[6] & 0x0f) | 0x40);
-    b[8] = (uint8_t)((b[8] & 0x3f) | 0x80);
-    snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1], b[2],
-             b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
-}
-
 /* Stores every valid row not already present, in one transaction. */
 static int write_rows(importer *im, store *db, char *err, size_t errlen)
 {
@@ -289,7 +278,7 @@ static int write_rows(importer *im, store *db, char *err, size_t errlen)
         if (r->present)
             continue;
         if (r->uuid[0] == '\0')
-            random_uuid(r->uuid);
+            store_uuid4(r->uuid);
         store_sub sub = {0};
         sub.uuid = r->uuid;
         sub.form_id = r->f->id;

@@ -212,11 +212,9 @@ static void maybe_finish_shutdown(srv *s)
         event_base_loopexit(s->base, NULL);
 }
 
-static void on_done(evutil_socket_t fd, short what, void *arg)
+/* Answers every job the writer has handed back since the last call. */
+static void answer_handed_back(srv *s)
 {
-    (void)fd;
-    (void)what;
-    srv *s = arg;
     pthread_mutex_lock(&s->done_lock);
     commitq_job *list = s->done_head;
     s->done_head = NULL;
@@ -226,6 +224,14 @@ static void on_done(evutil_socket_t fd, short what, void *arg)
         list->finish(list);
         list = next;
     }
+}
+
+static void on_done(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    srv *s = arg;
+    answer_handed_back(s);
     maybe_finish_shutdown(s);
 }
 
@@ -462,15 +468,7 @@ void server_free(srv *s)
         free(c);
     }
     commitq_stop(s->writer);  /* commits and hands back anything left: answered below, to no one */
-    pthread_mutex_lock(&s->done_lock);
-    commitq_job *list = s->done_head;
-    s->done_head = NULL;
-    pthread_mutex_unlock(&s->done_lock);
-    while (list) {
-        commitq_job *next = list->next;
-        list->finish(list);
-        list = next;
-    }
+    answer_handed_back(s);
     struct event *events[] = {s->sigterm, s->sigint, s->done_ev, s->grace_ev, s->stop_ev};
     for (size_t i = 0; i < sizeof events / sizeof *events; i++)
         if (events[i])

@@ -207,6 +207,17 @@ int store_random(void *buf, size_t n)
     return 0;
 }
 
+void store_uuid4(char out[37])
+{
+    uint8_t b[16];
+    if (store_random(b, sizeof b) < 0)
+        abort(); /* getrandom cannot fail on Linux once the entropy pool is initialised */
+    b[6] = (uint8_t)((b[6] & 0x0f) | 0x40);
+    b[8] = (uint8_t)((b[8] & 0x3f) | 0x80);
+    snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1], b[2],
+             b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
+}
+
 void store_sha256(const void *data, size_t len, uint8_t out[32])
 {
     unsigned int outlen = 32;

@@ -143,6 +143,9 @@ void store_now_minute(char *buf, size_t len);
 /* Fills buf with n cryptographically random bytes; returns 0 or -1. */
 int store_random(void *buf, size_t n);
 
+/* Writes a random (version 4) uuid in canonical lowercase form into out. */
+void store_uuid4(char out[37]);
+
 /* SHA-256 of data into out. */
 void store_sha256(const void *data, size_t len, uint8_t out[32]);
 

@@ -873,14 +873,9 @@ err:
 
 form *form_load_file(const char *path, const terr_set *territories, diag_list *diags)
 {
-    json_error_t jerr;
-    json_t *doc = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
-    if (doc == NULL) {
-        char where[64];
-        snprintf(where, sizeof where, "ligne %d, colonne %d", jerr.line, jerr.column);
-        diag_add(diags, false, path, where, "JSON invalide : %s", jerr.text);
+    json_t *doc = jc_load_file(path, diags);
+    if (doc == NULL)
         return NULL;
-    }
     form *f = form_load_json(doc, path, territories, diags);
     json_decref(doc);
     return f;

@@ -101,6 +101,18 @@ const char *jc_string(jcheck *jc, const char *path, const json_t *obj, const cha
     return json_string_value(v);
 }
 
+json_t *jc_load_file(const char *path, diag_list *diags)
+{
+    json_error_t jerr;
+    json_t *doc = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+    if (doc == NULL) {
+        char where[64];
+        snprintf(where, sizeof where, "ligne %d, colonne %d", jerr.line, jerr.column);
+        diag_add(diags, false, path, where, "JSON invalide : %s", jerr.text);
+    }
+    return doc;
+}
+
 void jc_path_key(char out[JC_PATH_MAX], const char *parent, const char *key)
 {
     snprintf(out, JC_PATH_MAX, "%s.%s", parent, key);

@@ -30,6 +30,9 @@ const char *jc_string(jcheck *jc, const char *path, const json_t *obj, const cha
 /* Returns obj[key] if it is of JSON type type, else NULL; reports as jc_string does. */
 json_t *jc_member(jcheck *jc, const char *path, const json_t *obj, const char *key, json_type type, bool required);
 
+/* Parses the JSON file at path, refusing duplicate keys; NULL with an error naming line and column in diags. */
+json_t *jc_load_file(const char *path, diag_list *diags);
+
 /* Writes "parent.key" into out. */
 void jc_path_key(char out[JC_PATH_MAX], const char *parent, const char *key);
 

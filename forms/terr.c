@@ -340,14 +340,9 @@ terr_set *terr_load(const char *path, diag_list *diags)
     size_t len = strlen(path);
     if (len > 4 && strcmp(path + len - 4, ".csv") == 0)
         return terr_load_anct_csv(path, NULL, diags);
-    json_error_t jerr;
-    json_t *doc = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
-    if (doc == NULL) {
-        char where[64];
-        snprintf(where, sizeof where, "ligne %d, colonne %d", jerr.line, jerr.column);
-        diag_add(diags, false, path, where, "JSON invalide : %s", jerr.text);
+    json_t *doc = jc_load_file(path, diags);
+    if (doc == NULL)
         return NULL;
-    }
     terr_set *set = terr_from_json(doc, path, diags);
     json_decref(doc);
     return set;
