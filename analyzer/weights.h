@@ -1,0 +1,86 @@
+/* weights.h -- raking (iterative post-stratification) of survey weights, exactly as R's survey::rake() does,
+ * and the raking residual that survey's variance estimator applies afterwards.
+ *
+ * Respondents are raked in independent groups: the usual call rakes each territory to its own margins (age,
+ * sex, ... of that territory), one rake() per territory; a single group rakes the whole town at once. Within a
+ * group, each cycle post-stratifies to every margin in the order given; after each cycle the weighted table
+ * over the full cross of all margin variables is compared with the previous one, and raking stops when the
+ * largest change is below epsilon (R's defaults: epsilon = 1 weighted unit, at most 10 cycles; an epsilon
+ * below 1 is taken relative to the group's sum of base weights). A group that has not converged keeps its
+ * last weights and is reported, as R warns and returns them.
+ *
+ * A respondent whose category is unknown (-1) for some margin cannot be raked: the final weight is 0 and the
+ * respondent is left out of every weighted estimate (the design of estimate.h drops zero-weight rows, as if
+ * they had been removed before svydesign()).
+ *
+ * Ownership: wt_rake copies what it needs from its input; the result is freed with wt_free.
+ */
+#ifndef ANALYZER_WEIGHTS_H
+#define ANALYZER_WEIGHTS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define WT_DEFAULT_EPSILON 1.0 /* rake()'s control$epsilon */
+#define WT_DEFAULT_MAXIT 10    /* rake()'s control$maxit */
+#define WT_RESIDUAL_SWEEPS 10  /* svyrecvar's fixed number of sweeps over the margins */
+
+/* One margin variable. */
+typedef struct wt_margin {
+    const char *name;  /* for messages ("âge"); NULL gives "variable k" */
+    size_t ncat;       /* number of categories, >= 1 */
+    const int *cat;    /* [n] category of each respondent in [0, ncat), or -1 when unknown */
+    const double *pop; /* [ngroup * ncat] population total of category c in group g at pop[g * ncat + c], >= 0 */
+} wt_margin;
+
+typedef struct wt_input {
+    size_t n;                       /* respondents */
+    const double *base_weight;      /* [n] design weights, finite and > 0 */
+    size_t ngroup;                  /* independent rakes (territories), >= 1 */
+    const int *group;               /* [n] group of each respondent in [0, ngroup); NULL when ngroup == 1 */
+    const char *const *group_names; /* [ngroup] for messages, or NULL ("groupe g") */
+    size_t nmargin;                 /* >= 1 */
+    const wt_margin *margin;        /* [nmargin], raked in this order */
+} wt_input;
+
+typedef struct wt_options {
+    double epsilon; /* > 0; below 1 it is relative to the group's sum of base weights */
+    int maxit;      /* >= 1 cycles at most */
+} wt_options;
+
+typedef struct wt_raking wt_raking;
+
+/* Rakes every group. opt NULL means R's defaults. Returns NULL and writes a French message to err (errlen
+ * bytes, may be 0) when the input is invalid or a calibration cell cannot be raked: a category with a
+ * positive population total and nobody in the sample of its group, or respondents in a category whose
+ * population total is 0. The message names the group, the variable and the category. Not converging is not
+ * an error: see wt_converged. */
+wt_raking *wt_rake(const wt_input *in, const wt_options *opt, char *err, size_t errlen);
+
+/* Number of respondents (the n of the input). */
+size_t wt_n(const wt_raking *r);
+
+/* Final weights, [n]; 0 for a respondent left out for an unknown category. Owned by r. */
+const double *wt_weights(const wt_raking *r);
+
+/* Respondents left out for an unknown category. */
+size_t wt_left_out(const wt_raking *r);
+
+/* True when every group converged. */
+bool wt_converged(const wt_raking *r);
+
+/* For group g: whether it converged, and the number of cycles run (1..maxit). */
+bool wt_group_converged(const wt_raking *r, size_t g);
+int wt_group_cycles(const wt_raking *r, size_t g);
+
+/* Replaces the influence values u (n rows, k columns, column j at u + j * n; 0 for respondents left out) by
+ * their residuals from the raking, as survey's svyrecvar does for a raked design: exactly
+ * WT_RESIDUAL_SWEEPS sweeps, each visiting the margins in order and subtracting, within every (group,
+ * category) cell, psw_i times the unweighted cell mean of u / psw, where psw are the weights right after that
+ * margin in the last cycle. */
+void wt_residual(const wt_raking *r, double *u, size_t k);
+
+/* Frees r; wt_free(NULL) does nothing. */
+void wt_free(wt_raking *r);
+
+#endif /* ANALYZER_WEIGHTS_H */
