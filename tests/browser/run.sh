@@ -15,6 +15,13 @@ for tool in node npm sqlite3; do
     command -v "$tool" >/dev/null || { echo "run.sh: $tool is missing: run scripts/setup" >&2; exit 1; }
 done
 
+# playwright-core 1.65 needs node 20 or later (Debian 12's own nodejs is 18).
+major=$(node -p 'process.versions.node.split(".")[0]')
+if [ "$major" -lt 20 ]; then
+    echo "run.sh: node $(node --version) is too old for playwright-core: node 20 or later is needed" >&2
+    exit 1
+fi
+
 # node_modules/.package-lock.json is what npm wrote at the last install: its age is the age of node_modules.
 stamp=$here/node_modules/.package-lock.json
 if [ ! -f "$stamp" ] || [ "$here/package-lock.json" -nt "$stamp" ]; then
