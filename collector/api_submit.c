@@ -24,7 +24,7 @@ typedef struct submission {
     json_t *body;           /* keeps the borrowed strings of job.sub alive */
     char *answers_json;
     char uuid[37];
-    char started[17];
+    char started[18];
 } submission;
 
 bool api_parse_uuid(const char *s, char out[37])
@@ -44,24 +44,73 @@ bool api_parse_uuid(const char *s, char out[37])
     return out[14] >= '1' && out[14] <= '8' && strchr("89ab", out[19]) != NULL;
 }
 
-/* Accepts an ISO 8601 time "YYYY-MM-DDTHH:MM[...]" and keeps it to the minute: finer times are not stored. */
-static bool parse_started(const char *s, char out[17])
+/* Days since 1970-01-01 of a civil date (Howard Hinnant's algorithm): timegm is not in POSIX. */
+static long days_from_civil(long y, long m, long d)
 {
-    if (strlen(s) < 16 || strlen(s) > 40 || s[10] != 'T' || s[13] != ':')
+    y -= m <= 2;
+    long era = (y >= 0 ? y : y - 399) / 400;
+    long yoe = y - era * 400;
+    long doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+/* Accepts an ISO 8601 time "YYYY-MM-DDTHH:MM[:SS[.fff]][Z|±HH:MM]" and writes it in UTC to the minute,
+ * "YYYY-MM-DDTHH:MMZ", like received_at: finer times are not stored, and both are comparable. Without an offset
+ * the time is taken as UTC (phones send toISOString(), which always says Z). */
+static bool parse_started(const char *s, char out[18])
+{
+    size_t n = strlen(s);
+    if (n < 16 || n > 40 || s[10] != 'T' || s[13] != ':')
         return false;
     char date[11];
     memcpy(date, s, 10);
     date[10] = '\0';
-    if (!util_is_date(date) || !isdigit((unsigned char)s[11]) || !isdigit((unsigned char)s[12]) ||
-        !isdigit((unsigned char)s[14]) || !isdigit((unsigned char)s[15]))
-        return false;
-    if ((s[11] - '0') * 10 + (s[12] - '0') > 23 || (s[14] - '0') * 10 + (s[15] - '0') > 59)
-        return false;
-    for (const char *p = s + 16; *p; p++)
-        if (!strchr("0123456789:.+-Z", *p))
+    for (int i = 11; i < 16; i++)
+        if (i != 13 && !isdigit((unsigned char)s[i]))
             return false;
-    memcpy(out, s, 16);
-    out[16] = '\0';
+    long hh = (s[11] - '0') * 10 + (s[12] - '0'), mm = (s[14] - '0') * 10 + (s[15] - '0');
+    if (!util_is_date(date) || hh > 23 || mm > 59)
+        return false;
+    const char *p = s + 16;
+    if (*p == ':') { /* seconds and fraction: dropped */
+        p++;
+        while (isdigit((unsigned char)*p) || *p == '.')
+            p++;
+    }
+    long offset = 0; /* minutes east of UTC */
+    if (*p == '+' || *p == '-') {
+        int sign = *p == '-' ? -1 : 1;
+        if (!isdigit((unsigned char)p[1]) || !isdigit((unsigned char)p[2]))
+            return false;
+        long oh = (p[1] - '0') * 10 + (p[2] - '0'), om = 0;
+        p += 3;
+        if (*p == ':')
+            p++;
+        if (isdigit((unsigned char)p[0]) && isdigit((unsigned char)p[1])) {
+            om = (p[0] - '0') * 10 + (p[1] - '0');
+            p += 2;
+        }
+        if (oh > 14 || om > 59)
+            return false;
+        offset = sign * (oh * 60 + om);
+    } else if (*p == 'Z') {
+        p++;
+    }
+    if (*p != '\0')
+        return false;
+    long minutes = days_from_civil(atol(date), atol(date + 5), atol(date + 8)) * 1440 + hh * 60 + mm - offset;
+    long days = minutes >= 0 ? minutes / 1440 : -((-minutes + 1439) / 1440), rest = minutes - days * 1440;
+    /* back to a civil date (the inverse of days_from_civil) */
+    long z = days + 719468, era = (z >= 0 ? z : z - 146096) / 146097, doe = z - era * 146097;
+    long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365, y = yoe + era * 400;
+    long doy = doe - (365 * yoe + yoe / 4 - yoe / 100), mp = (5 * doy + 2) / 153;
+    long d = doy - (153 * mp + 2) / 5 + 1, m = mp + (mp < 10 ? 3 : -9);
+    y += m <= 2;
+    if (y < 1900 || y > 2199)
+        return false;
+    snprintf(out, 18, "%04u-%02u-%02uT%02u:%02uZ", (unsigned)y % 10000u, (unsigned)m % 100u, (unsigned)d % 100u,
+             (unsigned)(rest / 60) % 100u, (unsigned)(rest % 60) % 100u);
     return true;
 }
 
@@ -206,6 +255,8 @@ void api_submit(hreq *h, const char *const *params)
     }
     answers_report_free(&report);
 
+    /* The uuid in canonical form: the same uuid in capitals is the same submission. */
+    json_object_set_new(body, "uuid", json_string(sub->uuid));
     api_content_hash(f->id, body, sub->job.sub.hash); /* of the body as sent, so that a retry matches */
     answers_normalize(f, answers);
 

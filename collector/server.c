@@ -35,6 +35,17 @@
 #define HARD_BODY_FACTOR 4         /* evhttp's own cap, as a multiple of the API body limit */
 #define MAX_ROUTE_PARAMS 3
 
+/* What the server keeps of each connection (see "Connections" below). */
+struct conn_ctx {
+    srv *s;
+    struct evhttp_connection *evcon;
+    struct bufferevent *bev;     /* until registered */
+    struct event *reg;
+    void (*gone)(void *arg);     /* called if the connection closes while a request waits on it */
+    void *gone_arg;
+    conn_ctx *prev, *next;
+};
+
 /* ---------------------------------------------------------------------------------------------------------
  * Routes: a table of patterns whose {name} segments are captured.
  */
@@ -132,13 +143,19 @@ static double now_seconds(void)
     return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
+/* The Allow header of a 405: exactly the methods the route takes. */
 static void allow_header(struct evhttp_request *req, unsigned methods)
 {
+    static const struct { unsigned bit; const char *name; } all[] = {
+        {EVHTTP_REQ_GET, "GET"}, {EVHTTP_REQ_HEAD, "HEAD"}, {EVHTTP_REQ_POST, "POST"},
+    };
     char allow[64] = "";
-    if (methods & EVHTTP_REQ_GET)
-        strcat(allow, "GET, HEAD");
-    if (methods & EVHTTP_REQ_POST)
-        strcat(allow, allow[0] ? ", POST" : "POST");
+    for (size_t i = 0; i < sizeof all / sizeof *all; i++)
+        if (methods & all[i].bit) {
+            if (allow[0])
+                strcat(allow, ", ");
+            strcat(allow, all[i].name);
+        }
     evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", allow);
 }
 
@@ -206,10 +223,38 @@ static void writer_done(commitq_job *job, void *arg)
     event_active(s->done_ev, EV_READ, 0);
 }
 
+/* True when no connection has reply bytes still waiting in its output buffer. */
+static bool all_written(const srv *s)
+{
+    for (const conn_ctx *c = s->conns; c; c = c->next) {
+        if (c->evcon == NULL)
+            continue;
+        struct bufferevent *bev = evhttp_connection_get_bufferevent(c->evcon);
+        if (bev && evbuffer_get_length(bufferevent_get_output(bev)) > 0)
+            return false;
+    }
+    return true;
+}
+
+/* Leaves the loop once every submission in flight is answered and every reply written: leaving as soon as the
+ * replies are queued would close their connections with the bytes still buffered, and a client would miss the
+ * 201 of an answer that is stored. */
+static void on_drain(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    srv *s = arg;
+    if (s->inflight == 0 && all_written(s))
+        event_base_loopexit(s->base, NULL);
+}
+
 static void maybe_finish_shutdown(srv *s)
 {
-    if (s->stopping && s->inflight == 0)
-        event_base_loopexit(s->base, NULL);
+    if (!s->stopping || s->inflight > 0 || s->drain_ev != NULL)
+        return;
+    struct timeval every = {0, 20 * 1000};
+    s->drain_ev = event_new(s->base, -1, EV_PERSIST, on_drain, s);
+    event_add(s->drain_ev, &every);
 }
 
 /* Answers every job the writer has handed back since the last call. */
@@ -242,15 +287,6 @@ static void on_done(evutil_socket_t fd, short what, void *arg)
  * listener stops accepting, so further clients wait in the kernel's backlog rather than in our memory.
  */
 
-struct conn_ctx {
-    srv *s;
-    struct evhttp_connection *evcon;
-    struct bufferevent *bev;     /* until registered */
-    struct event *reg;
-    void (*gone)(void *arg);     /* called if the connection closes while a request waits on it */
-    void *gone_arg;
-    conn_ctx *prev, *next;
-};
 
 static void conn_closed(struct evhttp_connection *evcon, void *arg)
 {
@@ -469,7 +505,7 @@ void server_free(srv *s)
     }
     commitq_stop(s->writer);  /* commits and hands back anything left: answered below, to no one */
     answer_handed_back(s);
-    struct event *events[] = {s->sigterm, s->sigint, s->done_ev, s->grace_ev, s->stop_ev};
+    struct event *events[] = {s->sigterm, s->sigint, s->done_ev, s->grace_ev, s->stop_ev, s->drain_ev};
     for (size_t i = 0; i < sizeof events / sizeof *events; i++)
         if (events[i])
             event_free(events[i]);

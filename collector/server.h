@@ -50,7 +50,7 @@ typedef struct srv {
     struct event_base *base;
     struct evhttp *http;
     struct evconnlistener *listener;
-    struct event *sigterm, *sigint, *done_ev, *grace_ev, *stop_ev;
+    struct event *sigterm, *sigint, *done_ev, *grace_ev, *stop_ev, *drain_ev;
     int port;                    /* bound port */
     char bound[80];              /* bound address, "127.0.0.1:PORT" */
     catalog *forms;

@@ -354,10 +354,10 @@ fi
 
 bad_times=$(sqlite3 "$db" "SELECT count(*) FROM submissions WHERE received_at NOT GLOB
     '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]Z'
-    OR (started_at IS NOT NULL AND started_at NOT GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]')")
+    OR (started_at IS NOT NULL AND started_at NOT GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]Z')")
 started=$(sqlite3 "$db" "SELECT started_at FROM submissions WHERE uuid = '$u1'")
-if [ "$bad_times" = 0 ] && [ "$started" = 2024-05-01T10:12 ]; then
-    ok "received_at and started_at are kept to the minute"
+if [ "$bad_times" = 0 ] && [ "$started" = 2024-05-01T08:12Z ]; then  # 10:12:33+02:00, in UTC
+    ok "received_at and started_at are kept to the minute, in UTC"
 else
     not_ok "received_at and started_at are kept to the minute" "$bad_times finer times; started_at '$started'"
 fi
