@@ -50,14 +50,21 @@ async function startCollector() {
   let stderr = '';
   proc.stderr.on('data', d => { stderr += d; });
   const exited = new Promise(ok => proc.once('exit', (code, sig) => ok({ code, sig })));
-  const line = await new Promise((ok, ko) => {
-    const rl = readline.createInterface({ input: proc.stdout });
-    const timer = setTimeout(() => ko(new Error('collector did not start in 15 s: ' + stderr)), 15000);
-    rl.once('line', l => { clearTimeout(timer); ok(l); });
-    exited.then(e => { clearTimeout(timer); ko(new Error(`collector exited (${e.code ?? e.sig}): ${stderr}`)); });
-  });
-  const m = /^listening on (127\.0\.0\.1:\d+)$/.exec(line);
-  assert.ok(m, `unexpected first line from the collector: ${line}`);
+  let m;
+  try {
+    const line = await new Promise((ok, ko) => {
+      const rl = readline.createInterface({ input: proc.stdout });
+      const timer = setTimeout(() => ko(new Error('collector did not start in 15 s: ' + stderr)), 15000);
+      rl.once('line', l => { clearTimeout(timer); ok(l); });
+      exited.then(e => { clearTimeout(timer); ko(new Error(`collector exited (${e.code ?? e.sig}): ${stderr}`)); });
+    });
+    m = /^listening on (127\.0\.0\.1:\d+)$/.exec(line);
+    assert.ok(m, `unexpected first line from the collector: ${line}`);
+  } catch (e) {
+    if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
+    fs.rmSync(dir, { recursive: true, force: true });
+    throw e;
+  }
   proc.stdout.resume();
   return {
     base: 'http://' + m[1], db, dir,

@@ -15,10 +15,10 @@ for tool in node npm sqlite3; do
     command -v "$tool" >/dev/null || { echo "run.sh: $tool is missing: run scripts/setup" >&2; exit 1; }
 done
 
-# playwright-core 1.65 needs node 20 or later (Debian 12's own nodejs is 18).
+# playwright-core is pinned to 1.58, the last line that runs on node 18 (Debian 12's own nodejs).
 major=$(node -p 'process.versions.node.split(".")[0]')
-if [ "$major" -lt 20 ]; then
-    echo "run.sh: node $(node --version) is too old for playwright-core: node 20 or later is needed" >&2
+if [ "$major" -lt 18 ]; then
+    echo "run.sh: node $(node --version) is too old for playwright-core: node 18 or later is needed" >&2
     exit 1
 fi
 
