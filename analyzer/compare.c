@@ -75,6 +75,11 @@ static double pearson_x2(const double *table, size_t nr, size_t nc, double *min_
 
 int cmp_pearson(size_t n, const int *row, const int *col, cmp_chisq_result *out)
 {
+    return cmp_pearson_counts(n, row, col, NULL, out);
+}
+
+int cmp_pearson_counts(size_t n, const int *row, const int *col, const double *count, cmp_chisq_result *out)
+{
     assert(num_ready());
     if (n == 0 || row == NULL || col == NULL || out == NULL)
         return EST_EINVAL;
@@ -92,7 +97,7 @@ int cmp_pearson(size_t n, const int *row, const int *col, cmp_chisq_result *out)
     table = xcalloc(nr * nc, sizeof *table);
     for (size_t i = 0; i < n; i++)
         if (use[i])
-            table[(size_t)rl[i] + nr * (size_t)cl[i]] += 1;
+            table[(size_t)rl[i] + nr * (size_t)cl[i]] += count ? count[i] : 1;
     memset(out, 0, sizeof *out);
     out->nrow = nr;
     out->ncol = nc;
@@ -193,7 +198,7 @@ int cmp_rao_scott(const est_design *d, const int *row, const int *col, cmp_chisq
     if (d == NULL || row == NULL || col == NULL || out == NULL)
         return EST_EINVAL;
     size_t n = est_design_size(d);
-    const double *w = est_design_weights(d);
+    const double *w = est_design_weights(d), *m = est_design_counts(d);
     bool *use = xmalloc(n * sizeof *use);
     unsigned char *dom = xmalloc(n);
     int *rl = xmalloc(n * sizeof *rl), *cl = xmalloc(n * sizeof *cl);
@@ -214,12 +219,12 @@ int cmp_rao_scott(const est_design *d, const int *row, const int *col, cmp_chisq
     for (size_t i = 0; i < n; i++) {
         dom[i] = w[i] > 0 && rl[i] >= 0 && cl[i] >= 0;
         if (dom[i])
-            wsum += w[i];
+            wsum += m[i] * w[i];
     }
     phat = xcalloc(k, sizeof *phat);
     for (size_t i = 0; i < n; i++)
         if (dom[i])
-            phat[(size_t)rl[i] + nr * (size_t)cl[i]] += w[i] / wsum;
+            phat[(size_t)rl[i] + nr * (size_t)cl[i]] += m[i] * w[i] / wsum;
     u = xcalloc(n * k, sizeof *u);
     for (size_t i = 0; i < n; i++) {
         if (!dom[i])
@@ -271,7 +276,7 @@ int cmp_diff(const est_design *d, const double *y, const unsigned char *a, const
     if (d == NULL || y == NULL || a == NULL || out == NULL || !(level > 0 && level < 1))
         return EST_EINVAL;
     size_t n = est_design_size(d);
-    const double *w = est_design_weights(d);
+    const double *w = est_design_weights(d), *m = est_design_counts(d);
     unsigned char *ina = xcalloc(n, 1), *inb = xcalloc(n, 1), *both = xcalloc(n, 1);
     double *u = xcalloc(n, sizeof *u);
     int rc = EST_OK;
@@ -291,12 +296,12 @@ int cmp_diff(const est_design *d, const double *y, const unsigned char *a, const
             rc = EST_EINVAL;
             goto cleanup;
         }
-        na += ina[i];
-        nb += inb[i];
+        na += ina[i] ? (size_t)m[i] : 0;
+        nb += inb[i] ? (size_t)m[i] : 0;
         if (ina[i])
-            wa += w[i];
+            wa += m[i] * w[i];
         if (inb[i])
-            wb += w[i];
+            wb += m[i] * w[i];
     }
     if (na == 0 || nb == 0) {
         rc = EST_EEMPTY;
@@ -304,9 +309,9 @@ int cmp_diff(const est_design *d, const double *y, const unsigned char *a, const
     }
     for (size_t i = 0; i < n; i++) {
         if (ina[i])
-            ma += y[i] * w[i] / wa;
+            ma += m[i] * y[i] * w[i] / wa;
         if (inb[i])
-            mb += y[i] * w[i] / wb;
+            mb += m[i] * y[i] * w[i] / wb;
     }
     for (size_t i = 0; i < n; i++)
         u[i] = ina[i] ? (y[i] - ma) * w[i] / wa : inb[i] ? -(y[i] - mb) * w[i] / wb : 0;

@@ -37,6 +37,9 @@ int cmp_rao_scott(const est_design *d, const int *row, const int *col, cmp_chisq
  * only x2, df, p_chisq, nrow, ncol and min_expected are set. EST_EEMPTY with fewer than 2 levels either way. */
 int cmp_pearson(size_t n, const int *row, const int *col, cmp_chisq_result *out);
 
+/* The same when row i stands for count[i] respondents (NULL: 1 each). */
+int cmp_pearson_counts(size_t n, const int *row, const int *col, const double *count, cmp_chisq_result *out);
+
 typedef struct cmp_diff_result {
     double mean_a, mean_b; /* domain means */
     size_t n_a, n_b;       /* their respondents */

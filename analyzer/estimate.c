@@ -30,8 +30,10 @@ struct est_design {
     size_t n, nstrata, rows;
     int *stratum;        /* [n] */
     double *w;           /* [n], 0 = not in the design */
-    size_t *nh;          /* [nstrata] design rows per stratum */
-    const wt_raking *rk; /* borrowed, NULL when not raked */
+    double *m;           /* [n] respondents each row stands for (1, or a count after est_design_collapse) */
+    size_t *nh;          /* [nstrata] design respondents per stratum (sum of m over its rows) */
+    const wt_raking *rk; /* NULL when not raked; borrowed unless own_rk */
+    wt_raking *own_rk;   /* the collapsed raking of a collapsed design, owned */
     size_t nps;
     ps_step *ps; /* [nps], applied after the raking, in order */
 };
@@ -143,6 +145,9 @@ static est_design *design_alloc(size_t n, size_t nstrata)
     d->nstrata = nstrata;
     d->stratum = xmalloc(n * sizeof *d->stratum);
     d->w = xmalloc(n * sizeof *d->w);
+    d->m = xmalloc(n * sizeof *d->m);
+    for (size_t i = 0; i < n; i++)
+        d->m[i] = 1;
     d->nh = xcalloc(nstrata, sizeof *d->nh);
     return d;
 }
@@ -163,8 +168,8 @@ static int design_fill(est_design *d, const int *stratum, const double *weight, 
         d->stratum[i] = stratum[i];
         d->w[i] = weight[i];
         if (weight[i] > 0) {
-            d->rows++;
-            d->nh[stratum[i]]++;
+            d->rows += (size_t)d->m[i];
+            d->nh[stratum[i]] += (size_t)d->m[i];
         }
     }
     if (d->rows == 0) {
@@ -185,8 +190,10 @@ void est_design_free(est_design *d)
     }
     free(d->ps);
     free(d->nh);
+    free(d->m);
     free(d->w);
     free(d->stratum);
+    wt_free(d->own_rk);
     free(d);
 }
 
@@ -217,6 +224,44 @@ est_design *est_design_new_raked(size_t n, size_t nstrata, const int *stratum, c
     return d;
 }
 
+est_design *est_design_collapse(const est_design *d, size_t m, const size_t *rep, const double *count,
+                                char *err, size_t errlen)
+{
+    if (d == NULL || rep == NULL || count == NULL || m == 0 || d->nps > 0) {
+        set_err(err, errlen, "regroupement : argument manquant ou plan post-stratifié");
+        return NULL;
+    }
+    est_design *c = design_alloc(m, d->nstrata);
+    int *stratum = xmalloc(m * sizeof *stratum);
+    double *w = xmalloc(m * sizeof *w);
+    for (size_t j = 0; j < m; j++) {
+        if (rep[j] >= d->n || !(count[j] >= 1) || count[j] != floor(count[j])) {
+            set_err(err, errlen, "regroupement : ligne %zu invalide", j + 1);
+            goto fail;
+        }
+        stratum[j] = d->stratum[rep[j]];
+        w[j] = d->w[rep[j]];
+        c->m[j] = count[j];
+    }
+    if (design_fill(c, stratum, w, err, errlen) != 0)
+        goto fail;
+    if (d->rk)
+        c->rk = c->own_rk = wt_collapse(d->rk, m, rep, count);
+    free(w);
+    free(stratum);
+    return c;
+fail:
+    free(w);
+    free(stratum);
+    est_design_free(c);
+    return NULL;
+}
+
+const double *est_design_counts(const est_design *d)
+{
+    return d->m;
+}
+
 /* A deep copy of d. */
 static est_design *design_copy(const est_design *d)
 {
@@ -224,8 +269,11 @@ static est_design *design_copy(const est_design *d)
     c->rows = d->rows;
     memcpy(c->stratum, d->stratum, d->n * sizeof *c->stratum);
     memcpy(c->w, d->w, d->n * sizeof *c->w);
+    memcpy(c->m, d->m, d->n * sizeof *c->m);
     memcpy(c->nh, d->nh, d->nstrata * sizeof *c->nh);
     c->rk = d->rk;
+    if (d->own_rk)
+        c->rk = c->own_rk = wt_copy(d->own_rk);
     c->nps = d->nps;
     c->ps = xcalloc(d->nps + 1, sizeof *c->ps);
     for (size_t k = 0; k < d->nps; k++) {
@@ -258,7 +306,7 @@ est_design *est_design_poststratify(const est_design *d, const int *cell, size_t
                     ncell);
             goto cleanup;
         }
-        sample[cell[i]] += d->w[i];
+        sample[cell[i]] += d->m[i] * d->w[i];
     }
     for (size_t k = 0; k < ncell; k++) {
         if (!(pop[k] >= 0) || isinf(pop[k])) {
@@ -353,9 +401,9 @@ static void ps_residual(const est_design *d, const ps_step *st, double *u, size_
         if (st->cell[i] < 0)
             continue;
         size_t c = (size_t)st->cell[i];
-        wsum[c] += st->oldw[i];
+        wsum[c] += d->m[i] * st->oldw[i];
         for (size_t j = 0; j < k; j++)
-            sum[c * k + j] += u[j * d->n + i] * st->oldw[i] / st->neww[i];
+            sum[c * k + j] += d->m[i] * u[j * d->n + i] * st->oldw[i] / st->neww[i];
     }
     for (size_t i = 0; i < d->n; i++) {
         if (st->cell[i] < 0)
@@ -407,7 +455,7 @@ int est_influence_vcov(const est_design *d, double *u, size_t k, const unsigned 
     for (size_t i = 0; i < n; i++)
         if (d->w[i] > 0)
             for (size_t j = 0; j < k; j++)
-                mean[(size_t)d->stratum[i] * k + j] += u[j * n + i];
+                mean[(size_t)d->stratum[i] * k + j] += d->m[i] * u[j * n + i];
     for (size_t h = 0; h < d->nstrata; h++)
         for (size_t j = 0; j < k; j++)
             if (d->nh[h] > 0)
@@ -417,7 +465,7 @@ int est_influence_vcov(const est_design *d, double *u, size_t k, const unsigned 
         if (d->w[i] == 0)
             continue;
         size_t h = (size_t)d->stratum[i];
-        double scale = (double)d->nh[h] / (double)(d->nh[h] - 1);
+        double scale = d->m[i] * (double)d->nh[h] / (double)(d->nh[h] - 1);
         for (size_t a = 0; a < k; a++) {
             double ca = u[a * n + i] - mean[h * k + a];
             for (size_t b = a; b < k; b++)
@@ -457,9 +505,9 @@ static int mean_core(const est_design *d, const double *y, const unsigned char *
             rc = EST_EINVAL;
             goto cleanup;
         }
-        nd++;
-        wsum += d->w[i];
-        w2sum += d->w[i] * d->w[i];
+        nd += (size_t)d->m[i];
+        wsum += d->m[i] * d->w[i];
+        w2sum += d->m[i] * d->w[i] * d->w[i];
         touched[d->stratum[i]] = true;
     }
     if (nd == 0) {
@@ -480,8 +528,8 @@ static int mean_core(const est_design *d, const double *y, const unsigned char *
     double mean = 0, total = 0;
     for (size_t i = 0; i < n; i++)
         if (in_domain(d, domain, i)) {
-            mean += y[i] * d->w[i] / wsum;
-            total += y[i] * d->w[i];
+            mean += d->m[i] * y[i] * d->w[i] / wsum;
+            total += d->m[i] * y[i] * d->w[i];
         }
     /* Column 0: the mean's influence (y - mean) w / W; column 1: the total's, y w (svytotal). One pass of
      * the calibration residuals serves both. */
@@ -504,7 +552,7 @@ static int mean_core(const est_design *d, const double *y, const unsigned char *
         double ss = 0;
         for (size_t i = 0; i < n; i++)
             if (in_domain(d, domain, i))
-                ss += d->w[i] * (y[i] - mean) * (y[i] - mean) / wsum;
+                ss += d->m[i] * d->w[i] * (y[i] - mean) * (y[i] - mean) / wsum;
         double s2 = ss * (double)nd / (double)(nd - 1);
         if (s2 > 0) {
             double dn = (double)nd;
@@ -585,7 +633,7 @@ static int logit_glm(const est_design *d, const double *y, const unsigned char *
         double mustart = (pw * y[i] + 0.5) / (pw + 1);
         eta[i] = log(mustart / (1 - mustart));
         mu[i] = logit_linkinv(eta[i]);
-        devold += binomial_dev(y[i], mu[i], pw);
+        devold += d->m[i] * binomial_dev(y[i], mu[i], pw);
     }
     double beta = 0;
     for (int iter = 1; iter <= 25; iter++) {
@@ -597,8 +645,8 @@ static int logit_glm(const est_design *d, const double *y, const unsigned char *
             double me = logit_mu_eta(eta[i]);
             double z = eta[i] + (y[i] - mu[i]) / me;
             glmw[i] = pw * me * me / (mu[i] * (1 - mu[i]));
-            sw += glmw[i];
-            swz += glmw[i] * z;
+            sw += d->m[i] * glmw[i];
+            swz += d->m[i] * glmw[i] * z;
         }
         beta = swz / sw;
         double m = logit_linkinv(beta), dev = 0;
@@ -607,7 +655,7 @@ static int logit_glm(const est_design *d, const double *y, const unsigned char *
                 continue;
             eta[i] = beta;
             mu[i] = m;
-            dev += binomial_dev(y[i], m, d->w[i] / scale);
+            dev += d->m[i] * binomial_dev(y[i], m, d->w[i] / scale);
         }
         if (!isfinite(dev)) {
             rc = EST_ENUMERIC;
@@ -622,7 +670,7 @@ static int logit_glm(const est_design *d, const double *y, const unsigned char *
     double sw = 0, mfin = logit_linkinv(beta), mefin = logit_mu_eta(beta);
     for (size_t i = 0; i < n; i++)
         if (in_domain(d, domain, i))
-            sw += glmw[i];
+            sw += d->m[i] * glmw[i];
     for (size_t i = 0; i < n; i++)
         u[i] = in_domain(d, domain, i) ? glmw[i] * ((y[i] - mfin) / mefin) / sw : 0;
     double vbeta;
@@ -657,7 +705,7 @@ static int prop_core(const est_design *d, const double *y, const unsigned char *
         if (in_domain(d, domain, i)) {
             if (y[i] != 0 && y[i] != 1)
                 return EST_EINVAL;
-            x += y[i] == 1;
+            x += y[i] == 1 ? (long)d->m[i] : 0;
         }
     est_prop_result base;
     memset(&base, 0, sizeof base);
@@ -750,6 +798,12 @@ int est_prop(const est_design *d, const double *y, const unsigned char *domain, 
     if (rc == EST_OK)
         *out = all[method];
     return rc;
+}
+
+int est_prop_methods(const est_design *d, const double *y, const unsigned char *domain, double level,
+                     const bool want[EST_CI_NMETHODS], est_prop_result out[EST_CI_NMETHODS])
+{
+    return prop_core(d, y, domain, want, level, out);
 }
 
 int est_prop_all(const est_design *d, const double *y, const unsigned char *domain, double level,

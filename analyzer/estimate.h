@@ -89,6 +89,18 @@ est_design *est_design_new_raked(size_t n, size_t nstrata, const int *stratum, c
 est_design *est_design_poststratify(const est_design *d, const int *cell, size_t ncell, const double *pop, bool partial,
                                     char *err, size_t errlen);
 
+/* The same design with its rows grouped: row j of the new design stands for count[j] respondents of d that
+ * are identical in everything an estimate reads (stratum, weight, calibration cells, outcome, domain), with
+ * rep[j] one of them. Every estimate of the grouped design equals the estimate of d with the grouped arrays
+ * (up to rounding), at the cost of m rows instead of n: a million answers fall into a few thousand such rows.
+ * The grouped design owns a grouped copy of d's raking. Post-stratified designs cannot be grouped (group
+ * before post-stratifying). Returns NULL with a message on a bad argument. */
+est_design *est_design_collapse(const est_design *d, size_t m, const size_t *rep, const double *count,
+                                char *err, size_t errlen);
+
+/* Respondents each row stands for (all 1 unless grouped); owned by d. */
+const double *est_design_counts(const est_design *d);
+
 /* Frees d; est_design_free(NULL) does nothing. */
 void est_design_free(est_design *d);
 
@@ -169,5 +181,10 @@ int est_prop(const est_design *d, const double *y, const unsigned char *domain, 
  * than five calls when a report shows several intervals. Same statuses; out is untouched on error. */
 int est_prop_all(const est_design *d, const double *y, const unsigned char *domain, double level,
                  est_prop_result out[EST_CI_NMETHODS]);
+
+/* The same for the methods m with want[m] set only (out[m] written for those): the logit method fits a GLM,
+ * so a caller that needs two methods asks for two. */
+int est_prop_methods(const est_design *d, const double *y, const unsigned char *domain, double level,
+                     const bool want[EST_CI_NMETHODS], est_prop_result out[EST_CI_NMETHODS]);
 
 #endif /* ANALYZER_ESTIMATE_H */

@@ -19,14 +19,14 @@ int std_design_structure(const est_design *d, const int *cell, size_t ncell, dou
 {
     if (d == NULL || cell == NULL || pop == NULL || ncell == 0)
         return EST_EINVAL;
-    const double *w = est_design_weights(d);
+    const double *w = est_design_weights(d), *m = est_design_counts(d);
     memset(pop, 0, ncell * sizeof *pop);
     for (size_t i = 0; i < est_design_size(d); i++) {
         if (w[i] == 0)
             continue;
         if (cell[i] < 0 || (size_t)cell[i] >= ncell)
             return EST_EINVAL;
-        pop[cell[i]] += w[i];
+        pop[cell[i]] += m[i] * w[i];
     }
     return EST_OK;
 }
@@ -39,7 +39,7 @@ int std_survey(const est_design *d, const double *y, const unsigned char *domain
         ncell == 0)
         return EST_EINVAL;
     size_t n = est_design_size(d);
-    const double *w = est_design_weights(d);
+    const double *w = est_design_weights(d), *m = est_design_counts(d);
     double stdsum = 0;
     for (size_t c = 0; c < ncell; c++) {
         if (!(std_pop[c] >= 0) || isinf(std_pop[c]))
@@ -64,9 +64,9 @@ int std_survey(const est_design *d, const double *y, const unsigned char *domain
             rc = EST_EINVAL;
             goto cleanup;
         }
-        ng[group[i]] += w[i];
+        ng[group[i]] += m[i] * w[i];
         combined[i] = cell[i] + (int)ncell * group[i];
-        count[combined[i]]++;
+        count[combined[i]] += (size_t)m[i];
     }
     for (size_t g = 0; g < ngroup; g++)
         for (size_t c = 0; c < ncell; c++) {
@@ -87,8 +87,8 @@ int std_survey(const est_design *d, const double *y, const unsigned char *domain
             out[g].empty_cells += count[c + ncell * g] == 0;
         for (size_t i = 0; i < n; i++)
             dom[i] = w[i] > 0 && (size_t)group[i] == g && (domain == NULL || domain[i]);
-        est_mean_result m;
-        int st = est_mean(std, y, dom, &m);
+        est_mean_result mr;
+        int st = est_mean(std, y, dom, &mr);
         if (st == EST_EEMPTY) {
             out[g].status = st;
             continue;
@@ -97,9 +97,9 @@ int std_survey(const est_design *d, const double *y, const unsigned char *domain
             rc = st;
             goto cleanup;
         }
-        out[g].p = m.mean;
-        out[g].se = m.se;
-        out[g].n = m.n;
+        out[g].p = mr.mean;
+        out[g].se = mr.se;
+        out[g].n = mr.n;
     }
 cleanup:
     est_design_free(std);

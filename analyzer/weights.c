@@ -26,6 +26,7 @@ struct wt_raking {
     double *margin_w; /* [nmargin * n] weights right after margin m in the last cycle (0 when left out) */
     size_t *cell;     /* [nmargin * n] (group, category) cell of each respondent for margin m; SIZE_MAX if out */
     size_t *ncell;    /* [nmargin] ngroup * ncat */
+    double *count;    /* [n] respondents each row stands for (wt_collapse), NULL when all 1 */
 };
 
 /* Writes a formatted message to err when there is room. */
@@ -262,6 +263,7 @@ void wt_free(wt_raking *r)
     free(r->margin_w);
     free(r->cell);
     free(r->ncell);
+    free(r->count);
     free(r);
 }
 
@@ -364,7 +366,7 @@ void wt_residual(const wt_raking *r, double *u, size_t k)
         if (r->ncell[m] > maxcell)
             maxcell = r->ncell[m];
     double *sum = xmalloc(maxcell * k * sizeof *sum);
-    size_t *count = xmalloc(maxcell * sizeof *count);
+    double *count = xmalloc(maxcell * sizeof *count);
     for (int sweep = 0; sweep < WT_RESIDUAL_SWEEPS; sweep++) {
         for (size_t m = 0; m < r->nmargin; m++) {
             const double *psw = r->margin_w + m * n;
@@ -374,18 +376,65 @@ void wt_residual(const wt_raking *r, double *u, size_t k)
             for (size_t i = 0; i < n; i++) {
                 if (cell[i] == SIZE_MAX)
                     continue;
-                count[cell[i]]++;
+                double c = r->count ? r->count[i] : 1;
+                count[cell[i]] += c;
                 for (size_t j = 0; j < k; j++)
-                    sum[cell[i] * k + j] += u[j * n + i] / psw[i];
+                    sum[cell[i] * k + j] += c * u[j * n + i] / psw[i];
             }
             for (size_t i = 0; i < n; i++) {
                 if (cell[i] == SIZE_MAX)
                     continue;
                 for (size_t j = 0; j < k; j++)
-                    u[j * n + i] -= psw[i] * (sum[cell[i] * k + j] / (double)count[cell[i]]);
+                    u[j * n + i] -= psw[i] * (sum[cell[i] * k + j] / count[cell[i]]);
             }
         }
     }
     free(count);
     free(sum);
+}
+
+wt_raking *wt_collapse(const wt_raking *r, size_t m, const size_t *rep, const double *count)
+{
+    wt_raking *c = xcalloc(1, sizeof *c);
+    c->n = m;
+    c->ngroup = r->ngroup;
+    c->nmargin = r->nmargin;
+    c->w = xmalloc(m * sizeof *c->w);
+    c->count = xmalloc(m * sizeof *c->count);
+    c->converged = xmalloc(r->ngroup * sizeof *c->converged);
+    c->cycles = xmalloc(r->ngroup * sizeof *c->cycles);
+    memcpy(c->converged, r->converged, r->ngroup * sizeof *c->converged);
+    memcpy(c->cycles, r->cycles, r->ngroup * sizeof *c->cycles);
+    c->margin_w = xmalloc(r->nmargin * m * sizeof *c->margin_w);
+    c->cell = xmalloc(r->nmargin * m * sizeof *c->cell);
+    c->ncell = xmalloc(r->nmargin * sizeof *c->ncell);
+    memcpy(c->ncell, r->ncell, r->nmargin * sizeof *c->ncell);
+    for (size_t j = 0; j < m; j++) {
+        double rc = r->count ? r->count[rep[j]] : 1;
+        c->w[j] = r->w[rep[j]];
+        c->count[j] = rc * count[j];
+        if (c->w[j] == 0)
+            c->left_out += (size_t)c->count[j];
+        for (size_t k = 0; k < r->nmargin; k++) {
+            c->margin_w[k * m + j] = r->margin_w[k * r->n + rep[j]];
+            c->cell[k * m + j] = r->cell[k * r->n + rep[j]];
+        }
+    }
+    return c;
+}
+
+wt_raking *wt_copy(const wt_raking *r)
+{
+    size_t *all = xmalloc((r->n + 1) * sizeof *all);
+    double *one = xmalloc((r->n + 1) * sizeof *one);
+    for (size_t i = 0; i < r->n; i++)
+        all[i] = i, one[i] = 1;
+    wt_raking *c = wt_collapse(r, r->n, all, one);
+    if (r->count == NULL) {
+        free(c->count);
+        c->count = NULL;
+    }
+    free(one);
+    free(all);
+    return c;
 }

@@ -80,6 +80,13 @@ int wt_group_cycles(const wt_raking *r, size_t g);
  * margin in the last cycle. */
 void wt_residual(const wt_raking *r, double *u, size_t k);
 
+/* The raking of grouped rows: row j stands for count[j] respondents that share respondent rep[j]'s group,
+ * categories and weights (see est_design_collapse). The residual then weighs each row by its count. */
+wt_raking *wt_collapse(const wt_raking *r, size_t m, const size_t *rep, const double *count);
+
+/* A deep copy of r. */
+wt_raking *wt_copy(const wt_raking *r);
+
 /* Frees r; wt_free(NULL) does nothing. */
 void wt_free(wt_raking *r);
 
