@@ -648,6 +648,13 @@ static int resolve(void *ctx, const char *qid, const char *row, expr_ref *out, c
     return 0;
 }
 
+expr *form_compile_expr(const form *f, const char *src, expr_type want, expr_error *err)
+{
+    scope_ctx sc = {f, f->nquestions};
+    expr_scope scope = {resolve, &sc, NULL};
+    return expr_compile(src, &scope, want, err);
+}
+
 /* Compiles one expression of the form; reports and returns NULL on error. */
 static expr *compile(loader *ld, const char *path, const char *key, const char *src, size_t limit,
                      const expr_ref *dot)

@@ -92,6 +92,10 @@ form *form_load_file(const char *path, const terr_set *territories, diag_list *d
 /* As form_load_file, from a parsed document (a new reference is taken). name is used in diagnostics. */
 form *form_load_json(json_t *doc, const char *name, const terr_set *territories, diag_list *diags);
 
+/* Compiles src with every question of f in scope (an analysis looks at whole records, not backwards as a
+ * condition does): for indicator definitions. Returns NULL with *err filled. */
+expr *form_compile_expr(const form *f, const char *src, expr_type want, expr_error *err);
+
 /* Frees f; form_free(NULL) does nothing. */
 void form_free(form *f);
 

@@ -1,0 +1,565 @@
+/* indicators.c -- loading and evaluating indicator definitions (see indicators.h). */
+#include "indicators.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "expr.h"
+#include "form.h"
+#include "jcheck.h"
+#include "util.h"
+
+/* The expressions of one definition, compiled against one form version. */
+enum { SLOT_NUMERATOR, SLOT_DENOMINATOR, SLOT_AMONG, SLOT_VALUE, NSLOTS };
+
+typedef struct compiled {
+    expr *e[NSLOTS];
+    bool usable; /* false when a definition does not compile against this (older) version */
+} compiled;
+
+struct ind_set {
+    json_t *doc;
+    const catalog *cat;
+    const char *form_id;
+    ind_score *scores;
+    size_t nscores;
+    ind_def *defs;
+    size_t ndefs;
+    const form **versions; /* every version of the form in the catalog */
+    size_t nversions;
+    compiled *code;        /* [nversions * ndefs] */
+    const char **src;      /* [ndefs * NSLOTS] expression sources */
+};
+
+const char *ind_kind_name(ind_kind k)
+{
+    static const char *const names[] = {"proportion", "distribution", "mean", "ratio"};
+    return names[k];
+}
+
+static int kind_parse(const char *s)
+{
+    for (int k = IND_PROPORTION; k <= IND_RATIO; k++)
+        if (strcmp(s, ind_kind_name((ind_kind)k)) == 0)
+            return k;
+    return -1;
+}
+
+static bool is_missing_code(const char *code)
+{
+    return strcmp(code, "nsp") == 0 || strcmp(code, "refus") == 0;
+}
+
+char *ind_default_path(const catalog *c, const char *form_id, char *buf, size_t len)
+{
+    snprintf(buf, len, "%s/%s.indicators.json", catalog_dir(c), form_id);
+    return buf;
+}
+
+/* ------------------------------------------------------------------ loading */
+
+typedef struct loader {
+    jcheck jc;
+    ind_set *s;
+    const form *cur; /* the current version: names and codes are checked against it */
+    bool ok;
+} loader;
+
+static void load_error(loader *ld, const char *path, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void load_error(loader *ld, const char *path, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    jc_error(&ld->jc, path, "%s", msg);
+    ld->ok = false;
+}
+
+/* Splits "R23.pmi" into the question and its grid row, checking both against the current version. */
+static const form_question *load_question_ref(loader *ld, const char *path, const char *ref, ind_def *d)
+{
+    const char *dot = strchr(ref, '.');
+    char qid[128];
+    snprintf(qid, sizeof qid, "%.*s", dot ? (int)(dot - ref) : (int)strlen(ref), ref);
+    const form_question *q = form_question_by_id(ld->cur, qid);
+    if (q == NULL) {
+        load_error(ld, path, "question inconnue « %s »", qid);
+        return NULL;
+    }
+    d->question = ref;
+    d->row = NULL;
+    if (dot) {
+        if (q->type != FQ_GRID || form_choice_by_code(q, dot + 1, true) == NULL) {
+            load_error(ld, path, "« %s » n'est pas une ligne de grille de %s", ref, qid);
+            return NULL;
+        }
+        d->row = dot + 1;
+    } else if (q->type == FQ_GRID) {
+        load_error(ld, path, "%s est une grille : nommez une ligne (%s.LIGNE)", qid, qid);
+        return NULL;
+    }
+    return q;
+}
+
+static void load_score(loader *ld, const char *path, const json_t *o, ind_score *sc)
+{
+    static const char *const keys[] = {"id", "label", "constant", "decimals", "terms", NULL};
+    ld->ok &= jc_only_keys(&ld->jc, path, o, keys);
+    sc->id = jc_string(&ld->jc, path, o, "id", true);
+    sc->label = jc_member(&ld->jc, path, o, "label", JSON_OBJECT, true);
+    const json_t *k = json_object_get(o, "constant");
+    sc->constant = json_is_number(k) ? json_number_value(k) : 0;
+    const json_t *dec = json_object_get(o, "decimals");
+    sc->decimals = json_is_integer(dec) ? (int)json_integer_value(dec) : 2;
+    if (sc->decimals < 0 || sc->decimals > 6)
+        load_error(ld, path, "« decimals » doit être entre 0 et 6");
+    const json_t *terms = jc_member(&ld->jc, path, o, "terms", JSON_ARRAY, true);
+    if (sc->id == NULL || sc->label == NULL || terms == NULL || (k && !json_is_number(k))) {
+        ld->ok = false;
+        return;
+    }
+    if (json_array_size(terms) == 0 || json_array_size(terms) > IND_MAX_TERMS) {
+        load_error(ld, path, "un score a de 1 à 64 termes");
+        return;
+    }
+    sc->terms = xcalloc(json_array_size(terms), sizeof *sc->terms);
+    sc->nterms = json_array_size(terms);
+    for (size_t t = 0; t < sc->nterms; t++) {
+        char tp[JC_PATH_MAX];
+        jc_path_index(tp, path, t);
+        static const char *const tkeys[] = {"question", "code", "coef", NULL};
+        const json_t *to = json_array_get(terms, t);
+        ind_term *term = &sc->terms[t];
+        if (!json_is_object(to) || !jc_only_keys(&ld->jc, tp, to, tkeys)) {
+            load_error(ld, tp, "terme invalide : {question, code, coef} attendu");
+            continue;
+        }
+        term->question = jc_string(&ld->jc, tp, to, "question", true);
+        term->code = jc_string(&ld->jc, tp, to, "code", true);
+        const json_t *coef = jc_member(&ld->jc, tp, to, "coef", JSON_REAL, false);
+        if (coef == NULL)
+            coef = jc_member(&ld->jc, tp, to, "coef", JSON_INTEGER, true);
+        if (term->question == NULL || term->code == NULL || coef == NULL) {
+            ld->ok = false;
+            continue;
+        }
+        term->coef = json_number_value(coef);
+        const form_question *q = form_question_by_id(ld->cur, term->question);
+        if (q == NULL || q->type != FQ_SINGLE)
+            load_error(ld, tp, "« %s » n'est pas une question à choix unique du formulaire", term->question);
+        else if (form_choice_by_code(q, term->code, false) == NULL)
+            load_error(ld, tp, "« %s » n'est pas un code de %s", term->code, term->question);
+    }
+}
+
+static const ind_score *find_score(const ind_set *s, const char *id)
+{
+    for (size_t i = 0; i < s->nscores; i++)
+        if (s->scores[i].id && strcmp(s->scores[i].id, id) == 0)
+            return &s->scores[i];
+    return NULL;
+}
+
+/* Which expression keys a kind takes, and of what type. */
+static expr_type slot_type(ind_kind k, int slot)
+{
+    switch (slot) {
+    case SLOT_NUMERATOR:
+        return k == IND_PROPORTION ? EXPR_T_BOOL : k == IND_RATIO ? EXPR_T_NUMBER : EXPR_T_ANY;
+    case SLOT_DENOMINATOR:
+        return k == IND_PROPORTION ? EXPR_T_BOOL : k == IND_RATIO ? EXPR_T_NUMBER : EXPR_T_ANY;
+    case SLOT_AMONG:
+        return EXPR_T_BOOL;
+    case SLOT_VALUE:
+        return k == IND_MEAN ? EXPR_T_NUMBER : EXPR_T_ANY;
+    }
+    return EXPR_T_ANY;
+}
+
+static const char *const slot_key[NSLOTS] = {"numerator", "denominator", "among", "value"};
+
+static void load_categories(loader *ld, const char *path, const form_question *q, ind_def *d)
+{
+    if (q->type != FQ_SINGLE && q->type != FQ_MULTIPLE) {
+        load_error(ld, path, "une distribution porte sur une question à choix (%s n'en est pas une)", q->id);
+        return;
+    }
+    d->multiple = q->type == FQ_MULTIPLE;
+    d->categories = xcalloc(q->nchoices, sizeof *d->categories);
+    for (size_t c = 0; c < q->nchoices; c++)
+        if (!is_missing_code(q->choices[c].code))
+            d->categories[d->ncategories++] = (ind_category){q->choices[c].code, q->choices[c].label};
+    if (d->ncategories > IND_MAX_CATEGORIES)
+        load_error(ld, path, "%s a plus de 64 choix : trop pour une distribution", q->id);
+}
+
+static void load_def(loader *ld, const char *path, const json_t *o, size_t i)
+{
+    static const char *const keys[] = {"id", "theme", "label", "type", "question", "score", "threshold",
+                                       "numerator", "denominator", "among", "value", NULL};
+    ind_set *s = ld->s;
+    ind_def *d = &s->defs[i];
+    ld->ok &= jc_only_keys(&ld->jc, path, o, keys);
+    d->id = jc_string(&ld->jc, path, o, "id", true);
+    d->theme = jc_string(&ld->jc, path, o, "theme", false);
+    d->label = jc_member(&ld->jc, path, o, "label", JSON_OBJECT, true);
+    const char *type = jc_string(&ld->jc, path, o, "type", true);
+    const char *qref = jc_string(&ld->jc, path, o, "question", false);
+    const char *score = jc_string(&ld->jc, path, o, "score", false);
+    for (int slot = 0; slot < NSLOTS; slot++)
+        s->src[i * NSLOTS + slot] = jc_string(&ld->jc, path, o, slot_key[slot], false);
+    if (d->id == NULL || d->label == NULL || type == NULL) {
+        ld->ok = false;
+        return;
+    }
+    if (!jc_is_slug(d->id, 64, true))
+        load_error(ld, path, "identifiant « %s » invalide (lettres minuscules, chiffres, _ et -)", d->id);
+    for (size_t j = 0; j < i; j++)
+        if (s->defs[j].id && strcmp(s->defs[j].id, d->id) == 0)
+            load_error(ld, path, "identifiant « %s » déjà utilisé", d->id);
+    int kind = kind_parse(type);
+    if (kind < 0) {
+        load_error(ld, path, "type « %s » inconnu (proportion, distribution, mean, ratio)", type);
+        return;
+    }
+    d->kind = (ind_kind)kind;
+    const form_question *q = qref ? load_question_ref(ld, path, qref, d) : NULL;
+    if (score) {
+        d->score = find_score(s, score);
+        if (d->score == NULL)
+            load_error(ld, path, "score « %s » inconnu (voir « scores »)", score);
+    }
+    const json_t *thr = json_object_get(o, "threshold");
+    if (thr && !json_is_number(thr))
+        load_error(ld, path, "« threshold » doit être un nombre");
+    d->threshold = json_number_value(thr);
+
+    const char *const *src = &s->src[i * NSLOTS];
+    bool ok = true;
+    switch (d->kind) {
+    case IND_PROPORTION:
+        ok = score ? thr && !src[SLOT_NUMERATOR] : src[SLOT_NUMERATOR] && (qref || src[SLOT_DENOMINATOR]);
+        ok &= !src[SLOT_VALUE] && !src[SLOT_AMONG];
+        break;
+    case IND_DISTRIBUTION:
+        ok = qref && !score && !thr && !src[SLOT_NUMERATOR] && !src[SLOT_DENOMINATOR] && !src[SLOT_VALUE];
+        if (ok && q)
+            load_categories(ld, path, q, d);
+        break;
+    case IND_MEAN:
+        ok = (score != NULL) != (src[SLOT_VALUE] != NULL) && !thr && !src[SLOT_NUMERATOR] &&
+             !src[SLOT_DENOMINATOR];
+        break;
+    case IND_RATIO:
+        ok = src[SLOT_NUMERATOR] && src[SLOT_DENOMINATOR] && !score && !thr && !src[SLOT_VALUE];
+        break;
+    }
+    if (!ok)
+        load_error(ld, path,
+                   "clés incompatibles avec le type « %s » : proportion = numerator + (question ou denominator), "
+                   "ou score + threshold ; distribution = question [+ among] ; mean = value ou score [+ among] ; "
+                   "ratio = numerator + denominator [+ among]",
+                   type);
+}
+
+/* Compiles every definition against every version; the current version must take them all. */
+static void compile_all(loader *ld)
+{
+    ind_set *s = ld->s;
+    s->code = xcalloc(s->nversions * s->ndefs, sizeof *s->code);
+    for (size_t v = 0; v < s->nversions; v++) {
+        const form *f = s->versions[v];
+        bool current = f == ld->cur;
+        for (size_t i = 0; i < s->ndefs; i++) {
+            compiled *c = &s->code[v * s->ndefs + i];
+            c->usable = true;
+            for (int slot = 0; slot < NSLOTS; slot++) {
+                const char *src = s->src[i * NSLOTS + slot];
+                if (src == NULL)
+                    continue;
+                expr_error err;
+                c->e[slot] = form_compile_expr(f, src, slot_type(s->defs[i].kind, slot), &err);
+                if (c->e[slot] != NULL)
+                    continue;
+                char p[JC_PATH_MAX], pk[JC_PATH_MAX];
+                jc_path_index(p, "$.indicators", i);
+                jc_path_key(pk, p, slot_key[slot]);
+                c->usable = false;
+                if (current) {
+                    jc_error(&ld->jc, pk, "%s (caractère %zu de « %s »)", err.message, err.pos + 1, src);
+                    ld->ok = false;
+                } else {
+                    jc_warn(&ld->jc, pk, "les réponses à la version %s ne comptent pas pour cet indicateur : %s",
+                            f->version, err.message);
+                }
+            }
+        }
+    }
+}
+
+ind_set *ind_load(const char *path, const catalog *c, const char *form_id, diag_list *diags)
+{
+    loader ld = {{diags, path}, NULL, catalog_current(c, form_id), true};
+    if (ld.cur == NULL) {
+        diag_add(diags, false, path, "$", "formulaire « %s » inconnu", form_id);
+        return NULL;
+    }
+    json_t *doc = jc_load_file(path, diags);
+    if (doc == NULL)
+        return NULL;
+    ind_set *s = xcalloc(1, sizeof *s);
+    ld.s = s;
+    s->doc = doc;
+    s->cat = c;
+    s->form_id = ld.cur->id;
+    static const char *const keys[] = {"form", "scores", "indicators", NULL};
+    if (!json_is_object(doc)) {
+        jc_error(&ld.jc, "$", "un objet JSON est attendu");
+        goto fail;
+    }
+    ld.ok &= jc_only_keys(&ld.jc, "$", doc, keys);
+    const char *fid = jc_string(&ld.jc, "$", doc, "form", true);
+    if (fid && strcmp(fid, form_id) != 0)
+        load_error(&ld, "$.form", "ce fichier décrit « %s », pas « %s »", fid, form_id);
+    const json_t *scores = jc_member(&ld.jc, "$", doc, "scores", JSON_ARRAY, false);
+    const json_t *defs = jc_member(&ld.jc, "$", doc, "indicators", JSON_ARRAY, true);
+    if (fid == NULL || defs == NULL)
+        goto fail;
+    s->nscores = json_array_size(scores);
+    s->scores = xcalloc(s->nscores + 1, sizeof *s->scores);
+    for (size_t i = 0; i < s->nscores; i++) {
+        char p[JC_PATH_MAX];
+        jc_path_index(p, "$.scores", i);
+        if (json_is_object(json_array_get(scores, i)))
+            load_score(&ld, p, json_array_get(scores, i), &s->scores[i]);
+        else
+            load_error(&ld, p, "un objet est attendu");
+    }
+    s->ndefs = json_array_size(defs);
+    s->defs = xcalloc(s->ndefs + 1, sizeof *s->defs);
+    s->src = xcalloc(s->ndefs * NSLOTS + 1, sizeof *s->src);
+    for (size_t i = 0; i < s->ndefs; i++) {
+        char p[JC_PATH_MAX];
+        jc_path_index(p, "$.indicators", i);
+        if (json_is_object(json_array_get(defs, i)))
+            load_def(&ld, p, json_array_get(defs, i), i);
+        else
+            load_error(&ld, p, "un objet est attendu");
+    }
+    if (!ld.ok)
+        goto fail;
+    for (size_t i = 0; i < catalog_count(c); i++)
+        if (strcmp(catalog_at(c, i)->id, form_id) == 0)
+            s->nversions++;
+    s->versions = xcalloc(s->nversions, sizeof *s->versions);
+    s->nversions = 0;
+    for (size_t i = 0; i < catalog_count(c); i++)
+        if (strcmp(catalog_at(c, i)->id, form_id) == 0)
+            s->versions[s->nversions++] = catalog_at(c, i);
+    compile_all(&ld);
+    if (ld.ok)
+        return s;
+fail:
+    if (diags && diags->errors == 0)
+        diag_add(diags, false, path, "$", "définitions d'indicateurs invalides");
+    ind_free(s);
+    return NULL;
+}
+
+void ind_free(ind_set *s)
+{
+    if (s == NULL)
+        return;
+    if (s->code)
+        for (size_t k = 0; k < s->nversions * s->ndefs; k++)
+            for (int slot = 0; slot < NSLOTS; slot++)
+                expr_free(s->code[k].e[slot]);
+    for (size_t i = 0; i < s->ndefs; i++)
+        free(s->defs[i].categories);
+    for (size_t i = 0; i < s->nscores; i++)
+        free(s->scores[i].terms);
+    free(s->code);
+    free(s->src);
+    free(s->versions);
+    free(s->defs);
+    free(s->scores);
+    json_decref(s->doc);
+    free(s);
+}
+
+const char *ind_form_id(const ind_set *s)
+{
+    return s->form_id;
+}
+
+size_t ind_count(const ind_set *s)
+{
+    return s->ndefs;
+}
+
+const ind_def *ind_at(const ind_set *s, size_t i)
+{
+    return &s->defs[i];
+}
+
+/* ------------------------------------------------------------------ evaluation */
+
+typedef struct record {
+    const json_t *answers;
+    const char *today;
+} record;
+
+/* Answers have been checked: a key present is an answer that counts (skipped questions have none). */
+static const json_t *lookup(void *ctx, const char *qid, const char *row)
+{
+    const record *r = ctx;
+    const json_t *v = json_object_get(r->answers, qid);
+    return row ? json_object_get(v, row) : v;
+}
+
+static bool eval_bool(const expr *e, const record *r)
+{
+    expr_values vals = {lookup, (void *)r, NULL, r->today};
+    return expr_eval_bool(e, &vals);
+}
+
+/* A number, or NaN when empty. */
+static double eval_number(const expr *e, const record *r)
+{
+    expr_values vals = {lookup, (void *)r, NULL, r->today};
+    expr_value v = expr_eval(e, &vals);
+    return v.empty || v.type != EXPR_T_NUMBER ? NAN : v.num;
+}
+
+/* IND_IN when the item has an answer that counts, IND_NSP / IND_REFUS for those codes, IND_OUT when empty. */
+static ind_state item_state(const json_t *v)
+{
+    if (v == NULL || json_is_null(v))
+        return IND_OUT;
+    if (json_is_string(v)) {
+        const char *code = json_string_value(v);
+        return strcmp(code, "nsp") == 0 ? IND_NSP : strcmp(code, "refus") == 0 ? IND_REFUS : IND_IN;
+    }
+    if (json_is_array(v)) {
+        if (json_array_size(v) == 0)
+            return IND_OUT;
+        size_t k;
+        const json_t *x;
+        json_array_foreach(v, k, x) {
+            if (json_is_string(x) && strcmp(json_string_value(x), "refus") == 0)
+                return IND_REFUS;
+            if (json_is_string(x) && strcmp(json_string_value(x), "nsp") == 0)
+                return IND_NSP;
+        }
+    }
+    return IND_IN;
+}
+
+/* The score, or the state that makes it missing. */
+static ind_state score_value(const ind_score *sc, const json_t *answers, double *out)
+{
+    double sum = sc->constant;
+    for (size_t t = 0; t < sc->nterms; t++) {
+        const json_t *v = json_object_get(answers, sc->terms[t].question);
+        ind_state st = item_state(v);
+        if (st != IND_IN)
+            return st;
+        if (strcmp(json_string_value(v), sc->terms[t].code) == 0)
+            sum += sc->terms[t].coef;
+    }
+    double scale = pow(10, sc->decimals);
+    *out = round(sum * scale) / scale;
+    return IND_IN;
+}
+
+static int choice_index(const ind_def *d, const char *code)
+{
+    for (size_t c = 0; c < d->ncategories; c++)
+        if (strcmp(d->categories[c].code, code) == 0)
+            return (int)c;
+    return -1;
+}
+
+static void eval_one(const ind_def *d, const compiled *c, const record *r, ind_obs *o)
+{
+    memset(o, 0, sizeof *o);
+    if (!c->usable)
+        return;
+    if (c->e[SLOT_AMONG] && !eval_bool(c->e[SLOT_AMONG], r))
+        return;
+    if (d->kind == IND_PROPORTION && c->e[SLOT_DENOMINATOR] && !eval_bool(c->e[SLOT_DENOMINATOR], r))
+        return;
+    const json_t *item = NULL;
+    if (d->question) {
+        const char *dot = d->row ? strchr(d->question, '.') : NULL;
+        if (dot) {
+            char qid[128];
+            snprintf(qid, sizeof qid, "%.*s", (int)(dot - d->question), d->question);
+            item = json_object_get(json_object_get(r->answers, qid), d->row);
+        } else {
+            item = json_object_get(r->answers, d->question);
+        }
+        o->state = item_state(item);
+        if (o->state != IND_IN)
+            return;
+    }
+    switch (d->kind) {
+    case IND_PROPORTION:
+        if (d->score) {
+            double v;
+            if ((o->state = score_value(d->score, r->answers, &v)) == IND_IN)
+                o->event = v >= d->threshold - 1e-9;
+        } else {
+            o->state = IND_IN;
+            o->event = eval_bool(c->e[SLOT_NUMERATOR], r);
+        }
+        break;
+    case IND_DISTRIBUTION:
+        if (json_is_string(item)) {
+            int k = choice_index(d, json_string_value(item));
+            if (k >= 0)
+                o->cats = UINT64_C(1) << k;
+        } else {
+            size_t i;
+            const json_t *x;
+            json_array_foreach(item, i, x) {
+                int k = json_is_string(x) ? choice_index(d, json_string_value(x)) : -1;
+                if (k >= 0)
+                    o->cats |= UINT64_C(1) << k;
+            }
+        }
+        if (o->cats == 0)
+            o->state = IND_OUT; /* a code this version has and the current one does not */
+        break;
+    case IND_MEAN:
+        if (d->score)
+            o->state = score_value(d->score, r->answers, &o->a);
+        else
+            o->a = eval_number(c->e[SLOT_VALUE], r), o->state = isfinite(o->a) ? IND_IN : IND_OUT;
+        break;
+    case IND_RATIO:
+        o->a = eval_number(c->e[SLOT_NUMERATOR], r);
+        o->b = eval_number(c->e[SLOT_DENOMINATOR], r);
+        o->state = isfinite(o->a) && isfinite(o->b) ? IND_IN : IND_OUT;
+        break;
+    }
+}
+
+void ind_eval(const ind_set *s, const form *version, const json_t *answers, const char *today, ind_obs *out)
+{
+    size_t v = 0;
+    while (v < s->nversions && s->versions[v] != version)
+        v++;
+    record r = {answers, today};
+    for (size_t i = 0; i < s->ndefs; i++) {
+        if (v == s->nversions)
+            memset(&out[i], 0, sizeof out[i]);
+        else
+            eval_one(&s->defs[i], &s->code[v * s->ndefs + i], &r, &out[i]);
+    }
+}

@@ -1,0 +1,108 @@
+/* indicators.h -- indicator definitions as data: what each diagnosis indicator counts, written in the form's own
+ * expression language, read from NAME.indicators.json next to the form (the format is in forms/README.md,
+ * "Indicators").
+ *
+ * A definition file is checked like a form: every expression compiles against every version of the form in
+ * the catalog (so that answers given to an old version are counted by the same definition), every question and
+ * code it names exists, and each problem is reported with its JSON path. Evaluating a set of definitions on one
+ * record gives one observation per indicator: whether the record is in the indicator's denominator, answered
+ * "nsp" or "refus" (reported apart), or is out of it, and what it contributes.
+ *
+ * Ownership: an ind_set owns its document, definitions and compiled expressions; it borrows the catalog, which
+ * must outlive it.
+ */
+#ifndef ANALYZER_INDICATORS_H
+#define ANALYZER_INDICATORS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "catalog.h"
+#include "diag.h"
+
+#define IND_MAX_CATEGORIES 64 /* choices of a distribution (one bit each in an observation) */
+#define IND_MAX_TERMS 64      /* items of a score */
+
+typedef enum ind_kind {
+    IND_PROPORTION,   /* share of the denominator for which the numerator holds */
+    IND_DISTRIBUTION, /* share of each choice of a question among those who answered it */
+    IND_MEAN,         /* mean of a number or of a score */
+    IND_RATIO,        /* sum of one number over the sum of another (operators: done / requested) */
+} ind_kind;
+
+/* A score: constant + the sum of coef over the terms whose question has the given answer code, rounded to
+ * `decimals`; missing when any item is unanswered (or answered nsp / refus). EPICES is one. */
+typedef struct ind_term {
+    const char *question;
+    const char *code;
+    double coef;
+} ind_term;
+
+typedef struct ind_score {
+    const char *id;
+    const json_t *label;
+    double constant;
+    int decimals;
+    ind_term *terms;
+    size_t nterms;
+} ind_score;
+
+typedef struct ind_category {
+    const char *code;
+    const json_t *label;
+} ind_category;
+
+typedef struct ind_def {
+    const char *id, *theme;
+    const json_t *label;            /* language map */
+    ind_kind kind;
+    const char *question, *row;     /* the item whose nsp / refus are counted apart (row: grid row), or NULL */
+    const ind_score *score;         /* proportion (with threshold) or mean of a score, or NULL */
+    double threshold;               /* proportion of a score: event when score >= threshold */
+    ind_category *categories;       /* distribution: the question's choices, nsp and refus excepted */
+    size_t ncategories;
+    bool multiple;                  /* distribution of a multiple-choice question (shares do not add up to 1) */
+} ind_def;
+
+typedef struct ind_set ind_set;
+
+/* Loads path (NAME.indicators.json) for form_id of catalog c. Returns NULL with every problem in diags. */
+ind_set *ind_load(const char *path, const catalog *c, const char *form_id, diag_list *diags);
+
+/* Writes the conventional file of form_id, DIR/ID.indicators.json, into buf (len bytes) and returns buf. */
+char *ind_default_path(const catalog *c, const char *form_id, char *buf, size_t len);
+
+void ind_free(ind_set *s);
+
+/* The form the definitions describe. */
+const char *ind_form_id(const ind_set *s);
+
+size_t ind_count(const ind_set *s);
+const ind_def *ind_at(const ind_set *s, size_t i);
+
+/* What one record contributes to one indicator. */
+typedef enum ind_state {
+    IND_OUT = 0,   /* not in the denominator (outside the sub-population, skipped, unanswered) */
+    IND_IN,        /* in the denominator */
+    IND_NSP,       /* answered "ne sait pas": counted apart */
+    IND_REFUS,     /* declined to answer: counted apart */
+} ind_state;
+
+typedef struct ind_obs {
+    ind_state state;
+    bool event;     /* proportion: the numerator holds */
+    uint64_t cats;  /* distribution: bit k set when category k was chosen */
+    double a, b;    /* mean: a; ratio: a over b */
+} ind_obs;
+
+/* Evaluates every indicator on one record answered to `version` (a version of the set's form in the catalog;
+ * answers already checked): out has ind_count(s) entries. today is "YYYY-MM-DD" for today(). */
+void ind_eval(const ind_set *s, const form *version, const json_t *answers, const char *today, ind_obs *out);
+
+/* The kind's name in the files and outputs ("proportion", ...). */
+const char *ind_kind_name(ind_kind k);
+
+#endif /* ANALYZER_INDICATORS_H */
