@@ -10,35 +10,83 @@
 #include "answers.h"
 #include "util.h"
 
-static char *dup_or_null(const unsigned char *s)
+static char *dup_or_null(const char *s)
 {
-    return s ? xstrdup((const char *)s) : NULL;
+    return s ? xstrdup(s) : NULL;
 }
 
-dataset *ds_load(const char *db_path, const catalog *c, const char *form_id, char *err, size_t errlen)
+/* The form version a row names, remembered across rows: a million rows name a handful of versions. */
+static const form *version_of(const catalog *c, const char *form_id, const char *version, const form **last)
+{
+    if (*last && version && strcmp((*last)->version, version) == 0)
+        return *last;
+    const form *f = version ? catalog_get(c, form_id, version) : NULL;
+    if (f)
+        *last = f;
+    return f;
+}
+
+int ds_scan(const char *db_path, const catalog *c, const char *form_id, int (*fn)(void *ctx, const ds_record *r),
+            void *ctx, ds_counts *counts, char *err, size_t errlen)
+{
+    return ds_scan_range(db_path, c, form_id, INT64_MIN, INT64_MAX, fn, ctx, counts, err, errlen);
+}
+
+int ds_id_range(const char *db_path, const char *form_id, int64_t *lo, int64_t *hi, char *err, size_t errlen)
 {
     sqlite3 *db = NULL;
     sqlite3_stmt *st = NULL;
-    dataset *ds = NULL;
+    int rc = -1;
+    *lo = 1, *hi = 0;
+    if (sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(db, "SELECT min(id), max(id) FROM submissions WHERE form_id = ?", -1, &st, NULL) !=
+            SQLITE_OK) {
+        snprintf(err, errlen, "lecture de %s : %s", db_path, db ? sqlite3_errmsg(db) : "mémoire");
+        goto done;
+    }
+    sqlite3_busy_timeout(db, 5000);
+    sqlite3_bind_text(st, 1, form_id, -1, SQLITE_TRANSIENT);
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        if (sqlite3_column_type(st, 0) != SQLITE_NULL)
+            *lo = sqlite3_column_int64(st, 0), *hi = sqlite3_column_int64(st, 1);
+        rc = 0;
+    } else {
+        snprintf(err, errlen, "lecture de %s : %s", db_path, sqlite3_errmsg(db));
+    }
+done:
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return rc;
+}
+
+int ds_scan_range(const char *db_path, const catalog *c, const char *form_id, int64_t lo, int64_t hi,
+                  int (*fn)(void *ctx, const ds_record *r), void *ctx, ds_counts *counts, char *err, size_t errlen)
+{
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st = NULL;
+    int status = -1;
+    memset(counts, 0, sizeof *counts);
     if (sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
         snprintf(err, errlen, "ouverture de %s : %s", db_path, db ? sqlite3_errmsg(db) : "mémoire");
         goto done;
     }
     sqlite3_busy_timeout(db, 5000); /* the collector may be writing: wait for its commit, never block it */
     if (sqlite3_prepare_v2(db, "SELECT uuid, form_version, territory, channel, lang, answers FROM "
-                           "counted_submissions WHERE form_id = ? ORDER BY id", -1, &st, NULL) != SQLITE_OK) {
+                           "counted_submissions WHERE form_id = ? AND id BETWEEN ? AND ? ORDER BY id", -1, &st,
+                           NULL) != SQLITE_OK) {
         snprintf(err, errlen, "%s n'est pas une base du collecteur à jour (%s)", db_path, sqlite3_errmsg(db));
         goto done;
     }
     sqlite3_bind_text(st, 1, form_id, -1, SQLITE_TRANSIENT);
-    ds = xcalloc(1, sizeof *ds);
-    ds->form_id = form_id;
-    size_t cap = 0;
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        const form *f = catalog_get(c, form_id, (const char *)sqlite3_column_text(st, 1));
+    sqlite3_bind_int64(st, 2, lo);
+    sqlite3_bind_int64(st, 3, hi);
+    const form *last = NULL;
+    int rc = SQLITE_DONE;
+    status = 0;
+    while (status == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const form *f = version_of(c, form_id, (const char *)sqlite3_column_text(st, 1), &last);
         if (f == NULL) {
-            ds->unknown_version++;
+            counts->unknown_version++;
             continue;
         }
         json_t *answers = json_loads((const char *)sqlite3_column_text(st, 5), 0, NULL);
@@ -47,26 +95,46 @@ dataset *ds_load(const char *db_path, const catalog *c, const char *form_id, cha
         answers_report_free(&report);
         if (answers == NULL || nerr > 0) {
             json_decref(answers);
-            ds->rejected++;
+            counts->rejected++;
             continue;
         }
-        if (ds->count == cap) {
-            cap = cap ? cap * 2 : 256;
-            ds->records = xrealloc(ds->records, cap * sizeof *ds->records);
-        }
-        ds->records[ds->count++] = (ds_record){f, dup_or_null(sqlite3_column_text(st, 0)),
-                                               dup_or_null(sqlite3_column_text(st, 2)),
-                                               dup_or_null(sqlite3_column_text(st, 3)),
-                                               dup_or_null(sqlite3_column_text(st, 4)), answers};
+        counts->count++;
+        ds_record r = {f, (char *)sqlite3_column_text(st, 0), (char *)sqlite3_column_text(st, 2),
+                       (char *)sqlite3_column_text(st, 3), (char *)sqlite3_column_text(st, 4), answers};
+        status = fn(ctx, &r);
+        json_decref(answers);
     }
-    if (rc != SQLITE_DONE) {
+    if (status == 0 && rc != SQLITE_DONE) {
         snprintf(err, errlen, "lecture de %s : %s", db_path, sqlite3_errmsg(db));
-        ds_free(ds);
-        ds = NULL;
+        status = -1;
     }
 done:
     sqlite3_finalize(st);
     sqlite3_close(db);
+    return status;
+}
+
+static int keep_record(void *ctx, const ds_record *r)
+{
+    dataset *ds = ctx;
+    if (ds->count % 256 == 0)
+        ds->records = xrealloc(ds->records, (ds->count + 256) * sizeof *ds->records);
+    ds->records[ds->count++] = (ds_record){r->version, dup_or_null(r->uuid), dup_or_null(r->territory),
+                                           dup_or_null(r->channel), dup_or_null(r->lang), json_incref(r->answers)};
+    return 0;
+}
+
+dataset *ds_load(const char *db_path, const catalog *c, const char *form_id, char *err, size_t errlen)
+{
+    dataset *ds = xcalloc(1, sizeof *ds);
+    ds->form_id = form_id;
+    ds_counts counts;
+    if (ds_scan(db_path, c, form_id, keep_record, ds, &counts, err, errlen) != 0) {
+        ds_free(ds);
+        return NULL;
+    }
+    ds->rejected = counts.rejected;
+    ds->unknown_version = counts.unknown_version;
     return ds;
 }
 

@@ -12,6 +12,7 @@
 #define ANALYZER_DATASET_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include <jansson.h>
 
@@ -32,6 +33,26 @@ typedef struct dataset {
     size_t rejected;       /* records that fail the form check today: left out */
     size_t unknown_version; /* records of a form version the forms folder no longer has: left out */
 } dataset;
+
+/* What ds_scan reports besides the records: the same counts as a dataset's. */
+typedef struct ds_counts {
+    size_t count, rejected, unknown_version;
+} ds_counts;
+
+/* Calls fn for every counted record of form_id that passes the form check, in the order they were received,
+ * without keeping them: the record and its strings are valid during the call only. An analysis of a million
+ * answers uses this and keeps only what it computes from each. fn returns 0 to go on, nonzero to stop (ds_scan
+ * then returns that value). Returns 0, or -1 with a French message in err when the database cannot be read. */
+int ds_scan(const char *db_path, const catalog *c, const char *form_id, int (*fn)(void *ctx, const ds_record *r),
+            void *ctx, ds_counts *counts, char *err, size_t errlen);
+
+/* The same for the records whose id (the collector's row id, in order of arrival) is in [lo, hi]: several
+ * threads each read a part, each with its own connection. */
+int ds_scan_range(const char *db_path, const catalog *c, const char *form_id, int64_t lo, int64_t hi,
+                  int (*fn)(void *ctx, const ds_record *r), void *ctx, ds_counts *counts, char *err, size_t errlen);
+
+/* The smallest and largest id of form_id's submissions (lo > hi when there is none). Returns 0 or -1. */
+int ds_id_range(const char *db_path, const char *form_id, int64_t *lo, int64_t *hi, char *err, size_t errlen);
 
 /* Loads every counted record of form_id from the database at db_path (read-only). Returns NULL with a French
  * message in err when the database cannot be read or is not a collector database. */

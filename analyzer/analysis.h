@@ -1,0 +1,130 @@
+/* analysis.h -- the indicators of a form by territory: estimates with their intervals, design effects,
+ * comparisons, standardisation and disclosure control, from the answers stored by the collector.
+ *
+ * Groups are every territory of the territories file, all priority neighbourhoods together, the rest of the town
+ * (the non-QPV territories) and the whole town. Respondents whose territory is not one of the file's (another
+ * town, refused) are counted and left out: the design is stratified by territory.
+ *
+ * Without margins every respondent weighs 1 and proportions get the Wilson (default) or Clopper-Pearson
+ * interval. With margins, weights are raked within each territory as R's rake() does and intervals follow
+ * svyciprop (Korn-Graubard "beta" by default) on the design stratified by territory; respondents missing a
+ * calibration variable are left out of weighted estimates and counted.
+ *
+ * Every cell (indicator x group) resting on fewer than min_n respondents is suppressed, with the cells that
+ * would let it be recovered by subtraction (town = QPV + rest, QPV = sum of neighbourhoods); a suppressed cell
+ * carries no number at all. Differences that involve a suppressed cell are suppressed too.
+ *
+ * Ownership: an an_result owns everything it points to except the definitions (ind_def), the territories and
+ * the catalog, which it borrows and which must outlive it.
+ */
+#ifndef ANALYZER_ANALYSIS_H
+#define ANALYZER_ANALYSIS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "catalog.h"
+#include "disclosure.h"
+#include "indicators.h"
+#include "margins.h"
+
+typedef enum an_method {
+    AN_CI_DEFAULT = 0, /* wilson without margins, beta with */
+    AN_CI_WILSON,
+    AN_CI_CLOPPER_PEARSON,
+    AN_CI_BETA,
+    AN_CI_LOGIT,
+} an_method;
+
+typedef struct an_options {
+    an_method method;
+    double level;     /* 0.95 */
+    long min_n;       /* 11 */
+    const char *today; /* "YYYY-MM-DD" for today() in definitions; NULL: the local date */
+    void (*progress)(void *ctx, size_t records); /* called every 65,536 records read, or NULL */
+    void *progress_ctx;
+    bool no_grouping;  /* estimate on one row per respondent instead of grouped rows (tests: same numbers) */
+} an_options;
+
+/* Flags of a cell (bit mask). */
+enum {
+    AN_FLAG_EMPTY = 1 << 0,        /* nobody in the denominator */
+    AN_FLAG_NEFF = 1 << 1,         /* effective n under 30: too imprecise to publish (NCHS) */
+    AN_FLAG_WIDTH = 1 << 2,        /* interval width >= 0.30 (NCHS) */
+    AN_FLAG_RELWIDTH = 1 << 3,     /* relative width > 130 % (NCHS) */
+    AN_FLAG_REVIEW_DF = 1 << 4,    /* fewer than 8 degrees of freedom */
+    AN_FLAG_P01 = 1 << 5,          /* estimate 0 or 1: the interval follows the degenerate rule */
+    AN_FLAG_NO_VARIANCE = 1 << 6,  /* a variance cannot be estimated (one respondent in a stratum) */
+    AN_FLAG_ZERO_DENOM = 1 << 7,   /* ratio: the denominator sums to 0 */
+};
+#define AN_NFLAGS 8
+/* The stable name of flag bit k ("neff_lt_30", ...). */
+const char *an_flag_name(int k);
+
+typedef enum an_group_kind { AN_G_TERRITORY, AN_G_QPV, AN_G_REST, AN_G_TOWN } an_group_kind;
+
+typedef struct an_group {
+    const char *id, *label; /* territory code and name, or "ensemble_qpv", "reste_commune", "commune" */
+    an_group_kind kind;
+    bool qpv;               /* a QPV territory */
+    long respondents;       /* respondents of the group (unweighted); -1 when suppressed */
+    disc_status suppressed;
+} an_group;
+
+/* One published line: an indicator (and category, for a distribution) in one group. */
+typedef struct an_cell {
+    size_t indicator;    /* index in the definitions */
+    int category;        /* distribution: index of the category; -1 otherwise */
+    size_t group;
+    disc_status suppressed;
+    unsigned flags;
+    /* below: meaningful when not suppressed; has_* false means null in the outputs */
+    long n, events;      /* events -1 for means and ratios */
+    long nsp, refus;
+    bool has_estimate, has_ci, has_deff, has_std;
+    double estimate, se, lower, upper, deff, n_eff;
+    double std, std_lower, std_upper; /* age x sex standardised estimate (territories, QPV, rest) */
+} an_cell;
+
+typedef enum an_test_kind { AN_T_RAO_SCOTT, AN_T_PEARSON, AN_T_DIFF } an_test_kind;
+
+typedef struct an_test {
+    an_test_kind kind;
+    size_t indicator;
+    int category;        /* -1: the whole indicator */
+    size_t group, versus; /* AN_T_DIFF: group minus versus (the rest of the town) */
+    bool suppressed;     /* AN_T_DIFF: one of the two cells is suppressed */
+    double statistic, ndf, ddf, p, p_holm; /* F (Rao-Scott) or X2 (Pearson) or t; ddf 0 for Pearson */
+    double diff, lower, upper;              /* AN_T_DIFF */
+} an_test;
+
+typedef struct an_result {
+    const char *form_id;
+    const ind_set *defs;
+    bool weighted;
+    const char *method_name; /* the proportion interval: "wilson", "clopper-pearson", "beta", "logit" */
+    double level;
+    long min_n;
+    size_t records, rejected, unknown_version, no_territory, left_out_calibration, used;
+    bool standardised;       /* std fields computed */
+    char std_note[256];      /* why not, or what the standard population is */
+    an_group *groups;
+    size_t ngroups;
+    an_cell *cells;
+    size_t ncells;
+    an_test *tests;
+    size_t ntests;
+    size_t chisq_tests, chisq_significant, chisq_significant_holm;
+    size_t diff_tests, diff_significant, diff_significant_holm;
+    double seconds_read, seconds_estimate; /* wall time of the two passes */
+} an_result;
+
+/* Runs every indicator of defs on the counted answers of the database. margins may be NULL. Returns NULL with a
+ * French message in err on a database error or when raking is impossible (a calibration cell with nobody in
+ * it, a territory with respondents and no margins: the message names the cell). */
+an_result *an_run(const char *db_path, const catalog *c, const ind_set *defs, const mg_margins *margins,
+                  const an_options *opt, char *err, size_t errlen);
+
+void an_free(an_result *r);
+
+#endif /* ANALYZER_ANALYSIS_H */
