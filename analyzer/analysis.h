@@ -12,7 +12,8 @@
  *
  * Every cell (indicator x group) resting on fewer than min_n respondents is suppressed, with the cells that
  * would let it be recovered by subtraction (town = QPV + rest, QPV = sum of neighbourhoods); a suppressed cell
- * carries no number at all. Differences that involve a suppressed cell are suppressed too.
+ * carries no number at all. Differences that involve a suppressed cell are suppressed too, and tests across
+ * territories leave suppressed territories out.
  *
  * Ownership: an an_result owns everything it points to except the definitions (ind_def), the territories and
  * the catalog, which it borrows and which must outlive it.

@@ -38,10 +38,13 @@ int ds_id_range(const char *db_path, const char *form_id, int64_t *lo, int64_t *
     sqlite3_stmt *st = NULL;
     int rc = -1;
     *lo = 1, *hi = 0;
-    if (sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(db, "SELECT min(id), max(id) FROM submissions WHERE form_id = ?", -1, &st, NULL) !=
-            SQLITE_OK) {
-        snprintf(err, errlen, "lecture de %s : %s", db_path, db ? sqlite3_errmsg(db) : "mémoire");
+    if (sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+        snprintf(err, errlen, "ouverture de %s : %s", db_path, db ? sqlite3_errmsg(db) : "mémoire");
+        goto done;
+    }
+    if (sqlite3_prepare_v2(db, "SELECT min(id), max(id) FROM submissions WHERE form_id = ?", -1, &st, NULL) !=
+        SQLITE_OK) {
+        snprintf(err, errlen, "%s n'est pas une base du collecteur à jour (%s)", db_path, sqlite3_errmsg(db));
         goto done;
     }
     sqlite3_busy_timeout(db, 5000);
@@ -72,8 +75,7 @@ int ds_scan_range(const char *db_path, const catalog *c, const char *form_id, in
     }
     sqlite3_busy_timeout(db, 5000); /* the collector may be writing: wait for its commit, never block it */
     if (sqlite3_prepare_v2(db, "SELECT uuid, form_version, territory, channel, lang, answers FROM "
-                           "counted_submissions WHERE form_id = ? AND id BETWEEN ? AND ? ORDER BY id", -1, &st,
-                           NULL) != SQLITE_OK) {
+                           "counted_submissions WHERE form_id = ? AND id BETWEEN ? AND ?", -1, &st, NULL) != SQLITE_OK) {
         snprintf(err, errlen, "%s n'est pas une base du collecteur à jour (%s)", db_path, sqlite3_errmsg(db));
         goto done;
     }

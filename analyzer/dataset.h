@@ -39,8 +39,9 @@ typedef struct ds_counts {
     size_t count, rejected, unknown_version;
 } ds_counts;
 
-/* Calls fn for every counted record of form_id that passes the form check, in the order they were received,
- * without keeping them: the record and its strings are valid during the call only. An analysis of a million
+/* Calls fn for every counted record of form_id that passes the form check -- the web and single-entry answers
+ * in the order they were received, then the double-entered sheets -- without keeping them (no ORDER BY: sorting
+ * a million answers would cost more than reading them): the record and its strings are valid during the call only. An analysis of a million
  * answers uses this and keeps only what it computes from each. fn returns 0 to go on, nonzero to stop (ds_scan
  * then returns that value). Returns 0, or -1 with a French message in err when the database cannot be read. */
 int ds_scan(const char *db_path, const catalog *c, const char *form_id, int (*fn)(void *ctx, const ds_record *r),

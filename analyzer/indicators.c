@@ -129,9 +129,11 @@ static void load_score(loader *ld, const char *path, const json_t *o, ind_score 
     }
     sc->terms = xcalloc(json_array_size(terms), sizeof *sc->terms);
     sc->nterms = json_array_size(terms);
+    char terms_path[JC_PATH_MAX];
+    jc_path_key(terms_path, path, "terms");
     for (size_t t = 0; t < sc->nterms; t++) {
         char tp[JC_PATH_MAX];
-        jc_path_index(tp, path, t);
+        jc_path_index(tp, terms_path, t);
         static const char *const tkeys[] = {"question", "code", "coef", NULL};
         const json_t *to = json_array_get(terms, t);
         ind_term *term = &sc->terms[t];

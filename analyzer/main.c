@@ -171,6 +171,7 @@ static int cmd_indicators(int argc, char **argv)
     if (a.margins &&
         (mg = mg_load(a.margins, catalog_current(cat, a.form), catalog_territories(cat), err, sizeof err)) == NULL) {
         fprintf(stderr, "analyzer indicators : --margins : %s\n", err);
+        rc = 2; /* the file given is wrong, like a bad flag */
         goto done;
     }
     an_options opt = {method, a.level, a.min_n, NULL, isatty(STDERR_FILENO) ? progress : NULL, NULL,

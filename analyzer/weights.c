@@ -60,6 +60,14 @@ static const char *margin_label(const wt_input *in, size_t m, char *buf, size_t 
 }
 
 /* Checks the input against the contract of wt_rake. Returns 0 or -1 with a message. */
+static const char *category_label(const wt_margin *mg, size_t c, char *buf, size_t len)
+{
+    if (mg->codes && mg->codes[c])
+        return mg->codes[c];
+    snprintf(buf, len, "%zu", c);
+    return buf;
+}
+
 static int check_input(const wt_input *in, const wt_options *opt, char *err, size_t errlen)
 {
     if (in == NULL || in->n == 0 || in->base_weight == NULL || in->ngroup == 0 || in->nmargin == 0 ||
@@ -162,19 +170,21 @@ static int check_cells(const wt_input *in, size_t g, const size_t *idx, size_t n
             count[mg->cat[idx[j]]]++;
         for (size_t c = 0; c < mg->ncat; c++) {
             double pop = mg->pop[g * mg->ncat + c];
-            char gb[32], mb[32];
+            char gb[32], mb[32], cb[32];
             if (pop > 0 && count[c] == 0) {
                 set_err(err, errlen,
-                        "raking impossible : %s, variable « %s », catégorie %zu : personne dans l'échantillon "
+                        "raking impossible : %s, variable « %s », catégorie « %s » : personne dans l'échantillon "
                         "pour un total de population de %.15g",
-                        group_label(in, g, gb, sizeof gb), margin_label(in, m, mb, sizeof mb), c, pop);
+                        group_label(in, g, gb, sizeof gb), margin_label(in, m, mb, sizeof mb),
+                        category_label(mg, c, cb, sizeof cb), pop);
                 goto cleanup;
             }
             if (pop == 0 && count[c] > 0) {
                 set_err(err, errlen,
-                        "raking impossible : %s, variable « %s », catégorie %zu : %zu répondant(s) mais un "
+                        "raking impossible : %s, variable « %s », catégorie « %s » : %zu répondant(s) mais un "
                         "total de population nul",
-                        group_label(in, g, gb, sizeof gb), margin_label(in, m, mb, sizeof mb), c, count[c]);
+                        group_label(in, g, gb, sizeof gb), margin_label(in, m, mb, sizeof mb),
+                        category_label(mg, c, cb, sizeof cb), count[c]);
                 goto cleanup;
             }
         }

@@ -31,6 +31,7 @@ typedef struct wt_margin {
     size_t ncat;       /* number of categories, >= 1 */
     const int *cat;    /* [n] category of each respondent in [0, ncat), or -1 when unknown */
     const double *pop; /* [ngroup * ncat] population total of category c in group g at pop[g * ncat + c], >= 0 */
+    const char *const *codes; /* [ncat] names of the categories for messages ("75+"), or NULL (their index) */
 } wt_margin;
 
 typedef struct wt_input {

@@ -169,7 +169,7 @@ static void test_degenerate(void **state)
     for (int t = 0; t < 3; t++)
         for (int k = 0; k < 4; k++)
             pop_age[t * 4 + k] = (t + 1) * 1000.0 * (k + 1);
-    wt_margin m[1] = {{"âge", 4, D.age, pop_age}};
+    wt_margin m[1] = {{"âge", 4, D.age, pop_age, NULL}};
     wt_input in = {.n = D.n, .base_weight = D.w0, .ngroup = 3, .group = D.terr, .nmargin = 1, .margin = m};
     wt_raking *rk = wt_rake(&in, NULL, NULL, 0);
     assert_non_null(rk);

@@ -120,7 +120,7 @@ static int replicate(gsl_rng *r, int n, double ptrue, const double *pcell, tally
         popa[a] = POP_SIZE * pop_age[a];
     for (int s = 0; s < NSEX; s++)
         pops[s] = POP_SIZE * pop_sex[s];
-    wt_margin mg[2] = {{"âge", NAGE, age, popa}, {"sexe", NSEX, sex, pops}};
+    wt_margin mg[2] = {{"âge", NAGE, age, popa, NULL}, {"sexe", NSEX, sex, pops, NULL}};
     wt_input in = {.n = (size_t)n, .base_weight = w0, .ngroup = 1, .nmargin = 2, .margin = mg};
     char err[256] = "";
     wt_raking *rk = wt_rake(&in, NULL, err, sizeof err);

@@ -72,7 +72,7 @@ static wt_raking *rake_territories(const int *age, double sex_factor, const wt_o
         for (int s = 0; s < 2; s++)
             pop_sex[t * 2 + s] = sex_factor * terr_pop[t] * shares_sex[t][s];
     }
-    wt_margin m[2] = {{"âge", 4, age, pop_age}, {"sexe", 2, D.sex, pop_sex}};
+    wt_margin m[2] = {{"âge", 4, age, pop_age, NULL}, {"sexe", 2, D.sex, pop_sex, NULL}};
     wt_input in = {.n = D.n,
                    .base_weight = D.w0,
                    .ngroup = 3,
@@ -155,21 +155,21 @@ static void test_cells_that_cannot_be_raked(void **state)
     for (size_t i = 0; i < D.n; i++)
         age[i] = D.terr[i] == 2 && D.age[i] == 3 ? 2 : D.age[i]; /* nobody aged 60+ in QPV_Sud */
     assert_null(rake_territories(age, 1, NULL, err, sizeof err));
-    assert_string_equal(err, "raking impossible : QPV_Sud, variable « âge », catégorie 3 : personne dans "
+    assert_string_equal(err, "raking impossible : QPV_Sud, variable « âge », catégorie « 3 » : personne dans "
                              "l'échantillon pour un total de population de 600");
     /* A population total of 0 for a category with respondents. */
     static double pop_sex[2] = {6095, 0};
-    wt_margin m[1] = {{NULL, 2, D.sex, pop_sex}};
+    wt_margin m[1] = {{NULL, 2, D.sex, pop_sex, NULL}};
     wt_input in = {.n = D.n, .base_weight = D.w0, .ngroup = 1, .nmargin = 1, .margin = m};
     assert_null(wt_rake(&in, NULL, err, sizeof err));
-    assert_non_null(strstr(err, "groupe 0, variable « variable 0 », catégorie 1"));
+    assert_non_null(strstr(err, "groupe 0, variable « variable 0 », catégorie « 1 »"));
     assert_non_null(strstr(err, "total de population nul"));
     /* Both zero is fine (R drops such cells). */
     int sex0[FX_MAX];
     for (size_t i = 0; i < D.n; i++)
         sex0[i] = 0;
     static double pop_one[2] = {11500, 0};
-    m[0] = (wt_margin){"sexe", 2, sex0, pop_one};
+    m[0] = (wt_margin){"sexe", 2, sex0, pop_one, NULL};
     wt_raking *rk = wt_rake(&in, NULL, err, sizeof err);
     assert_non_null(rk);
     wt_free(rk);
@@ -182,7 +182,7 @@ static void test_invalid_input(void **state)
     double w0[FX_MAX];
     memcpy(w0, D.w0, sizeof w0);
     static double pop_sex[2] = {6095, 5405};
-    wt_margin m[1] = {{"sexe", 2, D.sex, pop_sex}};
+    wt_margin m[1] = {{"sexe", 2, D.sex, pop_sex, NULL}};
     wt_input in = {.n = D.n, .base_weight = w0, .ngroup = 1, .nmargin = 1, .margin = m};
     w0[7] = 0;
     assert_null(wt_rake(&in, NULL, err, sizeof err));

@@ -271,7 +271,7 @@ static int run(const char *dir)
     estimates(des0, &ds, "unraked");
 
     /* Each territory raked to its own age and sex margins; respondents missing either are left out. */
-    wt_margin m[2] = {{"âge", NAGE, ds.age, ds.pop_age}, {"sexe", NSEX, ds.sex, ds.pop_sex}};
+    wt_margin m[2] = {{"âge", NAGE, ds.age, ds.pop_age, NULL}, {"sexe", NSEX, ds.sex, ds.pop_sex, NULL}};
     wt_input in = {.n = ds.n, .base_weight = ds.w0, .ngroup = ds.nterr, .group = ds.terr, .nmargin = 2, .margin = m};
     wt_options opt = {ds.eps, ds.maxit};
     if ((rk = wt_rake(&in, &opt, err, sizeof err)) == NULL)

@@ -139,7 +139,7 @@ static inline wt_raking *fx_rake(const fx_data *d)
     pop_age[3] = ntot * 0.20;
     pop_sex[0] = ntot * 0.53;
     pop_sex[1] = ntot * 0.47;
-    wt_margin m[3] = {{"territoire", 3, d->terr, pop_terr}, {"âge", 4, d->age, pop_age}, {"sexe", 2, d->sex, pop_sex}};
+    wt_margin m[3] = {{"territoire", 3, d->terr, pop_terr, NULL}, {"âge", 4, d->age, pop_age, NULL}, {"sexe", 2, d->sex, pop_sex, NULL}};
     wt_input in = {.n = d->n, .base_weight = d->w0, .ngroup = 1, .nmargin = 3, .margin = m};
     wt_options opt = {1e-12, 100};
     char err[256] = "";
