@@ -874,6 +874,9 @@ an_result *an_run(const char *db_path, const catalog *cat, const ind_set *defs, 
         if ((rk = rake(&col, mg, ts, err, errlen)) == NULL)
             goto fail;
         r->left_out_calibration = wt_left_out(rk);
+        for (size_t g = 0; g < ts->count; g++)
+            if (!wt_group_converged(rk, g) && r->unconverged++ < 8)
+                r->unconverged_ids[r->unconverged - 1] = ts->items[g].code;
         d = est_design_new_raked(col.n, ts->count, col.stratum, rk, err, errlen);
     } else {
         double *w1 = xmalloc(col.n * sizeof *w1);

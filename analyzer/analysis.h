@@ -107,6 +107,8 @@ typedef struct an_result {
     double level;
     long min_n;
     size_t records, rejected, unknown_version, no_territory, left_out_calibration, used;
+    size_t unconverged;      /* territories whose raking stopped at rake()'s 10 cycles without converging */
+    const char *unconverged_ids[8]; /* the first of them (territory codes) */
     bool standardised;       /* std fields computed */
     char std_note[256];      /* why not, or what the standard population is */
     an_group *groups;

@@ -74,7 +74,7 @@ int ds_scan_range(const char *db_path, const catalog *c, const char *form_id, in
         goto done;
     }
     sqlite3_busy_timeout(db, 5000); /* the collector may be writing: wait for its commit, never block it */
-    if (sqlite3_prepare_v2(db, "SELECT uuid, form_version, territory, channel, lang, answers FROM "
+    if (sqlite3_prepare_v2(db, "SELECT uuid, form_version, territory, channel, lang, answers, received_at FROM "
                            "counted_submissions WHERE form_id = ? AND id BETWEEN ? AND ?", -1, &st, NULL) != SQLITE_OK) {
         snprintf(err, errlen, "%s n'est pas une base du collecteur à jour (%s)", db_path, sqlite3_errmsg(db));
         goto done;
@@ -94,16 +94,18 @@ int ds_scan_range(const char *db_path, const catalog *c, const char *form_id, in
         json_t *answers = json_loads((const char *)sqlite3_column_text(st, 5), 0, NULL);
         answers_report report;
         size_t nerr = answers_check(f, answers, NULL, &report);
-        answers_report_free(&report);
         if (answers == NULL || nerr > 0) {
+            answers_report_free(&report);
             json_decref(answers);
             counts->rejected++;
             continue;
         }
         counts->count++;
         ds_record r = {f, (char *)sqlite3_column_text(st, 0), (char *)sqlite3_column_text(st, 2),
-                       (char *)sqlite3_column_text(st, 3), (char *)sqlite3_column_text(st, 4), answers};
+                       (char *)sqlite3_column_text(st, 3), (char *)sqlite3_column_text(st, 4),
+                       (char *)sqlite3_column_text(st, 6), answers, report.relevant};
         status = fn(ctx, &r);
+        answers_report_free(&report);
         json_decref(answers);
     }
     if (status == 0 && rc != SQLITE_DONE) {
@@ -121,8 +123,14 @@ static int keep_record(void *ctx, const ds_record *r)
     dataset *ds = ctx;
     if (ds->count % 256 == 0)
         ds->records = xrealloc(ds->records, (ds->count + 256) * sizeof *ds->records);
-    ds->records[ds->count++] = (ds_record){r->version, dup_or_null(r->uuid), dup_or_null(r->territory),
-                                           dup_or_null(r->channel), dup_or_null(r->lang), json_incref(r->answers)};
+    ds->records[ds->count++] = (ds_record){r->version,
+                                           dup_or_null(r->uuid),
+                                           dup_or_null(r->territory),
+                                           dup_or_null(r->channel),
+                                           dup_or_null(r->lang),
+                                           dup_or_null(r->received_at),
+                                           json_incref(r->answers),
+                                           NULL};
     return 0;
 }
 
@@ -150,6 +158,7 @@ void ds_free(dataset *ds)
         free(r->territory);
         free(r->channel);
         free(r->lang);
+        free(r->received_at);
         json_decref(r->answers);
     }
     free(ds->records);

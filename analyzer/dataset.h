@@ -11,6 +11,7 @@
 #ifndef ANALYZER_DATASET_H
 #define ANALYZER_DATASET_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -23,7 +24,10 @@ typedef struct ds_record {
     char *uuid;
     char *territory;       /* NULL when not answered */
     char *channel, *lang;
+    char *received_at;     /* "YYYY-MM-DDTHH:MMZ" */
     json_t *answers;       /* owned */
+    const bool *relevant;  /* ds_scan only: per question of version, whether it was asked (skip logic); NULL in
+                              a loaded dataset */
 } ds_record;
 
 typedef struct dataset {

@@ -394,6 +394,14 @@ void ind_free(ind_set *s)
     free(s);
 }
 
+const char *ind_source(const ind_set *s, size_t i, const char *key)
+{
+    for (int slot = 0; slot < NSLOTS && i < s->ndefs; slot++)
+        if (strcmp(slot_key[slot], key) == 0)
+            return s->src[i * NSLOTS + slot];
+    return NULL;
+}
+
 const char *ind_form_id(const ind_set *s)
 {
     return s->form_id;

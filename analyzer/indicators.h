@@ -77,6 +77,9 @@ char *ind_default_path(const catalog *c, const char *form_id, char *buf, size_t 
 
 void ind_free(ind_set *s);
 
+/* The source of expression key ("numerator", "denominator", "among", "value") of definition i, or NULL. */
+const char *ind_source(const ind_set *s, size_t i, const char *key);
+
 /* The form the definitions describe. */
 const char *ind_form_id(const ind_set *s);
 

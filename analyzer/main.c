@@ -1,5 +1,8 @@
-/* main.c -- the analyst's command-line tool: `analyzer indicators` (estimates by territory); the report, export
- * and codebook commands come with the analyzer's next issue.
+/* main.c -- the analyst's command-line tool: indicators by territory, the diagnosis report, the answers as CSV,
+ * the codebook, and the margins file of the territories' population tables.
+ *
+ * Exit status: 0 done, 1 the work failed (database, write), 2 a flag or a file given on the command line is
+ * wrong. Every message is French and names the flag or the file.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -10,10 +13,14 @@
 
 #include "analysis.h"
 #include "catalog.h"
+#include "codebook.h"
+#include "doc.h"
 #include "estimate.h"
+#include "extract.h"
 #include "indicators.h"
 #include "margins.h"
 #include "output.h"
+#include "report.h"
 #include "util.h"
 
 static void usage(FILE *out)
@@ -26,65 +33,114 @@ static void usage(FILE *out)
             "                      [--no-grouping]  (vérification : une ligne par répondant, mêmes résultats)\n"
             "      indicateurs par territoire, ensemble des QPV, reste de la commune et commune, avec\n"
             "      intervalles de confiance, effets de plan, tests et secret statistique.\n"
+            "  analyzer report --db CHEMIN [--forms DOSSIER] [--form resident] [--operator-form operator]\n"
+            "                  [--margins FICHIER.csv] [--min-n 11] [--level 0.95] [--format html|md]\n"
+            "                  [--include-text] [-o FICHIER]\n"
+            "      le rapport de diagnostic (HTML autonome imprimable, ou Markdown).\n"
+            "  analyzer export --db CHEMIN --form ID [--forms DOSSIER] [--include-text] [-o FICHIER.csv]\n"
+            "      les réponses qui comptent, une ligne par répondant (nsp et refus gardés tels quels).\n"
+            "  analyzer codebook --form ID [--forms DOSSIER] [--format csv|html] [-o FICHIER]\n"
+            "      chaque question, ses libellés dans chaque langue, ses codes, et les indicateurs.\n"
             "  analyzer margins [--forms DOSSIER]\n"
             "      le fichier de marges (--margins) tiré des populations par âge et sexe des territoires.\n");
 }
 
-typedef struct ind_args {
-    const char *db, *forms, *form, *margins, *indicators, *ci, *format, *output;
-    double level;
-    long min_n;
-    bool no_grouping;
-} ind_args;
-
-/* Reports a bad flag and returns 2 (the exit status of a usage error). */
-static int bad(const char *flag, const char *msg)
+/* Reports a bad flag and returns 2. */
+static int bad(const char *cmd, const char *flag, const char *msg)
 {
-    fprintf(stderr, "analyzer : %s : %s\n", flag, msg);
+    fprintf(stderr, "analyzer %s : %s : %s\n", cmd, flag, msg);
     return 2;
 }
 
-static int parse_args(int argc, char **argv, ind_args *a)
+/* ------------------------------------------------------------------ options */
+
+typedef enum opt_kind { OPT_STRING, OPT_LEVEL, OPT_MIN_N, OPT_FLAG } opt_kind;
+
+typedef struct opt {
+    const char *name;
+    opt_kind kind;
+    void *target; /* const char **, double *, long *, bool * */
+} opt;
+
+/* Parses argv[2..] against the table; returns 0 or the exit status of a usage error (already reported). */
+static int parse_opts(const char *cmd, int argc, char **argv, const opt *opts)
 {
-    *a = (ind_args){NULL, "forms", NULL, NULL, NULL, NULL, "json", NULL, 0.95, 11, false};
     for (int i = 2; i < argc; i++) {
-        const char *f = argv[i];
-        if (strcmp(f, "--no-grouping") == 0) {
-            a->no_grouping = true;
+        const opt *o = opts;
+        while (o->name && strcmp(o->name, argv[i]) != 0)
+            o++;
+        if (o->name == NULL)
+            return bad(cmd, argv[i], "option inconnue (analyzer --help)");
+        if (o->kind == OPT_FLAG) {
+            *(bool *)o->target = true;
             continue;
         }
-        const char **slot = strcmp(f, "--db") == 0           ? &a->db
-                            : strcmp(f, "--forms") == 0      ? &a->forms
-                            : strcmp(f, "--form") == 0       ? &a->form
-                            : strcmp(f, "--margins") == 0    ? &a->margins
-                            : strcmp(f, "--indicators") == 0 ? &a->indicators
-                            : strcmp(f, "--ci") == 0         ? &a->ci
-                            : strcmp(f, "--format") == 0     ? &a->format
-                            : strcmp(f, "-o") == 0           ? &a->output
-                                                             : NULL;
-        bool numeric = strcmp(f, "--level") == 0 || strcmp(f, "--min-n") == 0;
-        if (slot == NULL && !numeric)
-            return bad(f, "option inconnue");
         if (i + 1 >= argc || argv[i + 1][0] == '\0')
-            return bad(f, "valeur manquante");
+            return bad(cmd, o->name, "valeur manquante");
         const char *v = argv[++i];
-        if (slot) {
-            *slot = v;
-        } else if (strcmp(f, "--level") == 0) {
-            if (!util_parse_double(v, &a->level) || !(a->level >= 0.5 && a->level < 1))
-                return bad(f, "un niveau entre 0.5 et 1 (exclu) est attendu, par exemple 0.95");
-        } else if (!util_parse_long(v, 1, 1000000, &a->min_n)) {
-            return bad(f, "un entier >= 1 est attendu");
+        if (o->kind == OPT_STRING)
+            *(const char **)o->target = v;
+        else if (o->kind == OPT_LEVEL) {
+            double *level = o->target;
+            if (!util_parse_double(v, level) || !(*level >= 0.5 && *level < 1))
+                return bad(cmd, o->name, "un niveau entre 0.5 et 1 (exclu) est attendu, par exemple 0.95");
+        } else if (!util_parse_long(v, 1, 1000000, o->target)) {
+            return bad(cmd, o->name, "un entier >= 1 est attendu");
         }
     }
-    if (a->db == NULL)
-        return bad("--db", "obligatoire");
-    if (a->form == NULL)
-        return bad("--form", "obligatoire");
-    if (strcmp(a->format, "json") != 0 && strcmp(a->format, "csv") != 0)
-        return bad("--format", "json ou csv");
     return 0;
 }
+
+static void progress(void *ctx, size_t records)
+{
+    (void)ctx;
+    fprintf(stderr, "\r%zu réponses lues…", records);
+}
+
+/* The progress callback when standard error is a terminal (a bar has no place in a log). */
+static void (*progress_fn(void))(void *, size_t)
+{
+    return isatty(STDERR_FILENO) ? progress : NULL;
+}
+
+static void progress_done(void)
+{
+    if (isatty(STDERR_FILENO))
+        fputs("\r\033[K", stderr);
+}
+
+/* Writes through emit to path via a temporary file renamed at the end, so that a half-written file never
+ * takes the place of a good one; "-" or NULL is standard output. */
+static int write_output(const char *cmd, const char *path, int (*emit)(const void *obj, FILE *f), const void *obj)
+{
+    if (path == NULL || strcmp(path, "-") == 0)
+        return emit(obj, stdout) == 0 && fflush(stdout) == 0 ? 0 : 1;
+    char tmp[4096];
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    FILE *f = fopen(tmp, "w");
+    if (f == NULL) {
+        fprintf(stderr, "analyzer %s : -o : %s : %s\n", cmd, path, strerror(errno));
+        return 1;
+    }
+    int rc = emit(obj, f);
+    if (fclose(f) != 0 || rc != 0 || rename(tmp, path) != 0) {
+        fprintf(stderr, "analyzer %s : écriture de %s impossible : %s\n", cmd, path, strerror(errno));
+        remove(tmp);
+        return 1;
+    }
+    return 0;
+}
+
+/* Opens the forms folder; NULL after printing its diagnostics. */
+static catalog *open_forms(const char *dir, diag_list *diags)
+{
+    catalog *cat = catalog_open(dir, diags);
+    if (cat == NULL)
+        diag_print(diags, stderr);
+    return cat;
+}
+
+/* ------------------------------------------------------------------ indicators */
 
 static int parse_method(const char *ci, bool weighted, an_method *m)
 {
@@ -102,88 +158,89 @@ static int parse_method(const char *ci, bool weighted, an_method *m)
     for (size_t i = 0; i < sizeof methods / sizeof methods[0]; i++)
         if (strcmp(ci, methods[i].name) == 0) {
             if (weighted ? !methods[i].weighted_ok : !methods[i].unweighted_ok)
-                return bad("--ci", weighted ? "avec --margins : beta (défaut) ou logit"
-                                            : "sans --margins : wilson (défaut) ou clopper-pearson");
+                return bad("indicators", "--ci",
+                           weighted ? "avec --margins : beta (défaut) ou logit"
+                                    : "sans --margins : wilson (défaut) ou clopper-pearson");
             *m = methods[i].m;
             return 0;
         }
-    return bad("--ci", "wilson, clopper-pearson, beta ou logit");
+    return bad("indicators", "--ci", "wilson, clopper-pearson, beta ou logit");
 }
 
-static void progress(void *ctx, size_t records)
+static int emit_json(const void *r, FILE *f)
 {
-    (void)ctx;
-    fprintf(stderr, "\r%zu réponses lues…", records);
+    return out_write_json(r, f);
 }
 
-/* Writes the result to path through a temporary file renamed at the end, so that a half-written file never
- * takes the place of a good one; "-" or NULL is standard output. */
-static int write_result(const an_result *r, const char *format, const char *path)
+static int emit_csv(const void *r, FILE *f)
 {
-    bool csv = strcmp(format, "csv") == 0;
-    if (path == NULL || strcmp(path, "-") == 0)
-        return (csv ? out_write_csv(r, stdout) : out_write_json(r, stdout)) == 0 && fflush(stdout) == 0 ? 0 : -1;
-    char tmp[4096];
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    FILE *f = fopen(tmp, "w");
-    if (f == NULL) {
-        fprintf(stderr, "analyzer indicators : -o : %s : %s\n", path, strerror(errno));
-        return -1;
-    }
-    int rc = csv ? out_write_csv(r, f) : out_write_json(r, f);
-    if (fclose(f) != 0 || rc != 0 || rename(tmp, path) != 0) {
-        fprintf(stderr, "analyzer indicators : écriture de %s impossible : %s\n", path, strerror(errno));
-        remove(tmp);
-        return -1;
-    }
-    return 0;
+    return out_write_csv(r, f);
+}
+
+/* Loads the margins file; reports and returns NULL when it is wrong. */
+static mg_margins *load_margins(const char *cmd, const char *path, const catalog *cat, const char *form_id)
+{
+    char err[512];
+    mg_margins *mg = mg_load(path, catalog_current(cat, form_id), catalog_territories(cat), err, sizeof err);
+    if (mg == NULL)
+        fprintf(stderr, "analyzer %s : --margins : %s\n", cmd, err);
+    return mg;
 }
 
 static int cmd_indicators(int argc, char **argv)
 {
-    ind_args a;
-    int rc = parse_args(argc, argv, &a);
+    const char *db = NULL, *forms = "forms", *form_id = NULL, *margins = NULL, *indicators = NULL, *ci = NULL,
+               *format = "json", *output = NULL;
+    double level = 0.95;
+    long min_n = DISC_DEFAULT_MIN_N;
+    bool no_grouping = false;
+    const opt opts[] = {{"--db", OPT_STRING, &db},         {"--forms", OPT_STRING, &forms},
+                        {"--form", OPT_STRING, &form_id},     {"--margins", OPT_STRING, &margins},
+                        {"--indicators", OPT_STRING, &indicators}, {"--ci", OPT_STRING, &ci},
+                        {"--format", OPT_STRING, &format}, {"-o", OPT_STRING, &output},
+                        {"--level", OPT_LEVEL, &level},    {"--min-n", OPT_MIN_N, &min_n},
+                        {"--no-grouping", OPT_FLAG, &no_grouping}, {NULL, OPT_FLAG, NULL}};
+    int rc = parse_opts("indicators", argc, argv, opts);
+    an_method method;
+    if (rc == 0 && db == NULL)
+        rc = bad("indicators", "--db", "obligatoire");
+    if (rc == 0 && form_id == NULL)
+        rc = bad("indicators", "--form", "obligatoire");
+    if (rc == 0 && strcmp(format, "json") != 0 && strcmp(format, "csv") != 0)
+        rc = bad("indicators", "--format", "json ou csv");
+    if (rc == 0)
+        rc = parse_method(ci, margins != NULL, &method);
     if (rc != 0)
         return rc;
-    an_method method;
-    if ((rc = parse_method(a.ci, a.margins != NULL, &method)) != 0)
-        return rc;
     diag_list diags = {0};
-    catalog *cat = catalog_open(a.forms, &diags);
+    catalog *cat = open_forms(forms, &diags);
     ind_set *defs = NULL;
     mg_margins *mg = NULL;
     an_result *res = NULL;
     char err[512], path[4096];
     rc = 1;
-    if (cat == NULL) {
-        diag_print(&diags, stderr);
+    if (cat == NULL)
+        goto done;
+    if (catalog_current(cat, form_id) == NULL) {
+        rc = bad("indicators", "--form", "formulaire inconnu dans le dossier des formulaires");
         goto done;
     }
-    if (catalog_current(cat, a.form) == NULL) {
-        rc = bad("--form", "formulaire inconnu dans le dossier des formulaires");
-        goto done;
-    }
-    defs = ind_load(a.indicators ? a.indicators : ind_default_path(cat, a.form, path, sizeof path), cat, a.form,
-                    &diags);
+    defs = ind_load(indicators ? indicators : ind_default_path(cat, form_id, path, sizeof path), cat, form_id, &diags);
     diag_print(&diags, stderr);
     if (defs == NULL)
         goto done;
-    if (a.margins &&
-        (mg = mg_load(a.margins, catalog_current(cat, a.form), catalog_territories(cat), err, sizeof err)) == NULL) {
-        fprintf(stderr, "analyzer indicators : --margins : %s\n", err);
+    if (margins && (mg = load_margins("indicators", margins, cat, form_id)) == NULL) {
         rc = 2; /* the file given is wrong, like a bad flag */
         goto done;
     }
-    an_options opt = {method, a.level, a.min_n, NULL, isatty(STDERR_FILENO) ? progress : NULL, NULL,
-                      a.no_grouping};
-    res = an_run(a.db, cat, defs, mg, &opt, err, sizeof err);
-    if (opt.progress)
-        fputs("\r\033[K", stderr);
+    an_options aopt = {method, level, min_n, NULL, progress_fn(), NULL, no_grouping};
+    res = an_run(db, cat, defs, mg, &aopt, err, sizeof err);
+    progress_done();
     if (res == NULL) {
         fprintf(stderr, "analyzer indicators : %s\n", err);
         goto done;
     }
-    rc = write_result(res, a.format, a.output) == 0 ? 0 : 1;
+    rc = write_output("indicators", output, strcmp(format, "csv") == 0 ? emit_csv : emit_json, res);
 done:
     an_free(res);
     mg_free(mg);
@@ -193,46 +250,212 @@ done:
     return rc;
 }
 
-/* analyzer margins: the margins file of the territories' population tables (age band and sex of each
- * territory), the usual calibration of a diagnosis, ready for --margins. */
+/* ------------------------------------------------------------------ report */
+
+static int emit_html(const void *d, FILE *f)
+{
+    return doc_write_html(d, f);
+}
+
+static int emit_md(const void *d, FILE *f)
+{
+    return doc_write_md(d, f);
+}
+
+static int cmd_report(int argc, char **argv)
+{
+    const char *db = NULL, *forms = "forms", *form_id = "resident", *operator_form = "operator", *margins = NULL,
+               *format = "html", *output = NULL;
+    double level = 0.95;
+    long min_n = DISC_DEFAULT_MIN_N;
+    bool include_text = false;
+    const opt opts[] = {{"--db", OPT_STRING, &db},
+                        {"--forms", OPT_STRING, &forms},
+                        {"--form", OPT_STRING, &form_id},
+                        {"--operator-form", OPT_STRING, &operator_form},
+                        {"--margins", OPT_STRING, &margins},
+                        {"--format", OPT_STRING, &format},
+                        {"-o", OPT_STRING, &output},
+                        {"--level", OPT_LEVEL, &level},
+                        {"--min-n", OPT_MIN_N, &min_n},
+                        {"--include-text", OPT_FLAG, &include_text},
+                        {NULL, OPT_FLAG, NULL}};
+    int rc = parse_opts("report", argc, argv, opts);
+    if (rc == 0 && db == NULL)
+        rc = bad("report", "--db", "obligatoire");
+    if (rc == 0 && strcmp(format, "html") != 0 && strcmp(format, "md") != 0)
+        rc = bad("report", "--format", "html ou md");
+    if (rc != 0)
+        return rc;
+    diag_list diags = {0};
+    catalog *cat = open_forms(forms, &diags);
+    mg_margins *mg = NULL;
+    doc *d = NULL;
+    char err[512];
+    rc = 1;
+    if (cat == NULL)
+        goto done;
+    if (catalog_current(cat, form_id) == NULL) {
+        rc = bad("report", "--form", "formulaire inconnu dans le dossier des formulaires");
+        goto done;
+    }
+    if (strcmp(operator_form, "") != 0 && catalog_current(cat, operator_form) == NULL) {
+        rc = bad("report", "--operator-form", "formulaire inconnu dans le dossier des formulaires");
+        goto done;
+    }
+    if (margins && (mg = load_margins("report", margins, cat, form_id)) == NULL) {
+        rc = 2;
+        goto done;
+    }
+    rep_options o = {db,    cat,          form_id, operator_form[0] ? operator_form : NULL, mg, min_n, level,
+                     include_text, NULL, progress_fn(), NULL};
+    d = rep_build(&o, err, sizeof err);
+    progress_done();
+    if (d == NULL) {
+        fprintf(stderr, "analyzer report : %s\n", err);
+        goto done;
+    }
+    rc = write_output("report", output, strcmp(format, "md") == 0 ? emit_md : emit_html, d);
+done:
+    doc_free(d);
+    mg_free(mg);
+    catalog_close(cat);
+    diag_list_free(&diags);
+    return rc;
+}
+
+/* ------------------------------------------------------------------ export, codebook */
+
+typedef struct export_job {
+    const char *db;
+    const catalog *cat;
+    const char *form;
+    bool include_text;
+    char err[512];
+} export_job;
+
+static int emit_export(const void *obj, FILE *f)
+{
+    export_job *j = (export_job *)obj;
+    return ext_write_csv(j->db, j->cat, j->form, j->include_text, progress_fn(), NULL, f, j->err, sizeof j->err);
+}
+
+static int cmd_export(int argc, char **argv)
+{
+    const char *db = NULL, *forms = "forms", *form_id = NULL, *output = NULL;
+    bool include_text = false;
+    const opt opts[] = {{"--db", OPT_STRING, &db},       {"--forms", OPT_STRING, &forms},
+                        {"--form", OPT_STRING, &form_id},   {"-o", OPT_STRING, &output},
+                        {"--include-text", OPT_FLAG, &include_text}, {NULL, OPT_FLAG, NULL}};
+    int rc = parse_opts("export", argc, argv, opts);
+    if (rc == 0 && db == NULL)
+        rc = bad("export", "--db", "obligatoire");
+    if (rc == 0 && form_id == NULL)
+        rc = bad("export", "--form", "obligatoire");
+    if (rc != 0)
+        return rc;
+    diag_list diags = {0};
+    catalog *cat = open_forms(forms, &diags);
+    rc = 1;
+    if (cat && catalog_current(cat, form_id) == NULL)
+        rc = bad("export", "--form", "formulaire inconnu dans le dossier des formulaires");
+    else if (cat) {
+        export_job j = {db, cat, form_id, include_text, ""};
+        rc = write_output("export", output, emit_export, &j);
+        progress_done();
+        if (j.err[0])
+            fprintf(stderr, "analyzer export : %s\n", j.err);
+    }
+    catalog_close(cat);
+    diag_list_free(&diags);
+    return rc;
+}
+
+typedef struct codebook_job {
+    const catalog *cat;
+    const form *f;
+    const ind_set *defs;
+    bool html;
+} codebook_job;
+
+static int emit_codebook(const void *obj, FILE *f)
+{
+    const codebook_job *j = obj;
+    return j->html ? cb_write_html(j->f, j->defs, f) : cb_write_csv(j->f, j->defs, f);
+}
+
+static int cmd_codebook(int argc, char **argv)
+{
+    const char *forms = "forms", *form_id = NULL, *format = "csv", *output = NULL;
+    const opt opts[] = {{"--forms", OPT_STRING, &forms}, {"--form", OPT_STRING, &form_id},
+                        {"--format", OPT_STRING, &format}, {"-o", OPT_STRING, &output}, {NULL, OPT_FLAG, NULL}};
+    int rc = parse_opts("codebook", argc, argv, opts);
+    if (rc == 0 && form_id == NULL)
+        rc = bad("codebook", "--form", "obligatoire");
+    if (rc == 0 && strcmp(format, "csv") != 0 && strcmp(format, "html") != 0)
+        rc = bad("codebook", "--format", "csv ou html");
+    if (rc != 0)
+        return rc;
+    diag_list diags = {0};
+    catalog *cat = open_forms(forms, &diags);
+    ind_set *defs = NULL;
+    rc = 1;
+    if (cat && catalog_current(cat, form_id) == NULL) {
+        rc = bad("codebook", "--form", "formulaire inconnu dans le dossier des formulaires");
+    } else if (cat) {
+        char path[4096];
+        ind_default_path(cat, form_id, path, sizeof path);
+        if (access(path, R_OK) == 0 && (defs = ind_load(path, cat, form_id, &diags)) == NULL) {
+            diag_print(&diags, stderr);
+        } else {
+            codebook_job j = {cat, catalog_current(cat, form_id), defs, strcmp(format, "html") == 0};
+            rc = write_output("codebook", output, emit_codebook, &j);
+        }
+    }
+    ind_free(defs);
+    catalog_close(cat);
+    diag_list_free(&diags);
+    return rc;
+}
+
+/* ------------------------------------------------------------------ margins */
+
+/* The margins file of the territories' population tables (age band and sex of each territory), the usual
+ * calibration of a diagnosis, ready for --margins. */
 static int cmd_margins(int argc, char **argv)
 {
     const char *forms = "forms";
-    for (int i = 2; i < argc; i++) {
-        if (strcmp(argv[i], "--forms") == 0 && i + 1 < argc)
-            forms = argv[++i];
-        else
-            return bad(argv[i], "option inconnue (analyzer margins [--forms DOSSIER])");
-    }
+    const opt opts[] = {{"--forms", OPT_STRING, &forms}, {NULL, OPT_FLAG, NULL}};
+    int rc = parse_opts("margins", argc, argv, opts);
+    if (rc != 0)
+        return rc;
     diag_list diags = {0};
-    catalog *cat = catalog_open(forms, &diags);
+    catalog *cat = open_forms(forms, &diags);
     const terr_set *ts = cat ? catalog_territories(cat) : NULL;
-    int rc = 1;
-    if (ts == NULL || ts->population_depth != 2) {
-        diag_print(&diags, stderr);
+    rc = 1;
+    if (cat && (ts == NULL || ts->population_depth != 2)) {
         fprintf(stderr, "analyzer margins : %s n'a pas de territoires avec une population par deux variables\n",
                 forms);
-        goto done;
-    }
-    printf("territory,variable,category,population\n");
-    for (size_t t = 0; t < ts->count; t++) {
-        const json_t *pop = ts->items[t].population;
-        const char *a, *b;
-        json_t *row, *v;
-        json_object_foreach((json_t *)pop, a, row) {
-            json_int_t sum = 0;
-            json_object_foreach(row, b, v) sum += json_integer_value(v);
-            printf("%s,%s,%s,%lld\n", ts->items[t].code, ts->population_by[0], a, (long long)sum);
+    } else if (cat) {
+        printf("territory,variable,category,population\n");
+        for (size_t t = 0; t < ts->count; t++) {
+            const json_t *pop = ts->items[t].population;
+            const char *a, *b;
+            json_t *row, *v;
+            json_object_foreach((json_t *)pop, a, row) {
+                json_int_t sum = 0;
+                json_object_foreach(row, b, v) sum += json_integer_value(v);
+                printf("%s,%s,%s,%lld\n", ts->items[t].code, ts->population_by[0], a, (long long)sum);
+            }
+            json_t *first = json_object_iter_value(json_object_iter((json_t *)pop));
+            json_object_foreach(first, b, v) {
+                json_int_t sum = 0;
+                json_object_foreach((json_t *)pop, a, row) sum += json_integer_value(json_object_get(row, b));
+                printf("%s,%s,%s,%lld\n", ts->items[t].code, ts->population_by[1], b, (long long)sum);
+            }
         }
-        json_t *first = json_object_iter_value(json_object_iter((json_t *)pop));
-        json_object_foreach(first, b, v) {
-            json_int_t sum = 0;
-            json_object_foreach((json_t *)pop, a, row) sum += json_integer_value(json_object_get(row, b));
-            printf("%s,%s,%s,%lld\n", ts->items[t].code, ts->population_by[1], b, (long long)sum);
-        }
+        rc = fflush(stdout) == 0 ? 0 : 1;
     }
-    rc = fflush(stdout) == 0 ? 0 : 1;
-done:
     catalog_close(cat);
     diag_list_free(&diags);
     return rc;
@@ -240,15 +463,19 @@ done:
 
 int main(int argc, char **argv)
 {
+    static const struct {
+        const char *name;
+        int (*run)(int argc, char **argv);
+    } commands[] = {{"indicators", cmd_indicators}, {"report", cmd_report},     {"export", cmd_export},
+                    {"codebook", cmd_codebook},     {"margins", cmd_margins}};
     if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
         usage(stdout);
         return 0;
     }
     est_init();
-    if (argc >= 2 && strcmp(argv[1], "indicators") == 0)
-        return cmd_indicators(argc, argv);
-    if (argc >= 2 && strcmp(argv[1], "margins") == 0)
-        return cmd_margins(argc, argv);
+    for (size_t i = 0; argc >= 2 && i < sizeof commands / sizeof commands[0]; i++)
+        if (strcmp(argv[1], commands[i].name) == 0)
+            return commands[i].run(argc, argv);
     usage(stderr);
     if (argc >= 2)
         fprintf(stderr, "analyzer : commande « %s » inconnue\n", argv[1]);

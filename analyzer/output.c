@@ -130,13 +130,18 @@ json_t *out_json(const an_result *r)
     for (size_t i = 0; i < r->ntests; i++)
         json_array_append_new(tests, test_json(r, &r->tests[i]));
     double alpha = 1 - r->level;
+    json_t *unconverged = json_array();
+    for (size_t i = 0; i < r->unconverged && i < 8; i++)
+        json_array_append_new(unconverged, json_string(r->unconverged_ids[i]));
     json_t *respondents = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I}", "counted", (json_int_t)r->records,
                                     "used", (json_int_t)r->used, "no_territory", (json_int_t)r->no_territory,
                                     "left_out_calibration", (json_int_t)r->left_out_calibration, "rejected",
                                     (json_int_t)r->rejected, "unknown_version", (json_int_t)r->unknown_version);
-    return json_pack("{s:s, s:b, s:s, s:f, s:I, s:o, s:{s:b, s:s}, s:o, s:o, s:o, s:{s:o, s:o}, s:{s:f, s:f}}",
+    return json_pack("{s:s, s:b, s:{s:I, s:o}, s:s, s:f, s:I, s:o, s:{s:b, s:s}, s:o, s:o, s:o, s:{s:o, s:o}, "
+                     "s:{s:f, s:f}}",
                      "form",
-                     r->form_id, "weighted", r->weighted, "method", r->method_name, "level", r->level, "min_n",
+                     r->form_id, "weighted", r->weighted, "raking", "unconverged", (json_int_t)r->unconverged,
+                     "unconverged_territories", unconverged, "method", r->method_name, "level", r->level, "min_n",
                      (json_int_t)r->min_n, "respondents", respondents, "standardisation", "done",
                      r->standardised, "note", r->std_note, "groups", groups, "indicators", cells, "tests", tests,
                      "multiple_testing", "across_territories",

@@ -1,0 +1,42 @@
+/* report.h -- the diagnosis report: what an analyst hands to the steering committee of the local health contract
+ * and to the residents who took part, built from the residents' and operators' answers.
+ *
+ * Sections: a one-page summary of the key findings in plain words; who answered; the indicators theme by theme
+ * (tables with crude and standardised figures, and interval charts of each neighbourhood against the rest of the
+ * town); the residents' and the operators' views of each local service side by side; the action sheet's process
+ * indicators; data quality; the methods (weighting, intervals, suppression) and the questionnaire's exact
+ * wording. Every figure comes from analysis.h, so the report's numbers are the indicators command's, under the
+ * same minimum-n rule; differences are called "plus élevé" or "plus faible" only when the Holm-adjusted test
+ * supports it. Free-text answers appear only when asked for, since they may identify someone.
+ *
+ * Ownership: the returned doc belongs to the caller (doc_free).
+ */
+#ifndef ANALYZER_REPORT_H
+#define ANALYZER_REPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "catalog.h"
+#include "doc.h"
+#include "margins.h"
+
+typedef struct rep_options {
+    const char *db;
+    const catalog *cat;
+    const char *form;          /* the residents' form: "resident" */
+    const char *operator_form; /* the operators' form, or NULL for none */
+    const mg_margins *margins; /* NULL: unweighted */
+    long min_n;
+    double level;
+    bool include_text;         /* print free-text answers (they may identify someone) */
+    const char *today;         /* "YYYY-MM-DD" written in the report; NULL: the local date */
+    void (*progress)(void *ctx, size_t records);
+    void *progress_ctx;
+} rep_options;
+
+/* Builds the report. Returns NULL with a French message when the database or a definition file cannot be read
+ * or the analysis fails (a raking error names its cell). */
+doc *rep_build(const rep_options *o, char *err, size_t errlen);
+
+#endif /* ANALYZER_REPORT_H */
