@@ -841,7 +841,7 @@ an_result *an_run(const char *db_path, const catalog *cat, const ind_set *defs, 
     columns col;
     col_init(&col, defs, multi != NULL);
     std_cells *sc = multi ? NULL : col_std_cells_new(ts);
-    col_source src = {cat, ts, defs, mg, sc, multi, opt->today, opt->progress, opt->progress_ctx};
+    col_source src = {cat, ts, defs, mg, sc, multi, opt->today, opt->filter, opt->progress, opt->progress_ctx};
     an_result *r = xcalloc(1, sizeof *r);
     plan pl;
     plan_build(&pl, ts, multi != NULL);

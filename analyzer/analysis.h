@@ -25,6 +25,7 @@
 #include <stddef.h>
 
 #include "catalog.h"
+#include "dataset.h"
 #include "disclosure.h"
 #include "indicators.h"
 #include "margins.h"
@@ -45,6 +46,7 @@ typedef struct an_options {
     void (*progress)(void *ctx, size_t records); /* called every 65,536 records read, or NULL */
     void *progress_ctx;
     bool no_grouping;  /* estimate on one row per respondent instead of grouped rows (tests: same numbers) */
+    const ds_filter *filter; /* a wave of the survey, or NULL for every counted record */
 } an_options;
 
 /* Flags of a cell (bit mask). */

@@ -118,3 +118,118 @@ char *chart_intervals(const char *title, const chart_row *rows, size_t n, double
     sbuf_adds(&b, "</svg>");
     return b.data;
 }
+
+/* ------------------------------------------------------------------ maps */
+
+#define MAP_W 600
+#define MAP_H 380
+#define MAP_LEGEND 150
+
+typedef struct bbox {
+    double lon0, lon1, lat0, lat1;
+} bbox;
+
+/* Calls fn on every ring of a Polygon or MultiPolygon. */
+static void each_ring(const json_t *g, void (*fn)(void *ctx, const json_t *ring), void *ctx)
+{
+    const char *type = json_string_value(json_object_get(g, "type"));
+    const json_t *coords = json_object_get(g, "coordinates"), *poly, *ring;
+    size_t i, j;
+    if (type && strcmp(type, "Polygon") == 0)
+        json_array_foreach(coords, i, ring) fn(ctx, ring);
+    else if (type && strcmp(type, "MultiPolygon") == 0)
+        json_array_foreach(coords, i, poly) json_array_foreach(poly, j, ring) fn(ctx, ring);
+}
+
+static void grow_box(void *ctx, const json_t *ring)
+{
+    bbox *b = ctx;
+    size_t i;
+    const json_t *p;
+    json_array_foreach(ring, i, p) {
+        double lon = json_number_value(json_array_get(p, 0)), lat = json_number_value(json_array_get(p, 1));
+        b->lon0 = fmin(b->lon0, lon), b->lon1 = fmax(b->lon1, lon);
+        b->lat0 = fmin(b->lat0, lat), b->lat1 = fmax(b->lat1, lat);
+    }
+}
+
+typedef struct projection {
+    bbox box;
+    double kx, scale, ox, oy;
+    sbuf *out;
+} projection;
+
+static void path_ring(void *ctx, const json_t *ring)
+{
+    projection *pr = ctx;
+    size_t i;
+    const json_t *p;
+    json_array_foreach(ring, i, p) {
+        double x = pr->ox + (json_number_value(json_array_get(p, 0)) - pr->box.lon0) * pr->kx * pr->scale;
+        double y = pr->oy + (pr->box.lat1 - json_number_value(json_array_get(p, 1))) * pr->scale;
+        sbuf_addf(pr->out, "%s%.1f %.1f", i ? " L" : "M", x, y);
+    }
+    sbuf_adds(pr->out, " Z ");
+}
+
+static const char *const classes[5] = {"#deebf7", "#9ecae1", "#6baed6", "#3182bd", "#08519c"};
+
+char *chart_map(const char *title, const chart_area *areas, size_t n)
+{
+    bbox box = {INFINITY, -INFINITY, INFINITY, -INFINITY};
+    double lo = INFINITY, hi = -INFINITY;
+    for (size_t i = 0; i < n; i++) {
+        if (areas[i].outline)
+            each_ring(areas[i].outline, grow_box, &box);
+        if (areas[i].outline && areas[i].shown)
+            lo = fmin(lo, areas[i].value), hi = fmax(hi, areas[i].value);
+    }
+    if (!(box.lon1 > box.lon0 && box.lat1 > box.lat0))
+        return NULL;
+    projection pr = {box, cos((box.lat0 + box.lat1) / 2 * 3.14159265358979323846 / 180), 0, 10, 30, NULL};
+    double w = (box.lon1 - box.lon0) * pr.kx, h = box.lat1 - box.lat0;
+    pr.scale = fmin((MAP_W - MAP_LEGEND - 20) / w, (MAP_H - 40) / h);
+    double step = hi > lo ? (hi - lo) / 5 : 1;
+    sbuf b = {0};
+    pr.out = &b;
+    sbuf_addf(&b, "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %d %d\" width=\"%d\" height=\"%d\" "
+              "role=\"img\" font-family=\"DejaVu Sans, Arial, sans-serif\" font-size=\"10\"><title>",
+              MAP_W, MAP_H, MAP_W, MAP_H);
+    xml_text(&b, title);
+    sbuf_adds(&b, "</title><defs><pattern id=\"hatch\" width=\"6\" height=\"6\" patternUnits=\"userSpaceOnUse\" "
+                  "patternTransform=\"rotate(45)\"><rect width=\"6\" height=\"6\" fill=\"#f2f2f2\"/>"
+                  "<line x1=\"0\" y1=\"0\" x2=\"0\" y2=\"6\" stroke=\"#999\"/></pattern></defs>");
+    for (size_t i = 0; i < n; i++) {
+        if (areas[i].outline == NULL)
+            continue;
+        int k = areas[i].shown ? (int)fmin(4, floor((areas[i].value - lo) / step)) : -1;
+        sbuf_addf(&b, "<path fill-rule=\"evenodd\" stroke=\"#333\" stroke-width=\"0.8\" fill=\"%s\" d=\"",
+                  k >= 0 ? classes[k] : "url(#hatch)");
+        each_ring(areas[i].outline, path_ring, &pr);
+        sbuf_adds(&b, "\"><title>");
+        xml_text(&b, areas[i].label);
+        sbuf_adds(&b, "</title></path>");
+    }
+    for (size_t i = 0; i < n; i++) { /* labels above every shape */
+        if (areas[i].outline == NULL)
+            continue;
+        bbox a = {INFINITY, -INFINITY, INFINITY, -INFINITY};
+        each_ring(areas[i].outline, grow_box, &a);
+        double x = pr.ox + ((a.lon0 + a.lon1) / 2 - box.lon0) * pr.kx * pr.scale;
+        double y = pr.oy + (box.lat1 - (a.lat0 + a.lat1) / 2) * pr.scale;
+        sbuf_addf(&b, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" paint-order=\"stroke\" stroke=\"#fff\" "
+                  "stroke-width=\"3\">", x, y);
+        xml_text(&b, areas[i].label);
+        if (areas[i].shown)
+            sbuf_addf(&b, " %.0f %%", 100 * areas[i].value);
+        sbuf_adds(&b, "</text>");
+    }
+    int lx = MAP_W - MAP_LEGEND + 10;
+    for (int k = 0; k < 5 && hi >= lo; k++)
+        sbuf_addf(&b, "<rect x=\"%d\" y=\"%d\" width=\"14\" height=\"14\" fill=\"%s\" stroke=\"#333\"/>"
+                  "<text x=\"%d\" y=\"%d\">%.0f – %.0f %%</text>", lx, 40 + 20 * k, classes[k], lx + 20,
+                  51 + 20 * k, 100 * (lo + k * step), 100 * (lo + (k + 1) * step));
+    sbuf_addf(&b, "<rect x=\"%d\" y=\"%d\" width=\"14\" height=\"14\" fill=\"url(#hatch)\" stroke=\"#333\"/>"
+              "<text x=\"%d\" y=\"%d\">non publié</text></svg>", lx, 150, lx + 20, 161);
+    return b.data;
+}

@@ -10,6 +10,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include <jansson.h>
+
 typedef struct chart_row {
     const char *label;
     bool shown;          /* false: nothing to draw (suppressed, empty); why says it */
@@ -21,5 +23,20 @@ typedef struct chart_row {
 
 /* A figure of n rows on a horizontal axis from 0 to xmax (1 for proportions, drawn as percentages). */
 char *chart_intervals(const char *title, const chart_row *rows, size_t n, double xmax, bool percent);
+
+/* One territory of a map: its GeoJSON outline (Polygon or MultiPolygon in longitude, latitude, as checked by
+ * the territories loader) and its value, or why it has none. */
+typedef struct chart_area {
+    const char *label;
+    const json_t *outline;
+    bool shown;
+    double value; /* a proportion */
+    const char *why;
+} chart_area;
+
+/* A choropleth of the areas with an outline (equirectangular projection around the town's mean latitude), five
+ * classes of equal width between the smallest and the largest value shown, a legend, and the areas without a
+ * value hatched. */
+char *chart_map(const char *title, const chart_area *areas, size_t n);
 
 #endif /* ANALYZER_CHART_H */

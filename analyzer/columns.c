@@ -23,6 +23,7 @@ typedef struct scan_ctx {
     columns *col;
     ind_obs *scratch;
     const form_question *multi;  /* the multiple territory question, or NULL */
+    const ds_filter *filter;
     size_t seen, no_territory;
     bool report;                 /* this reader calls the progress callback */
     size_t scale;                /* readers in all: progress is seen * scale */
@@ -212,8 +213,8 @@ typedef struct reader {
 static void *reader_main(void *arg)
 {
     reader *rd = arg;
-    rd->rc = ds_scan_range(rd->db, rd->sx.cat, ind_form_id(rd->sx.defs), rd->lo, rd->hi, keep_record, &rd->sx,
-                           &rd->counts, rd->err, sizeof rd->err);
+    rd->rc = ds_scan_range(rd->db, rd->sx.cat, ind_form_id(rd->sx.defs), rd->lo, rd->hi, rd->sx.filter, keep_record,
+                           &rd->sx, &rd->counts, rd->err, sizeof rd->err);
     return NULL;
 }
 
@@ -323,7 +324,7 @@ int col_read(const char *db, const col_source *src, columns *col, ds_counts *cou
              size_t errlen)
 {
     scan_ctx sx = {src->cat, src->ts, src->defs, src->mg, src->sc, src->progress, src->progress_ctx, NULL, NULL,
-                   src->multi, 0, 0, false, 1, {0}};
+                   src->multi, src->filter, 0, 0, false, 1, {0}};
     if (src->today)
         snprintf(sx.today, sizeof sx.today, "%s", src->today);
     else

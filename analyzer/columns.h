@@ -50,6 +50,7 @@ typedef struct col_source {
     const std_cells *sc;
     const form_question *multi;
     const char *today;                           /* "YYYY-MM-DD" for today(); NULL: the local date */
+    const ds_filter *filter;                     /* a wave, or NULL for every record */
     void (*progress)(void *ctx, size_t records); /* every 65,536 records read, or NULL */
     void *progress_ctx;
 } col_source;

@@ -29,7 +29,7 @@ static const form *version_of(const catalog *c, const char *form_id, const char 
 int ds_scan(const char *db_path, const catalog *c, const char *form_id, int (*fn)(void *ctx, const ds_record *r),
             void *ctx, ds_counts *counts, char *err, size_t errlen)
 {
-    return ds_scan_range(db_path, c, form_id, INT64_MIN, INT64_MAX, fn, ctx, counts, err, errlen);
+    return ds_scan_range(db_path, c, form_id, INT64_MIN, INT64_MAX, NULL, fn, ctx, counts, err, errlen);
 }
 
 int ds_id_range(const char *db_path, const char *form_id, int64_t *lo, int64_t *hi, char *err, size_t errlen)
@@ -63,7 +63,8 @@ done:
 }
 
 int ds_scan_range(const char *db_path, const catalog *c, const char *form_id, int64_t lo, int64_t hi,
-                  int (*fn)(void *ctx, const ds_record *r), void *ctx, ds_counts *counts, char *err, size_t errlen)
+                  const ds_filter *filter, int (*fn)(void *ctx, const ds_record *r), void *ctx, ds_counts *counts,
+                  char *err, size_t errlen)
 {
     sqlite3 *db = NULL;
     sqlite3_stmt *st = NULL;
@@ -75,13 +76,20 @@ int ds_scan_range(const char *db_path, const catalog *c, const char *form_id, in
     }
     sqlite3_busy_timeout(db, 5000); /* the collector may be writing: wait for its commit, never block it */
     if (sqlite3_prepare_v2(db, "SELECT uuid, form_version, territory, channel, lang, answers, received_at FROM "
-                           "counted_submissions WHERE form_id = ? AND id BETWEEN ? AND ?", -1, &st, NULL) != SQLITE_OK) {
+                           "counted_submissions WHERE form_id = ?1 AND id BETWEEN ?2 AND ?3 AND (?4 IS NULL OR "
+                           "form_version = ?4) AND (?5 IS NULL OR substr(received_at, 1, 10) >= ?5) AND (?6 IS "
+                           "NULL OR substr(received_at, 1, 10) <= ?6)", -1, &st, NULL) != SQLITE_OK) {
         snprintf(err, errlen, "%s n'est pas une base du collecteur à jour (%s)", db_path, sqlite3_errmsg(db));
         goto done;
     }
     sqlite3_bind_text(st, 1, form_id, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int64(st, 2, lo);
     sqlite3_bind_int64(st, 3, hi);
+    if (filter) {
+        sqlite3_bind_text(st, 4, filter->version, -1, SQLITE_TRANSIENT); /* NULL binds NULL */
+        sqlite3_bind_text(st, 5, filter->from, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 6, filter->to, -1, SQLITE_TRANSIENT);
+    }
     const form *last = NULL;
     int rc = SQLITE_DONE;
     status = 0;

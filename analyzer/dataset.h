@@ -38,6 +38,13 @@ typedef struct dataset {
     size_t unknown_version; /* records of a form version the forms folder no longer has: left out */
 } dataset;
 
+/* A wave of the survey: the records of one form version, or received between two dates (inclusive, either may be
+ * NULL), or both. */
+typedef struct ds_filter {
+    const char *version;
+    const char *from, *to; /* "YYYY-MM-DD" */
+} ds_filter;
+
 /* What ds_scan reports besides the records: the same counts as a dataset's. */
 typedef struct ds_counts {
     size_t count, rejected, unknown_version;
@@ -54,7 +61,8 @@ int ds_scan(const char *db_path, const catalog *c, const char *form_id, int (*fn
 /* The same for the records whose id (the collector's row id, in order of arrival) is in [lo, hi]: several
  * threads each read a part, each with its own connection. */
 int ds_scan_range(const char *db_path, const catalog *c, const char *form_id, int64_t lo, int64_t hi,
-                  int (*fn)(void *ctx, const ds_record *r), void *ctx, ds_counts *counts, char *err, size_t errlen);
+                  const ds_filter *filter, int (*fn)(void *ctx, const ds_record *r), void *ctx, ds_counts *counts,
+                  char *err, size_t errlen);
 
 /* The smallest and largest id of form_id's submissions (lo > hi when there is none). Returns 0 or -1. */
 int ds_id_range(const char *db_path, const char *form_id, int64_t *lo, int64_t *hi, char *err, size_t errlen);

@@ -35,8 +35,10 @@ static void usage(FILE *out)
             "      intervalles de confiance, effets de plan, tests et secret statistique.\n"
             "  analyzer report --db CHEMIN [--forms DOSSIER] [--form resident] [--operator-form operator]\n"
             "                  [--margins FICHIER.csv] [--min-n 11] [--level 0.95] [--format html|md]\n"
-            "                  [--include-text] [-o FICHIER]\n"
-            "      le rapport de diagnostic (HTML autonome imprimable, ou Markdown).\n"
+            "                  [--include-text] [--wave LIBELLÉ=VERSION|LIBELLÉ=AAAA-MM-JJ..AAAA-MM-JJ ...]\n"
+            "                  [-o FICHIER]\n"
+            "      le rapport de diagnostic (HTML autonome imprimable, ou Markdown) ; avec plusieurs --wave,\n"
+            "      l'évolution de chaque indicateur depuis la première vague.\n"
             "  analyzer export --db CHEMIN --form ID [--forms DOSSIER] [--include-text] [-o FICHIER.csv]\n"
             "      les réponses qui comptent, une ligne par répondant (nsp et refus gardés tels quels).\n"
             "  analyzer codebook --form ID [--forms DOSSIER] [--format csv|html] [-o FICHIER]\n"
@@ -54,7 +56,43 @@ static int bad(const char *cmd, const char *flag, const char *msg)
 
 /* ------------------------------------------------------------------ options */
 
-typedef enum opt_kind { OPT_STRING, OPT_LEVEL, OPT_MIN_N, OPT_FLAG } opt_kind;
+typedef enum opt_kind { OPT_STRING, OPT_LEVEL, OPT_MIN_N, OPT_FLAG, OPT_WAVE } opt_kind;
+
+#define MAX_WAVES 12
+
+typedef struct wave_list {
+    rep_wave w[MAX_WAVES];
+    size_t n;
+} wave_list;
+
+/* --wave LABEL=VERSION or LABEL=FROM..TO (dates of arrival, inclusive; either may be empty). Returns 0 or 2. */
+static int parse_wave(const char *cmd, char *spec, wave_list *l)
+{
+    char *eq = strchr(spec, '=');
+    if (l->n == MAX_WAVES)
+        return bad(cmd, "--wave", "12 vagues au plus");
+    if (eq == NULL || eq == spec || eq[1] == '\0')
+        return bad(cmd, "--wave", "LIBELLÉ=VERSION ou LIBELLÉ=AAAA-MM-JJ..AAAA-MM-JJ attendu");
+    *eq = '\0';
+    rep_wave *w = &l->w[l->n];
+    memset(w, 0, sizeof *w);
+    w->label = spec;
+    char *range = strstr(eq + 1, "..");
+    if (range == NULL) {
+        if (!form_version_valid(eq + 1))
+            return bad(cmd, "--wave", "version de formulaire invalide");
+        w->filter.version = eq + 1;
+    } else {
+        *range = '\0';
+        w->filter.from = eq[1] ? eq + 1 : NULL;
+        w->filter.to = range[2] ? range + 2 : NULL;
+        if ((w->filter.from && !util_is_date(w->filter.from)) || (w->filter.to && !util_is_date(w->filter.to)) ||
+            (w->filter.from == NULL && w->filter.to == NULL))
+            return bad(cmd, "--wave", "dates AAAA-MM-JJ..AAAA-MM-JJ attendues");
+    }
+    l->n++;
+    return 0;
+}
 
 typedef struct opt {
     const char *name;
@@ -80,6 +118,11 @@ static int parse_opts(const char *cmd, int argc, char **argv, const opt *opts)
         const char *v = argv[++i];
         if (o->kind == OPT_STRING)
             *(const char **)o->target = v;
+        else if (o->kind == OPT_WAVE) {
+            int rc = parse_wave(cmd, argv[i], o->target);
+            if (rc != 0)
+                return rc;
+        }
         else if (o->kind == OPT_LEVEL) {
             double *level = o->target;
             if (!util_parse_double(v, level) || !(*level >= 0.5 && *level < 1))
@@ -233,7 +276,7 @@ static int cmd_indicators(int argc, char **argv)
         rc = 2; /* the file given is wrong, like a bad flag */
         goto done;
     }
-    an_options aopt = {method, level, min_n, NULL, progress_fn(), NULL, no_grouping};
+    an_options aopt = {method, level, min_n, NULL, progress_fn(), NULL, no_grouping, NULL};
     res = an_run(db, cat, defs, mg, &aopt, err, sizeof err);
     progress_done();
     if (res == NULL) {
@@ -269,7 +312,9 @@ static int cmd_report(int argc, char **argv)
     double level = 0.95;
     long min_n = DISC_DEFAULT_MIN_N;
     bool include_text = false;
+    wave_list waves = {0};
     const opt opts[] = {{"--db", OPT_STRING, &db},
+                        {"--wave", OPT_WAVE, &waves},
                         {"--forms", OPT_STRING, &forms},
                         {"--form", OPT_STRING, &form_id},
                         {"--operator-form", OPT_STRING, &operator_form},
@@ -307,8 +352,10 @@ static int cmd_report(int argc, char **argv)
         rc = 2;
         goto done;
     }
-    rep_options o = {db,    cat,          form_id, operator_form[0] ? operator_form : NULL, mg, min_n, level,
-                     include_text, NULL, progress_fn(), NULL};
+    rep_options o = {db,           cat,  form_id,       operator_form[0] ? operator_form : NULL,
+                     mg,           min_n, level,        include_text,
+                     NULL,         waves.n ? waves.w : NULL, waves.n, progress_fn(),
+                     NULL};
     d = rep_build(&o, err, sizeof err);
     progress_done();
     if (d == NULL) {

@@ -131,7 +131,8 @@ done:
     return rc;
 }
 
-profile *prof_scan(const char *db_path, const catalog *c, const char *form_id, char *err, size_t errlen)
+profile *prof_scan(const char *db_path, const catalog *c, const char *form_id, const ds_filter *filter, char *err,
+                   size_t errlen)
 {
     const form *f = catalog_current(c, form_id);
     const terr_set *ts = catalog_territories(c);
@@ -153,7 +154,8 @@ profile *prof_scan(const char *db_path, const catalog *c, const char *form_id, c
             p->items[p->nitems++].q = &f->questions[i];
     scan sc = {p, ts};
     ds_counts counts;
-    if (ds_scan(db_path, c, form_id, count_record, &sc, &counts, err, errlen) != 0 ||
+    if (ds_scan_range(db_path, c, form_id, INT64_MIN, INT64_MAX, filter, count_record, &sc, &counts, err, errlen) !=
+            0 ||
         count_sheets(p, db_path, form_id, err, errlen) != 0) {
         prof_free(p);
         return NULL;

@@ -14,6 +14,7 @@
 #include <stddef.h>
 
 #include "catalog.h"
+#include "dataset.h"
 
 enum { PROF_WEB, PROF_PAPER, PROF_NCHANNEL };
 enum { PROF_SINGLE, PROF_AWAITING, PROF_VERIFIED, PROF_DISCREPANT, PROF_RECONCILED, PROF_NSTATUS };
@@ -40,7 +41,8 @@ typedef struct profile {
 } profile;
 
 /* Reads the counted answers of form_id. Returns NULL with a French message on a database error. */
-profile *prof_scan(const char *db_path, const catalog *c, const char *form_id, char *err, size_t errlen);
+profile *prof_scan(const char *db_path, const catalog *c, const char *form_id, const ds_filter *filter, char *err,
+                   size_t errlen);
 
 void prof_free(profile *p);
 

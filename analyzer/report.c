@@ -3,6 +3,8 @@
 
 #include <math.h>
 #include <stdarg.h>
+
+#include <gsl/gsl_cdf.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +28,7 @@ typedef struct ctx {
     const form *rf, *of;     /* current versions of the residents' and operators' forms */
     ind_set *rdefs, *odefs;
     an_result *res, *ops;    /* ops NULL when there is no operator form or answer */
+    an_result **waves;       /* [o->nwaves] the residents' indicators of each wave (the last is res) */
     profile *prof;
     doc *d;
     double alpha;
@@ -556,6 +559,98 @@ static void section_themes(ctx *x)
     }
 }
 
+/* ------------------------------------------------------------------ map */
+
+static void section_map(ctx *x)
+{
+    static const char *const keys[] = {"sante_percue_bonne", "sans_medecin_traitant", "renoncement_soins",
+                                       "sait_ou_aller"};
+    size_t outlines = 0, nterr = x->ts->count;
+    for (size_t t = 0; t < nterr; t++)
+        outlines += x->ts->items[t].outline != NULL;
+    if (outlines == 0)
+        return;
+    doc_heading(x->d, 1, "carte", "Carte des principaux indicateurs");
+    doc_para(x->d, "Chaque territoire coloré selon la valeur de l'indicateur (cinq classes de même largeur entre la plus "
+             "petite et la plus grande valeur) ; hachuré quand le chiffre n'est pas publié. Les intervalles de "
+             "confiance, que la carte ne montre pas, sont dans les tableaux.");
+    chart_area *areas = xcalloc(nterr, sizeof *areas);
+    for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
+        int i = def_index(x->res, keys[k]);
+        if (i < 0)
+            continue;
+        const ind_def *def = ind_at(x->rdefs, (size_t)i);
+        for (size_t t = 0; t < nterr; t++) {
+            const an_cell *c = cell_of(x->res, (size_t)i, -1, x->ts->items[t].code);
+            areas[t] = (chart_area){x->ts->items[t].name, x->ts->items[t].outline,
+                                    c && c->suppressed == DISC_SHOW && c->has_estimate, c ? c->estimate : 0,
+                                    "non publié"};
+        }
+        char title[256];
+        snprintf(title, sizeof title, "%s par territoire", form_text(def->label, "fr"));
+        char *svg = chart_map(title, areas, nterr);
+        if (svg) {
+            doc_heading(x->d, 2, NULL, "%s", form_text(def->label, "fr"));
+            doc_figure(x->d, svg, title);
+        }
+        free(svg);
+    }
+    free(areas);
+}
+
+/* ------------------------------------------------------------------ waves */
+
+/* The change of one cell between two independent waves: difference, normal interval, reading. */
+static void change_text(const ctx *x, const ind_def *def, const an_cell *a, const an_cell *b, char *chg, size_t len,
+                        const char **reading)
+{
+    *reading = "";
+    bool ok = a && b && a->suppressed == DISC_SHOW && b->suppressed == DISC_SHOW && a->has_ci && b->has_ci;
+    if (!ok) {
+        snprintf(chg, len, a && b && (a->suppressed != DISC_SHOW || b->suppressed != DISC_SHOW) ? SECRET : "—");
+        return;
+    }
+    double d = b->estimate - a->estimate, se = sqrt(a->se * a->se + b->se * b->se);
+    double z = gsl_cdf_ugaussian_Pinv(1 - x->alpha / 2), lo = d - z * se, hi = d + z * se;
+    double k = is_share(def) ? 100 : 1; /* shares change in points */
+    char v[24], l[24], h[24];
+    snprintf(chg, len, "%s%s [%s ; %s]%s", d >= 0 ? "+" : "", num1(v, sizeof v, k * d), num1(l, sizeof l, k * lo),
+             num1(h, sizeof h, k * hi), is_share(def) ? " pts" : "");
+    *reading = lo > 0 ? "hausse" : hi < 0 ? "baisse" : "pas d'évolution démontrée";
+}
+
+static void section_waves(ctx *x)
+{
+    const rep_options *o = x->o;
+    doc_heading(x->d, 1, "evolution", "Évolution depuis la première vague");
+    doc_para(x->d, "Le diagnostic a été répété : %zu vagues (%s à %s). Pour chaque indicateur, l'écart entre la "
+             "première vague et les suivantes, avec son intervalle de confiance à %.0f %% (les vagues interrogent des "
+             "personnes différentes). « Hausse » ou « baisse » n'est écrit que si l'intervalle exclut zéro.",
+             o->nwaves, o->waves[0].label, o->waves[o->nwaves - 1].label, 100 * o->level);
+    const char *groups[3] = {"ensemble_qpv", x->rest_id, "commune"};
+    for (size_t w = 1; w < o->nwaves; w++)
+        for (int g = 0; g < 3; g++) {
+            doc_heading(x->d, 2, NULL, "%s — %s → %s", group_label(x->res, groups[g]), o->waves[0].label,
+                        o->waves[w].label);
+            const char *headers[] = {"Indicateur", o->waves[0].label, o->waves[w].label, "Évolution [IC]",
+                                     "Lecture"};
+            static const unsigned char numeric[] = {0, 1, 1, 1, 0};
+            doc_table(x->d, NULL, 5, headers, numeric);
+            for (size_t i = 0; i < ind_count(x->rdefs); i++) {
+                const ind_def *def = ind_at(x->rdefs, i);
+                if (def->kind == IND_DISTRIBUTION || def->kind == IND_RATIO)
+                    continue;
+                const an_cell *a = cell_of(x->waves[0], i, -1, groups[g]), *b = cell_of(x->waves[w], i, -1, groups[g]);
+                char va[96], vb[96], chg[96];
+                const char *reading;
+                change_text(x, def, a, b, chg, sizeof chg, &reading);
+                const char *cells[] = {form_text(def->label, "fr"), cell_text(va, sizeof va, def, a),
+                                       cell_text(vb, sizeof vb, def, b), chg, reading};
+                doc_row(x->d, cells);
+            }
+        }
+}
+
 /* ------------------------------------------------------------------ residents and operators */
 
 /* The operators' indicator on the same service (grid row) and theme as a residents' one. */
@@ -718,7 +813,9 @@ static void section_texts(ctx *x, char *err, size_t errlen)
         if (x->rf->questions[i].type == FQ_LONG_TEXT)
             t.ids[t.nq++] = x->rf->questions[i].id;
     ds_counts counts;
-    if (t.nq == 0 || ds_scan(x->o->db, x->o->cat, x->o->form, collect_text, &t, &counts, err, errlen) != 0)
+    const ds_filter *last = x->o->nwaves ? &x->o->waves[x->o->nwaves - 1].filter : NULL;
+    if (t.nq == 0 || ds_scan_range(x->o->db, x->o->cat, x->o->form, INT64_MIN, INT64_MAX, last, collect_text, &t,
+                                   &counts, err, errlen) != 0)
         return;
     doc_heading(x->d, 1, "paroles", "Paroles d'habitants (réponses libres)");
     doc_note(x->d, "Réponses libres publiées à la demande de l'analyste (--include-text) : relisez-les et retirez "
@@ -858,11 +955,22 @@ static void find_rest(ctx *x)
 static int analyse(ctx *x, char *err, size_t errlen)
 {
     const rep_options *o = x->o;
-    an_options ao = {AN_CI_DEFAULT, o->level, o->min_n, o->today, o->progress, o->progress_ctx, false};
+    const ds_filter *last = o->nwaves ? &o->waves[o->nwaves - 1].filter : NULL;
+    an_options ao = {AN_CI_DEFAULT, o->level, o->min_n, o->today, o->progress, o->progress_ctx, false, last};
     if ((x->rdefs = load_defs(o->cat, o->form, err, errlen)) == NULL ||
         (x->res = an_run(o->db, o->cat, x->rdefs, o->margins, &ao, err, errlen)) == NULL ||
-        (x->prof = prof_scan(o->db, o->cat, o->form, err, errlen)) == NULL)
+        (x->prof = prof_scan(o->db, o->cat, o->form, last, err, errlen)) == NULL)
         return -1;
+    if (o->nwaves > 1) {
+        x->waves = xcalloc(o->nwaves, sizeof *x->waves);
+        for (size_t w = 0; w + 1 < o->nwaves; w++) {
+            an_options wo = ao;
+            wo.filter = &o->waves[w].filter;
+            if ((x->waves[w] = an_run(o->db, o->cat, x->rdefs, o->margins, &wo, err, errlen)) == NULL)
+                return -1;
+        }
+        x->waves[o->nwaves - 1] = x->res;
+    }
     if (x->of) {
         if ((x->odefs = load_defs(o->cat, o->operator_form, err, errlen)) == NULL)
             return -1;
@@ -896,6 +1004,9 @@ doc *rep_build(const rep_options *o, char *err, size_t errlen)
         doc_heading(d, 1, NULL, "%s", title);
         doc_para(d, "Diagnostic participatif et partagé : rapport établi le %s à partir des réponses des habitants et "
                  "des opérateurs de proximité.", today);
+        if (o->nwaves)
+            doc_para(d, "Ce rapport décrit la vague « %s » ; la section « Évolution » la compare aux précédentes.",
+                     o->waves[o->nwaves - 1].label);
         if (x.ts->example)
             doc_finding(d, "Attention : le fichier des territoires est un exemple illustratif ; ces chiffres ne "
                         "décrivent aucune commune réelle.");
@@ -903,6 +1014,9 @@ doc *rep_build(const rep_options *o, char *err, size_t errlen)
         section_summary(&x);
         section_participation(&x);
         section_themes(&x);
+        section_map(&x);
+        if (o->nwaves > 1)
+            section_waves(&x);
         section_shared(&x);
         section_operators(&x);
         section_quality(&x);
@@ -910,6 +1024,9 @@ doc *rep_build(const rep_options *o, char *err, size_t errlen)
             section_texts(&x, err, errlen);
         section_methods(&x);
     }
+    for (size_t w = 0; x.waves && w + 1 < o->nwaves; w++)
+        an_free(x.waves[w]);
+    free(x.waves);
     an_free(x.res);
     an_free(x.ops);
     ind_free(x.rdefs);

@@ -7,7 +7,8 @@
  * indicators; data quality; the methods (weighting, intervals, suppression) and the questionnaire's exact
  * wording. Every figure comes from analysis.h, so the report's numbers are the indicators command's, under the
  * same minimum-n rule; differences are called "plus élevé" or "plus faible" only when the Holm-adjusted test
- * supports it. Free-text answers appear only when asked for, since they may identify someone.
+ * supports it. Free-text answers appear only when asked for, since they may identify someone. Several waves of
+ * the same survey add each indicator's change since the first wave, with its interval.
  *
  * Ownership: the returned doc belongs to the caller (doc_free).
  */
@@ -18,8 +19,15 @@
 #include <stddef.h>
 
 #include "catalog.h"
+#include "dataset.h"
 #include "doc.h"
 #include "margins.h"
+
+/* A wave of a repeated diagnosis: its label ("2025") and its answers (a form version, or dates of arrival). */
+typedef struct rep_wave {
+    const char *label;
+    ds_filter filter;
+} rep_wave;
 
 typedef struct rep_options {
     const char *db;
@@ -31,6 +39,9 @@ typedef struct rep_options {
     double level;
     bool include_text;         /* print free-text answers (they may identify someone) */
     const char *today;         /* "YYYY-MM-DD" written in the report; NULL: the local date */
+    const rep_wave *waves;     /* in time order; the report describes the last one and how each indicator changed
+                                  since the first; NULL (nwaves 0): every answer, no evolution */
+    size_t nwaves;
     void (*progress)(void *ctx, size_t records);
     void *progress_ctx;
 } rep_options;

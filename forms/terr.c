@@ -3,6 +3,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,6 +57,54 @@ static bool check_population(jcheck *jc, const char *path, const json_t *pop, si
             ok = false;
         }
     }
+    return ok;
+}
+
+#define TERR_MAX_POINTS 200000 /* points of one outline */
+
+/* A ring: at least four [longitude, latitude] positions. */
+static bool check_ring(const json_t *ring, size_t *points)
+{
+    if (!json_is_array(ring) || json_array_size(ring) < 4)
+        return false;
+    size_t i;
+    const json_t *pos;
+    json_array_foreach(ring, i, pos) {
+        const json_t *lon = json_array_get(pos, 0), *lat = json_array_get(pos, 1);
+        if (!json_is_array(pos) || json_array_size(pos) < 2 || !json_is_number(lon) || !json_is_number(lat) ||
+            fabs(json_number_value(lon)) > 180 || fabs(json_number_value(lat)) > 90 || ++*points > TERR_MAX_POINTS)
+            return false;
+    }
+    return true;
+}
+
+static bool check_polygon(const json_t *poly, size_t *points)
+{
+    size_t i;
+    const json_t *ring;
+    if (!json_is_array(poly) || json_array_size(poly) == 0)
+        return false;
+    json_array_foreach(poly, i, ring) if (!check_ring(ring, points)) return false;
+    return true;
+}
+
+/* A GeoJSON Polygon or MultiPolygon geometry in longitude and latitude. */
+static bool check_outline(jcheck *jc, const char *path, const json_t *g)
+{
+    const char *type = json_string_value(json_object_get(g, "type"));
+    const json_t *coords = json_object_get(g, "coordinates");
+    size_t points = 0, i;
+    const json_t *poly;
+    bool ok = false;
+    if (type && strcmp(type, "Polygon") == 0)
+        ok = check_polygon(coords, &points);
+    else if (type && strcmp(type, "MultiPolygon") == 0 && json_is_array(coords) && json_array_size(coords) > 0) {
+        ok = true;
+        json_array_foreach(coords, i, poly) ok &= check_polygon(poly, &points);
+    }
+    if (!ok)
+        jc_error(jc, path, "un contour est une géométrie GeoJSON Polygon ou MultiPolygon en [longitude, latitude] "
+                 "(anneaux d'au moins 4 points, %d points au plus)", TERR_MAX_POINTS);
     return ok;
 }
 
@@ -120,6 +169,11 @@ static bool load_one(jcheck *jc, const char *path, const json_t *o, size_t index
                 ok = false;
             }
         }
+    }
+    t->outline = jc_member(jc, path, o, "outline", JSON_OBJECT, false);
+    if (t->outline) {
+        jc_path_key(p, path, "outline");
+        ok &= check_outline(jc, p, t->outline);
     }
     t->population = jc_member(jc, path, o, "population", JSON_OBJECT, false);
     if (t->population) {

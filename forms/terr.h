@@ -24,6 +24,7 @@ typedef struct terr {
     int paper;               /* number printed on paper */
     long target;             /* answers aimed for, 0 when none */
     const json_t *population; /* nested object by population_by codes, or NULL */
+    const json_t *outline;    /* GeoJSON geometry (Polygon or MultiPolygon, [longitude, latitude]), or NULL */
 } terr;
 
 typedef struct terr_set {

@@ -795,7 +795,7 @@ static an_result *run(const fixture *fx, const ind_set *defs, const mg_margins *
                       bool no_grouping)
 {
     char err[512] = "";
-    an_options opt = {method, 0.95, min_n, TODAY, NULL, NULL, no_grouping};
+    an_options opt = {method, 0.95, min_n, TODAY, NULL, NULL, no_grouping, NULL};
     an_result *r = an_run(fx->path, forms, defs, mg, &opt, err, sizeof err);
     if (r == NULL)
         fail_msg("an_run: %s", err);
@@ -1331,7 +1331,7 @@ static void test_raking_errors(void **state)
     db_close(&fx);
     ind_set *defs = load_shipped("resident");
     char mpath[128], err[512] = "";
-    an_options opt = {AN_CI_DEFAULT, 0.95, DISC_DEFAULT_MIN_N, TODAY, NULL, NULL, false};
+    an_options opt = {AN_CI_DEFAULT, 0.95, DISC_DEFAULT_MIN_N, TODAY, NULL, NULL, false, NULL};
     tmp_path(mpath, sizeof mpath, "raking.csv");
 
     write_margins(mpath, NULL);
