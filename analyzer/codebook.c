@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "csv.h"
 #include "doc.h"
 #include "util.h"
 
@@ -10,19 +11,7 @@ static void field(FILE *f, const char *s, bool first)
 {
     if (!first)
         fputc(',', f);
-    if (s == NULL)
-        return;
-    if (strpbrk(s, ",\"\r\n") == NULL) {
-        fputs(s, f);
-        return;
-    }
-    fputc('"', f);
-    for (; *s; s++) {
-        if (*s == '"')
-            fputc('"', f);
-        fputc(*s, f);
-    }
-    fputc('"', f);
+    csv_put(f, s);
 }
 
 /* The text of a language map in exactly that language ("" when it has none: no French fallback here). */

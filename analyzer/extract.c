@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "csv.h"
 #include "dataset.h"
 #include "util.h"
 
@@ -19,19 +20,7 @@ typedef struct writer {
 static void csv_field(FILE *f, const char *s)
 {
     fputc(',', f);
-    if (s == NULL)
-        return;
-    if (strpbrk(s, ",\"\r\n") == NULL) {
-        fputs(s, f);
-        return;
-    }
-    fputc('"', f);
-    for (; *s; s++) {
-        if (*s == '"')
-            fputc('"', f);
-        fputc(*s, f);
-    }
-    fputc('"', f);
+    csv_put(f, s);
 }
 
 static bool is_text(const form_question *q)

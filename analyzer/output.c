@@ -4,6 +4,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "csv.h"
 #include "form.h"
 #include "util.h"
 
@@ -163,23 +164,6 @@ int out_write_json(const an_result *r, FILE *f)
 
 /* ------------------------------------------------------------------ CSV */
 
-static void csv_text(FILE *f, const char *s)
-{
-    if (s == NULL)
-        return;
-    if (strpbrk(s, ",\"\r\n") == NULL) {
-        fputs(s, f);
-        return;
-    }
-    fputc('"', f);
-    for (; *s; s++) {
-        if (*s == '"')
-            fputc('"', f);
-        fputc(*s, f);
-    }
-    fputc('"', f);
-}
-
 static void csv_num(FILE *f, bool has, double v)
 {
     fputc(',', f);
@@ -197,7 +181,7 @@ static void csv_count(FILE *f, bool has, long v)
 static void csv_field(FILE *f, const char *s)
 {
     fputc(',', f);
-    csv_text(f, s);
+    csv_put(f, s);
 }
 
 int out_write_csv(const an_result *r, FILE *f)
@@ -211,7 +195,7 @@ int out_write_csv(const an_result *r, FILE *f)
         const an_group *g = &r->groups[c->group];
         bool show = c->suppressed == DISC_SHOW;
         const char *cat = category_code(def, c->category);
-        csv_text(f, def->id);
+        csv_put(f, def->id);
         csv_field(f, form_text(def->label, "fr"));
         csv_field(f, def->theme);
         csv_field(f, ind_kind_name(def->kind));

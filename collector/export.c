@@ -1,6 +1,8 @@
 /* export.c -- the flat column layout of answers and its CSV writing (see export.h). */
 #include "export.h"
 
+#include "csv.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,23 +71,6 @@ void export_layout_free(export_layout *l)
     free(l);
 }
 
-void export_csv_field(sbuf *out, const char *s)
-{
-    size_t n = strlen(s);
-    bool quote = n > 0 && (strpbrk(s, ",;\"\r\n") != NULL || s[0] == ' ' || s[n - 1] == ' ');
-    if (!quote) {
-        sbuf_add(out, s, n);
-        return;
-    }
-    sbuf_add(out, "\"", 1);
-    for (const char *p = s; *p; p++) {
-        if (*p == '"')
-            sbuf_add(out, "\"", 1);
-        sbuf_add(out, p, 1);
-    }
-    sbuf_add(out, "\"", 1);
-}
-
 static void scalar(const json_t *v, sbuf *out)
 {
     if (json_is_string(v))
@@ -125,7 +110,7 @@ void export_csv_header(const export_layout *l, sbuf *out)
     }
     for (size_t i = 0; i < l->count; i++) {
         sbuf_add(out, ",", 1);
-        export_csv_field(out, l->cols[i].name);
+        csv_quote(out, l->cols[i].name);
     }
     sbuf_add(out, "\r\n", 2);
 }
@@ -136,13 +121,13 @@ void export_csv_row(const export_layout *l, const char *const *meta, const json_
     for (size_t i = 0; i < EXPORT_NMETA; i++) {
         if (i)
             sbuf_add(out, ",", 1);
-        export_csv_field(out, meta[i] ? meta[i] : "");
+        csv_quote(out, meta[i] ? meta[i] : "");
     }
     for (size_t i = 0; i < l->count; i++) {
         sbuf_add(out, ",", 1);
         sbuf_reset(&cell);
         export_cell(&l->cols[i], answers, &cell);
-        export_csv_field(out, cell.data ? cell.data : "");
+        csv_quote(out, cell.data ? cell.data : "");
     }
     sbuf_add(out, "\r\n", 2);
     sbuf_free(&cell);

@@ -43,9 +43,6 @@ void export_csv_header(const export_layout *l, sbuf *out);
  * answers object. */
 void export_csv_row(const export_layout *l, const char *const *meta, const json_t *answers, sbuf *out);
 
-/* Appends one CSV field, quoted when it needs to be. */
-void export_csv_field(sbuf *out, const char *s);
-
 /* The text of one answer cell ("" when absent): codes joined by ';' for multiple choices, numbers as JSON
  * writes them. Appends to out. */
 void export_cell(const export_col *col, const json_t *answers, sbuf *out);

@@ -225,3 +225,40 @@ void csv_close(csv_reader *r)
     free(r->fields);
     free(r);
 }
+
+static bool needs_quotes(const char *s, size_t n)
+{
+    return n > 0 && (strpbrk(s, ",;\"\r\n") != NULL || s[0] == ' ' || s[n - 1] == ' ');
+}
+
+void csv_quote(sbuf *out, const char *s)
+{
+    size_t n = s ? strlen(s) : 0;
+    if (!needs_quotes(s, n)) {
+        sbuf_add(out, s ? s : "", n);
+        return;
+    }
+    sbuf_add(out, "\"", 1);
+    for (const char *p = s; *p; p++) {
+        if (*p == '"')
+            sbuf_add(out, "\"", 1);
+        sbuf_add(out, p, 1);
+    }
+    sbuf_add(out, "\"", 1);
+}
+
+void csv_put(FILE *f, const char *s)
+{
+    size_t n = s ? strlen(s) : 0;
+    if (!needs_quotes(s, n)) {
+        fwrite(s ? s : "", 1, n, f);
+        return;
+    }
+    fputc('"', f);
+    for (const char *p = s; *p; p++) {
+        if (*p == '"')
+            fputc('"', f);
+        fputc(*p, f);
+    }
+    fputc('"', f);
+}

@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "util.h"
+
 #define CSV_MAX_FIELD 65536  /* bytes in one field */
 #define CSV_MAX_FIELDS 4096  /* fields in one record */
 
@@ -34,5 +36,11 @@ char csv_separator(const csv_reader *r);
 
 /* Frees the reader (not the FILE); csv_close(NULL) does nothing. */
 void csv_close(csv_reader *r);
+
+/* Writing: appends s as one field, quoted when it holds a separator (',' or ';', so that the file reads the same
+ * in any spreadsheet), a quote, a line end, or spaces at either end (which spreadsheets would drop); quotes are
+ * doubled. csv_put writes the same to f. NULL is the empty field. */
+void csv_quote(sbuf *out, const char *s);
+void csv_put(FILE *f, const char *s);
 
 #endif /* FORMS_CSV_H */

@@ -115,12 +115,55 @@ static void test_limits(void **state)
     fclose(f);
 }
 
+/* Writing: fields that a reader would split, merge or trim are quoted; what is written reads back the same. */
+static void test_write(void **state)
+{
+    (void)state;
+    static const char *const writes[][2] = {
+        {"bon", "bon"},           {"", ""},
+        {"a,b", "\"a,b\""},       {"a;b", "\"a;b\""},
+        {"dit \"oui\"", "\"dit \"\"oui\"\"\""}, {"deux\nlignes", "\"deux\nlignes\""},
+        {" espace", "\" espace\""}, {"espace ", "\"espace \""},
+    };
+    for (size_t i = 0; i < sizeof writes / sizeof writes[0]; i++) {
+        sbuf b = {0};
+        csv_quote(&b, writes[i][0]);
+        assert_string_equal(b.data ? b.data : "", writes[i][1]);
+        char *mem = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&mem, &len);
+        csv_put(f, writes[i][0]);
+        fputs(",x\n", f);
+        fclose(f);
+        assert_int_equal(strncmp(mem, writes[i][1], strlen(writes[i][1])), 0);
+        /* and it reads back as one field equal to the original */
+        FILE *in = fmemopen(mem, len, "r");
+        csv_reader *r = csv_open(in, ',');
+        char **fields;
+        size_t nf;
+        if (writes[i][0][0] != '\0') {
+            assert_int_equal(csv_next(r, &fields, &nf), 1);
+            assert_int_equal(nf, 2);
+            assert_string_equal(fields[0], writes[i][0]);
+        }
+        csv_close(r);
+        fclose(in);
+        free(mem);
+        sbuf_free(&b);
+    }
+    sbuf b = {0};
+    csv_quote(&b, NULL);
+    assert_true(b.len == 0);
+    sbuf_free(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_table),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_limits),
+        cmocka_unit_test(test_write),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
