@@ -32,6 +32,22 @@ int ds_scan(const char *db_path, const catalog *c, const char *form_id, int (*fn
     return ds_scan_range(db_path, c, form_id, INT64_MIN, INT64_MAX, NULL, fn, ctx, counts, err, errlen);
 }
 
+long ds_count(const char *db_path, const char *form_id)
+{
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st = NULL;
+    long n = -1;
+    if (sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+        sqlite3_prepare_v2(db, "SELECT count(*) FROM submissions WHERE form_id = ?", -1, &st, NULL) == SQLITE_OK) {
+        sqlite3_bind_text(st, 1, form_id, -1, SQLITE_TRANSIENT);
+        if (sqlite3_step(st) == SQLITE_ROW)
+            n = (long)sqlite3_column_int64(st, 0);
+    }
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return n;
+}
+
 int ds_id_range(const char *db_path, const char *form_id, int64_t *lo, int64_t *hi, char *err, size_t errlen)
 {
     sqlite3 *db = NULL;

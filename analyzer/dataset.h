@@ -64,6 +64,9 @@ int ds_scan_range(const char *db_path, const catalog *c, const char *form_id, in
                   const ds_filter *filter, int (*fn)(void *ctx, const ds_record *r), void *ctx, ds_counts *counts,
                   char *err, size_t errlen);
 
+/* The number of stored submissions of form_id (counted or not: an estimate for progress), or -1. */
+long ds_count(const char *db_path, const char *form_id);
+
 /* The smallest and largest id of form_id's submissions (lo > hi when there is none). Returns 0 or -1. */
 int ds_id_range(const char *db_path, const char *form_id, int64_t *lo, int64_t *hi, char *err, size_t errlen);
 

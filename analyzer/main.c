@@ -14,6 +14,7 @@
 #include "analysis.h"
 #include "catalog.h"
 #include "codebook.h"
+#include "dataset.h"
 #include "doc.h"
 #include "estimate.h"
 #include "extract.h"
@@ -134,21 +135,41 @@ static int parse_opts(const char *cmd, int argc, char **argv, const opt *opts)
     return 0;
 }
 
+/* A progress bar on standard error for large databases when it is a terminal (a bar has no place in a log). */
+#define PROGRESS_MIN 50000
+
+typedef struct progress_state {
+    long total;
+} progress_state;
+
+static progress_state progress_of;
+
 static void progress(void *ctx, size_t records)
 {
-    (void)ctx;
-    fprintf(stderr, "\r%zu réponses lues…", records);
+    const progress_state *p = ctx;
+    double share = p->total > 0 ? (double)records / (double)p->total : 0;
+    if (share > 1)
+        share = 1;
+    char bar[31];
+    int full = (int)(share * 30);
+    memset(bar, '#', (size_t)full);
+    memset(bar + full, '.', (size_t)(30 - full));
+    bar[30] = '\0';
+    fprintf(stderr, "\r[%s] %3.0f %% (%zu / %ld réponses)", bar, 100 * share, records, p->total);
 }
 
-/* The progress callback when standard error is a terminal (a bar has no place in a log). */
-static void (*progress_fn(void))(void *, size_t)
+/* The progress callback for reading form_id's answers in db, or NULL when there is nothing worth a bar. */
+static void (*progress_fn(const char *db, const char *form_id))(void *, size_t)
 {
-    return isatty(STDERR_FILENO) ? progress : NULL;
+    if (!isatty(STDERR_FILENO))
+        return NULL;
+    progress_of.total = ds_count(db, form_id);
+    return progress_of.total >= PROGRESS_MIN ? progress : NULL;
 }
 
 static void progress_done(void)
 {
-    if (isatty(STDERR_FILENO))
+    if (isatty(STDERR_FILENO) && progress_of.total >= PROGRESS_MIN)
         fputs("\r\033[K", stderr);
 }
 
@@ -276,7 +297,7 @@ static int cmd_indicators(int argc, char **argv)
         rc = 2; /* the file given is wrong, like a bad flag */
         goto done;
     }
-    an_options aopt = {method, level, min_n, NULL, progress_fn(), NULL, no_grouping, NULL};
+    an_options aopt = {method, level, min_n, NULL, progress_fn(db, form_id), &progress_of, no_grouping, NULL};
     res = an_run(db, cat, defs, mg, &aopt, err, sizeof err);
     progress_done();
     if (res == NULL) {
@@ -354,8 +375,8 @@ static int cmd_report(int argc, char **argv)
     }
     rep_options o = {db,           cat,  form_id,       operator_form[0] ? operator_form : NULL,
                      mg,           min_n, level,        include_text,
-                     NULL,         waves.n ? waves.w : NULL, waves.n, progress_fn(),
-                     NULL};
+                     NULL,         waves.n ? waves.w : NULL, waves.n, progress_fn(db, form_id),
+                     &progress_of};
     d = rep_build(&o, err, sizeof err);
     progress_done();
     if (d == NULL) {
@@ -384,7 +405,8 @@ typedef struct export_job {
 static int emit_export(const void *obj, FILE *f)
 {
     export_job *j = (export_job *)obj;
-    return ext_write_csv(j->db, j->cat, j->form, j->include_text, progress_fn(), NULL, f, j->err, sizeof j->err);
+    return ext_write_csv(j->db, j->cat, j->form, j->include_text, progress_fn(j->db, j->form), &progress_of, f, j->err,
+                         sizeof j->err);
 }
 
 static int cmd_export(int argc, char **argv)
