@@ -174,7 +174,7 @@ static void path_ring(void *ctx, const json_t *ring)
 
 static const char *const classes[5] = {"#deebf7", "#9ecae1", "#6baed6", "#3182bd", "#08519c"};
 
-char *chart_map(const char *title, const chart_area *areas, size_t n)
+char *chart_map(const char *title, const char *id, const chart_area *areas, size_t n)
 {
     bbox box = {INFINITY, -INFINITY, INFINITY, -INFINITY};
     double lo = INFINITY, hi = -INFINITY;
@@ -196,15 +196,17 @@ char *chart_map(const char *title, const chart_area *areas, size_t n)
               "role=\"img\" font-family=\"DejaVu Sans, Arial, sans-serif\" font-size=\"10\"><title>",
               MAP_W, MAP_H, MAP_W, MAP_H);
     xml_text(&b, title);
-    sbuf_adds(&b, "</title><defs><pattern id=\"hatch\" width=\"6\" height=\"6\" patternUnits=\"userSpaceOnUse\" "
-                  "patternTransform=\"rotate(45)\"><rect width=\"6\" height=\"6\" fill=\"#f2f2f2\"/>"
-                  "<line x1=\"0\" y1=\"0\" x2=\"0\" y2=\"6\" stroke=\"#999\"/></pattern></defs>");
+    sbuf_addf(&b, "</title><defs><pattern id=\"%s\" width=\"6\" height=\"6\" patternUnits=\"userSpaceOnUse\" "
+              "patternTransform=\"rotate(45)\"><rect width=\"6\" height=\"6\" fill=\"#f2f2f2\"/>"
+              "<line x1=\"0\" y1=\"0\" x2=\"0\" y2=\"6\" stroke=\"#999\"/></pattern></defs>", id);
     for (size_t i = 0; i < n; i++) {
         if (areas[i].outline == NULL)
             continue;
         int k = areas[i].shown ? (int)fmin(4, floor((areas[i].value - lo) / step)) : -1;
+        char hatch[48];
+        snprintf(hatch, sizeof hatch, "url(#%s)", id);
         sbuf_addf(&b, "<path fill-rule=\"evenodd\" stroke=\"#333\" stroke-width=\"0.8\" fill=\"%s\" d=\"",
-                  k >= 0 ? classes[k] : "url(#hatch)");
+                  k >= 0 ? classes[k] : hatch);
         each_ring(areas[i].outline, path_ring, &pr);
         sbuf_adds(&b, "\"><title>");
         xml_text(&b, areas[i].label);
@@ -229,7 +231,7 @@ char *chart_map(const char *title, const chart_area *areas, size_t n)
         sbuf_addf(&b, "<rect x=\"%d\" y=\"%d\" width=\"14\" height=\"14\" fill=\"%s\" stroke=\"#333\"/>"
                   "<text x=\"%d\" y=\"%d\">%.0f – %.0f %%</text>", lx, 40 + 20 * k, classes[k], lx + 20,
                   51 + 20 * k, 100 * (lo + k * step), 100 * (lo + (k + 1) * step));
-    sbuf_addf(&b, "<rect x=\"%d\" y=\"%d\" width=\"14\" height=\"14\" fill=\"url(#hatch)\" stroke=\"#333\"/>"
-              "<text x=\"%d\" y=\"%d\">non publié</text></svg>", lx, 150, lx + 20, 161);
+    sbuf_addf(&b, "<rect x=\"%d\" y=\"%d\" width=\"14\" height=\"14\" fill=\"url(#%s)\" stroke=\"#333\"/>"
+              "<text x=\"%d\" y=\"%d\">non publié</text></svg>", lx, 150, id, lx + 20, 161);
     return b.data;
 }

@@ -36,7 +36,7 @@ typedef struct chart_area {
 
 /* A choropleth of the areas with an outline (equirectangular projection around the town's mean latitude), five
  * classes of equal width between the smallest and the largest value shown, a legend, and the areas without a
- * value hatched. */
-char *chart_map(const char *title, const chart_area *areas, size_t n);
+ * value hatched. id names the figure's hatch pattern: unique in the document. */
+char *chart_map(const char *title, const char *id, const chart_area *areas, size_t n);
 
 #endif /* ANALYZER_CHART_H */

@@ -11,6 +11,7 @@
 
 #include "analysis.h"
 #include "chart.h"
+#include "compare.h"
 #include "dataset.h"
 #include "disclosure.h"
 #include "indicators.h"
@@ -588,7 +589,9 @@ static void section_map(ctx *x)
         }
         char title[256];
         snprintf(title, sizeof title, "%s par territoire", form_text(def->label, "fr"));
-        char *svg = chart_map(title, areas, nterr);
+        char id[32];
+        snprintf(id, sizeof id, "hatch-%zu", k);
+        char *svg = chart_map(title, id, areas, nterr);
         if (svg) {
             doc_heading(x->d, 2, NULL, "%s", form_text(def->label, "fr"));
             doc_figure(x->d, svg, title);
@@ -600,15 +603,15 @@ static void section_map(ctx *x)
 
 /* ------------------------------------------------------------------ waves */
 
-/* The change of one cell between two independent waves: difference, normal interval, reading. */
-static void change_text(const ctx *x, const ind_def *def, const an_cell *a, const an_cell *b, char *chg, size_t len,
-                        const char **reading)
+/* The change of one cell between two independent waves: difference and its normal interval as text, and the
+ * two-sided p-value (-1 when there is no change to test). */
+static double change_text(const ctx *x, const ind_def *def, const an_cell *a, const an_cell *b, char *chg,
+                          size_t len)
 {
-    *reading = "";
     bool ok = a && b && a->suppressed == DISC_SHOW && b->suppressed == DISC_SHOW && a->has_ci && b->has_ci;
     if (!ok) {
         snprintf(chg, len, a && b && (a->suppressed != DISC_SHOW || b->suppressed != DISC_SHOW) ? SECRET : "—");
-        return;
+        return -1;
     }
     double d = b->estimate - a->estimate, se = sqrt(a->se * a->se + b->se * b->se);
     double z = gsl_cdf_ugaussian_Pinv(1 - x->alpha / 2), lo = d - z * se, hi = d + z * se;
@@ -616,7 +619,51 @@ static void change_text(const ctx *x, const ind_def *def, const an_cell *a, cons
     char v[24], l[24], h[24];
     snprintf(chg, len, "%s%s [%s ; %s]%s", d >= 0 ? "+" : "", num1(v, sizeof v, k * d), num1(l, sizeof l, k * lo),
              num1(h, sizeof h, k * hi), is_share(def) ? " pts" : "");
-    *reading = lo > 0 ? "hausse" : hi < 0 ? "baisse" : "pas d'évolution démontrée";
+    return se > 0 ? 2 * gsl_cdf_ugaussian_Q(fabs(d) / se) : -1;
+}
+
+/* One table: every indicator of one group between the first wave and wave w, the readings Holm-adjusted over the
+ * table (as many indicators, as many chances of a spurious "hausse"). */
+static void wave_table(ctx *x, size_t w, const char *group)
+{
+    const rep_options *o = x->o;
+    size_t n = ind_count(x->rdefs), m = 0;
+    double *p = xcalloc(n + 1, sizeof *p), *adj = xcalloc(n + 1, sizeof *adj);
+    char (*chg)[96] = xcalloc(n + 1, sizeof *chg);
+    int *slot = xcalloc(n + 1, sizeof *slot);
+    for (size_t i = 0; i < n; i++) {
+        const ind_def *def = ind_at(x->rdefs, i);
+        slot[i] = -1;
+        if (def->kind == IND_DISTRIBUTION || def->kind == IND_RATIO)
+            continue;
+        double pv = change_text(x, def, cell_of(x->waves[0], i, -1, group), cell_of(x->waves[w], i, -1, group), chg[i],
+                                sizeof chg[i]);
+        if (pv >= 0)
+            slot[i] = (int)m, p[m++] = pv;
+    }
+    cmp_holm(p, m, adj);
+    doc_heading(x->d, 2, NULL, "%s — %s → %s", group_label(x->res, group), o->waves[0].label, o->waves[w].label);
+    const char *headers[] = {"Indicateur", o->waves[0].label, o->waves[w].label, "Évolution [IC]", "Lecture"};
+    static const unsigned char numeric[] = {0, 1, 1, 1, 0};
+    doc_table(x->d, NULL, 5, headers, numeric);
+    for (size_t i = 0; i < n; i++) {
+        const ind_def *def = ind_at(x->rdefs, i);
+        if (def->kind == IND_DISTRIBUTION || def->kind == IND_RATIO)
+            continue;
+        const an_cell *a = cell_of(x->waves[0], i, -1, group), *b = cell_of(x->waves[w], i, -1, group);
+        const char *reading = slot[i] < 0                     ? ""
+                              : adj[slot[i]] >= x->alpha      ? "pas d'évolution démontrée"
+                              : b->estimate > a->estimate     ? "hausse"
+                                                              : "baisse";
+        char va[96], vb[96];
+        const char *cells[] = {form_text(def->label, "fr"), cell_text(va, sizeof va, def, a),
+                               cell_text(vb, sizeof vb, def, b), chg[i], reading};
+        doc_row(x->d, cells);
+    }
+    free(slot);
+    free(chg);
+    free(adj);
+    free(p);
 }
 
 static void section_waves(ctx *x)
@@ -625,30 +672,13 @@ static void section_waves(ctx *x)
     doc_heading(x->d, 1, "evolution", "Évolution depuis la première vague");
     doc_para(x->d, "Le diagnostic a été répété : %zu vagues (%s à %s). Pour chaque indicateur, l'écart entre la "
              "première vague et les suivantes, avec son intervalle de confiance à %.0f %% (les vagues interrogent des "
-             "personnes différentes). « Hausse » ou « baisse » n'est écrit que si l'intervalle exclut zéro.",
+             "personnes différentes). « Hausse » ou « baisse » n'est écrit que si l'écart est établi après la "
+             "correction de Holm sur les indicateurs du tableau ; sinon « pas d'évolution démontrée ».",
              o->nwaves, o->waves[0].label, o->waves[o->nwaves - 1].label, 100 * o->level);
     const char *groups[3] = {"ensemble_qpv", x->rest_id, "commune"};
     for (size_t w = 1; w < o->nwaves; w++)
-        for (int g = 0; g < 3; g++) {
-            doc_heading(x->d, 2, NULL, "%s — %s → %s", group_label(x->res, groups[g]), o->waves[0].label,
-                        o->waves[w].label);
-            const char *headers[] = {"Indicateur", o->waves[0].label, o->waves[w].label, "Évolution [IC]",
-                                     "Lecture"};
-            static const unsigned char numeric[] = {0, 1, 1, 1, 0};
-            doc_table(x->d, NULL, 5, headers, numeric);
-            for (size_t i = 0; i < ind_count(x->rdefs); i++) {
-                const ind_def *def = ind_at(x->rdefs, i);
-                if (def->kind == IND_DISTRIBUTION || def->kind == IND_RATIO)
-                    continue;
-                const an_cell *a = cell_of(x->waves[0], i, -1, groups[g]), *b = cell_of(x->waves[w], i, -1, groups[g]);
-                char va[96], vb[96], chg[96];
-                const char *reading;
-                change_text(x, def, a, b, chg, sizeof chg, &reading);
-                const char *cells[] = {form_text(def->label, "fr"), cell_text(va, sizeof va, def, a),
-                                       cell_text(vb, sizeof vb, def, b), chg, reading};
-                doc_row(x->d, cells);
-            }
-        }
+        for (int g = 0; g < 3; g++)
+            wave_table(x, w, groups[g]);
 }
 
 /* ------------------------------------------------------------------ residents and operators */
@@ -665,28 +695,30 @@ static int operator_twin(const ctx *x, const ind_def *def)
     return -1;
 }
 
-static void section_shared(ctx *x)
+/* One theme of the shared diagnosis: each service (grid row) of the residents' indicators beside the operators'
+ * indicator on the same service and theme. */
+typedef struct shared_theme {
+    const char *theme, *residents, *operators, *reading;
+} shared_theme;
+
+static void shared_table(ctx *x, const shared_theme *th)
 {
-    doc_heading(x->d, 1, "regards-croises", "Regards croisés des habitants et des opérateurs");
-    if (x->ops == NULL) {
-        doc_para(x->d, "Aucune réponse d'opérateur n'a été recueillie : la comparaison n'est pas possible.");
-        return;
-    }
-    doc_para(x->d, "Pour chaque lieu ou service, la part des habitants de la commune qui le connaissent et la part des "
-             "opérateurs (professionnels et partenaires) qui le connaissent. Un écart de plus de %.0f points signale "
-             "un service que les professionnels pensent connu alors que les habitants l'ignorent : une piste pour "
-             "le plan d'action.", GAP_POINTS);
-    static const char *const headers[] = {"Service", "Habitants qui le connaissent", "Opérateurs qui le connaissent",
-                                          "Écart (points)", "Lecture"};
+    const char *headers[] = {"Service", th->residents, th->operators, "Écart (points)", "Lecture"};
     static const unsigned char numeric[] = {0, 1, 1, 1, 0};
     doc_table(x->d, NULL, 5, headers, numeric);
+    const char *done[64];
+    size_t ndone = 0;
     for (size_t i = 0; i < ind_count(x->rdefs); i++) {
         const ind_def *def = ind_at(x->rdefs, i);
-        if (def->theme == NULL || strcmp(def->theme, "connaissance_offre") != 0 || def->row == NULL)
+        if (def->theme == NULL || strcmp(def->theme, th->theme) != 0 || def->row == NULL)
             continue;
-        int j = operator_twin(x, def);
-        if (j < 0)
+        bool seen = false; /* the first residents' indicator of each service */
+        for (size_t k = 0; k < ndone; k++)
+            seen |= strcmp(done[k], def->row) == 0;
+        int j = seen ? -1 : operator_twin(x, def);
+        if (j < 0 || ndone == 64)
             continue;
+        done[ndone++] = def->row;
         const an_cell *rc = cell_of(x->res, i, -1, "commune"), *oc = cell_of(x->ops, (size_t)j, -1, "commune");
         char a[96], b[96], gap[32] = "—";
         const char *reading = "";
@@ -696,12 +728,36 @@ static void section_shared(ctx *x)
             double g = 100 * (oc->estimate - rc->estimate);
             num1(gap, sizeof gap, g);
             if (g >= GAP_POINTS)
-                reading = "méconnu des habitants, connu des opérateurs";
+                reading = th->reading;
         }
-        const char *cells[] = {form_text(def->label, "fr"), cell_text(a, sizeof a, def, rc),
+        const char *label = form_text(def->label, "fr"), *colon = strstr(label, " : ");
+        const char *cells[] = {colon ? colon + 3 : label, cell_text(a, sizeof a, def, rc),
                                cell_text(b, sizeof b, ind_at(x->odefs, (size_t)j), oc), gap, reading};
         doc_row(x->d, cells);
     }
+}
+
+static void section_shared(ctx *x)
+{
+    static const shared_theme themes[] = {
+        {"connaissance_offre", "Habitants qui le connaissent", "Opérateurs qui le connaissent",
+         "méconnu des habitants, connu des opérateurs"},
+        {"mobilisation_offre", "Habitants qui y sont allés", "Opérateurs qui y orientent",
+         "peu fréquenté par les habitants, les opérateurs y orientent"},
+    };
+    doc_heading(x->d, 1, "regards-croises", "Regards croisés des habitants et des opérateurs");
+    if (x->ops == NULL) {
+        doc_para(x->d, "Aucune réponse d'opérateur n'a été recueillie : la comparaison n'est pas possible.");
+        return;
+    }
+    doc_para(x->d, "Pour chaque lieu ou service, ce qu'en disent les habitants de la commune et les opérateurs "
+             "(professionnels et partenaires). Un écart de %.0f points ou plus signale un service que les "
+             "professionnels connaissent ou vers lequel ils orientent, alors que les habitants l'ignorent ou n'y vont "
+             "pas : une piste pour le plan d'action.", GAP_POINTS);
+    doc_heading(x->d, 2, NULL, "Connaissance de l'offre");
+    shared_table(x, &themes[0]);
+    doc_heading(x->d, 2, NULL, "Mobilisation de l'offre");
+    shared_table(x, &themes[1]);
 }
 
 static void section_operators(ctx *x)
@@ -746,6 +802,11 @@ static void section_quality(ctx *x)
     long twice = p->sheets[PROF_VERIFIED] + p->sheets[PROF_DISCREPANT] + p->sheets[PROF_RECONCILED];
     long paper_sheets = twice + p->sheets[PROF_SINGLE] + p->sheets[PROF_AWAITING];
     char a[32];
+    long paper = 0;
+    for (size_t t = 0; t <= p->nterr; t++)
+        paper += p->channel[t * PROF_NCHANNEL + PROF_PAPER];
+    doc_para(x->d, "Part des réponses recueillies sur papier : %s (%ld sur %ld).",
+             pct(a, sizeof a, p->records ? (double)paper / (double)p->records : 0), paper, p->records);
     doc_para(x->d, "Questionnaires papier : %ld feuilles saisies, dont %ld saisies deux fois (double saisie) ; %ld "
              "attendent leur seconde saisie.", paper_sheets, twice, p->sheets[PROF_AWAITING]);
     if (twice > 0)
@@ -769,15 +830,17 @@ static void section_quality(ctx *x)
     doc_table(x->d, NULL, 5, headers, numeric);
     for (size_t k = 0; k < p->nitems; k++) {
         const prof_item *it = &p->items[k];
-        char label[160], asked[32], b[32], n[32], r[32];
-        snprintf(label, sizeof label, "%s — %.100s", it->q->id, form_text(it->q->label, "fr"));
+        char asked[32], b[32], n[32], r[32];
+        sbuf label = {0};
+        sbuf_addf(&label, "%s — %s", it->q->id, form_text(it->q->label, "fr"));
         bool show = it->asked >= x->o->min_n;
         snprintf(asked, sizeof asked, "%ld", it->asked);
-        const char *cells[] = {label, show ? asked : SECRET,
+        const char *cells[] = {label.data, show ? asked : SECRET,
                                show ? pct(b, sizeof b, (double)it->blank / (double)it->asked) : "—",
                                show ? pct(n, sizeof n, (double)it->nsp / (double)it->asked) : "—",
                                show ? pct(r, sizeof r, (double)it->refus / (double)it->asked) : "—"};
         doc_row(x->d, cells);
+        sbuf_free(&label);
     }
     doc_note(x->d, "« Posée à » : les répondants à qui la question s'adressait (les questions filtrées ne sont pas "
              "posées à tous). Sans réponse : question laissée vide (facultative).");
@@ -790,7 +853,7 @@ typedef struct texts {
     size_t nq;
     const char *ids[16];
     char **items[16];
-    size_t count[16];
+    size_t count[16], seen[16];
 } texts;
 
 static int collect_text(void *ctx_, const ds_record *r)
@@ -798,7 +861,7 @@ static int collect_text(void *ctx_, const ds_record *r)
     texts *t = ctx_;
     for (size_t k = 0; k < t->nq; k++) {
         const char *s = json_string_value(json_object_get(r->answers, t->ids[k]));
-        if (s == NULL || t->count[k] == MAX_TEXTS)
+        if (s == NULL || t->seen[k]++ >= MAX_TEXTS)
             continue;
         t->items[k] = xrealloc(t->items[k], (t->count[k] + 1) * sizeof *t->items[k]);
         t->items[k][t->count[k]++] = xstrdup(s);
@@ -822,6 +885,9 @@ static void section_texts(ctx *x, char *err, size_t errlen)
              "tout ce qui pourrait permettre de reconnaître quelqu'un avant de diffuser ce rapport.");
     for (size_t k = 0; k < t.nq; k++) {
         doc_heading(x->d, 2, NULL, "%s", form_text(form_question_by_id(x->rf, t.ids[k])->label, "fr"));
+        if (t.seen[k] > t.count[k])
+            doc_note(x->d, "%zu réponses ; les %zu premières reçues sont reproduites (analyzer export --include-text "
+                     "les donne toutes).", t.seen[k], t.count[k]);
         for (size_t i = 0; i < t.count[k]; i++) {
             doc_item(x->d, "%s", t.items[k][i]);
             free(t.items[k][i]);
@@ -975,7 +1041,11 @@ static int analyse(ctx *x, char *err, size_t errlen)
         if ((x->odefs = load_defs(o->cat, o->operator_form, err, errlen)) == NULL)
             return -1;
         char operr[256];
-        x->ops = an_run(o->db, o->cat, x->odefs, NULL, &ao, operr, sizeof operr); /* no operator: no section */
+        /* a wave named by a version of the residents' form says nothing of the operators' form: dates only */
+        ds_filter opf = {NULL, last ? last->from : NULL, last ? last->to : NULL};
+        an_options oo = ao;
+        oo.filter = last ? &opf : NULL;
+        x->ops = an_run(o->db, o->cat, x->odefs, NULL, &oo, operr, sizeof operr); /* no operator: no section */
     }
     find_rest(x);
     return 0;
