@@ -176,7 +176,7 @@ static const form *check_envelope(hreq *h, const char *form_id, json_t *body, su
     }
     const char *uuid = json_string_value(json_object_get(body, "uuid"));
     if (uuid == NULL || !api_parse_uuid(uuid, sub->uuid)) {
-        http_error(h, 400, uuid ? "invalid_field" : "missing_field", "uuid",
+        http_error(h, 400, json_object_get(body, "uuid") ? "invalid_field" : "missing_field", "uuid",
                    "« uuid » doit être un UUID (RFC 4122) généré par le client");
         return NULL;
     }
@@ -186,7 +186,9 @@ static const form *check_envelope(hreq *h, const char *form_id, json_t *body, su
     }
     const char *version = json_string_value(json_object_get(body, "form_version"));
     if (version == NULL) {
-        http_error(h, 400, "missing_field", "form_version", "« form_version » est obligatoire");
+        bool present = json_object_get(body, "form_version") != NULL;
+        http_error(h, 400, present ? "invalid_field" : "missing_field", "form_version",
+                   present ? "« form_version » est le texte d'une version (\"1\")" : "« form_version » est obligatoire");
         return NULL;
     }
     const form *f = catalog_get(h->srv->forms, form_id, version);

@@ -63,6 +63,28 @@ void http_hold(hreq *h)
     server_watch(h->srv, h->req, on_gone, h);
 }
 
+void http_send(struct evhttp_request *req, int status, const char *reason, struct evbuffer *body)
+{
+    /* libevent 2.1 frames no reply to CONNECT (it expects a tunnel): say the length and close, or the client
+     * would wait for the end of the body until the timeout. */
+    if (evhttp_request_get_command(req) == EVHTTP_REQ_CONNECT) {
+        char len[32];
+        snprintf(len, sizeof len, "%zu", body ? evbuffer_get_length(body) : 0);
+        evhttp_remove_header(evhttp_request_get_output_headers(req), "Content-Length");
+        evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Length", len);
+        evhttp_add_header(evhttp_request_get_output_headers(req), "Connection", "close");
+    }
+    /* libevent 2.1 sends a body even to HEAD: the client would read it as the start of the next reply. */
+    if (body && evhttp_request_get_command(req) == EVHTTP_REQ_HEAD) {
+        char len[32];
+        snprintf(len, sizeof len, "%zu", evbuffer_get_length(body));
+        evhttp_remove_header(evhttp_request_get_output_headers(req), "Content-Length");
+        evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Length", len);
+        evbuffer_drain(body, evbuffer_get_length(body));
+    }
+    evhttp_send_reply(req, status, reason, body);
+}
+
 void http_common_headers(struct evhttp_request *req)
 {
     struct evkeyvalq *out = evhttp_request_get_output_headers(req);
@@ -81,7 +103,7 @@ void http_reply_buffer(hreq *h, int status, const char *content_type, struct evb
         evhttp_remove_header(out, "Content-Type");
         evhttp_add_header(out, "Content-Type", content_type);
         http_common_headers(h->req);
-        evhttp_send_reply(h->req, status, NULL, body);
+        http_send(h->req, status, NULL, body);
     }
     http_end(h, status);
 }

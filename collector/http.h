@@ -30,6 +30,9 @@ typedef struct hreq {
 /* Creates the context of a request being dispatched. */
 hreq *http_begin(struct srv *s, struct evhttp_request *req, const char *route);
 
+/* evhttp_send_reply, except that a reply to HEAD keeps the body's Content-Length and drops the body. */
+void http_send(struct evhttp_request *req, int status, const char *reason, struct evbuffer *body);
+
 /* Sends a JSON reply (json reference stolen) and ends the request. */
 void http_reply_json(hreq *h, int status, json_t *json);
 

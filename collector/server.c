@@ -22,6 +22,10 @@
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/event.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+
 #include <event2/http.h>
 #include <event2/listener.h>
 #include <event2/thread.h>
@@ -43,6 +47,7 @@ struct conn_ctx {
     struct event *reg;
     void (*gone)(void *arg);     /* called if the connection closes while a request waits on it */
     void *gone_arg;
+    struct event *deadline;      /* closes a connection that has not sent a whole request in --timeout seconds */
     conn_ctx *prev, *next;
 };
 
@@ -97,8 +102,13 @@ static bool match(const char *pattern, const char *path, char **params, size_t *
                 *nparams == MAX_ROUTE_PARAMS)
                 return false;
             char *seg = xstrndup(path, slen - suffix);
-            char *dec = evhttp_uridecode(seg, 0, NULL);
+            size_t declen = 0;
+            char *dec = evhttp_uridecode(seg, 0, &declen);
             free(seg);
+            if (dec && strlen(dec) != declen) { /* a %00 would cut the parameter short: "resident%00x" */
+                free(dec);
+                dec = NULL;
+            }
             if (dec == NULL)
                 return false;
             params[(*nparams)++] = dec;
@@ -159,9 +169,17 @@ static void allow_header(struct evhttp_request *req, unsigned methods)
     evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", allow);
 }
 
+static conn_ctx *conn_of(srv *s, struct evhttp_request *req);
+static void request_done(struct evhttp_request *req, void *arg);
+
 static void dispatch(struct evhttp_request *req, void *arg)
 {
     srv *s = arg;
+    conn_ctx *conn = conn_of(s, req);
+    if (conn && conn->deadline) {
+        event_del(conn->deadline);
+        evhttp_request_set_on_complete_cb(req, request_done, conn);
+    }
     const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
     const char *path = uri ? evhttp_uri_get_path(uri) : NULL;
     char *params[MAX_ROUTE_PARAMS];
@@ -295,6 +313,8 @@ static void conn_closed(struct evhttp_connection *evcon, void *arg)
     srv *s = c->s;
     if (c->gone)
         c->gone(c->gone_arg);
+    if (c->deadline)
+        event_free(c->deadline);
     if (c->prev)
         c->prev->next = c->next;
     else
@@ -304,6 +324,24 @@ static void conn_closed(struct evhttp_connection *evcon, void *arg)
     free(c);
     if (s->connections-- == s->cfg.max_connections && !s->stopping && s->listener)
         evconnlistener_enable(s->listener);
+}
+
+/* libevent's timeout is one of inactivity: each byte re-arms it, so a client trickling a header byte every few
+ * seconds would hold its connection for ever (slowloris). The deadline bounds the time to send a whole request:
+ * armed when the connection opens and after each reply, disarmed while a request is being served. */
+static void deadline_passed(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    conn_ctx *c = arg;
+    evhttp_connection_free(c->evcon); /* runs conn_closed, which frees c and this event */
+}
+
+static void deadline_arm(conn_ctx *c)
+{
+    struct timeval tv = {c->s->cfg.timeout, 0};
+    if (c->deadline)
+        event_add(c->deadline, &tv);
 }
 
 static void conn_register(evutil_socket_t fd, short what, void *arg)
@@ -317,6 +355,35 @@ static void conn_register(evutil_socket_t fd, short what, void *arg)
     c->reg = NULL;
     c->evcon = cbarg;
     evhttp_connection_set_closecb(c->evcon, conn_closed, c);
+    /* Replies leave at once: without TCP_NODELAY the last piece of a page over 16 KiB waits for the client's
+     * delayed acknowledgement (40 ms a page). */
+    evutil_socket_t sock = bufferevent_getfd(c->bev);
+    int one = 1;
+    if (sock >= 0)
+        setsockopt(sock, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    c->deadline = evtimer_new(bufferevent_get_base(c->bev), deadline_passed, c);
+    deadline_arm(c);
+}
+
+static conn_ctx *conn_of(srv *s, struct evhttp_request *req)
+{
+    struct evhttp_connection *evcon = evhttp_request_get_connection(req);
+    for (conn_ctx *c = s->conns; c; c = c->next)
+        if (c->evcon == evcon)
+            return c;
+    return NULL;
+}
+
+static void request_done(struct evhttp_request *req, void *arg)
+{
+    conn_ctx *c = arg;
+    if (evhttp_request_get_command(req) == EVHTTP_REQ_CONNECT && c->deadline) {
+        /* libevent keeps a CONNECT's connection open for a tunnel: close it from the loop, once the reply is out */
+        struct timeval now = {0, 0};
+        event_add(c->deadline, &now);
+        return;
+    }
+    deadline_arm(c); /* the next request on this connection has its own --timeout */
 }
 
 static struct bufferevent *make_bev(struct event_base *base, void *arg)

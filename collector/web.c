@@ -309,7 +309,7 @@ static void send_static(hreq *h, const char *type, const char *etag, const sbuf 
     } else {
         evbuffer_add(b, plain->data, plain->len);
     }
-    evhttp_send_reply(h->req, 200, "OK", b);
+    http_send(h->req, 200, "OK", b);
     evbuffer_free(b);
     http_end(h, 200);
 }

@@ -28,15 +28,26 @@ static void add_error(answers_report *r, const char *question, const char *row, 
 static void add_error(answers_report *r, const char *question, const char *row, const char *code,
                       const char *fmt, ...)
 {
+    /* A hostile body could otherwise ask for an error per element: the list stops at ANSWERS_MAX_ERRORS, with
+     * one last error saying so, so that the reply stays small whatever was sent. */
+    if (r->count > ANSWERS_MAX_ERRORS)
+        return;
     if (r->count == r->cap) {
         r->cap = r->cap ? r->cap * 2 : 8;
         r->errors = xrealloc(r->errors, r->cap * sizeof *r->errors);
     }
     char msg[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
+    if (r->count == ANSWERS_MAX_ERRORS) {
+        code = ANSWERS_TOO_MANY_ERRORS;
+        question = "answers";
+        row = NULL;
+        snprintf(msg, sizeof msg, "plus de %d erreurs : les suivantes ne sont pas listées", ANSWERS_MAX_ERRORS);
+    } else {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(msg, sizeof msg, fmt, ap);
+        va_end(ap);
+    }
     answers_error *e = &r->errors[r->count++];
     e->question = xstrdup(question);
     e->row = row ? xstrdup(row) : NULL;
@@ -106,6 +117,12 @@ static bool check_multiple(walk *w, const form_question *q, const json_t *v)
     }
     bool ok = true, exclusive = false;
     size_t n = json_array_size(v);
+    size_t codes = q->nchoices + (q->type == FQ_TERRITORY && q->owner->territories ? q->owner->territories->count : 0);
+    if (n > codes) { /* more codes than the question has: some repeat; one error, not one per pair */
+        add_error(r, q->id, NULL, ANSWERS_INVALID_CHOICE, "%s : %zu codes donnés pour %zu choix possibles", q->id, n,
+                  codes);
+        return false;
+    }
     for (size_t i = 0; i < n; i++) {
         const json_t *c = json_array_get(v, i);
         if (!check_code(w, q, c, NULL)) {
@@ -113,11 +130,19 @@ static bool check_multiple(walk *w, const form_question *q, const json_t *v)
             continue;
         }
         const char *code = json_string_value(c);
-        for (size_t j = 0; j < i; j++)
-            if (json_equal(c, json_array_get(v, j))) {
-                add_error(r, q->id, NULL, ANSWERS_INVALID_CHOICE, "%s : « %s » est choisi deux fois", q->id, code);
-                ok = false;
-            }
+        size_t first = i; /* the first place this code appears: a repeat is reported once, at its second place */
+        for (size_t j = 0; j < i && first == i; j++)
+            if (json_equal(c, json_array_get(v, j)))
+                first = j;
+        bool reported = false;
+        for (size_t j = first + 1; first < i && j < i && !reported; j++)
+            reported = json_equal(c, json_array_get(v, j));
+        if (first < i && !reported) {
+            add_error(r, q->id, NULL, ANSWERS_INVALID_CHOICE, "%s : « %s » est choisi deux fois", q->id, code);
+            ok = false;
+        } else if (first < i) {
+            ok = false;
+        }
         const form_choice *ch = form_choice_by_code(q, code, false); /* NULL for a territory */
         if (ch && ch->exclusive && n > 1 && !exclusive) {
             add_error(r, q->id, NULL, ANSWERS_INVALID_CHOICE, "%s : « %s » ne peut pas être combiné avec une "

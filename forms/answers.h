@@ -25,6 +25,9 @@
 #define ANSWERS_REQUIRED "required"
 #define ANSWERS_NOT_RELEVANT "not_relevant"
 #define ANSWERS_CONSTRAINT "constraint"
+#define ANSWERS_TOO_MANY_ERRORS "too_many_errors"
+
+#define ANSWERS_MAX_ERRORS 100 /* errors listed at most; then one too_many_errors (question "answers") */
 
 typedef struct answers_error {
     char *question;      /* question id as sent (may not exist in the form for unknown_question) */

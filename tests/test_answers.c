@@ -159,6 +159,38 @@ static void test_normalize(void **state)
     json_decref(a);
 }
 
+/* Hostile bodies: a code repeated five hundred times is one error, not one per pair (that was 124,750 errors
+ * and a 12 MB reply); twenty thousand unknown questions stop at ANSWERS_MAX_ERRORS plus one too_many_errors. */
+static void test_error_bounds(void **state)
+{
+    (void)state;
+    json_t *a = tu_json("{\"Q1\": \"oui\"}");
+    json_t *many = json_array();
+    for (int i = 0; i < 500; i++)
+        json_array_append_new(many, json_string("a"));
+    json_object_set_new(a, "Q2", many);
+    answers_report r;
+    assert_int_equal(answers_check(fixture, a, TODAY, &r), 1);
+    assert_string_equal(r.errors[0].question, "Q2");
+    assert_string_equal(r.errors[0].code, "invalid_choice");
+    answers_report_free(&r);
+    json_object_set_new(a, "Q2", tu_json("[\"a\", \"a\"]"));
+    assert_int_equal(answers_check(fixture, a, TODAY, &r), 1); /* one repeat, said once */
+    assert_non_null(strstr(r.errors[0].message, "deux fois"));
+    answers_report_free(&r);
+    json_object_del(a, "Q2");
+    for (int i = 0; i < 20000; i++) {
+        char id[32];
+        snprintf(id, sizeof id, "X%d", i);
+        json_object_set_new(a, id, json_true());
+    }
+    assert_int_equal(answers_check(fixture, a, TODAY, &r), ANSWERS_MAX_ERRORS + 1);
+    assert_string_equal(r.errors[ANSWERS_MAX_ERRORS].code, ANSWERS_TOO_MANY_ERRORS);
+    assert_string_equal(r.errors[ANSWERS_MAX_ERRORS].question, "answers");
+    answers_report_free(&r);
+    json_decref(a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -167,6 +199,7 @@ int main(void)
         cmocka_unit_test(test_relevance_vector),
         cmocka_unit_test(test_versions),
         cmocka_unit_test(test_normalize),
+        cmocka_unit_test(test_error_bounds),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
