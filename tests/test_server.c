@@ -116,7 +116,7 @@ static const api_case cases[] = {
     {"POST", "/api/v1/forms/nope/submissions", JSON_HDR, "{" UUID1 "}", 404, "unknown_form", "form"},
     {"POST", SUBMIT, JSON_HDR, "{" UUID1 ", \"answers\": {}}", 400, "missing_field", "form_version"},
     {"POST", SUBMIT, JSON_HDR, "{" UUID1 ", \"form_version\": \"7\"}", 404, "unknown_form_version", "form_version"},
-    {"POST", SUBMIT, JSON_HDR, "{" UUID1 ", \"form_version\": 1}", 400, "missing_field", "form_version"},
+    {"POST", SUBMIT, JSON_HDR, "{" UUID1 ", \"form_version\": 1}", 400, "invalid_field", "form_version"},
     {"POST", SUBMIT, JSON_HDR, "{" UUID1 ", \"form_version\": \"1\", \"lang\": \"de\", \"answers\": {}}", 400,
      "invalid_field", "lang"},
     {"POST", SUBMIT, JSON_HDR, "{" UUID1 ", \"form_version\": \"1\", \"channel\": \"paper\", \"answers\": {}}", 400,
