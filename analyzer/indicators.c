@@ -75,6 +75,7 @@ static void load_error(loader *ld, const char *path, const char *fmt, ...)
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
+    util_utf8_trim(msg); /* quoted input cut mid-character stays valid UTF-8 */
     va_end(ap);
     jc_error(&ld->jc, path, "%s", msg);
     ld->ok = false;

@@ -6,6 +6,7 @@
 
 #include "api.h"
 #include "server.h"
+#include "util.h"
 
 void api_healthz(hreq *h, const char *const *params)
 {
@@ -52,7 +53,8 @@ void api_form_current(hreq *h, const char *const *params)
 {
     const form *f = catalog_current(h->srv->forms, params[0]);
     if (f == NULL) {
-        http_error(h, 404, "unknown_form", "form", "formulaire inconnu « %.64s »", params[0]);
+        http_error(h, 404, "unknown_form", "form", "formulaire inconnu « %.*s »",
+                   util_utf8_prefix(params[0], strlen(params[0]), 64), params[0]);
         return;
     }
     reply_form(h, f);
@@ -63,10 +65,11 @@ void api_form_version(hreq *h, const char *const *params)
     const form *f = catalog_get(h->srv->forms, params[0], params[1]);
     if (f == NULL) {
         if (catalog_current(h->srv->forms, params[0]) == NULL)
-            http_error(h, 404, "unknown_form", "form", "formulaire inconnu « %.64s »", params[0]);
+            http_error(h, 404, "unknown_form", "form", "formulaire inconnu « %.*s »",
+                       util_utf8_prefix(params[0], strlen(params[0]), 64), params[0]);
         else
-            http_error(h, 404, "unknown_form_version", "form_version", "le formulaire %.64s n'a pas de version "
-                       "« %.64s »", params[0], params[1]);
+            http_error(h, 404, "unknown_form_version", "form_version", "le formulaire %s n'a pas de version "
+                       "« %.*s »", params[0], util_utf8_prefix(params[1], strlen(params[1]), 64), params[1]);
         return;
     }
     reply_form(h, f);

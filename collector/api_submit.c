@@ -170,7 +170,8 @@ static const form *check_envelope(hreq *h, const char *form_id, json_t *body, su
         for (const char *const *f = fields; *f; f++)
             known |= strcmp(*f, key) == 0;
         if (!known) {
-            http_error(h, 400, "unknown_field", key, "champ inconnu « %.64s »", key);
+            http_error(h, 400, "unknown_field", key, "champ inconnu « %.*s »", util_utf8_prefix(key, strlen(key), 64),
+                       key);
             return NULL;
         }
     }
@@ -181,7 +182,8 @@ static const form *check_envelope(hreq *h, const char *form_id, json_t *body, su
         return NULL;
     }
     if (catalog_current(h->srv->forms, form_id) == NULL) {
-        http_error(h, 404, "unknown_form", "form", "formulaire inconnu « %.64s »", form_id);
+        http_error(h, 404, "unknown_form", "form", "formulaire inconnu « %.*s »",
+                   util_utf8_prefix(form_id, strlen(form_id), 64), form_id);
         return NULL;
     }
     const char *version = json_string_value(json_object_get(body, "form_version"));

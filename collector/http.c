@@ -128,6 +128,7 @@ void http_error(hreq *h, int status, const char *code, const char *field, const 
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
+    util_utf8_trim(msg); /* quoted input cut mid-character stays valid UTF-8 */
     va_end(ap);
     json_t *o = json_pack("{s:s, s:s}", "code", code, "message", msg);
     if (o == NULL) /* a message that is not valid UTF-8 (it quotes client input): say it without the quote */

@@ -326,7 +326,8 @@ static void send_page(hreq *h, int kind, const char *form_id)
             return;
         }
     }
-    http_error(h, 404, "unknown_form", "form", "formulaire inconnu « %.64s »", form_id);
+    http_error(h, 404, "unknown_form", "form", "formulaire inconnu « %.*s »",
+               util_utf8_prefix(form_id, strlen(form_id), 64), form_id);
 }
 
 void web_form_page(hreq *h, const char *const *params)
@@ -373,7 +374,8 @@ void web_qr(hreq *h, const char *const *params)
 {
     const catalog *c = h->srv->forms;
     if (catalog_current(c, params[0]) == NULL) {
-        http_error(h, 404, "unknown_form", "form", "formulaire inconnu « %.64s »", params[0]);
+        http_error(h, 404, "unknown_form", "form", "formulaire inconnu « %.*s »",
+                   util_utf8_prefix(params[0], strlen(params[0]), 64), params[0]);
         return;
     }
     struct evkeyvalq query;
@@ -386,7 +388,7 @@ void web_qr(hreq *h, const char *const *params)
     const terr *territory = t ? terr_find(catalog_territories(c), t) : NULL;
     char base[300];
     if (t && territory == NULL) {
-        http_error(h, 400, "invalid_field", "t", "territoire inconnu « %.32s »", t);
+        http_error(h, 400, "invalid_field", "t", "territoire inconnu « %.*s »", util_utf8_prefix(t, strlen(t), 32), t);
         goto done;
     }
     if (!base_url(h, base, sizeof base)) {

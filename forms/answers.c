@@ -47,6 +47,7 @@ static void add_error(answers_report *r, const char *question, const char *row, 
         va_start(ap, fmt);
         vsnprintf(msg, sizeof msg, fmt, ap);
         va_end(ap);
+        util_utf8_trim(msg); /* a long code sent by the client may have been cut mid-character */
     }
     answers_error *e = &r->errors[r->count++];
     e->question = xstrdup(question);
@@ -100,9 +101,10 @@ static bool check_code(walk *w, const form_question *q, const json_t *v, const c
                   row ? "." : "", row ? row : "");
         return false;
     }
-    if (!form_accepts_code(w->f, q, json_string_value(v))) {
-        add_error(r, q->id, row, ANSWERS_INVALID_CHOICE, "%s%s%s : « %.64s » n'est pas une réponse possible",
-                  q->id, row ? "." : "", row ? row : "", json_string_value(v));
+    const char *code = json_string_value(v);
+    if (!form_accepts_code(w->f, q, code)) {
+        add_error(r, q->id, row, ANSWERS_INVALID_CHOICE, "%s%s%s : « %.*s » n'est pas une réponse possible", q->id,
+                  row ? "." : "", row ? row : "", util_utf8_prefix(code, strlen(code), 64), code);
         return false;
     }
     return true;
@@ -171,7 +173,8 @@ static bool check_grid(walk *w, const form_question *q, const json_t *v, bool re
     json_t *c;
     json_object_foreach((json_t *)v, row, c) {
         if (form_choice_by_code(q, row, true) == NULL) {
-            add_error(r, q->id, row, ANSWERS_INVALID_CHOICE, "%s : pas de ligne « %.64s »", q->id, row);
+            add_error(r, q->id, row, ANSWERS_INVALID_CHOICE, "%s : pas de ligne « %.*s »", q->id,
+                      util_utf8_prefix(row, strlen(row), 64), row);
             ok = false;
         } else {
             ok &= check_code(w, q, c, row);
@@ -330,8 +333,10 @@ size_t answers_check(const form *f, const json_t *answers, const char *today, an
     json_t *v;
     json_object_foreach((json_t *)answers, key, v) {
         if (form_question_by_id(f, key) == NULL)
-            add_error(report, key, NULL, ANSWERS_UNKNOWN_QUESTION, "« %.64s » n'est pas une question du "
-                      "formulaire %s version %s", key, f->id, f->version);
+            add_error(report, key, NULL, ANSWERS_UNKNOWN_QUESTION,
+                      "« %.*s » n'est pas une question du "
+                      "formulaire %s version %s",
+                      util_utf8_prefix(key, strlen(key), 64), key, f->id, f->version);
     }
     for (size_t i = 0; i < f->nquestions; i++)
         check_question(&w, &f->questions[i]);

@@ -54,8 +54,10 @@ static void prime(csv_reader *r)
     int c;
     while ((c = getc(r->f)) != EOF) {
         if (len + 1 >= cap) {
-            if (cap >= CSV_MAX_FIELD * 4)
+            if (cap >= CSV_MAX_FIELD * 4) {
+                ungetc(c, r->f); /* enough to guess from: this byte is read again after the replay */
                 break;
+            }
             cap *= 2;
             line = xrealloc(line, cap);
         }

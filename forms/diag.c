@@ -20,6 +20,7 @@ void diag_add(diag_list *list, bool warning, const char *file, const char *path,
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
+    util_utf8_trim(msg); /* quoted input cut mid-character stays valid UTF-8 */
     va_end(ap);
 
     diag *d = &list->items[list->count++];

@@ -15,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util.h"
+
 #define MSG_SIZE sizeof(((expr_error *)0)->message)
 
 /* ---------------------------------------------------------------------------------------------------------
@@ -282,7 +284,7 @@ static void tok_quote(const parser *p, char *buf, size_t size)
         snprintf(buf, size, "la fin de l'expression");
         return;
     }
-    int n = p->tok.len > 40 ? 40 : (int)p->tok.len;
+    int n = util_utf8_prefix(p->src + p->tok.pos, p->tok.len, 40);
     snprintf(buf, size, "« %.*s%s »", n, p->src + p->tok.pos, p->tok.len > 40 ? "…" : "");
 }
 
@@ -853,7 +855,8 @@ static int check_code(checker *c, const node *ref, const node *lit)
         return 0;
     char r[72];
     describe_ref(ref, r, sizeof r);
-    snprintf(fail_at(c->err, EXPR_ERR_CHOICE, lit->pos), MSG_SIZE, "code inconnu '%.60s' pour %s", lit->str, r);
+    snprintf(fail_at(c->err, EXPR_ERR_CHOICE, lit->pos), MSG_SIZE, "code inconnu '%.*s' pour %s",
+             util_utf8_prefix(lit->str, strlen(lit->str), 60), lit->str, r);
     return -1;
 }
 
@@ -868,7 +871,8 @@ static int check_date_literal(checker *c, const node *l, const node *r)
     if (valid_date(lit->str))
         return 0;
     snprintf(fail_at(c->err, EXPR_ERR_TYPE, lit->pos), MSG_SIZE,
-             "'%.40s' n'est pas une date valide : une date s'écrit 'AAAA-MM-JJ'", lit->str);
+             "'%.*s' n'est pas une date valide : une date s'écrit 'AAAA-MM-JJ'",
+             util_utf8_prefix(lit->str, strlen(lit->str), 40), lit->str);
     return -1;
 }
 

@@ -103,7 +103,7 @@ const form_choice *form_choice_by_code(const form_question *q, const char *code,
     const form_choice *list = rows ? q->rows : q->choices;
     size_t n = rows ? q->nrows : q->nchoices;
     for (size_t i = 0; i < n; i++)
-        if (strcmp(list[i].code, code) == 0)
+        if (list[i].code != NULL && strcmp(list[i].code, code) == 0) // NULL: a choice the loader refused
             return &list[i];
     return NULL;
 }

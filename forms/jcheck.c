@@ -1,6 +1,8 @@
 /* jcheck.c -- path-aware JSON member access for the definition loaders (see jcheck.h). */
 #include "jcheck.h"
 
+#include "util.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -12,6 +14,7 @@ static void report(jcheck *jc, bool warning, const char *path, const char *fmt, 
 {
     char msg[768];
     vsnprintf(msg, sizeof msg, fmt, ap);
+    util_utf8_trim(msg); /* quoted input cut mid-character stays valid UTF-8 */
     diag_add(jc->diags, warning, jc->file, path, "%s", msg);
 }
 

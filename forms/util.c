@@ -2,6 +2,7 @@
 #include "util.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <math.h>
 #include <stdio.h>
@@ -89,6 +90,31 @@ size_t util_utf8_len(const char *s)
         if ((*p & 0xC0) != 0x80)
             n++;
     return n;
+}
+
+size_t util_utf8_trim(char *s)
+{
+    size_t n = strlen(s), lead = n;
+    /* Back over at most three continuation bytes to the lead byte of the last sequence. */
+    while (lead > 0 && n - lead < 3 && ((unsigned char)s[lead - 1] & 0xC0) == 0x80)
+        lead--;
+    if (lead == 0)
+        return n;
+    lead--;
+    unsigned char c = (unsigned char)s[lead];
+    size_t need = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+    if (n - lead >= need)
+        return n;
+    s[lead] = '\0';
+    return lead;
+}
+
+int util_utf8_prefix(const char *s, size_t len, size_t max)
+{
+    size_t n = len < max ? len : max;
+    while (n > 0 && n < len && ((unsigned char)s[n] & 0xC0) == 0x80)
+        n--; /* s[n] continues the character that starts before it: leave that character out */
+    return n > INT_MAX ? INT_MAX : (int)n;
 }
 
 bool util_is_date(const char *s)

@@ -24,6 +24,14 @@ bool util_parse_double(const char *s, double *out);
 /* Number of code points in a UTF-8 string (invalid bytes count as one each). */
 size_t util_utf8_len(const char *s);
 
+/* Cuts s, valid UTF-8 that a fixed buffer may have truncated (snprintf), after its last complete code point,
+ * so that a cut message stays valid UTF-8 (jansson refuses anything else). Returns the new length. */
+size_t util_utf8_trim(char *s);
+
+/* The length in bytes of the longest prefix of s[0..len) of at most max bytes that does not split a UTF-8
+ * character: for quoting client input with "%.*s" in a bounded message. */
+int util_utf8_prefix(const char *s, size_t len, size_t max);
+
 /* True when s is exactly "YYYY-MM-DD" and names a real calendar day (years 1900-2199). */
 bool util_is_date(const char *s);
 

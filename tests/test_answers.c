@@ -8,6 +8,7 @@
 #include "answers.h"
 #include "form.h"
 #include "terr.h"
+#include "util.h"
 
 #define TODAY "2026-11-23"
 
@@ -191,6 +192,41 @@ static void test_error_bounds(void **state)
     json_decref(a);
 }
 
+/* Messages quote client input cut to a bounded length; the cut never splits a UTF-8 character, so that every
+ * error still reaches the client's JSON (fuzz_answers found one dropped). */
+static void test_quoted_input_stays_utf8(void **state)
+{
+    (void)state;
+    char key[200] = "";
+    for (int i = 0; i < 30; i++)
+        strcat(key, "\xE2\x82\xAC"); /* € */
+    json_t *a = json_object();
+    json_object_set_new(a, key, json_true());
+    json_object_set_new(a, "Q1", json_string(key));
+    answers_report r;
+    assert_true(answers_check(fixture, a, TODAY, &r) >= 2);
+    json_t *arr = answers_report_json(&r);
+    assert_int_equal(json_array_size(arr), r.count);
+    for (size_t i = 0; i < r.count; i++) {
+        json_t *s = json_string(r.errors[i].message); /* NULL unless valid UTF-8 */
+        assert_non_null(s);
+        json_decref(s);
+    }
+    json_decref(arr);
+    answers_report_free(&r);
+    json_decref(a);
+
+    assert_int_equal(util_utf8_prefix(key, strlen(key), 64), 63);
+    assert_int_equal(util_utf8_prefix(key, strlen(key), 63), 63);
+    assert_int_equal(util_utf8_prefix("abc", 3, 64), 3);
+    assert_int_equal(util_utf8_prefix("abc", 3, 2), 2);
+    char cut[] = "ab\xE2\x82";
+    assert_int_equal(util_utf8_trim(cut), 2);
+    assert_string_equal(cut, "ab");
+    char whole[] = "ab\xE2\x82\xAC";
+    assert_int_equal(util_utf8_trim(whole), 5);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -200,6 +236,7 @@ int main(void)
         cmocka_unit_test(test_versions),
         cmocka_unit_test(test_normalize),
         cmocka_unit_test(test_error_bounds),
+        cmocka_unit_test(test_quoted_input_stays_utf8),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -40,6 +40,8 @@ static const mutation_case cases[] = {
     {Q(1) ".label", NULL, QP(1) ".label", "obligatoire"},
     {Q(1) ".choices[0].code", "\"A\"", QP(1) ".choices[0].code", "invalide"},
     {Q(1) ".choices[1].code", "\"a\"", QP(1) ".choices[1].code", "déjà utilisé"},
+    /* the code of a choice that an expression names (selected(${Q2}, 'c')): found by fuzz_form */
+    {Q(1) ".choices[2].code", NULL, QP(1) ".choices[2].code", "obligatoire"},
     {Q(1) ".choices[1].paper", "1", QP(1) ".choices[1]", "numéro papier 1 déjà utilisé"},
     {Q(1) ".choices[1].paper", "100", QP(1) ".choices[1].paper", "0 à 99"},
     {Q(1) ".choices[1].colour", "\"red\"", QP(1) ".choices[1].colour", "clé inconnue"},
