@@ -79,10 +79,26 @@ static bool read_header(importer *im, char **fields, size_t n)
     return ok;
 }
 
+/* True when cell is UTF-8 that JSON can hold, as jansson judges it. */
+static bool cell_is_utf8(const char *cell)
+{
+    json_t *probe = json_string(cell);
+    json_decref(probe);
+    return probe != NULL;
+}
+
 /* The JSON value of one cell for its column's question; NULL after reporting when it cannot be read. */
 static json_t *cell_value(importer *im, size_t line, const export_col *col, const char *cell)
 {
     const form_question *q = col->q;
+    /* A spreadsheet saved as plain "CSV" on Windows is in Windows-1252, where an accent is not UTF-8: said here,
+     * or json_string below would return NULL and the row vanish without an error. */
+    if (!cell_is_utf8(cell)) {
+        report(im, line, col->name,
+               "texte qui n'est pas en UTF-8 : enregistrez le fichier au format « CSV UTF-8 » "
+               "(invalid_type)");
+        return NULL;
+    }
     if (col->row)
         return json_string(cell);
     switch (q->type) {
@@ -347,6 +363,7 @@ int import_csv(const char *db_path, const catalog *c, const char *form_id, const
         goto done;
     }
     check_duplicates(&im, db);
+    res->valid = im.nrows;
     if (res->errors > 0) {
         rc = 1;
     } else if (dry_run) {

@@ -14,6 +14,7 @@
 
 typedef struct import_result {
     size_t rows;        /* data rows read */
+    size_t valid;       /* rows that passed every check: all of them when there is no error */
     size_t imported;    /* stored (0 with dry_run or errors) */
     size_t present;     /* already stored: skipped */
     size_t errors;      /* errors reported */

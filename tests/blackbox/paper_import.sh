@@ -90,6 +90,14 @@ check "nothing imported when a row is wrong" test "$(sqlite3 "$tmp/new.db" "SELE
 printf 'paper_id,R01,R02,R03,R07,R17,R99\nN1,QN09399A,25-39,femme,bon,non,1\n' >"$tmp/unknown.csv"
 "$bin" import --db "$tmp/new.db" --form resident --forms "$src/forms" "$tmp/unknown.csv" >"$tmp/imp" 2>&1
 check "an unknown column is an error naming it" grep -q 'ligne 1, colonne R99' "$tmp/imp"
+# Windows-1252, as a spreadsheet saves "CSV" on Windows: "très" is 74 72 e8 73. The row must be refused with its
+# reason, not dropped in silence.
+printf 'paper_id;R01;R02;R03;R07;R17;R39\nW1;QN09399A;25-39;femme;bon;non;tr\350s loin\n' >"$tmp/cp1252.csv"
+"$bin" import --db "$tmp/new.db" --form resident --forms "$src/forms" "$tmp/cp1252.csv" >"$tmp/imp" 2>&1
+st=$?
+check "a Windows-1252 file: exit 1, the cell named, UTF-8 asked for" \
+    bash -c "test $st -eq 1 && grep -q 'ligne 2, colonne R39 : .*UTF-8' '$tmp/imp'"
+check "and nothing of it stored" test "$(sqlite3 "$tmp/new.db" "SELECT count(*) FROM sheets WHERE paper_id = 'W1'")" = 0
 printf 'paper_id;R01;R02;R03;R07;R17\nN1;QN09399A;25-39;femme;bon;non\n' >"$tmp/good.csv"
 "$bin" import --db "$tmp/new.db" --form resident --forms "$src/forms" --dry-run "$tmp/good.csv" >"$tmp/imp" 2>&1
 check "--dry-run checks a good ';' file and writes nothing" bash -c "grep -q 'vérification seule' '$tmp/imp' && test \"\$(sqlite3 '$tmp/new.db' \"SELECT count(*) FROM submissions WHERE paper_id = 'N1'\")\" = 0"
