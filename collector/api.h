@@ -32,6 +32,10 @@ void api_content_hash(const char *form_id, const json_t *body, uint8_t out[32]);
 const char *api_territory_of(const form *f, const json_t *answers);
 /* Reads the request body as a JSON object; replies 415/413/400 and returns NULL when it is not one. */
 json_t *api_read_json(hreq *h);
+/* The 404 replies for a form id or a version the catalog does not have (also used by web.c), quoting the
+ * client's text cut at a character boundary. */
+void api_unknown_form(hreq *h, const char *form_id);
+void api_unknown_version(hreq *h, const char *form_id, const char *version);
 
 /* api_paper.c: paper questionnaires, double entry, reconciliation */
 void api_paper_entry(hreq *h, const char *const *params);

@@ -171,8 +171,7 @@ static void export_start(hreq *h, const char *form_id, bool csv)
         return;
     export_layout *layout = export_layout_new(h->srv->forms, form_id);
     if (layout == NULL) {
-        http_error(h, 404, "unknown_form", "form", "formulaire inconnu « %.*s »",
-                   util_utf8_prefix(form_id, strlen(form_id), 64), form_id);
+        api_unknown_form(h, form_id);
         return;
     }
     export_stream *x = xcalloc(1, sizeof *x);

@@ -8,6 +8,18 @@
 #include "server.h"
 #include "util.h"
 
+void api_unknown_form(hreq *h, const char *form_id)
+{
+    const char *id = form_id ? form_id : "";
+    http_error(h, 404, "unknown_form", "form", "formulaire inconnu « %.*s »", util_utf8_prefix(id, strlen(id), 64), id);
+}
+
+void api_unknown_version(hreq *h, const char *form_id, const char *version)
+{
+    http_error(h, 404, "unknown_form_version", "form_version", "le formulaire %s n'a pas de version « %.*s »", form_id,
+               util_utf8_prefix(version, strlen(version), 32), version);
+}
+
 void api_healthz(hreq *h, const char *const *params)
 {
     (void)params;
@@ -53,8 +65,7 @@ void api_form_current(hreq *h, const char *const *params)
 {
     const form *f = catalog_current(h->srv->forms, params[0]);
     if (f == NULL) {
-        http_error(h, 404, "unknown_form", "form", "formulaire inconnu « %.*s »",
-                   util_utf8_prefix(params[0], strlen(params[0]), 64), params[0]);
+        api_unknown_form(h, params[0]);
         return;
     }
     reply_form(h, f);
@@ -65,11 +76,9 @@ void api_form_version(hreq *h, const char *const *params)
     const form *f = catalog_get(h->srv->forms, params[0], params[1]);
     if (f == NULL) {
         if (catalog_current(h->srv->forms, params[0]) == NULL)
-            http_error(h, 404, "unknown_form", "form", "formulaire inconnu « %.*s »",
-                       util_utf8_prefix(params[0], strlen(params[0]), 64), params[0]);
+            api_unknown_form(h, params[0]);
         else
-            http_error(h, 404, "unknown_form_version", "form_version", "le formulaire %s n'a pas de version "
-                       "« %.*s »", params[0], util_utf8_prefix(params[1], strlen(params[1]), 64), params[1]);
+            api_unknown_version(h, params[0], params[1]);
         return;
     }
     reply_form(h, f);

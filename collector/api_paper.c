@@ -173,12 +173,13 @@ void api_paper_entry(hreq *h, const char *const *params)
         for (const char *const *f = fields; *f; f++)
             known |= strcmp(*f, key) == 0;
         if (!known) {
-            http_error(h, 400, "unknown_field", key, "champ inconnu « %.64s »", key);
+            http_error(h, 400, "unknown_field", key, "champ inconnu « %.*s »", util_utf8_prefix(key, strlen(key), 64),
+                       key);
             goto fail;
         }
     }
     if (catalog_current(h->srv->forms, params[0]) == NULL) {
-        http_error(h, 404, "unknown_form", "form", "formulaire inconnu « %.64s »", params[0]);
+        api_unknown_form(h, params[0]);
         goto fail;
     }
     const char *paper_id = json_string_value(json_object_get(body, "paper_id"));
@@ -198,8 +199,7 @@ void api_paper_entry(hreq *h, const char *const *params)
     const form *f = version ? catalog_get(h->srv->forms, params[0], version) : catalog_current(h->srv->forms,
                                                                                                 params[0]);
     if (f == NULL) {
-        http_error(h, 404, "unknown_form_version", "form_version", "le formulaire %s n'a pas de version « %.32s »",
-                   params[0], version);
+        api_unknown_version(h, params[0], version);
         goto fail;
     }
     const char *lang = json_string_value(json_object_get(body, "lang"));
@@ -289,7 +289,7 @@ void api_paper_discrepancies(hreq *h, const char *const *params)
         return;
     export_layout *l = export_layout_new(h->srv->forms, params[0]);
     if (l == NULL) {
-        http_error(h, 404, "unknown_form", "form", "formulaire inconnu « %.64s »", params[0]);
+        api_unknown_form(h, params[0]);
         return;
     }
     sqlite3 *db = store_db(h->srv->reader);
@@ -320,7 +320,7 @@ void api_paper_sheets(hreq *h, const char *const *params)
     if (!auth_require(h, AUTH_MEDIATOR | AUTH_ADMIN, NULL))
         return;
     if (catalog_current(h->srv->forms, params[0]) == NULL) {
-        http_error(h, 404, "unknown_form", "form", "formulaire inconnu « %.64s »", params[0]);
+        api_unknown_form(h, params[0]);
         return;
     }
     sqlite3_stmt *st;
@@ -365,7 +365,7 @@ void api_paper_reconcile(hreq *h, const char *const *params)
     }
     l = export_layout_new(h->srv->forms, params[0]);
     if (l == NULL) {
-        http_error(h, 404, "unknown_form", "form", "formulaire inconnu « %.64s »", params[0]);
+        api_unknown_form(h, params[0]);
         goto fail;
     }
     char version[40] = "";

@@ -182,8 +182,7 @@ static const form *check_envelope(hreq *h, const char *form_id, json_t *body, su
         return NULL;
     }
     if (catalog_current(h->srv->forms, form_id) == NULL) {
-        http_error(h, 404, "unknown_form", "form", "formulaire inconnu « %.*s »",
-                   util_utf8_prefix(form_id, strlen(form_id), 64), form_id);
+        api_unknown_form(h, form_id);
         return NULL;
     }
     const char *version = json_string_value(json_object_get(body, "form_version"));
@@ -195,8 +194,7 @@ static const form *check_envelope(hreq *h, const char *form_id, json_t *body, su
     }
     const form *f = catalog_get(h->srv->forms, form_id, version);
     if (f == NULL) {
-        http_error(h, 404, "unknown_form_version", "form_version", "le formulaire %s n'a pas de version « %.32s »",
-                   form_id, version);
+        api_unknown_version(h, form_id, version);
         return NULL;
     }
     const json_t *lang = json_object_get(body, "lang");

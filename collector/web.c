@@ -12,6 +12,7 @@
 #include <qrencode.h>
 #include <zlib.h>
 
+#include "api.h"
 #include "server.h"
 #include "util.h"
 
@@ -326,8 +327,7 @@ static void send_page(hreq *h, int kind, const char *form_id)
             return;
         }
     }
-    http_error(h, 404, "unknown_form", "form", "formulaire inconnu « %.*s »",
-               util_utf8_prefix(form_id, strlen(form_id), 64), form_id);
+    api_unknown_form(h, form_id);
 }
 
 void web_form_page(hreq *h, const char *const *params)
@@ -374,8 +374,7 @@ void web_qr(hreq *h, const char *const *params)
 {
     const catalog *c = h->srv->forms;
     if (catalog_current(c, params[0]) == NULL) {
-        http_error(h, 404, "unknown_form", "form", "formulaire inconnu « %.*s »",
-                   util_utf8_prefix(params[0], strlen(params[0]), 64), params[0]);
+        api_unknown_form(h, params[0]);
         return;
     }
     struct evkeyvalq query;
