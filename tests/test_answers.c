@@ -225,6 +225,17 @@ static void test_quoted_input_stays_utf8(void **state)
     assert_string_equal(cut, "ab");
     char whole[] = "ab\xE2\x82\xAC";
     assert_int_equal(util_utf8_trim(whole), 5);
+    assert_int_equal(util_utf8_prefix("\xC3\xA9t\xC3\xA9", 5, 0), 0);
+    assert_int_equal(util_utf8_prefix("\xC3\xA9t\xC3\xA9", 5, 1), 0); /* é is 2 bytes */
+    assert_int_equal(util_utf8_prefix("\xC3\xA9t\xC3\xA9", 5, 4), 3);
+    assert_int_equal(util_utf8_prefix("a\xF0\x9F\x98\x80", 5, 4), 1); /* an emoji is 4 bytes */
+    assert_int_equal(util_utf8_prefix("a\xF0\x9F\x98\x80", 5, 5), 5);
+    char emoji[] = "a\xF0\x9F\x98";
+    assert_int_equal(util_utf8_trim(emoji), 1);
+    char lone[] = "a\xC3";
+    assert_int_equal(util_utf8_trim(lone), 1);
+    char empty[] = "";
+    assert_int_equal(util_utf8_trim(empty), 0);
 }
 
 int main(void)

@@ -3,10 +3,11 @@
  * reader written from csv.h; then the same bytes through import_csv in --dry-run mode, the way
  * `collector import --dry-run` runs it, against the shipped forms.
  *
- * import_csv reads a path and opens a database, so each process writes the input to one file of /tmp and
- * checks it against one empty database of /tmp, both removed at exit. (":memory:" would write nothing, but SQLite
- * would then create the schema on every open: four times slower than opening the file.) The form is "operator" when the
- * first line names its first question (O01), "resident" otherwise, so that export files of either form are seeds.
+ * import_csv reads a path and opens a database, so each process writes the input to a file in a
+ * /tmp folder of its own and checks it against an empty database there, all removed at exit. (":memory:" would write
+ * nothing, but SQLite would then create the schema on every open: four times slower than opening the file.) The form is
+ * "operator" when the first line names its first question (O01), "resident" otherwise, so that export files of either
+ * form are seeds.
  */
 #include "fuzz_common.h"
 
@@ -17,7 +18,7 @@
 #include "import.h"
 
 static catalog *shipped;
-static char csv_path[64], db_path[64];
+static char dir[32], csv_path[64], db_path[64];
 static FILE *devnull;
 
 static void cleanup(void)
@@ -29,6 +30,7 @@ static void cleanup(void)
     unlink(p);
     snprintf(p, sizeof p, "%s-shm", db_path);
     unlink(p);
+    rmdir(dir);
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
@@ -43,8 +45,13 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
         exit(2);
     }
     diag_list_free(&diags);
-    snprintf(csv_path, sizeof csv_path, "/tmp/fuzz_csv_%ld.csv", (long)getpid());
-    snprintf(db_path, sizeof db_path, "/tmp/fuzz_csv_%ld.db", (long)getpid());
+    snprintf(dir, sizeof dir, "/tmp/fuzz_csv_XXXXXX"); /* a folder of its own: no run reuses another's files */
+    if (mkdtemp(dir) == NULL) {
+        perror("fuzz_csv: mkdtemp");
+        exit(2);
+    }
+    snprintf(csv_path, sizeof csv_path, "%s/input.csv", dir);
+    snprintf(db_path, sizeof db_path, "%s/collector.db", dir);
     atexit(cleanup);
     devnull = fopen("/dev/null", "w");
     return 0;
@@ -251,5 +258,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         fuzz_fail("import_csv failed on errors without reporting any");
     if (res.imported != 0)
         fuzz_fail("a dry run imported %zu rows", res.imported);
+    if (rc == 0 && res.valid != res.rows) /* a row refused without an error would vanish from the import */
+        fuzz_fail("import_csv succeeded with %zu valid rows of %zu", res.valid, res.rows);
     return 0;
 }

@@ -16,8 +16,8 @@ import argparse
 import json
 import os
 import re
+import select
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -25,6 +25,7 @@ import urllib.request
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 FUZZ = os.path.join(ROOT, "tests", "fuzz")
+TIMEOUT = 30  # seconds for the collector to start and for each request
 MAX_FILES = {"form": 60, "expr": 100, "answers": 60, "csv": 60, "http": 60}
 
 
@@ -167,12 +168,6 @@ def answers_candidates(build):
 
 # ---- fuzz_csv ---------------------------------------------------------------------------------------------
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def export_csv(build, form, bodies, paper):
     """The collector's own CSV export of bodies (and of paper entries with ids), or None without the binary."""
     exe = os.path.join(build, "bin", "collector")
@@ -180,12 +175,15 @@ def export_csv(build, form, bodies, paper):
         return None
     tmp = tempfile.mkdtemp(prefix="make_corpus_")
     db = os.path.join(tmp, "c.db")
-    port = free_port()
+    # Port 0: the kernel's choice, read back from "listening on 127.0.0.1:PORT" (a port probed free and then
+    # passed on could be taken in between by the tests running beside this).
     srv = subprocess.Popen([exe, "serve", "--db", db, "--forms", os.path.join(ROOT, "forms"), "--listen",
-                            f"127.0.0.1:{port}", "--rate-limit", "0", "--quiet"], stdout=subprocess.PIPE,
-                           stderr=subprocess.DEVNULL)
+                            "127.0.0.1:0", "--rate-limit", "0", "--quiet"], stdout=subprocess.PIPE,
+                           stderr=subprocess.DEVNULL, text=True)
     try:
-        srv.stdout.readline()
+        if not select.select([srv.stdout], [], [], TIMEOUT)[0]:
+            raise RuntimeError("the collector did not start")
+        port = int(re.fullmatch(r"listening on 127\.0\.0\.1:(\d+)\n", srv.stdout.readline()).group(1))
         analyst = subprocess.run([exe, "token", "add", "--db", db, "--role", "analyst", "--name", "a"],
                                  check=True, capture_output=True, text=True).stdout.strip()
         mediator = subprocess.run([exe, "token", "add", "--db", db, "--role", "mediator", "--name", "m"],
@@ -198,9 +196,10 @@ def export_csv(build, form, bodies, paper):
             else:
                 url, data, hdr = f"{base}/submissions", b, {}
             hdr["Content-Type"] = "application/json"
-            urllib.request.urlopen(urllib.request.Request(url, json.dumps(data).encode(), hdr)).read()
+            urllib.request.urlopen(urllib.request.Request(url, json.dumps(data).encode(), hdr),
+                                   timeout=TIMEOUT).read()
         req = urllib.request.Request(f"{base}/submissions.csv", headers={"Authorization": f"Bearer {analyst}"})
-        return urllib.request.urlopen(req).read()
+        return urllib.request.urlopen(req, timeout=TIMEOUT).read()
     finally:
         srv.terminate()
         srv.wait()
@@ -399,7 +398,7 @@ def run_quiet(cmd):
     return subprocess.run(cmd, check=True, capture_output=True, text=True, errors="replace").stderr
 
 
-def select(exe, t, tmp, cand):
+def choose(exe, t, tmp, cand):
     """At most MAX_FILES candidates: a greedy set cover of the fuzzer's features (each step keeps the candidate
     that adds most features to those kept), from the per-file features -merge=1 writes to its control file. The
     corpus stays a few dozen files even where every case of a table adds a little."""
@@ -447,7 +446,7 @@ def main():
         keep = set(cand)
         exe = os.path.join(args.fuzz_build, f"fuzz_{t}")
         if not args.no_merge and os.path.exists(exe):
-            keep = select(exe, t, tmp, cand)
+            keep = choose(exe, t, tmp, cand)
         out = os.path.join(seeds, "corpus", t)
         shutil.rmtree(out, ignore_errors=True)
         os.makedirs(out)

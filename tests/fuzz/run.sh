@@ -4,8 +4,10 @@
 # from seeds written by make_corpus.py plus what earlier runs kept in FUZZ_BUILD/corpus/TARGET. Findings go to
 # FUZZ_BUILD/crashes/TARGET/. Prints per target runs, speed, coverage and corpus growth; exits 1 on any finding
 # (crash, leak, hang, broken invariant), 2 on misuse. scripts/test runs it briefly, scripts/fuzz for longer.
+# A finding of up to 64 KiB is also printed in base64, so that one found on a CI machine can be replayed.
 # Usage: tests/fuzz/run.sh FUZZ_BUILD MAIN_BUILD SECONDS [TARGET...]
-#   FUZZ_BUILD as built from tests/fuzz/CMakeLists.txt; MAIN_BUILD the project's build (synth, collector).
+#   FUZZ_BUILD as built from tests/fuzz/CMakeLists.txt; MAIN_BUILD the project's build (synth, collector);
+#   SECONDS 0 replays the saved findings only.
 set -uo pipefail
 if [ $# -lt 3 ] || ! [[ $3 =~ ^[0-9]+$ ]]; then
     echo "usage: $0 FUZZ_BUILD MAIN_BUILD SECONDS [TARGET...]" >&2
@@ -26,6 +28,7 @@ done
 export ASAN_OPTIONS=${ASAN_OPTIONS:-}${ASAN_OPTIONS:+:}detect_leaks=1
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-}${UBSAN_OPTIONS:+:}print_stacktrace=1:halt_on_error=1
 
+command -v python3 >/dev/null || { echo "run.sh: python3 is missing (scripts/setup installs it)" >&2; exit 2; }
 seeds=$build/seeds
 if ! python3 "$here/make_corpus.py" --build "$main" --fuzz-build "$build" --out "$seeds" "${wanted[@]}" \
     >"$build/make_corpus.log" 2>&1; then
@@ -55,13 +58,15 @@ while read -r target max_len timeout; do
         failed=1
         continue
     fi
-    flags=(-max_len="$max_len" -timeout="$timeout" -rss_limit_mb=2048 -print_final_stats=1
-           -dict="$seeds/dict/$target.dict")
+    corpus=$build/corpus/$target crashes=$build/crashes/$target log=$build/fuzz-$target.log
+    mkdir -p "$corpus" "$crashes"
+    flags=(-timeout="$timeout" -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$crashes/")
 
+    # Whole files, without -max_len (which would cut a long regression input and let it pass).
     for input in "$here/regressions/$target"/*; do
         [ -f "$input" ] || continue
         log=$build/regression-$target.log
-        if "$exe" "${flags[@]}" -runs=1 "$input" >"$log" 2>&1; then
+        if timeout -k 10 120 "$exe" "${flags[@]}" -runs=1 "$input" >"$log" 2>&1; then
             echo "fuzz_$target: regression $(basename "$input"): ok"
         else
             echo "fuzz_$target: regression $(basename "$input"): FAILS"
@@ -70,11 +75,12 @@ while read -r target max_len timeout; do
         fi
     done
 
-    corpus=$build/corpus/$target crashes=$build/crashes/$target log=$build/fuzz-$target.log
-    mkdir -p "$corpus" "$crashes"
+    [ "$seconds" -gt 0 ] || continue
     before=$(find "$corpus" -type f | wc -l)
-    "$exe" "${flags[@]}" -max_total_time="$seconds" -artifact_prefix="$crashes/" "$corpus" \
-        "$seeds/corpus/$target" >"$log" 2>&1
+    newest_before=$(ls -t "$crashes" | head -1)
+    # libFuzzer stops itself after SECONDS; timeout is for a process that would not exit (a stuck server thread).
+    timeout -k 10 $((seconds + 120)) "$exe" "${flags[@]}" -max_len="$max_len" -dict="$seeds/dict/$target.dict" \
+        -max_total_time="$seconds" "$corpus" "$seeds/corpus/$target" >"$log" 2>&1
     rc=$?
     added=$(($(find "$corpus" -type f | wc -l) - before))
     if [ $rc -eq 0 ]; then
@@ -83,6 +89,12 @@ while read -r target max_len timeout; do
         echo "fuzz_$target: ${seconds} s: FINDING (exit $rc): $(summary "$log")"
         grep -m 12 -E 'ERROR|INVARIANT|SUMMARY|runtime error|Test unit written|#[0-4] ' "$log" | sed 's/^/    /'
         echo "    log: $log"
+        newest=$(ls -t "$crashes" | head -1)
+        if [ -n "$newest" ] && [ "$newest" != "$newest_before" ] &&
+            [ "$(stat -c %s "$crashes/$newest")" -le 65536 ]; then
+            echo "    the input, in base64 (base64 -d > finding; $exe finding):"
+            base64 -w 100 "$crashes/$newest" | sed 's/^/    /'
+        fi
         failed=1
     fi
 done <"$here/targets"
