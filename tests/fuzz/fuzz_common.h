@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -49,6 +50,17 @@ static inline const char *fuzz_path(char *out, size_t size, const char *rel)
 {
     snprintf(out, size, "%s/%s", FUZZ_SOURCE_DIR, rel);
     return out;
+}
+
+/* Removes an SQLite database and the -wal and -shm files WAL mode leaves beside it. */
+static inline void fuzz_remove_db(const char *db_path)
+{
+    char p[1100];
+    unlink(db_path);
+    snprintf(p, sizeof p, "%s-wal", db_path);
+    unlink(p);
+    snprintf(p, sizeof p, "%s-shm", db_path);
+    unlink(p);
 }
 
 /* Parses a JSON file of the checkout the way the loaders do (duplicate keys refused); aborts when it cannot,

@@ -23,13 +23,8 @@ static FILE *devnull;
 
 static void cleanup(void)
 {
-    char p[96];
     unlink(csv_path);
-    unlink(db_path);
-    snprintf(p, sizeof p, "%s-wal", db_path);
-    unlink(p);
-    snprintf(p, sizeof p, "%s-shm", db_path);
-    unlink(p);
+    fuzz_remove_db(db_path);
     rmdir(dir);
 }
 

@@ -62,16 +62,6 @@ static void *loop_main(void *arg)
     return NULL;
 }
 
-static void remove_db(void)
-{
-    char p[96];
-    unlink(db_path);
-    snprintf(p, sizeof p, "%s-wal", db_path);
-    unlink(p);
-    snprintf(p, sizeof p, "%s-shm", db_path);
-    unlink(p);
-}
-
 static void stop_server(void)
 {
     if (server == NULL)
@@ -80,7 +70,7 @@ static void stop_server(void)
     pthread_join(loop_thread, NULL);
     server_free(server);
     server = NULL;
-    remove_db();
+    fuzz_remove_db(db_path);
 }
 
 /* Creates the database with the tokens of the header comment, stored as store_token_add stores them. */
@@ -146,7 +136,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     cfg.no_signals = true;
     server = server_new(&cfg);
     if (server == NULL) {
-        remove_db();
+        fuzz_remove_db(db_path);
         exit(2);
     }
     port = server_port(server);
