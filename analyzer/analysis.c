@@ -57,9 +57,11 @@ typedef struct plan {
     bool *member;        /* [ngroups * nterr] */
     int qpv_group, rest_group, town_group; /* -1 when absent */
     bool multi;          /* records may belong to several territories: groups overlap */
-    disc_relation rel[4];
-    size_t nrel;
-    size_t *relparts;    /* storage of the relations' parts */
+    /* Atoms: the finest sets of records no group splits (disclosure.h). One per territory; for forms answered
+     * for several territories, one per combination of territories that some record serves. */
+    size_t natom;
+    unsigned char *cover; /* [ngroups * natom] group g holds atom a */
+    size_t *atom_of;      /* [records] multi only (otherwise the record's territory) */
 } plan;
 
 static void add_group(plan *p, const char *id, const char *label, an_group_kind kind, bool qpv)
@@ -106,35 +108,54 @@ static void plan_build(plan *p, const terr_set *ts, bool multi)
         if (p->rest_group >= 0 && !ts->items[t].qpv)
             p->member[(size_t)p->rest_group * p->nterr + t] = true;
     }
-    /* Relations between published counts: town = every territory; QPV = its neighbourhoods; rest = its parts;
-     * town = QPV + rest. */
-    p->relparts = xcalloc(3 * p->nterr + 2, sizeof *p->relparts);
-    size_t *next = p->relparts;
-    if (multi) /* overlapping groups do not add up: no subtraction recovers a cell, the minimum-n rule remains */
+}
+
+/* The atoms of the records read: every territory, or (forms answered for several territories) every set of
+ * territories some record serves, with the groups that hold each. */
+static void plan_atoms(plan *p, const columns *c)
+{
+    size_t ng = p->ngroups, nt = p->nterr;
+    if (!p->multi) {
+        p->natom = nt;
+        p->cover = xcalloc(ng * nt, 1);
+        for (size_t k = 0; k < ng * nt; k++)
+            p->cover[k] = p->member[k];
         return;
-    for (size_t g = 0; g < p->ngroups; g++) {
-        if (p->groups[g].kind == AN_G_TERRITORY)
-            continue;
-        if ((int)g == p->rest_group && nrest == 1)
-            continue;
-        size_t *parts = next;
-        for (size_t t = 0; t < p->nterr; t++)
-            if (p->member[g * p->nterr + t])
-                *next++ = t;
-        p->rel[p->nrel++] = (disc_relation){g, parts, (size_t)(next - parts)};
     }
-    if (p->qpv_group >= 0 && p->rest_group >= 0) {
-        size_t *parts = next;
-        *next++ = (size_t)p->qpv_group;
-        *next++ = (size_t)p->rest_group;
-        p->rel[p->nrel++] = (disc_relation){(size_t)p->town_group, parts, 2};
+    /* Up to 256 territories a set is a 256-bit key; beyond, each record is its own atom (exact, slower). */
+    grp_map *gm = grp_new();
+    p->atom_of = xmalloc((c->n ? c->n : 1) * sizeof *p->atom_of);
+    for (size_t i = 0; i < c->n; i++) {
+        uint64_t key[4] = {nt > 256 ? (uint64_t)i : 0, 0, 0, 0};
+        for (size_t t = 0; t < nt && nt <= 256; t++)
+            if (c->served[i * nt + t])
+                key[t / 64] |= (uint64_t)1 << (t % 64);
+        p->atom_of[i] = grp_add(gm, key, i);
     }
+    p->natom = grp_count(gm);
+    const size_t *rep = grp_reps(gm);
+    p->cover = xcalloc(ng * p->natom + 1, 1);
+    for (size_t g = 0; g < ng; g++)
+        for (size_t a = 0; a < p->natom; a++) {
+            bool in = (int)g == p->town_group;
+            for (size_t t = 0; t < nt && !in; t++)
+                in = c->served[rep[a] * nt + t] && p->member[g * nt + t];
+            p->cover[g * p->natom + a] = in;
+        }
+    grp_free(gm);
+}
+
+/* The atom of record i. */
+static size_t atom_of(const plan *pl, const columns *c, size_t i)
+{
+    return pl->multi ? pl->atom_of[i] : (size_t)c->stratum[i];
 }
 
 static void plan_free(plan *p)
 {
     free(p->member);
-    free(p->relparts);
+    free(p->cover);
+    free(p->atom_of);
 }
 
 /* ------------------------------------------------------------------ weights */
@@ -211,24 +232,10 @@ typedef struct work {
     unsigned char *in;      /* [m] in the indicator's denominator */
     unsigned char *dom, *dom2;
     int *row, *colv;        /* [m] codes for the tests */
+    long *atom_n, *atom_other, *atom_nsp, *atom_refus; /* [natom] scratch for the disclosure rule */
     an_result *res;
     size_t cells_cap, tests_cap;
 } work;
-
-/* Whether record i belongs to group g. */
-static bool in_group(const plan *pl, const columns *c, size_t g, size_t i)
-{
-    const bool *mem = &pl->member[g * pl->nterr];
-    if (!pl->multi)
-        return mem[c->stratum[i]];
-    const unsigned char *sv = &c->served[i * pl->nterr];
-    if (pl->groups[g].kind == AN_G_TOWN)
-        return true;
-    for (size_t t = 0; t < pl->nterr; t++)
-        if (sv[t] && mem[t])
-            return true;
-    return false;
-}
 
 static uint64_t bits(double v)
 {
@@ -309,11 +316,11 @@ static int unit_rows(work *w, size_t ind, unit_mode mode, int category)
 static long group_domain(work *w, size_t g, unsigned char *dom)
 {
     const plan *pl = w->pl;
-    const bool *mem = &pl->member[g * pl->nterr];
+    const unsigned char *cov = &pl->cover[g * pl->natom];
     const double *wt = est_design_weights(w->du);
     long n = 0;
     for (size_t j = 0; j < w->m; j++) {
-        dom[j] = w->in[j] && wt[j] > 0 && (pl->multi ? in_group(pl, w->col, g, w->rep[j]) : mem[w->stratum[j]]);
+        dom[j] = w->in[j] && wt[j] > 0 && cov[atom_of(pl, w->col, w->rep[j])];
         n += dom[j] ? (long)w->cnt[j] : 0;
     }
     return n;
@@ -543,46 +550,49 @@ static void test_differences(work *w, size_t ind, int category, const an_cell *c
     }
 }
 
-/* Applies the minimum-n rule to the unit's cells (one per group). */
-static void suppress(work *w, an_cell *cells)
-{
-    const plan *pl = w->pl;
-    long *n = xmalloc(pl->ngroups * sizeof *n);
-    disc_status *st = xmalloc(pl->ngroups * sizeof *st);
-    for (size_t g = 0; g < pl->ngroups; g++)
-        n[g] = cells[g].n;
-    if (disc_suppress(pl->ngroups, n, pl->nrel, pl->rel, w->opt->min_n, st) == 0)
-        for (size_t g = 0; g < pl->ngroups; g++)
-            cells[g].suppressed = st[g];
-    free(st);
-    free(n);
-}
-
-/* Per group, the respondents of the design whose answer to the indicator's item was nsp, or refus. */
-static void count_missing(const work *w, size_t ind, an_cell *cells)
+/* Per group, the respondents of the design whose answer to the indicator's item was nsp, or refus; per atom,
+ * both together into other (pl->natom entries). */
+static void count_missing(work *w, size_t ind, an_cell *cells, long *other)
 {
     const plan *pl = w->pl;
     const columns *c = w->col;
     const double *wt = est_design_weights(w->d);
-    long *nsp = xcalloc(pl->nterr, sizeof *nsp), *refus = xcalloc(pl->nterr, sizeof *refus);
+    long *nsp = w->atom_nsp, *refus = w->atom_refus;
+    memset(nsp, 0, pl->natom * sizeof *nsp);
+    memset(refus, 0, pl->natom * sizeof *refus);
     for (size_t i = 0; i < c->n; i++) {
         unsigned st = c->obs[ind][i] & 3u;
-        if ((st != IND_NSP && st != IND_REFUS) || !(wt[i] > 0))
-            continue;
-        if (!pl->multi) {
-            (st == IND_NSP ? nsp : refus)[c->stratum[i]]++;
-            continue;
-        }
-        for (size_t g = 0; g < pl->ngroups; g++)
-            if (in_group(pl, c, g, i))
-                (st == IND_NSP ? &cells[g].nsp : &cells[g].refus)[0]++;
+        if ((st == IND_NSP || st == IND_REFUS) && wt[i] > 0)
+            (st == IND_NSP ? nsp : refus)[atom_of(pl, c, i)]++;
     }
-    for (size_t g = 0; g < pl->ngroups && !pl->multi; g++)
-        for (size_t t = 0; t < pl->nterr; t++)
-            if (pl->member[g * pl->nterr + t])
-                cells[g].nsp += nsp[t], cells[g].refus += refus[t];
-    free(refus);
-    free(nsp);
+    for (size_t a = 0; a < pl->natom; a++)
+        other[a] = nsp[a] + refus[a];
+    for (size_t g = 0; g < pl->ngroups; g++)
+        for (size_t a = 0; a < pl->natom; a++)
+            if (pl->cover[g * pl->natom + a])
+                cells[g].nsp += nsp[a], cells[g].refus += refus[a];
+}
+
+/* Applies the minimum-n rule to the unit's cells (one per group): judged on each group's denominator, with the
+ * nsp and refus answers (other, per atom) as respondents the cells describe too. */
+static void suppress(work *w, an_cell *cells, const long *other)
+{
+    const plan *pl = w->pl;
+    const double *wt = est_design_weights(w->du);
+    long *cell_n = xmalloc(pl->ngroups * sizeof *cell_n);
+    disc_status *st = xmalloc(pl->ngroups * sizeof *st);
+    memset(w->atom_n, 0, pl->natom * sizeof *w->atom_n);
+    for (size_t j = 0; j < w->m; j++)
+        if (w->in[j] && wt[j] > 0)
+            w->atom_n[atom_of(pl, w->col, w->rep[j])] += (long)w->cnt[j];
+    for (size_t g = 0; g < pl->ngroups; g++)
+        cell_n[g] = cells[g].n;
+    disc_table t = {pl->natom, pl->ngroups, w->atom_n, other, cell_n, pl->cover};
+    bool ok = disc_protect(&t, w->opt->min_n, st) == 0; /* not expected to fail: publish nothing then */
+    for (size_t g = 0; g < pl->ngroups; g++)
+        cells[g].suppressed = ok ? st[g] : DISC_PRIMARY;
+    free(st);
+    free(cell_n);
 }
 
 /* One unit: an indicator, or one category of a distribution. */
@@ -617,10 +627,10 @@ static int run_unit(work *w, size_t ind, int category)
             ratio_cell(w, cell);
     }
     an_cell *cells = &w->res->cells[first];
-    count_missing(w, ind, cells);
+    count_missing(w, ind, cells, w->atom_other);
     if (w->dstdu && def->kind != IND_RATIO)
         standardise(w, cells, proportion);
-    suppress(w, cells);
+    suppress(w, cells, w->atom_other);
     if (!pl->multi) { /* overlapping groups: neither test applies */
         if (proportion && !(def->kind == IND_DISTRIBUTION && !def->multiple)) {
             for (size_t j = 0; j < w->m; j++)
@@ -683,23 +693,18 @@ static void adjust(an_result *r, double a)
 /* Respondents per group, under the same rule as the cells. */
 static void count_groups(const plan *pl, const columns *c, const est_design *d, long min_n, an_result *r)
 {
-    long *n = xcalloc(pl->ngroups, sizeof *n), *per = xcalloc(pl->nterr, sizeof *per);
+    long *n = xcalloc(pl->ngroups, sizeof *n), *per = xcalloc(pl->natom, sizeof *per);
     disc_status *st = xmalloc(pl->ngroups * sizeof *st);
     const double *wt = est_design_weights(d);
-    for (size_t i = 0; i < c->n; i++) {
-        if (!(wt[i] > 0))
-            continue;
-        if (!pl->multi)
-            per[c->stratum[i]]++;
-        else
-            for (size_t g = 0; g < pl->ngroups; g++)
-                n[g] += in_group(pl, c, g, i);
-    }
-    for (size_t g = 0; g < pl->ngroups && !pl->multi; g++)
-        for (size_t t = 0; t < pl->nterr; t++)
-            n[g] += pl->member[g * pl->nterr + t] ? per[t] : 0;
-    if (disc_suppress(pl->ngroups, n, pl->nrel, pl->rel, min_n, st) != 0)
-        memset(st, 0, pl->ngroups * sizeof *st);
+    for (size_t i = 0; i < c->n; i++)
+        per[atom_of(pl, c, i)] += wt[i] > 0;
+    for (size_t g = 0; g < pl->ngroups; g++)
+        for (size_t a = 0; a < pl->natom; a++)
+            n[g] += pl->cover[g * pl->natom + a] ? per[a] : 0;
+    disc_table t = {pl->natom, pl->ngroups, per, NULL, n, pl->cover};
+    if (disc_protect(&t, min_n, st) != 0) /* not expected: the counts are ours; publish nothing then */
+        for (size_t g = 0; g < pl->ngroups; g++)
+            st[g] = DISC_PRIMARY;
     for (size_t g = 0; g < pl->ngroups; g++) {
         r->groups[g].suppressed = st[g];
         r->groups[g].respondents = st[g] == DISC_SHOW ? n[g] : -1;
@@ -790,6 +795,10 @@ static int analyse(work *w, size_t nvars, char *err, size_t errlen)
     w->dom2 = xmalloc(n);
     w->row = xmalloc(n * sizeof *w->row);
     w->colv = xmalloc(n * sizeof *w->colv);
+    w->atom_n = xmalloc(w->pl->natom * sizeof *w->atom_n);
+    w->atom_other = xmalloc(w->pl->natom * sizeof *w->atom_other);
+    w->atom_nsp = xmalloc(w->pl->natom * sizeof *w->atom_nsp);
+    w->atom_refus = xmalloc(w->pl->natom * sizeof *w->atom_refus);
     for (size_t ind = 0; ind < ind_count(w->defs) && rc == 0; ind++) {
         const ind_def *def = ind_at(w->defs, ind);
         if (def->kind != IND_DISTRIBUTION) {
@@ -816,6 +825,10 @@ static int analyse(work *w, size_t nvars, char *err, size_t errlen)
     free(w->dom2);
     free(w->row);
     free(w->colv);
+    free(w->atom_n);
+    free(w->atom_other);
+    free(w->atom_nsp);
+    free(w->atom_refus);
     return rc;
 }
 
@@ -870,6 +883,7 @@ an_result *an_run(const char *db_path, const catalog *cat, const ind_set *defs, 
                 r->form_id);
         goto fail;
     }
+    plan_atoms(&pl, &col);
     if (mg) {
         if ((rk = rake(&col, mg, ts, err, errlen)) == NULL)
             goto fail;

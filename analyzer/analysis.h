@@ -10,10 +10,13 @@
  * svyciprop (Korn-Graubard "beta" by default) on the design stratified by territory; respondents missing a
  * calibration variable are left out of weighted estimates and counted.
  *
- * Every cell (indicator x group) resting on fewer than min_n respondents is suppressed, with the cells that
- * would let it be recovered by subtraction (town = QPV + rest, QPV = sum of neighbourhoods); a suppressed cell
- * carries no number at all. Differences that involve a suppressed cell are suppressed too, and tests across
- * territories leave suppressed territories out.
+ * Every cell (indicator x group) resting on fewer than min_n respondents is suppressed, and so are as many
+ * other cells as needed for no combination of the published groups (the town = every territory, all QPV = the
+ * QPV territories, the rest of the town, the town = all QPV + the rest; for operators, who may serve several
+ * territories, whatever the territories' overlaps allow) to isolate between 1 and min_n - 1 respondents of the
+ * indicator (disclosure.h); a suppressed cell carries no number at all. The groups' respondent counts follow
+ * the same rule. Differences that involve a suppressed cell are suppressed too, and tests across territories
+ * leave suppressed territories out.
  *
  * Ownership: an an_result owns everything it points to except the definitions (ind_def), the territories and
  * the catalog, which it borrows and which must outlive it.

@@ -1,16 +1,22 @@
-/* disclosure.h -- what may be published: the minimum-count rule with complementary suppression, and NCHS's
- * presentation standards for survey proportions (statistics.md section 5).
+/* disclosure.h -- what may be published: the minimum-count rule with complementary suppression over every
+ * additive relation between published cells, and NCHS's presentation standards for survey proportions
+ * (statistics.md section 5).
  *
- * Minimum count: a cell resting on fewer than min_n respondents (unweighted; 11 by default, the fiscal rule)
- * is suppressed, and so are as many other cells as needed for no suppressed value to be recoverable by
- * subtraction: in every set of parts that add up to a published total (a territory row and its categories,
- * the town and its territories), the number of suppressed members is either 0 or at least 2. When exactly
- * one is suppressed, the smallest other part is suppressed too (or the total, when there is no other part),
- * and the rule runs again until nothing changes. That classic heuristic blocks recovery from any single
- * equation but not always from a combination of them (two suppressed cycles linked by one cell), so an audit
- * follows: a suppressed cell whose value the published cells determine through the relations (exact linear
- * algebra, disc_recoverable) gets a further neighbour suppressed, and the whole runs again until no
- * suppressed value can be recovered at all.
+ * The model. Respondents fall into atoms: the finest groups that no published cell splits (the territories of
+ * an indicator table, the patterns of territories operators serve, the inner cells of a count table). Each
+ * published cell is the sum over some atoms (a territory is one atom; all QPV the QPV territories; the town
+ * every atom). Anyone holding the published cells can add and subtract them: every linear combination of the
+ * shown cells is published too, and it describes the respondents of the atoms it does not cancel out.
+ *
+ * The rule. A cell whose own count is under min_n (unweighted; 11 by default, the fiscal rule) is suppressed
+ * (primary). Then, for as long as some combination of the shown cells isolates a set of atoms that holds
+ * somebody but fewer than min_n respondents (town minus every published territory, say), more cells are
+ * suppressed (complementary): the fewest cells whose loss makes that combination unpublishable, the cheapest in
+ * respondents among them, ties to the lowest indices, so the result is deterministic. Whatever the relations
+ * (nested groups, crossed tables, overlapping territories), what remains shown isolates either nobody or at
+ * least min_n respondents.
+ * The search is exact (linear algebra on the shown cells, then the minimal combinations of the small atoms); in
+ * a table too large to search exactly it suppresses rather than guess.
  */
 #ifndef ANALYZER_DISCLOSURE_H
 #define ANALYZER_DISCLOSURE_H
@@ -23,29 +29,27 @@
 typedef enum disc_status {
     DISC_SHOW = 0,
     DISC_PRIMARY,       /* fewer than min_n respondents */
-    DISC_COMPLEMENTARY, /* enough respondents, hidden so that a primary cell cannot be recovered */
+    DISC_COMPLEMENTARY, /* enough respondents, hidden so that no smaller group can be recovered */
 } disc_status;
 
-/* parts[0..nparts-1] add up to total (indices into the cells). */
-typedef struct disc_relation {
-    size_t total;
-    const size_t *parts;
-    size_t nparts;
-} disc_relation;
+/* A set of published cells over atoms. Borrowed arrays. */
+typedef struct disc_table {
+    size_t natom, ncell;
+    const long *atom_n;         /* [natom] respondents of each atom in the count the rule judges (>= 0) */
+    const long *atom_other;     /* [natom] or NULL: respondents the cells describe besides (an indicator's nsp and
+                                   refus, outside its n): an atom with nobody in atom_n but somebody here must
+                                   not be isolated either */
+    const long *cell_n;         /* [ncell] the count the minimum rule judges (an indicator's n, say) */
+    const unsigned char *cover; /* [ncell * natom] nonzero when cell c adds up atom a */
+} disc_table;
 
-/* Applies the rule and the audit to ncell cells of unweighted counts n[] (>= 0) linked by nrel relations,
- * writing out[]. Ties between equally small candidates go to the lowest index. Returns 0, or -1 when an argument is
- * invalid (min_n < 1, a negative count, an index out of range, a relation without parts). */
-int disc_suppress(size_t ncell, const long *n, size_t nrel, const disc_relation *rel, long min_n, disc_status *out);
+/* Applies the rule to t, writing out[0..ncell-1]. Returns 0, or -1 when an argument is invalid (min_n < 1, a
+ * negative count, a NULL array with a nonzero size). */
+int disc_protect(const disc_table *t, long min_n, disc_status *out);
 
-/* Marks det[c] for every suppressed cell (out[c] != DISC_SHOW) whose value follows from the shown cells
- * through the relations, and returns how many there are (0 means the pattern is safe). det has ncell
- * entries; cells shown are marked false. */
-size_t disc_recoverable(size_t ncell, size_t nrel, const disc_relation *rel, const disc_status *out, bool *det);
-
-/* The usual table: nrow territories x ncol categories, with each territory's total in an extra last column
- * and the town in an extra last row; n and out are (nrow + 1) x (ncol + 1), row-major. Every row (the town's
- * too) adds up to its last column and every column (the totals' too) to its last row. Returns 0 or -1. */
+/* The usual table: nrow rows x ncol columns of counts, with each row's total in an extra last column and the
+ * column totals in an extra last row; n and out are (nrow + 1) x (ncol + 1), row-major, and the totals must be
+ * the sums. The inner cells are the atoms. Returns 0 or -1. */
 int disc_suppress_grid(size_t nrow, size_t ncol, const long *n, long min_n, disc_status *out);
 
 /* NCHS presentation standards for a proportion (Parker et al. 2017, as CRAN surveytable implements them). */

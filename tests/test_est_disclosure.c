@@ -1,6 +1,8 @@
 /* test_est_disclosure.c -- disclosure.c: numbered cases of the minimum-count rule and its complementary
- * suppression, a property test over random territory x category tables (no suppressed value recoverable,
- * checked with an independent rank computation), and a table of NCHS presentation-standard cases.
+ * suppression (the audit's town among them), a property test over random towns, overlapping groups and crossed
+ * tables (no linear combination of the shown cells isolates fewer than min_n respondents, checked by brute force
+ * over every set of atoms with an independent rank computation), and a table of NCHS presentation-standard
+ * cases.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,64 +16,113 @@
 #include <string.h>
 
 #include "disclosure.h"
+#include "disclosure_check.h"
 
 #define S DISC_SHOW
 #define P DISC_PRIMARY
 #define C DISC_COMPLEMENTARY
 
-/* ------------------------------------------------------------------ one set of parts */
+/* ------------------------------------------------------------------ numbered cases */
 
-typedef struct rel_case {
-    long n[6]; /* cell 0 is the total, 1..nparts the parts */
-    size_t nparts;
-    disc_status want[6];
-} rel_case;
+#define MAXA 12
+#define MAXC 16
 
-static const rel_case rel_cases[] = {
-    /* 0 */ {{55, 5, 20, 30}, 3, {S, P, C, S}},        /* one small part: the next smallest goes too */
-    /* 1 */ {{43, 5, 8, 30}, 3, {S, P, P, S}},         /* two small parts protect each other */
-    /* 2 */ {{9, 4, 5}, 2, {P, P, P}},                 /* a small total has small parts */
-    /* 3 */ {{80, 20, 30, 30}, 3, {S, S, S, S}},       /* nothing small */
-    /* 4 */ {{70, 5, 30, 20, 15}, 4, {S, P, S, S, C}}, /* smallest other part, not the next index */
-    /* 5 */ {{60, 5, 20, 20, 15}, 4, {S, P, S, S, C}}, /* ... */
-    /* 6 */ {{46, 6, 20, 20}, 3, {S, P, C, S}},        /* ties go to the lowest index */
-    /* 7 */ {{10, 10}, 1, {P, P}},                     /* a lone part equals its total */
-    /* 8 */ {{31, 0, 31}, 2, {S, P, C}},               /* an empty cell is suppressed too (0 < 11) */
+/* A table in a test case: atoms with their respondents, cells as lists of atoms, the expected statuses. */
+typedef struct table_case {
+    const char *what;
+    long atom_n[MAXA];
+    size_t natom;
+    const char *cells[MAXC]; /* each a string of atom letters: "A", "ABCD" */
+    size_t ncell;
+    disc_status want[MAXC];
+} table_case;
+
+static const table_case table_cases[] = {
+    /* one total and its parts: the parts are the atoms */
+    {"one small part: the next smallest goes too", {5, 20, 30}, 3, {"ABC", "A", "B", "C"}, 4, {S, P, C, S}},
+    {"two small parts holding 13 together protect each other", {5, 8, 30}, 3, {"ABC", "A", "B", "C"}, 4,
+     {S, P, P, S}},
+    {"two small parts holding 7 together: one more part", {3, 4, 30}, 3, {"ABC", "A", "B", "C"}, 4, {S, P, P, C}},
+    {"a small total has small parts", {4, 5}, 2, {"AB", "A", "B"}, 3, {P, P, P}},
+    {"nothing small", {20, 30, 30}, 3, {"ABC", "A", "B", "C"}, 4, {S, S, S, S}},
+    {"the smallest other part, not the next index", {5, 30, 20, 15}, 4, {"ABCD", "A", "B", "C", "D"}, 5,
+     {S, P, S, S, C}},
+    {"ties go to the lowest index", {6, 20, 20}, 3, {"ABC", "A", "B", "C"}, 4, {S, P, C, S}},
+    {"a lone part equals its total", {10}, 1, {"A", "A"}, 2, {P, P}},
+    {"an empty part holds nobody: nothing to protect", {0, 31}, 2, {"AB", "A", "B"}, 3, {S, P, S}},
+    /* the audit's town: territories A (QPV, 12), B (QPV, 1), C and D (QPV, empty), R (the rest, empty); cells:
+     * the five territories, all QPV, the town. Town - A would be B. */
+    {"audit: 12 + 1, the other parts empty", {12, 1, 0, 0, 0}, 5, {"A", "B", "C", "D", "E", "ABCD", "ABCDE"}, 7,
+     {C, P, P, P, P, S, S}},
+    {"two small QPV holding 7 together", {20, 3, 4, 30}, 4, {"A", "B", "C", "D", "ABC", "ABCD"}, 6,
+     {C, P, P, S, S, S}},
+    {"three small QPV holding 9 together", {25, 3, 4, 2, 40}, 5, {"A", "B", "C", "D", "E", "ABCD", "ABCDE"}, 7,
+     {C, P, P, P, S, S, S}},
+    {"three small QPV holding 12 together", {25, 3, 4, 5, 40}, 5, {"A", "B", "C", "D", "E", "ABCD", "ABCDE"}, 7,
+     {S, P, P, P, S, S, S}},
+    /* two levels: T = A + D, A = B + E. The rest D (10) is small: hiding the town alone protects it, where the
+     * one-equation heuristic hid A and then E. */
+    {"a small rest: the town goes", {10, 50, 30}, 3, {"ABC", "BC", "A", "B", "C"}, 5, {C, S, P, S, S}},
+    /* overlapping groups (operators serving several territories): X serves 1 and 2 (12 operators), Y serves 2
+     * only (1 operator). Territory 1 = X, territory 2 = X + Y, the town = X + Y. */
+    {"overlap: territory 2 minus territory 1 is one operator", {12, 1}, 2, {"A", "AB", "AB"}, 3, {C, S, S}},
 };
 
-static void test_relation_cases(void **state)
+static void load_case(const table_case *c, unsigned char *cover)
+{
+    memset(cover, 0, MAXC * MAXA);
+    for (size_t k = 0; k < c->ncell; k++)
+        for (const char *p = c->cells[k]; *p; p++)
+            cover[k * c->natom + (size_t)(*p - 'A')] = 1;
+}
+
+static void test_table_cases(void **state)
 {
     (void)state;
-    for (size_t k = 0; k < sizeof rel_cases / sizeof rel_cases[0]; k++) {
-        const rel_case *c = &rel_cases[k];
-        size_t parts[5];
-        for (size_t j = 0; j < c->nparts; j++)
-            parts[j] = j + 1;
-        disc_relation rel = {0, parts, c->nparts};
-        disc_status out[6];
-        assert_int_equal(disc_suppress(c->nparts + 1, c->n, 1, &rel, DISC_DEFAULT_MIN_N, out), 0);
-        for (size_t j = 0; j <= c->nparts; j++)
-            if (out[j] != c->want[j])
-                fail_msg("case %zu, cell %zu: got %d, want %d", k, j, out[j], c->want[j]);
+    for (size_t k = 0; k < sizeof table_cases / sizeof table_cases[0]; k++) {
+        const table_case *c = &table_cases[k];
+        unsigned char cover[MAXC * MAXA];
+        long cell_n[MAXC] = {0};
+        load_case(c, cover);
+        for (size_t i = 0; i < c->ncell; i++)
+            for (size_t a = 0; a < c->natom; a++)
+                cell_n[i] += cover[i * c->natom + a] ? c->atom_n[a] : 0;
+        disc_table t = {c->natom, c->ncell, c->atom_n, NULL, cell_n, cover};
+        disc_status out[MAXC];
+        assert_int_equal(disc_protect(&t, DISC_DEFAULT_MIN_N, out), 0);
+        for (size_t i = 0; i < c->ncell; i++)
+            if (out[i] != c->want[i])
+                fail_msg("case %zu (%s), cell %zu: got %d, want %d", k, c->what, i, out[i], c->want[i]);
+        long leak;
+        if (leaks(&t, out, DISC_DEFAULT_MIN_N, &leak))
+            fail_msg("case %zu (%s): the shown cells isolate %ld respondents", k, c->what, leak);
     }
 }
 
-/* A total hidden as a complement elsewhere must not be recoverable by adding up its parts: T = A + D with D
- * small hides A, and then A = B + E hides the smaller of B and E. */
-static void test_hidden_total(void **state)
+/* An indicator's own n: the cells are judged on the respondents in the denominator, and they also publish the
+ * nsp and refus answers. Territory B has nobody in the denominator but one "nsp": the town minus A would tell
+ * that B's one respondent did not know. Territory D has 10 in the denominator and 5 refusals: its estimate rests
+ * on 10, so it must not be recoverable although 15 respondents were asked. */
+static void test_nsp_and_refus(void **state)
 {
     (void)state;
-    enum { T, A, D, B, E, NCELL };
-    long n[NCELL] = {90, 80, 10, 50, 30};
-    size_t p1[2] = {A, D}, p2[2] = {B, E};
-    disc_relation rel[2] = {{T, p1, 2}, {A, p2, 2}};
-    disc_status out[NCELL];
-    assert_int_equal(disc_suppress(NCELL, n, 2, rel, 11, out), 0);
-    assert_int_equal(out[D], P);
-    assert_int_equal(out[A], C);
-    assert_int_equal(out[E], C);
-    assert_int_equal(out[B], S);
-    assert_int_equal(out[T], S);
+    long atom_n[2] = {12, 0}, other[2] = {0, 1}, cell_n[3] = {12, 0, 12};
+    unsigned char cover[6] = {1, 0, 0, 1, 1, 1};
+    disc_table t = {2, 3, atom_n, other, cell_n, cover};
+    disc_status out[3];
+    assert_int_equal(disc_protect(&t, 11, out), 0);
+    assert_int_equal(out[1], P);
+    assert_int_equal(out[0], C);
+    assert_int_equal(out[2], S);
+    t.atom_other = NULL; /* without the nsp, B holds nobody: nothing to protect */
+    assert_int_equal(disc_protect(&t, 11, out), 0);
+    assert_int_equal(out[0], S);
+
+    long dn[2] = {30, 10}, dother[2] = {0, 5}, dcell[3] = {30, 10, 40};
+    disc_table d = {2, 3, dn, dother, dcell, cover};
+    assert_int_equal(disc_protect(&d, 11, out), 0);
+    assert_int_equal(out[1], P);
+    assert_int_equal(out[0], C);
 }
 
 static void test_grid_case(void **state)
@@ -87,20 +138,6 @@ static void test_grid_case(void **state)
         hidden += out[k] != S;
     assert_true(hidden >= 4);     /* at least a rectangle around the small cell */
     assert_int_equal(out[15], S); /* the town total stays */
-    bool det[16];
-    disc_relation rel[8];
-    size_t parts[8][3];
-    for (size_t i = 0; i < 4; i++) {
-        for (size_t j = 0; j < 3; j++)
-            parts[i][j] = i * 4 + j;
-        rel[i] = (disc_relation){i * 4 + 3, parts[i], 3};
-    }
-    for (size_t j = 0; j < 4; j++) {
-        for (size_t i = 0; i < 3; i++)
-            parts[4 + j][i] = i * 4 + j;
-        rel[4 + j] = (disc_relation){12 + j, parts[4 + j], 3};
-    }
-    assert_int_equal(disc_recoverable(16, 8, rel, out, det), 0);
     /* Nothing small, nothing hidden. */
     long big[16] = {15, 40, 30, 85, 20, 35, 25, 80, 15, 22, 50, 87, 50, 97, 105, 252};
     assert_int_equal(disc_suppress_grid(3, 3, big, 11, out), 0);
@@ -110,153 +147,131 @@ static void test_grid_case(void **state)
 
 /* ------------------------------------------------------------------ property test */
 
-/* Rank of an r x c matrix (copied), by Gaussian elimination with full pivoting. */
-static size_t rank_of(const double *a, size_t r, size_t c)
+static unsigned long rng_state = 12345;
+
+static unsigned long rng(void)
 {
-    double *m = malloc(r * c * sizeof *m);
-    memcpy(m, a, r * c * sizeof *m);
-    size_t rank = 0;
-    bool *used = calloc(c, sizeof *used);
-    for (size_t step = 0; step < r; step++) {
-        size_t bi = 0, bj = 0;
-        double best = 0;
-        for (size_t i = step; i < r; i++)
-            for (size_t j = 0; j < c; j++)
-                if (!used[j] && fabs(m[i * c + j]) > best) {
-                    best = fabs(m[i * c + j]);
-                    bi = i;
-                    bj = j;
-                }
-        if (best < 1e-9)
-            break;
-        for (size_t j = 0; j < c; j++) {
-            double t = m[step * c + j];
-            m[step * c + j] = m[bi * c + j];
-            m[bi * c + j] = t;
-        }
-        used[bj] = true;
-        for (size_t i = step + 1; i < r; i++) {
-            double f = m[i * c + bj] / m[step * c + bj];
-            for (size_t j = 0; j < c; j++)
-                m[i * c + j] -= f * m[step * c + j];
-        }
-        rank++;
-    }
-    free(used);
-    free(m);
-    return rank;
+    rng_state = rng_state * 6364136223846793005UL + 1442695040888963407UL;
+    return rng_state >> 33;
 }
 
-/* True when some suppressed cell of the grid is determined: its unit vector adds no rank to the relations
- * restricted to the suppressed cells. */
-static bool grid_recoverable(size_t nrow, size_t ncol, const disc_status *out)
+/* A count that is small (0 to 10) about two times in five. */
+static long random_count(void)
 {
-    size_t w = ncol + 1, ncell = (nrow + 1) * w, nrel = nrow + ncol + 2, m = 0;
-    size_t col[64];
-    for (size_t c = 0; c < ncell; c++)
-        col[c] = out[c] != S ? m++ : SIZE_MAX;
-    if (m == 0)
-        return false;
-    double *a = calloc((nrel + 1) * m, sizeof *a);
-    size_t r = 0;
-    for (size_t i = 0; i <= nrow; i++, r++)
-        for (size_t j = 0; j <= ncol; j++)
-            if (col[i * w + j] != SIZE_MAX)
-                a[r * m + col[i * w + j]] = j == ncol ? 1 : -1;
-    for (size_t j = 0; j <= ncol; j++, r++)
+    unsigned long r = rng();
+    return r % 5 < 2 ? (long)(rng() % 11) : 11 + (long)(rng() % 50);
+}
+
+/* Builds a random table of one of four shapes into t (storage in the arrays given): a town (territories, QPV
+ * or not; all QPV; the rest when several; the town), the same with an indicator's n below the atoms' weight,
+ * overlapping groups, or a crossed table. Returns the shape. */
+static int random_table(disc_table *t, long *atom_n, long *other, long *cell_n, unsigned char *cover)
+{
+    int shape = (int)(rng() % 4);
+    size_t na = 2 + rng() % 6, nc = 0;
+    memset(cover, 0, MAXC * MAXA);
+    for (size_t a = 0; a < na; a++)
+        atom_n[a] = random_count();
+    if (shape <= 1) {
+        bool qpv[MAXA];
+        size_t nq = 0, nr = 0;
+        for (size_t a = 0; a < na; a++) {
+            qpv[a] = rng() % 3 != 0;
+            nq += qpv[a], nr += !qpv[a];
+            cover[nc++ * na + a] = 1;
+        }
+        for (int kind = 0; kind < 3; kind++) {
+            if ((kind == 0 && nq == 0) || (kind == 1 && nr < 2))
+                continue;
+            for (size_t a = 0; a < na; a++)
+                cover[nc * na + a] = kind == 2 || (kind == 0) == qpv[a];
+            nc++;
+        }
+    } else if (shape == 2) {
+        nc = 2 + rng() % 6;
+        for (size_t c = 0; c < nc; c++) {
+            for (size_t a = 0; a < na; a++)
+                cover[c * na + a] = rng() % 2;
+            cover[c * na + rng() % na] = 1;
+        }
+        for (size_t a = 0; a < na; a++)
+            cover[nc * na + a] = 1;
+        nc++;
+    } else {
+        size_t nrow = 2, ncol = na / 2 > 1 ? na / 2 : 2; /* the atoms are the inner cells */
+        na = nrow * ncol;
+        for (size_t a = 0; a < na; a++)
+            atom_n[a] = random_count();
         for (size_t i = 0; i <= nrow; i++)
-            if (col[i * w + j] != SIZE_MAX)
-                a[r * m + col[i * w + j]] = i == nrow ? 1 : -1;
-    size_t base = rank_of(a, nrel, m);
-    bool found = false;
-    for (size_t k = 0; k < m && !found; k++) {
-        memset(a + nrel * m, 0, m * sizeof *a);
-        a[nrel * m + k] = 1;
-        found = rank_of(a, nrel + 1, m) == base;
+            for (size_t j = 0; j <= ncol; j++, nc++)
+                for (size_t a = 0; a < na; a++)
+                    cover[nc * na + a] = (i == nrow || i == a / ncol) && (j == ncol || j == a % ncol);
     }
-    free(a);
-    return found;
+    for (size_t c = 0; c < nc; c++) {
+        cell_n[c] = 0;
+        for (size_t a = 0; a < na; a++)
+            cell_n[c] += cover[c * na + a] ? atom_n[a] : 0;
+        if (shape == 1) /* item non-response: the indicator's n is part of the respondents */
+            cell_n[c] -= cell_n[c] * (long)(rng() % 3) / 10;
+    }
+    for (size_t a = 0; a < na; a++) /* nsp and refus: none most of the time, a few sometimes */
+        other[a] = rng() % 3 == 0 ? (long)(rng() % 4) : 0;
+    *t = (disc_table){na, nc, atom_n, shape == 1 ? other : NULL, cell_n, cover};
+    return shape;
 }
 
-/* The heuristic alone (every set with 0 or >= 2 suppressed), to count how often the audit adds cells. */
-static void heuristic_only(size_t nrow, size_t ncol, const long *n, disc_status *out)
-{
-    size_t w = ncol + 1;
-    for (size_t c = 0; c < (nrow + 1) * w; c++)
-        out[c] = n[c] < 11 ? P : S;
-    for (bool changed = true; changed;) {
-        changed = false;
-        for (size_t line = 0; line < nrow + ncol + 2 && !changed; line++) {
-            bool isrow = line <= nrow;
-            size_t len = isrow ? ncol : nrow, hidden = 0, best = SIZE_MAX;
-            size_t total = isrow ? line * w + ncol : nrow * w + (line - nrow - 1);
-            hidden += out[total] != S;
-            for (size_t k = 0; k < len; k++) {
-                size_t c = isrow ? line * w + k : k * w + (line - nrow - 1);
-                if (out[c] != S)
-                    hidden++;
-                else if (best == SIZE_MAX || n[c] < n[best] || (n[c] == n[best] && c < best))
-                    best = c;
-            }
-            if (hidden == 1) {
-                out[best == SIZE_MAX ? total : best] = C;
-                changed = true;
-            }
-        }
-    }
-}
-
-static void test_random_grids(void **state)
+static void test_random_tables(void **state)
 {
     (void)state;
-    unsigned long seed = 12345;
-    size_t tables = 0, audited = 0, hidden_total = 0;
-    for (int rep = 0; rep < 3000; rep++) {
-        size_t nrow = 2 + (size_t)(rep % 5), ncol = 2 + (size_t)((rep / 5) % 4), w = ncol + 1;
-        long n[64] = {0};
-        for (size_t i = 0; i < nrow; i++)
-            for (size_t j = 0; j < ncol; j++) {
-                seed = seed * 6364136223846793005UL + 1442695040888963407UL;
-                unsigned long r = seed >> 33;
-                n[i * w + j] = (long)(r % 8 == 0 ? r % 11 : 11 + r % 60); /* about 1 small cell in 8 */
-                n[i * w + ncol] += n[i * w + j];
-                n[nrow * w + j] += n[i * w + j];
-                n[nrow * w + ncol] += n[i * w + j];
-            }
-        disc_status out[64], h[64];
-        assert_int_equal(disc_suppress_grid(nrow, ncol, n, 11, out), 0);
-        tables++;
-        for (size_t c = 0; c < (nrow + 1) * w; c++) {
-            if (n[c] < 11)
+    size_t tables[4] = {0}, complementary = 0, unsafe_before = 0;
+    for (int rep = 0; rep < 4000; rep++) {
+        long atom_n[MAXA], other[MAXA], cell_n[MAXC];
+        unsigned char cover[MAXC * MAXA];
+        disc_table t;
+        int shape = random_table(&t, atom_n, other, cell_n, cover);
+        long min_n = rep % 7 == 0 ? 1 + (long)(rng() % 20) : 11;
+        disc_status out[MAXC], again[MAXC], primary[MAXC];
+        assert_int_equal(disc_protect(&t, min_n, out), 0);
+        tables[shape]++;
+        for (size_t c = 0; c < t.ncell; c++) {
+            primary[c] = cell_n[c] < min_n ? P : S;
+            if (cell_n[c] < min_n)
                 assert_int_equal(out[c], P);
             else
                 assert_true(out[c] == S || out[c] == C);
-            hidden_total += out[c] != S;
+            complementary += out[c] == C;
         }
-        if (grid_recoverable(nrow, ncol, out))
-            fail_msg("table %d (%zu x %zu): a suppressed cell is recoverable", rep, nrow, ncol);
-        heuristic_only(nrow, ncol, n, h);
-        audited += grid_recoverable(nrow, ncol, h);
+        long leak;
+        if (leaks(&t, out, min_n, &leak))
+            fail_msg("table %d (shape %d, min_n %ld): the shown cells isolate %ld respondents", rep, shape, min_n,
+                     leak);
+        unsafe_before += leaks(&t, primary, min_n, &leak);
+        assert_int_equal(disc_protect(&t, min_n, again), 0); /* deterministic */
+        assert_memory_equal(out, again, t.ncell * sizeof *out);
     }
-    print_message("random tables: %zu tables, %zu hidden cells, none recoverable; the one-equation heuristic "
-                  "alone left a recoverable cell in %zu of them\n",
-                  tables, hidden_total, audited);
+    print_message("random tables: %zu towns, %zu towns with item non-response, %zu overlapping, %zu crossed; the "
+                  "primary rule alone left %zu of them leaking, %zu complementary cells made all safe\n",
+                  tables[0], tables[1], tables[2], tables[3], unsafe_before, complementary);
 }
 
 static void test_invalid(void **state)
 {
     (void)state;
-    long n[3] = {20, 5, 15};
-    size_t parts[2] = {1, 2}, bad[2] = {1, 7};
-    disc_relation rel = {0, parts, 2};
+    long atom_n[2] = {5, 15}, cell_n[3] = {20, 5, 15};
+    unsigned char cover[6] = {1, 1, 1, 0, 0, 1};
+    disc_table t = {2, 3, atom_n, NULL, cell_n, cover};
     disc_status out[3];
-    assert_int_equal(disc_suppress(3, n, 1, &rel, 0, out), -1);
-    rel.parts = bad;
-    assert_int_equal(disc_suppress(3, n, 1, &rel, 11, out), -1);
-    rel.parts = parts;
-    n[1] = -1;
-    assert_int_equal(disc_suppress(3, n, 1, &rel, 11, out), -1);
-    assert_int_equal(disc_suppress_grid(0, 3, n, 11, out), -1);
+    assert_int_equal(disc_protect(&t, 0, out), -1);
+    assert_int_equal(disc_protect(NULL, 11, out), -1);
+    atom_n[0] = -1;
+    assert_int_equal(disc_protect(&t, 11, out), -1);
+    atom_n[0] = 5;
+    cell_n[1] = -1;
+    assert_int_equal(disc_protect(&t, 11, out), -1);
+    t.cover = NULL;
+    cell_n[1] = 5;
+    assert_int_equal(disc_protect(&t, 11, out), -1);
+    assert_int_equal(disc_suppress_grid(0, 3, cell_n, 11, out), -1);
 }
 
 /* ------------------------------------------------------------------ NCHS standards */
@@ -309,8 +324,9 @@ static void test_nchs(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_relation_cases), cmocka_unit_test(test_hidden_total), cmocka_unit_test(test_grid_case),
-        cmocka_unit_test(test_random_grids),   cmocka_unit_test(test_invalid),      cmocka_unit_test(test_nchs),
+        cmocka_unit_test(test_table_cases),   cmocka_unit_test(test_nsp_and_refus),
+        cmocka_unit_test(test_grid_case),     cmocka_unit_test(test_random_tables),
+        cmocka_unit_test(test_invalid),       cmocka_unit_test(test_nchs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

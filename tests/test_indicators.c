@@ -20,6 +20,7 @@
 #include "answers.h"
 #include "catalog.h"
 #include "csv.h"
+#include "disclosure_check.h"
 #include "estimate.h"
 #include "indicators.h"
 #include "margins.h"
@@ -1003,9 +1004,10 @@ static void check_csv(const an_result *r)
     fclose(f);
 }
 
-/* The rule of disclosure.h on one unit's cells: in every relation between published groups (all QPV = the four
- * QPV; the town = the five territories; the town = all QPV + the rest), either no member is suppressed or at
- * least two are. */
+/* The rule of disclosure.h on one unit's cells, checked relation by relation: in every relation between
+ * published groups (all QPV = the four QPV; the town = the five territories; the town = all QPV + the rest) whose
+ * total is shown, the suppressed parts together hold nobody (not even an nsp or a refusal) or at least min_n
+ * respondents in the denominator: subtracting the shown parts from the total isolates no small group. */
 static void check_relations(const an_result *r, const char *ind, int category)
 {
     static const char *const rel[3][7] = {
@@ -1014,11 +1016,17 @@ static void check_relations(const an_result *r, const char *ind, int category)
         {"commune", "ensemble_qpv", "hors_qpv", NULL},
     };
     for (size_t k = 0; k < 3; k++) {
-        size_t hidden = 0;
-        for (size_t j = 0; rel[k][j]; j++)
-            hidden += cell_of(r, ind, category, rel[k][j])->suppressed != DISC_SHOW;
-        if (hidden == 1)
-            fail_msg("%s: one cell alone suppressed in the relation of %s: recoverable by subtraction", ind, rel[k][0]);
+        if (cell_of(r, ind, category, rel[k][0])->suppressed != DISC_SHOW)
+            continue;
+        long n = 0, anyone = 0;
+        for (size_t j = 1; rel[k][j]; j++) {
+            const an_cell *c = cell_of(r, ind, category, rel[k][j]);
+            if (c->suppressed != DISC_SHOW)
+                n += c->n, anyone += c->n + c->nsp + c->refus;
+        }
+        if (anyone > 0 && n < r->min_n)
+            fail_msg("%s: the suppressed parts of %s hold %ld respondents: recoverable by subtraction", ind,
+                     rel[k][0], n);
     }
 }
 
@@ -1250,7 +1258,7 @@ static void test_empty_group(void **state)
                 fail_msg("%s in the empty territory: n %ld flags %#x suppressed %d", ind_at(defs, c->indicator)->id,
                          c->n, c->flags, c->suppressed);
         }
-        /* the others have 24 each: shown, but for one that keeps the empty one from being recovered */
+        /* the others have 24 each: shown; the empty one holds nobody, so nothing else need hide it */
         assert_int_equal(cell_of(r, "renoncement_soins", -1, "commune")->n, 96);
         check_relations(r, "renoncement_soins", -1);
         check_finite(r);
@@ -1261,6 +1269,95 @@ static void test_empty_group(void **state)
     mg_free(mg);
     ind_free(defs);
     db_remove(&fx);
+}
+
+/* The disclosure rule checked on every unit of an analysis by the independent checker (disclosure_check.h):
+ * the atoms are the five territories, each weighing its cell's n (and its nsp and refus as respondents the
+ * cells describe); a group holds the territories its kind says (independently of the analysis' own plan).
+ * Records failures with soft_fail and returns how many units had a complementary cell. */
+static size_t check_no_leak(const an_result *r, const char *what)
+{
+    const terr_set *ts = catalog_territories(forms);
+    size_t nt = ts->count, ng = r->ngroups, units = 0;
+    unsigned char *cover = calloc(ng * nt, 1);
+    long *cell_n = calloc(ng, sizeof *cell_n), atom_n[CHECK_MAX_ATOMS], other[CHECK_MAX_ATOMS];
+    disc_status *st = calloc(ng, sizeof *st);
+    assert_true(nt <= CHECK_MAX_ATOMS);
+    for (size_t g = 0; g < ng; g++)
+        for (size_t t = 0; t < nt; t++) {
+            const an_group *gr = &r->groups[g];
+            cover[g * nt + t] = gr->kind == AN_G_TOWN || (gr->kind == AN_G_TERRITORY && strcmp(gr->id, ts->items[t].code) == 0) ||
+                                (gr->kind == AN_G_QPV && ts->items[t].qpv) || (gr->kind == AN_G_REST && !ts->items[t].qpv);
+        }
+    for (size_t k = 0; k < r->ncells; k += ng) { /* each unit's cells are consecutive, one per group */
+        const an_cell *c = &r->cells[k];
+        bool complementary = false;
+        for (size_t g = 0; g < ng; g++) {
+            assert_int_equal(c[g].group, g);
+            cell_n[g] = c[g].n;
+            st[g] = c[g].suppressed;
+            complementary |= st[g] == DISC_COMPLEMENTARY;
+            if (c[g].n < r->min_n && st[g] != DISC_PRIMARY)
+                soft_fail("%s: %s/%d/%s rests on %ld and is not suppressed", what, ind_at(r->defs, c->indicator)->id,
+                          c->category, r->groups[g].id, c[g].n);
+        }
+        for (size_t t = 0; t < nt; t++) {
+            size_t g = group_of(r, ts->items[t].code);
+            atom_n[t] = c[g].n, other[t] = c[g].nsp + c[g].refus;
+        }
+        units += complementary;
+        disc_table tab = {nt, ng, atom_n, other, cell_n, cover};
+        long leak;
+        if (leaks(&tab, st, r->min_n, &leak))
+            soft_fail("%s: %s/%d: the shown groups isolate %ld respondents", what, ind_at(r->defs, c->indicator)->id,
+                      c->category, leak);
+    }
+    free(st);
+    free(cell_n);
+    free(cover);
+    return units;
+}
+
+/* The audit's town (issue 13): 12 residents in QN09399A in good health, without chronic illness, covered; one in
+ * QN09399B in poor health, with a chronic illness, without complementary cover. The town and all QPV are
+ * published (13); then the town minus A would be B's answers: A goes too, for every indicator, and for the
+ * groups' respondent counts. */
+static void test_audit_town(void **state)
+{
+    (void)state;
+    fixture fx;
+    db_open(&fx, "audit.db");
+    for (size_t i = 0; i < 12; i++) {
+        json_t *a = person("QN09399A", i, "bon", "non");
+        json_object_set_new(a, "R08", json_string("non"));
+        json_object_set_new(a, "R21", json_string("mutuelle"));
+        db_add(&fx, "resident", a);
+    }
+    json_t *b = person("QN09399B", 0, "mauvais", "oui");
+    json_object_set_new(b, "R08", json_string("oui"));
+    json_object_set_new(b, "R21", json_string("aucune"));
+    db_add(&fx, "resident", b);
+    db_close(&fx);
+    ind_set *defs = load_shipped("resident");
+    an_result *r = run(&fx, defs, NULL, AN_CI_DEFAULT, DISC_DEFAULT_MIN_N, false);
+    static const char *const ids[] = {"sante_percue_bonne", "maladie_chronique", "sans_complementaire"};
+    for (size_t k = 0; k < 3; k++) {
+        assert_int_equal(cell_of(r, ids[k], -1, "QN09399B")->suppressed, DISC_PRIMARY);
+        const an_cell *a = cell_of(r, ids[k], -1, "QN09399A"), *town = cell_of(r, ids[k], -1, "commune");
+        if (a->suppressed != DISC_COMPLEMENTARY || town->suppressed != DISC_SHOW || town->n != 13)
+            soft_fail("%s: A %d, town %d (n %ld)", ids[k], a->suppressed, town->suppressed, town->n);
+    }
+    size_t a = group_of(r, "QN09399A"), town = group_of(r, "commune");
+    assert_int_equal(r->groups[a].suppressed, DISC_COMPLEMENTARY);
+    assert_int_equal(r->groups[a].respondents, -1);
+    assert_int_equal(r->groups[town].respondents, 13);
+    check_no_leak(r, "audit");
+    check_json(r);
+    check_csv(r);
+    an_free(r);
+    ind_free(defs);
+    db_remove(&fx);
+    check_soft_failures();
 }
 
 /* A territory of one respondent, published when min_n is 1: the degenerate rule, never NaN (a proportion is 0
@@ -1609,6 +1706,48 @@ static json_t *random_person(rng *g, size_t i)
     return a;
 }
 
+/* Property: on random towns (each territory with 0 to 30 respondents, small ones often, varied answers with
+ * item non-response), with and without raking, no unit of the analysis publishes groups whose combinations
+ * isolate fewer than min_n respondents. */
+static void test_random_disclosure(void **state)
+{
+    (void)state;
+    ind_set *defs = load_shipped("resident");
+    rng g = {2026};
+    size_t units = 0, cells = 0;
+    for (int rep = 0; rep < 24; rep++) {
+        fixture fx;
+        char name[32];
+        snprintf(name, sizeof name, "random%d.db", rep);
+        db_open(&fx, name);
+        size_t total = 0;
+        for (size_t t = 0; t < 5; t++) {
+            uint64_t u = rng_next(&g);
+            size_t size = u % 3 == 0 ? (size_t)(rng_next(&g) % 11) : (size_t)(rng_next(&g) % 31);
+            for (size_t i = 0; i < size; i++, total++) {
+                json_t *a = random_person(&g, total);
+                json_object_set_new(a, "R01", json_string(terrs[t]));
+                json_object_set_new(a, "R03", json_string(sexes[i % 2]));
+                db_add(&fx, "resident", a);
+            }
+        }
+        db_close(&fx);
+        if (total > 0) {
+            long min_n = rep % 4 == 3 ? 5 : DISC_DEFAULT_MIN_N;
+            an_result *r = run(&fx, defs, NULL, AN_CI_DEFAULT, min_n, false);
+            char what[64];
+            snprintf(what, sizeof what, "town %d (min_n %ld)", rep, min_n);
+            units += check_no_leak(r, what);
+            cells += r->ncells;
+            an_free(r);
+        }
+        db_remove(&fx);
+    }
+    print_message("random towns: %zu cells checked, %zu units needed complementary cells\n", cells, units);
+    ind_free(defs);
+    check_soft_failures();
+}
+
 static bool close_to(double a, double b)
 {
     return fabs(a - b) <= 1e-9 * fmax(fabs(a), fabs(b)) + 1e-12;
@@ -1701,7 +1840,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         T(test_load_shipped), T(test_load_broken),    T(test_load_reports_all),  T(test_epices_all_patterns),
         T(test_eval),         T(test_margins_errors), T(test_margins_valid),     T(test_min_n),
-        T(test_p01),          T(test_empty_group),    T(test_single_respondent), T(test_raking_errors),
+        T(test_p01),          T(test_empty_group),    T(test_audit_town), T(test_random_disclosure),    T(test_single_respondent), T(test_raking_errors),
         T(test_no_territory), T(test_operator_ratio), T(test_weighted_estimate), T(test_grouping),
     };
 #undef T
