@@ -48,6 +48,28 @@ long ds_count(const char *db_path, const char *form_id)
     return n;
 }
 
+long ds_count_filtered(const char *db_path, const char *form_id, const ds_filter *f)
+{
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st = NULL;
+    long n = -1;
+    if (sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+        sqlite3_prepare_v2(db, "SELECT count(*) FROM counted_submissions WHERE form_id = ?1 AND (?2 IS NULL OR "
+                           "form_version = ?2) AND (?3 IS NULL OR substr(received_at, 1, 10) >= ?3) AND (?4 IS NULL "
+                           "OR substr(received_at, 1, 10) <= ?4)", -1, &st, NULL) == SQLITE_OK) {
+        sqlite3_busy_timeout(db, 5000);
+        sqlite3_bind_text(st, 1, form_id, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 2, f->version, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 3, f->from, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 4, f->to, -1, SQLITE_TRANSIENT);
+        if (sqlite3_step(st) == SQLITE_ROW)
+            n = (long)sqlite3_column_int64(st, 0);
+    }
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return n;
+}
+
 int ds_id_range(const char *db_path, const char *form_id, int64_t *lo, int64_t *hi, char *err, size_t errlen)
 {
     sqlite3 *db = NULL;

@@ -67,6 +67,10 @@ int ds_scan_range(const char *db_path, const catalog *c, const char *form_id, in
 /* The number of stored submissions of form_id (counted or not: an estimate for progress), or -1. */
 long ds_count(const char *db_path, const char *form_id);
 
+/* The number of counted submissions of form_id that filter f selects (the records a wave would read before the
+ * form check), or -1 when the database cannot be read. */
+long ds_count_filtered(const char *db_path, const char *form_id, const ds_filter *f);
+
 /* The smallest and largest id of form_id's submissions (lo > hi when there is none). Returns 0 or -1. */
 int ds_id_range(const char *db_path, const char *form_id, int64_t *lo, int64_t *hi, char *err, size_t errlen);
 

@@ -1018,12 +1018,52 @@ static void find_rest(ctx *x)
             x->rest_id = x->res->groups[g].id;
 }
 
+/* The later of two dates "YYYY-MM-DD" (NULL: unbounded), and the earlier. */
+static const char *later(const char *a, const char *b)
+{
+    return a == NULL ? b : b == NULL ? a : strcmp(a, b) >= 0 ? a : b;
+}
+
+static const char *earlier(const char *a, const char *b)
+{
+    return a == NULL ? b : b == NULL ? a : strcmp(a, b) <= 0 ? a : b;
+}
+
+/* Waves must not share answers: a change between waves is computed as between independent samples, and two
+ * overlapping waves would publish, by difference, the answers they do not share (a wave up to 31 March and one
+ * up to 1 April: the second minus the first is one day of answers, perhaps one person's). Returns 0, or -1 with
+ * a message naming the two waves. */
+static int waves_disjoint(const rep_options *o, char *err, size_t errlen)
+{
+    for (size_t i = 0; i < o->nwaves; i++)
+        for (size_t j = i + 1; j < o->nwaves; j++) {
+            const ds_filter *a = &o->waves[i].filter, *b = &o->waves[j].filter;
+            if (a->version && b->version && strcmp(a->version, b->version) != 0)
+                continue;
+            ds_filter both = {a->version ? a->version : b->version, later(a->from, b->from), earlier(a->to, b->to)};
+            if (both.from && both.to && strcmp(both.from, both.to) > 0)
+                continue;
+            long n = ds_count_filtered(o->db, o->form, &both);
+            if (n < 0) {
+                snprintf(err, errlen, "lecture de %s impossible", o->db);
+                return -1;
+            }
+            if (n > 0) {
+                snprintf(err, errlen, "--wave : les vagues « %s » et « %s » ont %ld réponse(s) en commun ; les vagues "
+                         "doivent être disjointes (des échantillons indépendants), sinon leur différence publierait les "
+                         "réponses qui ne sont que dans l'une d'elles", o->waves[i].label, o->waves[j].label, n);
+                return -1;
+            }
+        }
+    return 0;
+}
+
 static int analyse(ctx *x, char *err, size_t errlen)
 {
     const rep_options *o = x->o;
     const ds_filter *last = o->nwaves ? &o->waves[o->nwaves - 1].filter : NULL;
     an_options ao = {AN_CI_DEFAULT, o->level, o->min_n, o->today, o->progress, o->progress_ctx, false, last};
-    if ((x->rdefs = load_defs(o->cat, o->form, err, errlen)) == NULL ||
+    if (waves_disjoint(o, err, errlen) != 0 || (x->rdefs = load_defs(o->cat, o->form, err, errlen)) == NULL ||
         (x->res = an_run(o->db, o->cat, x->rdefs, o->margins, &ao, err, errlen)) == NULL ||
         (x->prof = prof_scan(o->db, o->cat, o->form, last, err, errlen)) == NULL)
         return -1;
