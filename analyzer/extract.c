@@ -11,16 +11,21 @@ typedef struct writer {
     const form *f;
     const terr_set *ts;
     bool include_text;
+    bool raw_text; /* write cells as typed, formulas included (--raw-text) */
     FILE *out;
     size_t n;
     void (*progress)(void *ctx, size_t records);
     void *progress_ctx;
 } writer;
 
-static void csv_field(FILE *f, const char *s)
+/* Writes ',' and s, neutralised against spreadsheet formulas unless the analyst asked for the text as typed. */
+static void field(const writer *w, const char *s)
 {
-    fputc(',', f);
-    csv_put(f, s);
+    fputc(',', w->out);
+    if (w->raw_text)
+        csv_put_raw(w->out, s);
+    else
+        csv_put(w->out, s);
 }
 
 static bool is_text(const form_question *q)
@@ -56,17 +61,17 @@ static void header(const writer *w)
         if (q->type == FQ_GRID) {
             for (size_t r = 0; r < q->nrows; r++) {
                 snprintf(name, sizeof name, "%s.%s", q->id, q->rows[r].code);
-                csv_field(w->out, name);
+                field(w, name);
             }
         } else if (is_multi(q)) {
             const char *codes[TERR_MAX + FORM_MAX_CHOICES];
             size_t n = multi_codes(w, q, codes, sizeof codes / sizeof codes[0]);
             for (size_t k = 0; k < n; k++) {
                 snprintf(name, sizeof name, "%s.%s", q->id, codes[k]);
-                csv_field(w->out, name);
+                field(w, name);
             }
         } else {
-            csv_field(w->out, q->id);
+            field(w, q->id);
         }
     }
     fputc('\n', w->out);
@@ -101,11 +106,11 @@ static int write_record(void *ctx, const ds_record *r)
     if (++w->n % 65536 == 0 && w->progress)
         w->progress(w->progress_ctx, w->n);
     fputs(r->uuid, f);
-    csv_field(f, r->version->version);
-    csv_field(f, r->territory);
-    csv_field(f, r->channel);
-    csv_field(f, r->lang);
-    csv_field(f, r->received_at);
+    field(w, r->version->version);
+    field(w, r->territory);
+    field(w, r->channel);
+    field(w, r->lang);
+    field(w, r->received_at);
     for (size_t i = 0; i < w->f->nquestions; i++) {
         const form_question *q = &w->f->questions[i];
         if (q->type == FQ_NOTE || (is_text(q) && !w->include_text))
@@ -114,25 +119,26 @@ static int write_record(void *ctx, const ds_record *r)
         char buf[64];
         if (q->type == FQ_GRID) {
             for (size_t k = 0; k < q->nrows; k++)
-                csv_field(f, json_string_value(json_object_get(v, q->rows[k].code)));
+                field(w, json_string_value(json_object_get(v, q->rows[k].code)));
         } else if (is_multi(q)) {
             const char *codes[TERR_MAX + FORM_MAX_CHOICES];
             size_t n = multi_codes(w, q, codes, sizeof codes / sizeof codes[0]);
             for (size_t k = 0; k < n; k++)
-                csv_field(f, json_is_array(v) ? (contains(v, codes[k]) ? "1" : "0") : NULL);
+                field(w, json_is_array(v) ? (contains(v, codes[k]) ? "1" : "0") : NULL);
         } else {
-            csv_field(f, scalar(v, buf, sizeof buf));
+            field(w, scalar(v, buf, sizeof buf));
         }
     }
     fputc('\n', f);
     return ferror(f) ? -1 : 0;
 }
 
-int ext_write_csv(const char *db_path, const catalog *c, const char *form_id, bool include_text,
+int ext_write_csv(const char *db_path, const catalog *c, const char *form_id, bool include_text, bool raw_text,
                   void (*progress)(void *ctx, size_t records), void *progress_ctx, FILE *f, char *err, size_t errlen)
 {
     err[0] = '\0';
-    writer w = {catalog_current(c, form_id), catalog_territories(c), include_text, f, 0, progress, progress_ctx};
+    writer w = {
+        catalog_current(c, form_id), catalog_territories(c), include_text, raw_text, f, 0, progress, progress_ctx};
     if (w.f == NULL) {
         snprintf(err, errlen, "formulaire « %s » inconnu", form_id);
         return -1;

@@ -13,8 +13,10 @@
 
 #include "catalog.h"
 
-/* Writes the CSV of form_id's counted answers to f. Returns 0, or -1 with a French message in err. */
-int ext_write_csv(const char *db_path, const catalog *c, const char *form_id, bool include_text,
+/* Writes the CSV of form_id's counted answers to f. A cell a spreadsheet would take for a formula (beginning
+ * with '=', '+', '-', '@', a tab or a carriage return, and not a plain number) gets a leading single quote (csv.h),
+ * unless raw_text asks for every cell as typed. Returns 0, or -1 with a French message in err. */
+int ext_write_csv(const char *db_path, const catalog *c, const char *form_id, bool include_text, bool raw_text,
                   void (*progress)(void *ctx, size_t records), void *progress_ctx, FILE *f, char *err, size_t errlen);
 
 #endif /* ANALYZER_EXTRACT_H */

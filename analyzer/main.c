@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "analysis.h"
@@ -20,6 +21,7 @@
 #include "extract.h"
 #include "indicators.h"
 #include "margins.h"
+#include "outfile.h"
 #include "output.h"
 #include "report.h"
 #include "util.h"
@@ -40,8 +42,12 @@ static void usage(FILE *out)
             "                  [-o FICHIER]\n"
             "      le rapport de diagnostic (HTML autonome imprimable, ou Markdown) ; avec plusieurs --wave,\n"
             "      l'évolution de chaque indicateur depuis la première vague.\n"
-            "  analyzer export --db CHEMIN --form ID [--forms DOSSIER] [--include-text] [-o FICHIER.csv]\n"
-            "      les réponses qui comptent, une ligne par répondant (nsp et refus gardés tels quels).\n"
+            "  analyzer export --db CHEMIN --form ID [--forms DOSSIER] [--include-text] [--raw-text]\n"
+            "                  [-o FICHIER.csv]\n"
+            "      les réponses qui comptent, une ligne par répondant (nsp et refus gardés tels quels) ; une\n"
+            "      cellule qui commence par = + - @ (hors nombre), une tabulation ou un retour chariot est\n"
+            "      précédée d'une apostrophe pour qu'un tableur ne l'exécute pas comme une formule, sauf avec\n"
+            "      --raw-text (texte tel que saisi, pour un logiciel statistique seulement).\n"
             "  analyzer codebook --form ID [--forms DOSSIER] [--format csv|html] [-o FICHIER]\n"
             "      chaque question, ses libellés dans chaque langue, ses codes, et les indicateurs.\n"
             "  analyzer margins [--forms DOSSIER]\n"
@@ -173,23 +179,28 @@ static void progress_done(void)
         fputs("\r\033[K", stderr);
 }
 
-/* Writes through emit to path via a temporary file renamed at the end, so that a half-written file never
- * takes the place of a good one; "-" or NULL is standard output. */
+/* Writes through emit to path via a private temporary file (mode 0600, created without following any link)
+ * renamed at the end, so that a half-written file never takes the place of a good one and no other local user
+ * can read the figures or choose the file written (outfile.h); "-" or NULL is standard output. */
 static int write_output(const char *cmd, const char *path, int (*emit)(const void *obj, FILE *f), const void *obj)
 {
     if (path == NULL || strcmp(path, "-") == 0)
         return emit(obj, stdout) == 0 && fflush(stdout) == 0 ? 0 : 1;
-    char tmp[4096];
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    FILE *f = fopen(tmp, "w");
-    if (f == NULL) {
-        fprintf(stderr, "analyzer %s : -o : %s : %s\n", cmd, path, strerror(errno));
+    char err[4200];
+    outfile *o = outfile_open(path, err, sizeof err);
+    if (o == NULL) {
+        fprintf(stderr, "analyzer %s : -o : %s\n", cmd, err);
         return 1;
     }
-    int rc = emit(obj, f);
-    if (fclose(f) != 0 || rc != 0 || rename(tmp, path) != 0) {
+    FILE *f = outfile_stream(o);
+    int rc = f != NULL ? emit(obj, f) : -1;
+    if (rc != 0 || (f != NULL && ferror(f))) {
         fprintf(stderr, "analyzer %s : écriture de %s impossible : %s\n", cmd, path, strerror(errno));
-        remove(tmp);
+        outfile_discard(o);
+        return 1;
+    }
+    if (outfile_commit(o, err, sizeof err) != 0) {
+        fprintf(stderr, "analyzer %s : %s\n", cmd, err);
         return 1;
     }
     return 0;
@@ -399,23 +410,25 @@ typedef struct export_job {
     const catalog *cat;
     const char *form;
     bool include_text;
+    bool raw_text;
     char err[512];
 } export_job;
 
 static int emit_export(const void *obj, FILE *f)
 {
     export_job *j = (export_job *)obj;
-    return ext_write_csv(j->db, j->cat, j->form, j->include_text, progress_fn(j->db, j->form), &progress_of, f, j->err,
-                         sizeof j->err);
+    return ext_write_csv(j->db, j->cat, j->form, j->include_text, j->raw_text, progress_fn(j->db, j->form),
+                         &progress_of, f, j->err, sizeof j->err);
 }
 
 static int cmd_export(int argc, char **argv)
 {
     const char *db = NULL, *forms = "forms", *form_id = NULL, *output = NULL;
-    bool include_text = false;
+    bool include_text = false, raw_text = false;
     const opt opts[] = {{"--db", OPT_STRING, &db},       {"--forms", OPT_STRING, &forms},
                         {"--form", OPT_STRING, &form_id},   {"-o", OPT_STRING, &output},
-                        {"--include-text", OPT_FLAG, &include_text}, {NULL, OPT_FLAG, NULL}};
+                        {"--include-text", OPT_FLAG, &include_text}, {"--raw-text", OPT_FLAG, &raw_text},
+                        {NULL, OPT_FLAG, NULL}};
     int rc = parse_opts("export", argc, argv, opts);
     if (rc == 0 && db == NULL)
         rc = bad("export", "--db", "obligatoire");
@@ -429,7 +442,7 @@ static int cmd_export(int argc, char **argv)
     if (cat && catalog_current(cat, form_id) == NULL)
         rc = bad("export", "--form", "formulaire inconnu dans le dossier des formulaires");
     else if (cat) {
-        export_job j = {db, cat, form_id, include_text, ""};
+        export_job j = {db, cat, form_id, include_text, raw_text, ""};
         rc = write_output("export", output, emit_export, &j);
         progress_done();
         if (j.err[0])
@@ -532,6 +545,10 @@ static int cmd_margins(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+    /* Everything this program writes (outputs, SQLite's shared-memory file beside a database it reads) holds
+     * health answers or figures from them: owner only, whatever umask the analyst's shell has (022 would let every
+     * local user read them). */
+    umask(S_IRWXG | S_IRWXO);
     static const struct {
         const char *name;
         int (*run)(int argc, char **argv);

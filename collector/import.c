@@ -163,6 +163,11 @@ static void read_row(importer *im, size_t line, char **fields, size_t n)
     row r = {0};
     r.line = line;
     bool ok = true;
+    /* The export puts a quote before a cell a spreadsheet would take for a formula (csv.h): it is taken off here,
+     * so that an export imported again gives back exactly the answers stored. */
+    for (size_t i = 0; i < n; i++)
+        if (csv_is_guarded(fields[i]))
+            fields[i]++;
     const char *version = meta_cell(im, fields, n, META_VERSION);
     r.f = version ? catalog_get(im->c, im->form_id, version) : catalog_current(im->c, im->form_id);
     if (r.f == NULL) {

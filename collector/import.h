@@ -2,7 +2,9 @@
  *
  * Every row is checked with the form checker before anything is written; by default one wrong row means nothing
  * is imported, and the report names every error with its row and column. Rows whose uuid or sheet number is
- * already stored are reported and skipped, never duplicated, so an import can be run again safely.
+ * already stored are reported and skipped, never duplicated, so an import can be run again safely. The single
+ * quote the export puts before a cell a spreadsheet would take for a formula (csv.h) is removed, so that an export
+ * imported again gives back exactly the answers stored.
  */
 #ifndef COLLECTOR_IMPORT_H
 #define COLLECTOR_IMPORT_H

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "auth.h"
 #include "import.h"
@@ -199,7 +200,7 @@ static int cmd_backup(int argc, char **argv)
         fprintf(stderr, "collector backup: %s\n", err);
         return 1;
     }
-    fprintf(stderr, "sauvegarde de %s écrite dans %s\n", db, dest);
+    fprintf(stderr, "sauvegarde de %s écrite dans %s (lisible par vous seul)\n", db, dest);
     return 0;
 }
 
@@ -377,6 +378,9 @@ static void usage(FILE *out)
 
 int main(int argc, char **argv)
 {
+    /* Every file this program creates holds answers (the database, its -wal and -shm, backups): owner only,
+     * whatever umask the service or the administrator's shell has (022 would let every local user read them). */
+    umask(S_IRWXG | S_IRWXO);
     if (argc < 2 || argv[1][0] == '-') {
         if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
             usage(stdout);

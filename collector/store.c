@@ -8,12 +8,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <sqlite3.h>
 
+#include "outfile.h"
 #include "util.h"
 
 #define BUSY_TIMEOUT_MS 2000
@@ -130,6 +132,32 @@ static int migrate(store *s, char *err, size_t errlen)
     return 0;
 }
 
+/* Makes the database at path, and its -wal and -shm when they exist, readable by their owner only (0600). Run
+ * after opening and before the first statement: SQLite creates the -wal and -shm with the database's mode, so a
+ * database left readable by everyone (created under umask 022 by an earlier version, or copied) would hand its
+ * answers to every local user. A file with content gets a note on stderr; one SQLite has just created, silently. */
+static void owner_only(const char *path)
+{
+    static const char *const suffixes[] = {"", "-wal", "-shm"};
+    for (size_t i = 0; i < sizeof suffixes / sizeof *suffixes; i++) {
+        char name[4200];
+        struct stat st;
+        snprintf(name, sizeof name, "%s%s", path, suffixes[i]);
+        if (stat(name, &st) != 0 || !S_ISREG(st.st_mode) || (st.st_mode & (S_IRWXG | S_IRWXO)) == 0)
+            continue;
+        if (chmod(name, S_IRUSR | S_IWUSR) != 0)
+            fprintf(stderr,
+                    "collector : %s est lisible par d'autres utilisateurs (droits %03o) et n'a pas pu être "
+                    "restreint : %s\n",
+                    name, (unsigned)(st.st_mode & 0777), strerror(errno));
+        else if (st.st_size > 0)
+            fprintf(stderr,
+                    "collector : %s était lisible par d'autres utilisateurs (droits %03o) : ramené à 0600 "
+                    "(propriétaire seul)\n",
+                    name, (unsigned)(st.st_mode & 0777));
+    }
+}
+
 store *store_open(const char *path, bool readonly, char *err, size_t errlen)
 {
     store *s = xcalloc(1, sizeof *s);
@@ -140,6 +168,7 @@ store *store_open(const char *path, bool readonly, char *err, size_t errlen)
     }
     sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
     if (!readonly) {
+        owner_only(path);
         if (exec(s->db, "PRAGMA journal_mode = WAL", err, errlen) < 0 ||
             exec(s->db, "PRAGMA synchronous = FULL", err, errlen) < 0 ||
             exec(s->db, "PRAGMA foreign_keys = ON", err, errlen) < 0 || migrate(s, err, errlen) < 0)
@@ -695,13 +724,21 @@ bool store_token_check(store *s, const char *secret, char *role, size_t rolelen,
 int store_backup(const char *src, const char *dest, char *err, size_t errlen)
 {
     sqlite3 *from = NULL, *to = NULL;
+    outfile *out = NULL;
     int rc = -1;
     if (sqlite3_open_v2(src, &from, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
         snprintf(err, errlen, "ouverture de %s : %s", src, from ? sqlite3_errmsg(from) : "mémoire");
         goto done;
     }
     sqlite3_busy_timeout(from, BUSY_TIMEOUT_MS);
-    if (sqlite3_open_v2(dest, &to, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
+    /* The copy goes into a fresh private temporary beside dest, renamed over it once whole (outfile.h): dest is
+     * never half-written, never readable by other users, never a file someone else chose with a link. SQLite
+     * reopens the temporary by name: NOFOLLOW refuses a link put in its place, and with no rollback journal
+     * (useless for a file thrown away on failure) there is no "-journal" name for a link to wait at either. */
+    if ((out = outfile_open(dest, err, errlen)) == NULL)
+        goto done;
+    if (sqlite3_open_v2(outfile_temp_path(out), &to, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW, NULL) != SQLITE_OK ||
+        exec(to, "PRAGMA journal_mode = OFF", err, errlen) < 0) {
         snprintf(err, errlen, "ouverture de %s : %s", dest, to ? sqlite3_errmsg(to) : "mémoire");
         goto done;
     }
@@ -719,9 +756,16 @@ int store_backup(const char *src, const char *dest, char *err, size_t errlen)
         snprintf(err, errlen, "sauvegarde : %s", sqlite3_errmsg(to));
         goto done;
     }
-    rc = 0;
+    if (sqlite3_close(to) != SQLITE_OK) {
+        snprintf(err, errlen, "sauvegarde : %s", sqlite3_errmsg(to));
+        goto done;
+    }
+    to = NULL;
+    rc = outfile_commit(out, err, errlen);
+    out = NULL;
 done:
     sqlite3_close(from);
     sqlite3_close(to);
+    outfile_discard(out);
     return rc;
 }

@@ -1,4 +1,5 @@
-/* csv.c -- RFC 4180 reader with separator guessing and size limits (see csv.h). */
+/* csv.c -- RFC 4180 reader with separator guessing and size limits, and the field writer that neutralises
+ * spreadsheet formulas (see csv.h). */
 #include "csv.h"
 
 #include <stdbool.h>
@@ -228,6 +229,60 @@ void csv_close(csv_reader *r)
     free(r);
 }
 
+/* ------------------------------------------------------------------ writing */
+
+static bool is_digit(char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+/* Skips a run of digits at *p; false when there is none. */
+static bool digits(const char **p)
+{
+    const char *start = *p;
+    while (is_digit(**p))
+        (*p)++;
+    return *p > start;
+}
+
+bool csv_is_number(const char *s)
+{
+    if (s == NULL)
+        return false;
+    if (*s == '-')
+        s++;
+    if (!digits(&s))
+        return false;
+    if (*s == '.') {
+        s++;
+        if (!digits(&s))
+            return false;
+    }
+    if (*s == 'e' || *s == 'E') {
+        s++;
+        if (*s == '+' || *s == '-')
+            s++;
+        if (!digits(&s))
+            return false;
+    }
+    return *s == '\0';
+}
+
+bool csv_needs_guard(const char *s)
+{
+    if (s == NULL)
+        return false;
+    /* Single quotes typed in front of a formula get one more (see csv.h), so they are skipped here. */
+    while (*s == '\'')
+        s++;
+    return *s != '\0' && strchr("=+-@\t\r", *s) != NULL && !csv_is_number(s);
+}
+
+bool csv_is_guarded(const char *s)
+{
+    return s != NULL && s[0] == '\'' && csv_needs_guard(s + 1);
+}
+
 static bool needs_quotes(const char *s, size_t n)
 {
     return n > 0 && (strpbrk(s, ",;\"\r\n") != NULL || s[0] == ' ' || s[n - 1] == ' ');
@@ -236,11 +291,14 @@ static bool needs_quotes(const char *s, size_t n)
 void csv_quote(sbuf *out, const char *s)
 {
     size_t n = s ? strlen(s) : 0;
+    bool guard = csv_needs_guard(s);
     if (!needs_quotes(s, n)) {
+        if (guard)
+            sbuf_add(out, "'", 1);
         sbuf_add(out, s ? s : "", n);
         return;
     }
-    sbuf_add(out, "\"", 1);
+    sbuf_add(out, guard ? "\"'" : "\"", guard ? 2 : 1);
     for (const char *p = s; *p; p++) {
         if (*p == '"')
             sbuf_add(out, "\"", 1);
@@ -249,18 +307,30 @@ void csv_quote(sbuf *out, const char *s)
     sbuf_add(out, "\"", 1);
 }
 
-void csv_put(FILE *f, const char *s)
+/* csv_put and csv_put_raw: guard says whether to neutralise formulas. */
+static void put(FILE *f, const char *s, bool guard)
 {
     size_t n = s ? strlen(s) : 0;
-    if (!needs_quotes(s, n)) {
-        fwrite(s ? s : "", 1, n, f);
-        return;
-    }
-    fputc('"', f);
-    for (const char *p = s; *p; p++) {
-        if (*p == '"')
+    bool quoted = needs_quotes(s, n);
+    if (quoted)
+        fputc('"', f);
+    if (guard && csv_needs_guard(s))
+        fputc('\'', f);
+    for (const char *p = s; p && *p; p++) {
+        if (quoted && *p == '"')
             fputc('"', f);
         fputc(*p, f);
     }
-    fputc('"', f);
+    if (quoted)
+        fputc('"', f);
+}
+
+void csv_put(FILE *f, const char *s)
+{
+    put(f, s, true);
+}
+
+void csv_put_raw(FILE *f, const char *s)
+{
+    put(f, s, false);
 }

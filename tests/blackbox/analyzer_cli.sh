@@ -204,11 +204,14 @@ run indicators --db "$db" --form resident --forms "$forms" -o "$tmp/nodir/res.js
 err_check "-o in a missing directory: status 1, message names the path" 1 "$tmp/nodir/res.json"
 check "... and no file is left behind" test ! -e "$tmp/nodir"
 cp "$tmp/res.json" "$tmp/res.bak"
-ln -s /dev/full "$tmp/res.json.tmp" # the analyzer writes FILE.tmp: make that write fail half-way (disk full)
-run indicators --db "$db" --form resident --forms "$forms" --format csv -o "$tmp/res.json"
+# The disk fills up half-way: a file size limit stands in for it (SIGXFSZ ignored, so that the write fails).
+(ulimit -f 64; trap '' XFSZ; exec "$an" indicators --db "$db" --form resident --forms "$forms" --format csv \
+    -o "$tmp/res.json") >"$tmp/out" 2>"$tmp/err"
+st=$?
 err_check "-o when the disk fills up: status 1, message names the file" 1 "$tmp/res.json"
 check "... the previous good file is kept intact" cmp -s "$tmp/res.json" "$tmp/res.bak"
-rm -f "$tmp/res.json.tmp"
+check "... and no temporary file is left beside it (hidden ones included)" \
+    bash -c 'test "$(ls -A "$1" | grep -F res.json)" = res.json' _ "$tmp"
 run indicators --db "$tmp/text.db" --form resident --forms "$forms" -o "$tmp/res.json"
 failed_kept() { [ "$st" -ne 0 ] && cmp -s "$tmp/res.json" "$tmp/res.bak"; }
 check "a failed analysis leaves the previous -o file intact" failed_kept
