@@ -32,6 +32,9 @@ void api_content_hash(const char *form_id, const json_t *body, uint8_t out[32]);
 const char *api_territory_of(const form *f, const json_t *answers);
 /* Reads the request body as a JSON object; replies 415/413/400 and returns NULL when it is not one. */
 json_t *api_read_json(hreq *h);
+/* Replies 400 unknown_field naming the member and returns false when body has a member that is not in fields
+ * (NULL-terminated). */
+bool api_known_fields(hreq *h, json_t *body, const char *const *fields);
 /* The 404 replies for a form id or a version the catalog does not have (also used by web.c), quoting the
  * client's text cut at a character boundary. */
 void api_unknown_form(hreq *h, const char *form_id);

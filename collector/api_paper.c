@@ -2,6 +2,10 @@
  * discrepant sheets, and their reconciliation (README.md, "Paper API"). Every route needs a mediator or admin
  * token; the token's id is stored with each entry as the mediator's pseudonym.
  *
+ * Blindness: nothing of one entry ever reaches the token that typed the other. A discrepant sheet, its
+ * differences and its entries are shown only to a token that typed neither entry, and only such a token may
+ * reconcile it; each reconciled value is entry 1's or entry 2's, or a third value with the reconciler's reason.
+ *
  * Writes go through the group-commit writer like submissions, as jobs whose apply callback runs the sheet rules
  * (store_paper_entry, store_paper_reconcile) inside the batch transaction.
  */
@@ -20,6 +24,7 @@
 #include "util.h"
 
 #define PAPER_ID_MAX 20
+#define REASON_MAX 500  /* characters in a reconciler's reason for a third value: a sentence, not a report */
 
 typedef struct paper_job {
     commitq_job job;           /* first member */
@@ -166,18 +171,8 @@ void api_paper_entry(hreq *h, const char *const *params)
     paper_job *p = xcalloc(1, sizeof *p);
     p->body = body;
     static const char *const fields[] = {"paper_id", "uuid", "form_version", "lang", "answers", NULL};
-    const char *key;
-    json_t *v;
-    json_object_foreach(body, key, v) {
-        bool known = false;
-        for (const char *const *f = fields; *f; f++)
-            known |= strcmp(*f, key) == 0;
-        if (!known) {
-            http_error(h, 400, "unknown_field", key, "champ inconnu « %.*s »", util_utf8_prefix(key, strlen(key), 64),
-                       key);
-            goto fail;
-        }
-    }
+    if (!api_known_fields(h, body, fields))
+        goto fail;
     if (catalog_current(h->srv->forms, params[0]) == NULL) {
         api_unknown_form(h, params[0]);
         goto fail;
@@ -283,9 +278,23 @@ static bool load_entries(sqlite3 *db, const char *form_id, const char *paper_id,
     return answers[0] && answers[1];
 }
 
+/* The entry (1 or 2) of a sheet that token typed, or 0 when it typed neither; entries as load_entries gives
+ * them. Whoever typed an entry may neither see the other one nor reconcile the sheet. */
+static int typed_by(json_t *entries, long token)
+{
+    size_t i;
+    json_t *e;
+    json_array_foreach(entries, i, e) {
+        if (json_integer_value(json_object_get(e, "entered_by")) == token)
+            return (int)json_integer_value(json_object_get(e, "entry"));
+    }
+    return 0;
+}
+
 void api_paper_discrepancies(hreq *h, const char *const *params)
 {
-    if (!auth_require(h, AUTH_MEDIATOR | AUTH_ADMIN, NULL))
+    long token;
+    if (!auth_require(h, AUTH_MEDIATOR | AUTH_ADMIN, &token))
         return;
     export_layout *l = export_layout_new(h->srv->forms, params[0]);
     if (l == NULL) {
@@ -294,25 +303,28 @@ void api_paper_discrepancies(hreq *h, const char *const *params)
     }
     sqlite3 *db = store_db(h->srv->reader);
     sqlite3_stmt *st;
-    json_t *sheets = json_array();
+    json_t *sheets = json_array(), *own = json_array();
     if (sqlite3_prepare_v2(db, "SELECT paper_id FROM sheets WHERE form_id = ? AND status = 'discrepant' ORDER BY "
                            "paper_id", -1, &st, NULL) == SQLITE_OK) {
         sqlite3_bind_text(st, 1, params[0], -1, SQLITE_TRANSIENT);
         while (sqlite3_step(st) == SQLITE_ROW) {
             const char *pid = (const char *)sqlite3_column_text(st, 0);
             json_t *a[2], *entries;
-            if (load_entries(db, params[0], pid, a, &entries, NULL, 0))
-                json_array_append_new(sheets, json_pack("{s:s, s:o, s:o}", "paper_id", pid, "differences",
+            bool two = load_entries(db, params[0], pid, a, &entries, NULL, 0);
+            /* A typist's own sheets are named, so that the page can say why they are not shown; nothing else. */
+            if (two && typed_by(entries, token))
+                json_array_append_new(own, json_string(pid));
+            else if (two)
+                json_array_append_new(sheets, json_pack("{s:s, s:o, s:O}", "paper_id", pid, "differences",
                                                         differences(l, a[0], a[1]), "entries", entries));
-            else
-                json_decref(entries);
+            json_decref(entries);
             json_decref(a[0]);
             json_decref(a[1]);
         }
         sqlite3_finalize(st);
     }
     export_layout_free(l);
-    http_reply_json(h, 200, json_pack("{s:o}", "sheets", sheets));
+    http_reply_json(h, 200, json_pack("{s:o, s:o}", "sheets", sheets, "typed_by_you", own));
 }
 
 void api_paper_sheets(hreq *h, const char *const *params)
@@ -341,6 +353,133 @@ void api_paper_sheets(hreq *h, const char *const *params)
                                       store_double_rate(h->srv->reader, params[0])));
 }
 
+/* ---------------------------------------------------------------------------------------------------------
+ * Reconciliation.
+ */
+
+/* Whether layout l has an export column called name. */
+static bool layout_has(const export_layout *l, const char *name)
+{
+    for (size_t i = 0; i < l->count; i++)
+        if (strcmp(l->cols[i].name, name) == 0)
+            return true;
+    return false;
+}
+
+/* Whether s has a character other than white space. */
+static bool has_text(const char *s)
+{
+    return s[strspn(s, " \t\r\n")] != '\0';
+}
+
+/* Checks a reconciliation body: {"answers": {...}, "reasons"?: {FIELD: "why", ...}}, where each FIELD is an
+ * export column of the form and each reason a string of 1 to REASON_MAX characters that is not blank. Replies
+ * 400 and returns false otherwise. */
+static bool reconcile_body_ok(hreq *h, json_t *body, const export_layout *l)
+{
+    static const char *const fields[] = {"answers", "reasons", NULL};
+    if (!api_known_fields(h, body, fields))
+        return false;
+    json_t *answers = json_object_get(body, "answers"), *reasons = json_object_get(body, "reasons");
+    if (!json_is_object(answers)) {
+        http_error(h, 400, answers ? "invalid_field" : "missing_field", "answers",
+                   "le corps est {\"answers\": {…}, \"reasons\": {…}} : les réponses décidées, et la raison de "
+                   "chaque valeur qui ne vient d'aucune des deux saisies");
+        return false;
+    }
+    if (reasons && !json_is_object(reasons)) {
+        http_error(h, 400, "invalid_field", "reasons", "« reasons » est un objet {champ: raison}");
+        return false;
+    }
+    const char *key;
+    json_t *v;
+    json_object_foreach(reasons, key, v) {
+        int n = util_utf8_prefix(key, strlen(key), 64);
+        const char *why = json_string_value(v);
+        if (!layout_has(l, key)) {
+            http_error(h, 400, "invalid_field", "reasons", "« reasons » : « %.*s » n'est pas une réponse de ce "
+                       "questionnaire (une question, ou une ligne de grille comme R23.pmi)", n, key);
+            return false;
+        }
+        if (why == NULL || !has_text(why) || util_utf8_len(why) > REASON_MAX) {
+            http_error(h, 400, "invalid_field", "reasons", "« reasons » : la raison donnée pour %.*s doit être un "
+                       "texte de 1 à %d caractères", n, key, REASON_MAX);
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Replies 403 own_entry: the caller typed entry e of sheet paper_id. */
+static void own_entry(hreq *h, const char *paper_id, int e)
+{
+    http_error(h, 403, "own_entry", "paper_id", "vous avez fait la saisie %d du questionnaire %s : sa réconciliation "
+               "revient à une personne qui n'a fait aucune des deux saisies (un autre médiateur ou un "
+               "administrateur)", e, paper_id);
+}
+
+/* Whether two cells of flattened answers (NULL: no answer) are the same. */
+static bool same_cell(const json_t *a, const json_t *b)
+{
+    return a == NULL ? b == NULL : b != NULL && json_equal(a, b);
+}
+
+/* Appends to errors the refusal of field name: {field, code, message}. */
+static void refuse_field(json_t *errors, const char *name, const char *code, const char *message)
+{
+    json_array_append_new(errors, json_pack("{s:s, s:s, s:s}", "field", name, "code", code, "message", message));
+}
+
+/* Decides one field from its cells in entry 1 (x), entry 2 (y) and the reconciled answers (c), and the
+ * reconciler's reason (NULL if none). Appends to decisions {field, first, second, chosen, source, reason?}
+ * when the entries differ or the reconciler overrode them, or to errors when the rule is broken: a value must
+ * be one of the entries' unless a reason is given, and a reason goes only with such a third value. */
+static void decide_field(const char *name, json_t *x, json_t *y, json_t *c, const char *reason, json_t *decisions,
+                         json_t *errors)
+{
+    bool agreed = same_cell(x, y);
+    const char *source = same_cell(c, x) ? "first" : same_cell(c, y) ? "second" : reason ? "third" : NULL;
+    if (source == NULL && agreed)
+        refuse_field(errors, name, "agreed_value_changed", "les deux saisies donnent la même réponse : la "
+                     "changer demande une raison dans « reasons »");
+    else if (source == NULL)
+        refuse_field(errors, name, "value_not_in_entries", "cette valeur ne vient ni de la saisie 1 ni de la "
+                     "saisie 2 : gardez l'une des deux, ou donnez dans « reasons » la raison d'une autre valeur");
+    else if (reason && strcmp(source, "third") != 0)
+        refuse_field(errors, name, "reason_not_needed", "cette valeur est celle d'une des saisies : une raison "
+                     "n'accompagne qu'une valeur qui ne vient d'aucune des deux");
+    else if (!agreed || reason)
+        json_array_append_new(decisions, json_pack("{s:s, s:O?, s:O?, s:O?, s:s, s:s*}", "field", name, "first", x,
+                                                   "second", y, "chosen", c, "source", source, "reason", reason));
+}
+
+/* Checks the reconciled answers field by field (export columns) against the two entries a[0] and a[1] (see
+ * decide_field). Returns the decisions to keep with the sheet (a new array), or NULL after replying 422
+ * invalid_decisions with every field that breaks the rule. */
+static json_t *decide(hreq *h, const export_layout *l, json_t *const a[2], const json_t *answers,
+                      const json_t *reasons)
+{
+    json_t *f1 = flatten(l, a[0]), *f2 = flatten(l, a[1]), *fc = flatten(l, answers);
+    json_t *decisions = json_array(), *errors = json_array();
+    for (size_t i = 0; i < l->count; i++) {
+        const char *name = l->cols[i].name;
+        decide_field(name, json_object_get(f1, name), json_object_get(f2, name), json_object_get(fc, name),
+                     json_string_value(json_object_get(reasons, name)), decisions, errors);
+    }
+    json_decref(f1);
+    json_decref(f2);
+    json_decref(fc);
+    if (json_array_size(errors) == 0) {
+        json_decref(errors);
+        return decisions;
+    }
+    json_decref(decisions);
+    http_reply_json(h, 422, json_pack("{s:s, s:s, s:o}", "code", "invalid_decisions", "message",
+                                      "chaque réponse décidée doit venir de la saisie 1 ou de la saisie 2, ou être "
+                                      "une autre valeur accompagnée de sa raison", "errors", errors));
+    return NULL;
+}
+
 void api_paper_reconcile(hreq *h, const char *const *params)
 {
     long token;
@@ -351,21 +490,16 @@ void api_paper_reconcile(hreq *h, const char *const *params)
         return;
     paper_job *p = xcalloc(1, sizeof *p);
     p->body = body;
-    export_layout *l = NULL;
     json_t *a[2] = {NULL, NULL}, *entries = NULL;
-    json_t *answers = json_object_get(body, "answers");
-    if (json_object_size(body) != 1 || !json_is_object(answers)) {
-        http_error(h, 400, answers ? "invalid_field" : "missing_field", "answers",
-                   "le corps est {\"answers\": {…}} : les réponses décidées");
-        goto fail;
-    }
-    if (!valid_paper_id(params[1])) {
-        http_error(h, 404, "unknown_sheet", "paper_id", "numéro de questionnaire invalide");
-        goto fail;
-    }
-    l = export_layout_new(h->srv->forms, params[0]);
+    export_layout *l = export_layout_new(h->srv->forms, params[0]);
     if (l == NULL) {
         api_unknown_form(h, params[0]);
+        goto fail;
+    }
+    if (!reconcile_body_ok(h, body, l))
+        goto fail;
+    if (!valid_paper_id(params[1])) {
+        http_error(h, 404, "unknown_sheet", "paper_id", "numéro de questionnaire invalide");
         goto fail;
     }
     char version[40] = "";
@@ -374,19 +508,22 @@ void api_paper_reconcile(hreq *h, const char *const *params)
                    params[1]);
         goto fail;
     }
+    /* Before anything is compared with the entries: a typist must not learn the other entry from the 422. */
+    int mine = typed_by(entries, token);
+    if (mine) {
+        own_entry(h, params[1], mine);
+        goto fail;
+    }
+    json_t *answers = json_object_get(body, "answers");
     const form *f = catalog_get(h->srv->forms, params[0], version);
     if (f == NULL || !answers_ok(h, f, answers))
         goto fail;
-    /* The decision on each differing field: which value was kept, and who decided (kept with the sheet). */
-    json_t *diffs = differences(l, a[0], a[1]), *chosen = flatten(l, answers), *d;
-    size_t i;
-    json_array_foreach(diffs, i, d) {
-        json_t *c = json_object_get(chosen, json_string_value(json_object_get(d, "field")));
-        json_object_set(d, "chosen", c ? c : json_null());
-    }
-    p->decisions = json_dumps(diffs, JSON_COMPACT);
-    json_decref(diffs);
-    json_decref(chosen);
+    answers_normalize(f, answers); /* entries are stored normalised: compare like with like */
+    json_t *decisions = decide(h, l, a, answers, json_object_get(body, "reasons"));
+    if (decisions == NULL)
+        goto fail;
+    p->decisions = json_dumps(decisions, JSON_COMPACT);
+    json_decref(decisions);
     store_uuid4(p->uuid);
     prepare(p, f, params[1], answers, "fr", token, apply_reconcile);
     json_decref(a[0]);

@@ -159,10 +159,9 @@ static void submission_free(submission *sub)
     free(sub);
 }
 
-/* Checks the envelope of the submission; replies and returns NULL on the first problem. */
-static const form *check_envelope(hreq *h, const char *form_id, json_t *body, submission *sub)
+/* Replies 400 unknown_field and returns false when body has a member that is not in fields (NULL-terminated). */
+bool api_known_fields(hreq *h, json_t *body, const char *const *fields)
 {
-    static const char *const fields[] = {"uuid", "form_version", "lang", "channel", "started_at", "answers", NULL};
     const char *key;
     json_t *v;
     json_object_foreach(body, key, v) {
@@ -172,9 +171,18 @@ static const form *check_envelope(hreq *h, const char *form_id, json_t *body, su
         if (!known) {
             http_error(h, 400, "unknown_field", key, "champ inconnu « %.*s »", util_utf8_prefix(key, strlen(key), 64),
                        key);
-            return NULL;
+            return false;
         }
     }
+    return true;
+}
+
+/* Checks the envelope of the submission; replies and returns NULL on the first problem. */
+static const form *check_envelope(hreq *h, const char *form_id, json_t *body, submission *sub)
+{
+    static const char *const fields[] = {"uuid", "form_version", "lang", "channel", "started_at", "answers", NULL};
+    if (!api_known_fields(h, body, fields))
+        return NULL;
     const char *uuid = json_string_value(json_object_get(body, "uuid"));
     if (uuid == NULL || !api_parse_uuid(uuid, sub->uuid)) {
         http_error(h, 400, json_object_get(body, "uuid") ? "invalid_field" : "missing_field", "uuid",

@@ -65,7 +65,7 @@ static const char *const migrations[] = {
     "  final_uuid TEXT,"             /* the record that counts; NULL while discrepant */
     "  decided_by INTEGER,"
     "  decided_at TEXT,"
-    "  decisions TEXT,"              /* JSON: [{field, first, second, chosen}] */
+    "  decisions TEXT,"              /* JSON: [{field, first, second, chosen, source, reason?}] (api_paper.c) */
     "  PRIMARY KEY (form_id, paper_id)"
     ") STRICT;"
     "CREATE TABLE campaign ("

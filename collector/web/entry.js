@@ -10,8 +10,10 @@
  * Maj+Tab or ↑ to the previous one; a value the form refuses stays, with the form's message, and the focus
  * stays too. Enter on « Enregistrer », or Ctrl+Entrée anywhere, sends the sheet (POST /api/v1/forms/{id}/paper,
  * one uuid per sheet so that a retry is safe) and starts a fresh sheet. The reconciliation view lists the sheets
- * whose two entries differ: for each difference, 1 keeps the first entry's value, 2 the second's, = followed by
- * a value types another one; the corrected answers go to …/paper/{paper_id}/reconcile.
+ * whose two entries differ and that this token did not type (the server shows no other; the sheets it typed are
+ * named with the reason): for each difference, 1 keeps the first entry's value, 2 the second's, = followed by a
+ * value types another one, which needs a reason; the decided answers and the reasons go to
+ * …/paper/{paper_id}/reconcile.
  * ES2017, no dependencies, no inline handlers or style attributes (hash-only CSP). */
 (function () {
   'use strict';
@@ -577,6 +579,7 @@
     var code = j.code || '';
     if (code === 'sheet_complete') return 'Refusé (409) : le questionnaire N° ' + paperId + ' a déjà toutes ses saisies. Vérifiez le numéro écrit sur la feuille.';
     if (code === 'same_operator') return 'Refusé (409) : la seconde saisie du questionnaire N° ' + paperId + ' doit être faite par un autre médiateur que la première.';
+    if (code === 'own_entry') return 'Refusé (403) : vous avez fait une des deux saisies du questionnaire N° ' + paperId + ' ; sa réconciliation revient à une personne qui n’a fait aucune des deux (un autre médiateur ou un administrateur).';
     if (code === 'uuid_conflict') return 'Refusé (409) : cette saisie a déjà été envoyée avec un autre contenu. Rechargez la page et saisissez la feuille de nouveau.';
     if (status === 403) return 'Refusé (403) : ce jeton n’a pas le droit de saisir des questionnaires papier.';
     if (status === 429 || status === 503) return 'Le serveur est occupé (' + status + ') : rien n’est perdu, réessayez dans un instant avec Ctrl+Entrée.';
@@ -597,6 +600,15 @@
   }
 
   /* ---- reconciliation ---- */
+  /* The server shows a discrepant sheet only to a token that typed neither of its entries (the second entry
+   * stays blind); it names the sheets this token typed, so that the page can say why they are not offered. */
+  function ownNotice(ids) {
+    if (!ids.length) return null;
+    var one = ids.length === 1, nums = ids.map(function (x) { return 'N° ' + x; }).join(', ');
+    return el('p', { class: 'ownmsg', id: 'rec-own', text: (one ? 'Vous avez fait une des deux saisies du questionnaire ' + nums + ' : vous ne pouvez pas le réconcilier.'
+      : 'Vous avez fait une des deux saisies des questionnaires ' + nums + ' : vous ne pouvez pas les réconcilier.') +
+      ' La réconciliation revient à une personne qui n’a fait aucune des deux saisies (un autre médiateur ou un administrateur) : ainsi la seconde saisie reste à l’aveugle.' });
+  }
   function renderReconcile() {
     var f = current;
     if (!f) return renderForms();
@@ -605,7 +617,7 @@
     var card = el('section', { class: 'card', id: 'reconcile' }, [h,
       el('p', { class: 'hint', id: 'rec-help' }, ['Pour chaque différence entre les deux saisies, tapez ',
         el('kbd', { text: '1' }), ' pour garder la valeur de la première saisie, ', el('kbd', { text: '2' }),
-        ' pour celle de la seconde, ou ', el('kbd', { text: '=' }), ' suivi d’une autre valeur tapée comme en saisie (par exemple =3). ',
+        ' pour celle de la seconde, ou ', el('kbd', { text: '=' }), ' suivi d’une autre valeur tapée comme en saisie (par exemple =3) : une autre valeur demande sa raison (par exemple « relu sur la feuille papier »). ',
         el('kbd', { text: 'Entrée' }), ' : différence suivante ; ', el('kbd', { text: 'Ctrl+Entrée' }), ' : enregistrer la décision.']),
       el('p', { id: 'rec-loading', text: 'Chargement des questionnaires à réconcilier…' })]);
     screen.appendChild(card);
@@ -617,8 +629,9 @@
         ld.textContent = refusal(r.status, r.body, '');
         return;
       }
-      var list = r.body.sheets || [];
-      ld.textContent = list.length ? list.length + ' questionnaire(s) à réconcilier.' : 'Aucun questionnaire à réconcilier.';
+      var list = r.body.sheets || [], own = ownNotice(r.body.typed_by_you || []);
+      ld.textContent = list.length ? list.length + ' questionnaire(s) à réconcilier.' : 'Aucun questionnaire à réconcilier' + (own ? ' par vous.' : '.');
+      if (own) ld.parentNode.insertBefore(own, ld.nextSibling);
       list.forEach(function (s, k) { card.appendChild(recSheet(f, s, k)); });
       var firstIn = card.querySelector('input.in');
       if (firstIn) { firstIn.focus(); }
@@ -643,6 +656,8 @@
     if (fd && (fd.kind === 'number' || fd.q && fd.q.type === 'scale') && typeof v === 'string' && v.trim() !== '' && isFinite(Number(v))) return Number(v);
     return v;
   }
+  /* Whether two answer values are the same (both undefined: no answer). */
+  function sameValue(a, b) { return JSON.stringify(a) === JSON.stringify(b); }
   /* A value in words: "2 Non", "1 Français + 2 Arabe", "15/03/2024", "(pas de réponse)". */
   function valueText(fd, v) {
     if (v === undefined) return '(pas de réponse)';
@@ -661,6 +676,70 @@
     return fd.row ? fd.num + '. ' + fd.q.id + ' — ' + tx(fd.q.label) + ' — ' + tx(fd.row.label) : fd.num + '. ' + fd.q.id + ' — ' + tx(fd.q.label);
   }
 
+  var REASON_MAX = 500;         /* the server's limit for a reason, in characters */
+  var NO_REASON = 'Donnez la raison de cette autre valeur (par exemple : relu sur la feuille papier).';
+
+  /* One difference of a sheet: the decision typed in `input` (1, 2 or =value) and, for a third value, the reason
+   * typed in `reason`, whose row shows only then. */
+  function recField(r, n, nav) {
+    var id = r.id, fd = r.fd, d = r.d, input = r.input;
+    var reason = el('input', { id: id + '-why', type: 'text', class: 'in why', autocomplete: 'off', maxlength: String(REASON_MAX),
+      'aria-describedby': id + '-why-err', 'aria-required': 'true', 'data-reason': d.field });
+    var whyRow = el('div', { class: 'why-row', id: id + '-why-row', hidden: true }, [
+      el('label', { for: id + '-why', text: 'Raison de cette autre valeur (obligatoire)' }), reason,
+      el('p', { class: 'err', id: id + '-why-err' })]);
+    r.reason = reason;
+    r.whyRow = whyRow;
+    function refresh() {
+      var c = decide(r);
+      $(id + '-val').textContent = c.show || '';
+      $(id + '-err').textContent = c.error && input.value.trim() !== '=' ? c.error : '';
+      whyRow.hidden = c.source !== 'third';
+      return c;
+    }
+    input.addEventListener('input', function () {
+      var c = refresh();
+      if ((input.value.trim() === '1' || input.value.trim() === '2') && !c.error) nav(n, +1);
+    });
+    input.addEventListener('keydown', function (e) {
+      if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) { e.preventDefault(); nav.save(); }
+      else if (e.key === 'Enter' || e.key === 'Tab' && !e.shiftKey || e.key === 'ArrowDown') {
+        e.preventDefault();
+        var c = refresh();
+        if (c.error) { $(id + '-err').textContent = c.error; return; }
+        if (c.source === 'third') reason.focus(); else nav(n, +1);
+      } else if (e.key === 'Tab' && e.shiftKey || e.key === 'ArrowUp') {
+        if (n === 0) return;
+        e.preventDefault();
+        nav(n, -1);
+      }
+    });
+    reason.addEventListener('input', function () { if (reason.value.trim()) $(id + '-why-err').textContent = ''; });
+    reason.addEventListener('keydown', function (e) {
+      if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) { e.preventDefault(); nav.save(); }
+      else if (e.key === 'Enter' || e.key === 'Tab' && !e.shiftKey || e.key === 'ArrowDown') {
+        e.preventDefault();
+        if (!reason.value.trim()) { $(id + '-why-err').textContent = NO_REASON; return; }
+        nav(n, +1);
+      } else if (e.key === 'Tab' && e.shiftKey || e.key === 'ArrowUp') {
+        e.preventDefault();
+        input.focus();
+      }
+    });
+    return el('div', { class: 'field rec-field', 'data-field': d.field }, [
+      el('label', { for: id, class: 'flabel', text: fieldTitle(fd, d.field) }),
+      el('p', { class: 'opts', id: id + '-opts' }, [
+        el('span', { class: 'opt' }, [el('kbd', { text: '1' }), ' saisie 1 : ' + valueText(fd, r.v1)]),
+        el('span', { class: 'opt' }, [el('kbd', { text: '2' }), ' saisie 2 : ' + valueText(fd, r.v2)]),
+        el('span', { class: 'opt' }, [el('kbd', { text: '=' }), ' autre valeur, avec sa raison'])
+      ]),
+      el('div', { class: 'fin' }, [input]),
+      el('span', { class: 'val', id: id + '-val' }),
+      el('p', { class: 'err', id: id + '-err' }),
+      whyRow
+    ]);
+  }
+
   function recSheet(f, s, k) {
     var entries = s.entries || [], diffs = s.differences || [], rows = [], pid = String(s.paper_id);
     var sec = el('section', { class: 'rec', id: 'rec-' + k, 'data-paper': pid, 'aria-labelledby': 'rec-' + k + '-h' }, [
@@ -668,69 +747,58 @@
       el('p', { class: 'hint', text: entries.length >= 2 ? 'Saisie 1 : médiateur n° ' + entries[0].entered_by + ' ; saisie 2 : médiateur n° ' + entries[1].entered_by + '.' : '' })
     ]);
     var errBox = el('p', { class: 'err', id: 'rec-' + k + '-err', role: 'alert' });
-    diffs.forEach(function (d, n) {
-      var fd = f.byKey[d.field], id = 'rec-' + k + '-' + n;
-      var v1 = entries.length >= 2 ? columnValue(entries[0].answers, d.field) : normalize(fd, d.first);
-      var v2 = entries.length >= 2 ? columnValue(entries[1].answers, d.field) : normalize(fd, d.second);
-      var input = el('input', { id: id, type: 'text', class: 'in', autocomplete: 'off', spellcheck: 'false',
-        'aria-describedby': id + '-opts ' + id + '-val ' + id + '-err', 'data-field': d.field });
-      var r = { d: d, fd: fd, v1: v1, v2: v2, input: input, id: id };
-      rows.push(r);
-      input.addEventListener('input', function () {
-        var c = decide(r);
-        $(id + '-val').textContent = c.show || '';
-        $(id + '-err').textContent = c.error && input.value.trim() !== '=' ? c.error : '';
-        if ((input.value.trim() === '1' || input.value.trim() === '2') && !c.error) next(n, +1);
-      });
-      input.addEventListener('keydown', function (e) {
-        if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) { e.preventDefault(); saveRec(); }
-        else if (e.key === 'Enter' || e.key === 'Tab' && !e.shiftKey || e.key === 'ArrowDown') {
-          e.preventDefault();
-          var c = decide(r);
-          if (c.error) { $(id + '-err').textContent = c.error; return; }
-          next(n, +1);
-        } else if (e.key === 'Tab' && e.shiftKey || e.key === 'ArrowUp') {
-          if (n === 0) return;
-          e.preventDefault();
-          next(n, -1);
-        }
-      });
-      sec.appendChild(el('div', { class: 'field rec-field', 'data-field': d.field }, [
-        el('label', { for: id, class: 'flabel', text: fieldTitle(fd, d.field) }),
-        el('p', { class: 'opts', id: id + '-opts' }, [
-          el('span', { class: 'opt' }, [el('kbd', { text: '1' }), ' saisie 1 : ' + valueText(fd, v1)]),
-          el('span', { class: 'opt' }, [el('kbd', { text: '2' }), ' saisie 2 : ' + valueText(fd, v2)])
-        ]),
-        el('div', { class: 'fin' }, [input]),
-        el('span', { class: 'val', id: id + '-val' }),
-        el('p', { class: 'err', id: id + '-err' })
-      ]));
-    });
     var btn = el('button', { type: 'button', class: 'primary', id: 'rec-' + k + '-save', 'aria-keyshortcuts': 'Control+Enter' },
       ['Enregistrer la décision pour le N° ' + pid + ' ', el('kbd', { text: 'Ctrl+Entrée' })]);
+    /* Moves from difference n to the next (dir +1: its decision) or the previous one (dir -1: its reason when it
+     * has one, else its decision); past the last, to the save button. */
+    function nav(n, dir) {
+      var j = n + dir;
+      if (j >= rows.length) btn.focus();
+      else if (j >= 0 && dir < 0 && !rows[j].whyRow.hidden) rows[j].reason.focus();
+      else if (j >= 0) { rows[j].input.focus(); rows[j].input.select(); }
+    }
+    nav.save = saveRec;
+    diffs.forEach(function (d, n) {
+      var fd = f.byKey[d.field], id = 'rec-' + k + '-' + n;
+      var r = { d: d, fd: fd, id: id,
+        v1: entries.length >= 2 ? columnValue(entries[0].answers, d.field) : normalize(fd, d.first),
+        v2: entries.length >= 2 ? columnValue(entries[1].answers, d.field) : normalize(fd, d.second),
+        input: el('input', { id: id, type: 'text', class: 'in', autocomplete: 'off', spellcheck: 'false',
+          'aria-describedby': id + '-opts ' + id + '-val ' + id + '-err', 'data-field': d.field }) };
+      rows.push(r);
+      sec.appendChild(recField(r, n, nav));
+    });
     btn.addEventListener('click', saveRec);
     btn.addEventListener('keydown', function (e) {
-      if ((e.key === 'ArrowUp' || e.key === 'Tab' && e.shiftKey) && rows.length) { e.preventDefault(); rows[rows.length - 1].input.focus(); }
+      if ((e.key === 'ArrowUp' || e.key === 'Tab' && e.shiftKey) && rows.length) {
+        e.preventDefault();
+        var last = rows[rows.length - 1];
+        (last.whyRow.hidden ? last.input : last.reason).focus();
+      }
     });
     sec.appendChild(errBox);
     sec.appendChild(el('div', { class: 'actions' }, [btn]));
-    function next(n, dir) {
-      var j = n + dir;
-      if (j >= rows.length) btn.focus();
-      else if (j >= 0) { rows[j].input.focus(); rows[j].input.select(); }
-    }
     var busy = false;
-    function saveRec() {
-      if (busy) return;
-      var answers = JSON.parse(JSON.stringify(entries.length ? entries[0].answers || {} : {})), bad = null;
-      if (!entries.length) { errBox.textContent = 'Les saisies de ce questionnaire ne sont pas fournies par le serveur : réconciliation impossible ici.'; return; }
+    /* The decided answers: entry 1's, with each difference as decided; reasons go with third values only. */
+    function collect() {
+      var answers = JSON.parse(JSON.stringify(entries[0].answers || {})), reasons = {}, bad = null;
       rows.forEach(function (r) {
         var c = decide(r);
-        if (c.error) { $(r.id + '-err').textContent = c.error; if (!bad) bad = r; return; }
+        if (c.error) { $(r.id + '-err').textContent = c.error; if (!bad) bad = r.input; return; }
+        if (c.source === 'third') {
+          if (!r.reason.value.trim()) { $(r.id + '-why-err').textContent = NO_REASON; if (!bad) bad = r.reason; return; }
+          reasons[r.d.field] = r.reason.value.trim();
+        }
         apply(answers, r.d.field, c.value);
       });
-      if (bad) { bad.input.focus(); errBox.textContent = 'Chaque différence doit être décidée : 1, 2, ou = et une valeur.'; return; }
-      var errs = E.check(f.form, answers, today()).errors;
+      return { answers: answers, reasons: reasons, bad: bad };
+    }
+    function saveRec() {
+      if (busy) return;
+      if (entries.length < 2) { errBox.textContent = 'Les saisies de ce questionnaire ne sont pas fournies par le serveur : réconciliation impossible ici.'; return; }
+      var got = collect();
+      if (got.bad) { got.bad.focus(); errBox.textContent = 'Chaque différence doit être décidée : 1, 2, ou = et une valeur avec sa raison.'; return; }
+      var errs = E.check(f.form, got.answers, today()).errors;
       if (errs.length) {
         errBox.textContent = 'Ces réponses ne tiennent pas ensemble : ' + errs.map(function (e) { return e.question + ' : ' + message(e); }).join(' ; ') + '.';
         var target = rows.filter(function (r) { return r.d.field.split('.')[0] === errs[0].question; })[0] || rows[0];
@@ -740,43 +808,58 @@
       errBox.textContent = '';
       busy = true;
       say('Envoi de la décision pour le questionnaire N° ' + pid + '…');
-      api('POST', base(f) + '/' + encodeURIComponent(pid) + '/reconcile', { answers: answers }).then(function (res) {
+      var body = { answers: got.answers };
+      if (Object.keys(got.reasons).length) body.reasons = got.reasons;
+      api('POST', base(f) + '/' + encodeURIComponent(pid) + '/reconcile', body).then(function (res) {
         busy = false;
-        if (res.status === 200 || res.status === 201) {
-          sec.classList.add('done');
-          sec.textContent = '';
-          sec.appendChild(el('h2', { id: 'rec-' + k + '-h', text: 'Questionnaire N° ' + pid }));
-          sec.appendChild(el('p', { class: 'okmsg', text: 'Réconcilié : la décision est enregistrée.' }));
-          var line = 'N° ' + pid + ' : questionnaire réconcilié.';
-          done.unshift(line);
-          say(line, 'ok');
-          var nextIn = $('reconcile').querySelector('section.rec:not(.done) input.in');
-          if (nextIn) nextIn.focus(); else { $('reconcile').querySelector('h1').focus(); }
-          return;
-        }
-        if (res.status === 422 && Array.isArray(res.body.errors)) {
-          errBox.textContent = 'Refusé (422) : ' + res.body.errors.map(function (e) { return e.question + (e.row ? '.' + e.row : '') + ' : ' + message(e); }).join(' ; ') + '.';
-        } else errBox.textContent = refusal(res.status, res.body, pid);
-        say(errBox.textContent, 'err');
-        if (rows.length) rows[0].input.focus();
+        if (res.status === 200 || res.status === 201) return saved();
+        refused(res);
       }, function (e) {
         busy = false;
         failed(e);
       });
     }
+    function saved() {
+      sec.classList.add('done');
+      sec.textContent = '';
+      sec.appendChild(el('h2', { id: 'rec-' + k + '-h', text: 'Questionnaire N° ' + pid }));
+      sec.appendChild(el('p', { class: 'okmsg', text: 'Réconcilié : la décision est enregistrée.' }));
+      var line = 'N° ' + pid + ' : questionnaire réconcilié.';
+      done.unshift(line);
+      say(line, 'ok');
+      var nextIn = $('reconcile').querySelector('section.rec:not(.done) input.in');
+      if (nextIn) nextIn.focus(); else { $('reconcile').querySelector('h1').focus(); }
+    }
+    /* A refusal: the fields the server names get their message; the sheet's box says it all. */
+    function refused(res) {
+      var j = res.body, first = null;
+      if (res.status === 422 && Array.isArray(j.errors)) {
+        errBox.textContent = 'Refusé (422) : ' + j.errors.map(function (e) {
+          var r = rows.filter(function (x) { return x.d.field === e.field; })[0];
+          if (r) { $(r.id + '-err').textContent = message(e); if (!first) first = r.input; }
+          return (e.field || e.question + (e.row ? '.' + e.row : '')) + ' : ' + message(e);
+        }).join(' ; ') + '.';
+      } else errBox.textContent = refusal(res.status, j, pid);
+      say(errBox.textContent, 'err');
+      if (first || rows.length) (first || rows[0].input).focus();
+    }
     return sec;
   }
-  /* The decision typed for a difference: {value} (undefined: no answer), {error}, or {} while empty. */
+  /* The decision typed for a difference: {value, source: 'first' | 'second' | 'third', show} (value undefined:
+   * no answer), or {error}. A value typed after = that is one of the entries' counts as that entry's. */
   function decide(r) {
     var s = r.input.value.trim();
     if (s === '') return { error: 'Tapez 1, 2, ou = suivi d’une valeur.' };
-    if (s === '1') return { value: r.v1, show: '→ saisie 1 : ' + valueText(r.fd, r.v1) };
-    if (s === '2') return { value: r.v2, show: '→ saisie 2 : ' + valueText(r.fd, r.v2) };
-    if (s.charAt(0) !== '=') return { error: 'Tapez 1 (première saisie), 2 (seconde saisie), ou = suivi d’une autre valeur.' };
-    if (!r.fd) return { error: 'Champ inconnu de ce questionnaire : choisissez 1 ou 2.' };
-    var p = parse(r.fd, s.slice(1));
-    if (p.error) return { error: p.error };
-    return { value: p.value, show: '→ autre valeur : ' + valueText(r.fd, p.value) };
+    var p = null;
+    if (s !== '1' && s !== '2') {
+      if (s.charAt(0) !== '=') return { error: 'Tapez 1 (première saisie), 2 (seconde saisie), ou = suivi d’une autre valeur.' };
+      if (!r.fd) return { error: 'Champ inconnu de ce questionnaire : choisissez 1 ou 2.' };
+      p = parse(r.fd, s.slice(1));
+      if (p.error) return { error: p.error };
+    }
+    if (s === '1' || p && sameValue(p.value, r.v1)) return { value: r.v1, source: 'first', show: '→ saisie 1 : ' + valueText(r.fd, r.v1) };
+    if (s === '2' || sameValue(p.value, r.v2)) return { value: r.v2, source: 'second', show: '→ saisie 2 : ' + valueText(r.fd, r.v2) };
+    return { value: p.value, source: 'third', show: '→ autre valeur : ' + valueText(r.fd, p.value) };
   }
   function apply(answers, field, v) {
     var dot = field.indexOf('.');

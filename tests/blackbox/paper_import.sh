@@ -22,6 +22,7 @@ for _ in $(seq 50); do grep -q listening "$tmp/out" 2>/dev/null && break; sleep 
 base=http://$(sed -n 's/listening on //p' "$tmp/out")
 m1=$("$bin" token add --db "$db" --role mediator --name m1 2>/dev/null)
 m2=$("$bin" token add --db "$db" --role mediator --name m2 2>/dev/null)
+m3=$("$bin" token add --db "$db" --role mediator --name m3 2>/dev/null)  # types nothing: reconciles
 an=$("$bin" token add --db "$db" --role analyst --name a1 2>/dev/null)
 
 paper() { # token, json body -> status in $st, body in $tmp/body
@@ -54,16 +55,22 @@ check "a sheet with invalid answers: 422 listing the errors" grep -q '"code":"in
 paper "$m1" '{"paper_id":"bad id!","form_version":"1","answers":{}}'
 check "an invalid sheet number: 400 naming paper_id" grep -q '"field":"paper_id"' "$tmp/body"
 
-st=$(curl -s -o "$tmp/body" -w '%{http_code}' -H "Authorization: Bearer $m1" "$base/api/v1/forms/resident/paper/discrepancies")
-check "discrepancies list the differing field with both values" \
+st=$(curl -s -o "$tmp/body" -w '%{http_code}' -H "Authorization: Bearer $m2" "$base/api/v1/forms/resident/paper/discrepancies")
+check "the second typist is not shown the sheet it typed, only told it is its own" \
+    jqt '.sheets == [] and .typed_by_you == ["P2"]' "$tmp/body"
+st=$(curl -s -o "$tmp/body" -w '%{http_code}' -H "Authorization: Bearer $m3" "$base/api/v1/forms/resident/paper/discrepancies")
+check "discrepancies list the differing field with both values (to a mediator who typed neither entry)" \
     jqt '.sheets | length == 1 and .[0].paper_id == "P2" and (.[0].differences | length == 1) and .[0].differences[0].field == "R07" and .[0].differences[0].first == "bon" and .[0].differences[0].second == "tres_bon"' "$tmp/body"
 st=$(curl -s -o "$tmp/body" -w '%{http_code}' -H "Authorization: Bearer $m2" -H 'Content-Type: application/json' \
     -d '{"answers":{'"$ans"'}}' "$base/api/v1/forms/resident/paper/P2/reconcile")
-check "reconciliation: 201 reconciled" grep -q '"status":"reconciled"' "$tmp/body"
-st=$(curl -s -o "$tmp/body" -w '%{http_code}' -H "Authorization: Bearer $m2" -H 'Content-Type: application/json' \
+check "a typist of the sheet may not reconcile it: 403 own_entry" bash -c "test $st = 403 && grep -q '\"code\":\"own_entry\"' '$tmp/body'"
+st=$(curl -s -o "$tmp/body" -w '%{http_code}' -H "Authorization: Bearer $m3" -H 'Content-Type: application/json' \
+    -d '{"answers":{'"$ans"'}}' "$base/api/v1/forms/resident/paper/P2/reconcile")
+check "reconciliation by a third mediator: 201 reconciled" grep -q '"status":"reconciled"' "$tmp/body"
+st=$(curl -s -o "$tmp/body" -w '%{http_code}' -H "Authorization: Bearer $m3" -H 'Content-Type: application/json' \
     -d '{"answers":{'"$ans"'}}' "$base/api/v1/forms/resident/paper/P2/reconcile")
 check "reconciling twice: 409" test "$st" = 409
-check "the decision is kept with who made it" test "$(sqlite3 "$db" "SELECT json_extract(decisions, '\$[0].chosen') || '|' || (decided_by IS NOT NULL) FROM sheets WHERE paper_id = 'P2'")" = "bon|1"
+check "the decision is kept with its source and who made it" test "$(sqlite3 "$db" "SELECT json_extract(decisions, '\$[0].chosen') || '|' || json_extract(decisions, '\$[0].source') || '|' || decided_by FROM sheets WHERE paper_id = 'P2'")" = "bon|first|3"
 st=$(curl -s -o "$tmp/body" -w '%{http_code}' -H "Authorization: Bearer $m1" "$base/api/v1/forms/resident/paper/sheets")
 check "sheets list statuses and entry counts" jqt '[.sheets[] | .paper_id + ":" + .status + ":" + (.entries|tostring)] == ["P1:verified:2", "P2:reconciled:2"]' "$tmp/body"
 check "counted: one record per sheet, never both entries" test "$(sqlite3 "$db" "SELECT count(*) FROM counted_submissions")" = 2

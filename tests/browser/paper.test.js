@@ -6,9 +6,11 @@
  * 2. A whole resident questionnaire typed from the keyboard alone (page.keyboard, no click after sign-in):
  *    skipped questions are jumped over and greyed, refused values keep the focus with the form's message; the
  *    sheet lands in the database with channel 'paper', its sheet number and exactly the intended answers.
- * 3. Double entry: a second mediator types the same sheet with one value different → discrepant; the
- *    reconciliation, from the keyboard, keeps the first value → reconciled, the decided record is stored; a
- *    third entry is refused (409 on the page).
+ * 3. Double entry: a second mediator types the same sheet with two values different → discrepant; neither
+ *    typist is offered the sheet to reconcile (the page says why) and a third entry is refused (409 on the page);
+ *    a third mediator reconciles from the keyboard, one value kept from the first entry and one third value with
+ *    its mandatory reason → reconciled, the decided record and the decisions (source, reason, who, when) are
+ *    stored.
  * 4. axe-core finds no violation on the entry page (sign-in, form choice, entry, reconciliation) nor on the
  *    print page. */
 'use strict';
@@ -272,17 +274,25 @@ test('a whole sheet typed from the keyboard lands in the database as typed, skip
   for (const id of ['R14', 'R18', 'R19', 'R30', 'R04']) assert.ok(!(id in stored), `${id} was stored`);
 });
 
-test('double entry: a different second entry is reconciled from the keyboard; a third entry is refused', async () => {
-  const first = addToken('mediator', 'm2'), second = addToken('mediator', 'm3');
-  const other = Object.assign({}, SHEET, { R07: 'mauvais' });
+/* A token's id, from `collector token list` (id, role, name, … separated by tabs). */
+function tokenId(name) {
+  const list = execFileSync(L.COLLECTOR_BIN, ['token', 'list', '--db', env.collector.db], { encoding: 'utf8' });
+  const id = list.split('\n').map(l => l.split('\t')).filter(c => c[2] === name).map(c => c[0])[0];
+  assert.ok(/^\d+$/.test(id || ''), `no id for ${name} in: ${list}`);
+  return Number(id);
+}
+
+test('double entry: the typists cannot see nor reconcile their sheet; a third mediator does, a third value with its reason', async () => {
+  const first = addToken('mediator', 'm2'), second = addToken('mediator', 'm3'), third = addToken('mediator', 'm8');
+  const other = Object.assign({}, SHEET, { R07: 'mauvais', R28: 'jamais' });
   await L.withPage(env, { context: DESK }, async ({ page }) => {
     await signIn(page, first);
     await typeSheet(page, '000456', SHEET);
     await page.keyboard.press('Enter');
     await waitStatus(page, /N° 000456 : Première saisie enregistrée/);
   });
-  // The other mediator, on another machine: blind second entry with R07 different, sent with Ctrl+Enter from the
-  // last field.
+  // The other mediator, on another machine: blind second entry with R07 and R28 different, sent with Ctrl+Enter
+  // from the last field.
   await L.withPage(env, { context: DESK, allow: [/status of 409/] }, async ({ page }) => {
     await signIn(page, second);
     const steps = plan(other);
@@ -293,32 +303,14 @@ test('double entry: a different second entry is reconciled from the keyboard; a 
     await waitStatus(page, /N° 000456 : Seconde saisie différente : à réconcilier/);
     assert.equal(await page.locator('#status').getAttribute('data-status'), 'discrepant');
 
-    // Reconciliation: R07 differs; 1 keeps the first entry's value.
+    // Its reconciliation screen: the sheet is not offered, nothing of the first entry is shown, and the page
+    // says why.
     await page.keyboard.press('Alt+r');
-    const sheet = page.locator('section.rec[data-paper="000456"]');
-    await sheet.waitFor();
-    assert.equal(await sheet.locator('.rec-field').count(), 1);
-    assert.equal(await sheet.locator('.rec-field').getAttribute('data-field'), 'R07');
-    const opts = await sheet.locator('.opts').textContent();
-    assert.match(opts, /saisie 1 : 3 Assez bon/);
-    assert.match(opts, /saisie 2 : 4 Mauvais/);
-    await page.waitForFunction(() => document.activeElement && document.activeElement.dataset.field === 'R07');
-    await page.keyboard.type('1');
-    await waitFocus(page, 'rec-0-save');
-    await page.keyboard.press('Enter');
-    await sheet.locator('.okmsg').waitFor();
-    await waitStatus(page, /N° 000456 : questionnaire réconcilié/);
-
-    const h = L.sql(env.collector.db, "SELECT status, final_uuid, decided_by FROM sheets WHERE form_id = 'resident' AND paper_id = '000456'");
-    assert.equal(h.length, 1);
-    assert.equal(h[0].status, 'reconciled');
-    const decided = L.sql(env.collector.db, "SELECT uuid, channel, entry, answers FROM submissions WHERE paper_id = '000456' AND entry = 0");
-    assert.equal(decided.length, 1);
-    assert.equal(decided[0].uuid, h[0].final_uuid);
-    assert.equal(decided[0].channel, 'paper');
-    assert.deepEqual(L.normalize(JSON.parse(decided[0].answers)), L.normalize(SHEET));
-    const counted = L.sql(env.collector.db, "SELECT uuid FROM counted_submissions WHERE paper_id = '000456'");
-    assert.deepEqual(counted.map(r => r.uuid), [h[0].final_uuid]);
+    await page.locator('#rec-loading').filter({ hasText: 'Aucun questionnaire à réconcilier par vous.' }).waitFor();
+    assert.match(await page.locator('#rec-own').textContent(),
+      /Vous avez fait une des deux saisies du questionnaire N° 000456 : vous ne pouvez pas le réconcilier\. La réconciliation revient à une personne qui n’a fait aucune des deux saisies/);
+    assert.equal(await page.locator('section.rec').count(), 0);
+    assert.doesNotMatch(await page.locator('#reconcile').textContent(), /Assez bon|Souvent/);
 
     // A third entry of the same sheet: refused, and said so on the page.
     await page.keyboard.press('Alt+s');
@@ -330,6 +322,58 @@ test('double entry: a different second entry is reconciled from the keyboard; a 
     assert.match(await page.locator('.field[data-key="paper_id"] .err').textContent(), /409/);
     await waitFocus(page, 'paper_id');
   });
+
+  // A third mediator reconciles from the keyboard: R07 gets another value (2, « Bon »), which asks for its
+  // reason; R28 keeps the first entry's value.
+  await L.withPage(env, { context: DESK }, async ({ page }) => {
+    await signIn(page, third);
+    await page.keyboard.press('Alt+r');
+    const sheet = page.locator('section.rec[data-paper="000456"]');
+    await sheet.waitFor();
+    assert.deepEqual(await sheet.locator('.rec-field').evaluateAll(es => es.map(e => e.dataset.field)), ['R07', 'R28']);
+    const opts = await sheet.locator('.rec-field[data-field="R07"] .opts').textContent();
+    assert.match(opts, /saisie 1 : 3 Assez bon/);
+    assert.match(opts, /saisie 2 : 4 Mauvais/);
+    assert.match(opts, /autre valeur, avec sa raison/);
+    await page.waitForFunction(() => document.activeElement && document.activeElement.dataset.field === 'R07');
+    assert.ok(await sheet.locator('#rec-0-0-why-row').isHidden(), 'the reason is asked before a third value');
+    await page.keyboard.type('=2');
+    assert.equal((await sheet.locator('#rec-0-0-val').textContent()).trim(), '→ autre valeur : 2 Bon');
+    await page.keyboard.press('Enter');
+    await waitFocus(page, 'rec-0-0-why');
+    await page.keyboard.press('Enter');                    // no reason: refused, the focus stays
+    await sheet.locator('#rec-0-0-why-err').filter({ hasText: /Donnez la raison de cette autre valeur/ }).waitFor();
+    await waitFocus(page, 'rec-0-0-why');
+    await page.keyboard.type('relu sur la feuille papier');
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() => document.activeElement && document.activeElement.dataset.field === 'R28');
+    await page.keyboard.press('Shift+Tab');                // back: to the reason, then on again
+    await waitFocus(page, 'rec-0-0-why');
+    await page.keyboard.press('Tab');
+    await page.waitForFunction(() => document.activeElement && document.activeElement.dataset.field === 'R28');
+    await page.keyboard.type('1');
+    await waitFocus(page, 'rec-0-save');
+    await page.keyboard.press('Enter');
+    await sheet.locator('.okmsg').waitFor();
+    await waitStatus(page, /N° 000456 : questionnaire réconcilié/);
+  });
+
+  const h = L.sql(env.collector.db, "SELECT status, final_uuid, decided_by, decided_at, decisions FROM sheets WHERE form_id = 'resident' AND paper_id = '000456'");
+  assert.equal(h.length, 1);
+  assert.equal(h[0].status, 'reconciled');
+  assert.equal(h[0].decided_by, tokenId('m8'));
+  assert.match(h[0].decided_at, /^\d{4}-\d\d-\d\dT\d\d:\d\dZ$/);
+  assert.deepEqual(JSON.parse(h[0].decisions), [
+    { field: 'R07', first: 'assez_bon', second: 'mauvais', chosen: 'bon', source: 'third', reason: 'relu sur la feuille papier' },
+    { field: 'R28', first: 'souvent', second: 'jamais', chosen: 'souvent', source: 'first' },
+  ]);
+  const decided = L.sql(env.collector.db, "SELECT uuid, channel, entry, answers FROM submissions WHERE paper_id = '000456' AND entry = 0");
+  assert.equal(decided.length, 1);
+  assert.equal(decided[0].uuid, h[0].final_uuid);
+  assert.equal(decided[0].channel, 'paper');
+  assert.deepEqual(L.normalize(JSON.parse(decided[0].answers)), L.normalize(Object.assign({}, SHEET, { R07: 'bon' })));
+  const counted = L.sql(env.collector.db, "SELECT uuid FROM counted_submissions WHERE paper_id = '000456'");
+  assert.deepEqual(counted.map(r => r.uuid), [h[0].final_uuid]);
   const n = L.sql(env.collector.db, "SELECT count(*) AS n FROM submissions WHERE paper_id = '000456'");
   assert.equal(n[0].n, 3, 'two entries and the decided record, nothing more');
 });
@@ -402,8 +446,19 @@ test('a token revoked during a sheet: back to the sign-in with a message, the ty
   });
 });
 
+/* Types one entry of a sheet through the API, as another machine would. */
+async function postPaper(token, body) {
+  const r = await fetch(env.collector.base + '/api/v1/forms/resident/paper', { method: 'POST', body: JSON.stringify(body),
+    headers: { Authorization: 'Bearer ' + token, 'Content-Type': 'application/json' } });
+  assert.equal(r.status, 201, await r.text());
+}
+
 test('axe-core: no violation on the entry page and the print page', async () => {
   const token = addToken('mediator', 'm4');
+  // A discrepant sheet typed by two other mediators: m4 may reconcile it, and is asked a reason for a third value.
+  const a = addToken('mediator', 'm9'), b = addToken('mediator', 'm10');
+  await postPaper(a, { paper_id: '000790', form_version: L.FORM.version, answers: SHEET });
+  await postPaper(b, { paper_id: '000790', form_version: L.FORM.version, answers: Object.assign({}, SHEET, { R07: 'mauvais' }) });
   await L.withPage(env, { context: Object.assign({ bypassCSP: true }, DESK) }, async ({ page }) => {
     await page.goto(env.collector.base + '/entry');
     await page.locator('#token').waitFor();
@@ -426,6 +481,11 @@ test('axe-core: no violation on the entry page and the print page', async () => 
     assert.deepEqual(await axeViolations(page), [], 'entry');
     await page.keyboard.press('Alt+r');
     await page.locator('#rec-loading').filter({ hasText: /^(Aucun|\d+ questionnaire)/ }).waitFor();
+    await page.locator('section.rec[data-paper="000790"]').waitFor();
+    await page.waitForFunction(() => document.activeElement && document.activeElement.dataset.field === 'R07');
+    await page.keyboard.type('=2');
+    await page.keyboard.press('Enter');
+    await page.locator('section.rec[data-paper="000790"] .why-row').first().waitFor();
     assert.deepEqual(await axeViolations(page), [], 'reconciliation');
   });
   await L.withPage(env, { context: Object.assign({ bypassCSP: true }, DESK) }, async ({ page }) => {

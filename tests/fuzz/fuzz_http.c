@@ -12,8 +12,9 @@
  * Then GET /healthz on a new connection must answer 200 within HEALTH_DEADLINE. A crash anywhere in the process
  * (the server thread included) is reported by the sanitizers; a server that stops answering is reported here.
  * Before the first input the database is given, through the API, two web submissions and three paper sheets
- * (S1, S2, S3) entered twice with different answers, so that exports, the discrepancy list and reconciliation
- * have data from the start whatever the order the inputs come in.
+ * (S1, S2, S3) entered twice with different answers (by the two mediators: only the admin token, which typed
+ * neither entry, may read and reconcile them), so that exports, the discrepancy list and reconciliation have
+ * data from the start whatever the order the inputs come in.
  * The server trusts X-Forwarded-For with a rate limit too high to bite, so that the limiter runs on keys the
  * input chooses without ever refusing the fuzzer. The database and its WAL files are removed at exit, after a
  * clean stop of the server, so that LeakSanitizer's final check sees what the server really lost.

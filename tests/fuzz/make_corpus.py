@@ -236,6 +236,8 @@ def csv_candidates(build):
 # ---- fuzz_http --------------------------------------------------------------------------------------------
 
 MEDIATOR, MEDIATOR2, ANALYST = "ds_fuzz_mediator1", "ds_fuzz_mediator2", "ds_fuzz_analyst"
+ADMIN = "ds_fuzz_admin"  # typed no entry of the seeded sheets: the one token that may read and reconcile them
+SEED_FIRST = {"R01": "QN09399A", "R02": "25-39", "R03": "femme", "R07": "bon", "R17": "non"}  # fuzz_http.c's
 
 
 def request(method, path, body=None, headers=(), close=True, version="HTTP/1.1"):
@@ -263,7 +265,9 @@ def http_candidates(build):
     c["get-export-no-token.http"] = request("GET", "/api/v1/forms/resident/submissions.csv")
     c["get-paper-sheets.http"] = request("GET", "/api/v1/forms/resident/paper/sheets", headers=auth(MEDIATOR))
     c["get-discrepancies.http"] = request("GET", "/api/v1/forms/resident/paper/discrepancies",
-                                          headers=auth(MEDIATOR))
+                                          headers=auth(ADMIN))
+    c["get-discrepancies-typist.http"] = request("GET", "/api/v1/forms/resident/paper/discrepancies",
+                                                 headers=auth(MEDIATOR))
     c["head-forms.http"] = request("HEAD", "/api/v1/forms", close=False)
     c["delete-forms.http"] = request("DELETE", "/api/v1/forms")
     json_hdr = ("Content-Type: application/json",)
@@ -282,8 +286,18 @@ def http_candidates(build):
                                              request("POST", "/api/v1/forms/resident/paper",
                                                      dict(entry, answers=dict(b["answers"], R03="autre")),
                                                      json_hdr + auth(MEDIATOR2)))
+        # The seeded sheets S1 to S3 have SEED_FIRST as entry 1 (fuzz_http.c): kept as is, then with a third
+        # value and its reason, then values from neither entry without a reason (422), then by a typist (403).
         c["post-reconcile.http"] = request("POST", "/api/v1/forms/resident/paper/S1/reconcile",
-                                           {"answers": b["answers"]}, json_hdr + auth(MEDIATOR2))
+                                           {"answers": SEED_FIRST}, json_hdr + auth(ADMIN))
+        c["post-reconcile-reasons.http"] = request(
+            "POST", "/api/v1/forms/resident/paper/S2/reconcile",
+            {"answers": dict(SEED_FIRST, R07="tres_bon"), "reasons": {"R07": "relu sur la feuille papier"}},
+            json_hdr + auth(ADMIN))
+        c["post-reconcile-unjustified.http"] = request("POST", "/api/v1/forms/resident/paper/S3/reconcile",
+                                                       {"answers": b["answers"]}, json_hdr + auth(ADMIN))
+        c["post-reconcile-typist.http"] = request("POST", "/api/v1/forms/resident/paper/S3/reconcile",
+                                                  {"answers": SEED_FIRST}, json_hdr + auth(MEDIATOR2))
         c["post-submission-pipelined.http"] = (request("POST", "/api/v1/forms/resident/submissions", b, json_hdr,
                                                        close=False) + request("GET", "/healthz"))
         chunked = json.dumps(b).encode()
