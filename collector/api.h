@@ -46,8 +46,10 @@ void api_paper_discrepancies(hreq *h, const char *const *params);
 void api_paper_sheets(hreq *h, const char *const *params);
 void api_paper_reconcile(hreq *h, const char *const *params);
 
-/* api_data.c: what analysts and campaign teams read */
+/* api_data.c: what analysts and campaign teams read. api_stats: the public counts (per form and territory,
+ * small ones hidden); api_stats_detail: every count, for analyst and admin tokens. */
 void api_stats(hreq *h, const char *const *params);
+void api_stats_detail(hreq *h, const char *const *params);
 void api_export_csv(hreq *h, const char *const *params);
 void api_export_jsonl(hreq *h, const char *const *params);
 

@@ -1,5 +1,6 @@
-/* api_data.c -- what campaign teams and analysts read: counts to follow a campaign (no answers), and the
- * answers themselves as CSV or JSON lines, for analyst tokens only.
+/* api_data.c -- what campaign teams and analysts read: counts to follow a campaign (no answers; coarse and
+ * protected for everyone, in detail for analyst and admin tokens), and the answers themselves as CSV or JSON
+ * lines, for analyst tokens only.
  *
  * Counts and exports cover what counts (the view counted_submissions): web answers and one record per paper
  * sheet. Exports stream in constant memory: rows are read from a dedicated read connection (one consistent snapshot)
@@ -15,72 +16,249 @@
 #include "auth.h"
 #include "export.h"
 #include "server.h"
+#include "suppress.h"
 #include "util.h"
 
 #define EXPORT_CHUNK_ROWS 256
 
 /* ---------------------------------------------------------------------------------------------------------
- * Stats.
+ * Stats. Both views read the table stats_tally, which triggers keep equal to the counts of counted_submissions
+ * (store.c, migration 3), and the forms and territories in memory: a call costs the size of the tally (forms x
+ * territories x channels x languages x days), whatever the number of answers.
  */
 
-/* Runs a "SELECT key, count" query for one form into a JSON object key -> count. */
-static json_t *count_by(sqlite3 *db, const char *sql, const char *form_id)
+/* Adds n to member key of the object member group of o (both created when missing). */
+static void tally_add(json_t *o, const char *group, const char *key, json_int_t n)
 {
-    json_t *o = json_object();
+    json_t *g = json_object_get(o, group);
+    if (g == NULL) {
+        g = json_object();
+        json_object_set_new(o, group, g);
+    }
+    json_t *v = json_object_get(g, key);
+    if (v)
+        json_integer_set(v, json_integer_value(v) + n);
+    else
+        json_object_set_new(g, key, json_integer(n));
+}
+
+/* qsort comparison of two strings given by address. */
+static int cmp_keys(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The object o with its members in the order of their keys (a new reference; o is released). */
+static json_t *sorted_object(json_t *o)
+{
+    size_t n = json_object_size(o), i = 0;
+    const char **keys = xcalloc(n ? n : 1, sizeof *keys);
+    const char *k;
+    json_t *v;
+    json_object_foreach(o, k, v)
+        keys[i++] = k;
+    qsort(keys, n, sizeof *keys, cmp_keys);
+    json_t *out = json_object();
+    for (i = 0; i < n; i++)
+        json_object_set(out, keys[i], json_object_get(o, keys[i]));
+    free(keys);
+    json_decref(o);
+    return out;
+}
+
+/* Reads stats_tally into {form_id: {"form": form_id, "count": n, "territory": {code: n}}}, with also "channel",
+ * "lang" and "day" objects when detail is set (days in order); territory "" is an answer without territory. One
+ * statement, so one consistent snapshot; rows come in the table's key order (form, territory, ...), which needs
+ * no sort. Returns a new reference, or NULL when the database does not answer. */
+static json_t *read_tally(sqlite3 *db, bool detail)
+{
+    const char *sql = detail ? "SELECT form_id, territory, n, channel, lang, day FROM stats_tally"
+                             : "SELECT form_id, territory, sum(n) FROM stats_tally GROUP BY form_id, territory";
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-        return o;
-    sqlite3_bind_text(st, 1, form_id, -1, SQLITE_TRANSIENT);
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        const char *k = (const char *)sqlite3_column_text(st, 0);
-        json_object_set_new(o, k ? k : "", json_integer(sqlite3_column_int64(st, 1)));
+        return NULL;
+    json_t *out = json_object(), *f = NULL;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *form_id = (const char *)sqlite3_column_text(st, 0);
+        const char *code = (const char *)sqlite3_column_text(st, 1);
+        json_int_t n = sqlite3_column_int64(st, 2);
+        if (f == NULL || strcmp(json_string_value(json_object_get(f, "form")), form_id) != 0) {
+            f = json_object_get(out, form_id);
+            if (f == NULL) {
+                f = json_pack("{s:s, s:I}", "form", form_id, "count", (json_int_t)0);
+                json_object_set_new(out, form_id, f);
+            }
+        }
+        json_t *count = json_object_get(f, "count");
+        json_integer_set(count, json_integer_value(count) + n);
+        tally_add(f, "territory", code ? code : "", n);
+        if (detail) {
+            tally_add(f, "channel", (const char *)sqlite3_column_text(st, 3), n);
+            tally_add(f, "lang", (const char *)sqlite3_column_text(st, 4), n);
+            tally_add(f, "day", (const char *)sqlite3_column_text(st, 5), n);
+        }
     }
     sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) {
+        json_decref(out);
+        return NULL;
+    }
+    const char *k;
+    json_t *v;
+    json_object_foreach(out, k, v) {
+        json_t *days = json_object_get(v, "day");
+        if (days)
+            json_object_set_new(v, "day", sorted_object(json_incref(days)));
+    }
+    return out;
+}
+
+/* Whether the answers of f fall in one territory each (a single territory question): only then are they
+ * counted by territory, and only then do the territories' targets apply, which are numbers of residents to
+ * reach. The operators' form asks which territories an organisation serves (several): no count by territory and
+ * no target there. */
+static bool counts_by_territory(const form *f)
+{
+    for (size_t i = 0; i < f->nquestions; i++)
+        if (f->questions[i].type == FQ_TERRITORY && !f->questions[i].multiple)
+            return true;
+    return false;
+}
+
+/* {"territory", "name", "target"?} of territory t (targets apply to the forms counts_by_territory accepts). */
+static json_t *territory_entry(const terr *t)
+{
+    json_t *o = json_pack("{s:s, s:s}", "territory", t->code, "name", t->name);
+    if (t->target > 0)
+        json_object_set_new(o, "target", json_integer(t->target));
     return o;
 }
 
+/* Sets "count" of o to n, or to null with "suppressed" (and "fewer_than" for a primary suppression). */
+static void set_count(json_t *o, json_int_t n, suppress_status status, long min_n)
+{
+    if (status == SUPPRESS_SHOW) {
+        json_object_set_new(o, "count", json_integer(n));
+        json_object_set_new(o, "suppressed", json_false());
+        return;
+    }
+    json_object_set_new(o, "count", json_null());
+    json_object_set_new(o, "suppressed", json_string(suppress_name(status)));
+    if (status == SUPPRESS_PRIMARY)
+        json_object_set_new(o, "fewer_than", json_integer(min_n));
+}
+
+/* The 503 of a tally that cannot be read (the database does not answer). */
+static void stats_unavailable(hreq *h)
+{
+    http_error(h, 503, "database_unavailable", NULL, "la base de données ne répond pas");
+}
+
+/* GET /api/v1/stats, public: per form, its count and, when its answers fall in one territory each, each
+ * territory of the file with its name, target and count; nothing by channel, language or day. Counts are
+ * protected by suppress_parts: a territory under min_n is "fewer than min_n", and the form's count minus the
+ * shown territories never isolates 1 to min_n - 1 answers (the answers outside the territories file are never
+ * shown on their own). */
 void api_stats(hreq *h, const char *const *params)
 {
     (void)params;
-    sqlite3 *db = store_db(h->srv->reader);
     const catalog *c = h->srv->forms;
     const terr_set *ts = catalog_territories(c);
+    long min_n = h->srv->cfg.min_n;
+    json_t *tally = read_tally(store_db(h->srv->reader), false);
+    if (tally == NULL) {
+        stats_unavailable(h);
+        return;
+    }
+    size_t nterr = ts ? ts->count : 0;
+    long *n = xcalloc(nterr + 1, sizeof *n);
+    suppress_status *status = xcalloc(nterr + 1, sizeof *status);
     json_t *forms = json_array();
-    long total = 0;
     for (size_t i = 0; i < catalog_count(c); i++) {
         const form *f = catalog_at(c, i);
         if (catalog_current(c, f->id) != f)
             continue;
-        json_t *by_terr = count_by(db, "SELECT territory, count(*) FROM counted_submissions WHERE form_id = ? "
-                                       "GROUP BY territory", f->id);
+        json_t *counts = json_object_get(tally, f->id);
+        json_t *by_terr = json_object_get(counts, "territory");
+        long total = (long)json_integer_value(json_object_get(counts, "count"));
+        size_t parts = counts_by_territory(f) ? nterr : 0;
+        long outside = total;
+        for (size_t t = 0; t < parts; t++) {
+            n[t] = (long)json_integer_value(json_object_get(by_terr, ts->items[t].code));
+            outside -= n[t];
+        }
+        bool total_hidden;
+        if (suppress_parts(n, parts, outside, min_n, status, &total_hidden) < 0) {
+            /* Not reached (min_n >= 1 and counts >= 0 by construction); if it were, publish nothing. */
+            total_hidden = true;
+            for (size_t t = 0; t < parts; t++)
+                status[t] = SUPPRESS_PRIMARY;
+        }
         json_t *territories = json_array();
-        long n = 0;
-        const char *k;
-        json_t *v;
-        json_object_foreach(by_terr, k, v)
-            n += (long)json_integer_value(v);
-        for (size_t t = 0; ts && t < ts->count; t++) {
-            json_t *cnt = json_object_get(by_terr, ts->items[t].code);
-            json_t *o = json_pack("{s:s, s:s, s:I}", "territory", ts->items[t].code, "name", ts->items[t].name,
-                                  "count", (json_int_t)(cnt ? json_integer_value(cnt) : 0));
-            if (ts->items[t].target > 0)
-                json_object_set_new(o, "target", json_integer(ts->items[t].target));
+        for (size_t t = 0; t < parts; t++) {
+            json_t *o = territory_entry(&ts->items[t]);
+            set_count(o, n[t], status[t], min_n);
+            json_array_append_new(territories, o);
+        }
+        json_t *fo = json_pack("{s:s}", "form", f->id);
+        set_count(fo, total, total_hidden ? SUPPRESS_PRIMARY : SUPPRESS_SHOW, min_n);
+        json_object_set_new(fo, "territories", territories);
+        json_array_append_new(forms, fo);
+    }
+    free(n);
+    free(status);
+    json_decref(tally);
+    http_reply_json(h, 200, json_pack("{s:I, s:o}", "min_n", (json_int_t)min_n, "forms", forms));
+}
+
+/* GET /api/v1/stats/detail, analyst or admin token: every count, small ones included, by form, territory (with
+ * targets where they apply), channel, language and day (UTC). */
+void api_stats_detail(hreq *h, const char *const *params)
+{
+    (void)params;
+    if (!auth_require(h, AUTH_ANALYST | AUTH_ADMIN, NULL))
+        return;
+    const catalog *c = h->srv->forms;
+    const terr_set *ts = catalog_territories(c);
+    json_t *tally = read_tally(store_db(h->srv->reader), true);
+    if (tally == NULL) {
+        stats_unavailable(h);
+        return;
+    }
+    json_t *forms = json_array();
+    json_int_t total = 0;
+    for (size_t i = 0; i < catalog_count(c); i++) {
+        const form *f = catalog_at(c, i);
+        if (catalog_current(c, f->id) != f)
+            continue;
+        json_t *counts = json_object_get(tally, f->id);
+        json_t *by_terr = json_object_get(counts, "territory");
+        json_int_t n = json_integer_value(json_object_get(counts, "count"));
+        json_t *territories = json_array();
+        for (size_t t = 0; counts_by_territory(f) && ts && t < ts->count; t++) {
+            json_t *o = territory_entry(&ts->items[t]);
+            json_object_set_new(o, "count", json_integer(json_integer_value(json_object_get(by_terr,
+                                                                                           ts->items[t].code))));
             json_array_append_new(territories, o);
             json_object_del(by_terr, ts->items[t].code);
         }
+        const char *k;
+        json_t *v;
         json_object_foreach(by_terr, k, v) /* other answers to the territory question, and none */
             json_array_append_new(territories, json_pack("{s:s, s:O}", "territory", *k ? k : "non_renseigne",
                                                          "count", v));
-        json_decref(by_terr);
         total += n;
-        json_array_append_new(forms, json_pack(
-            "{s:s, s:I, s:o, s:o, s:o, s:o}", "form", f->id, "count", (json_int_t)n, "by_territory", territories,
-            "by_channel", count_by(db, "SELECT channel, count(*) FROM counted_submissions WHERE form_id = ? GROUP BY 1", f->id),
-            "by_lang", count_by(db, "SELECT lang, count(*) FROM counted_submissions WHERE form_id = ? GROUP BY 1", f->id),
-            "by_day", count_by(db, "SELECT substr(received_at, 1, 10), count(*) FROM counted_submissions WHERE form_id = ? "
-                                   "GROUP BY 1 ORDER BY 1", f->id)));
+        json_t *fo = json_pack("{s:s, s:I, s:o}", "form", f->id, "count", n, "by_territory", territories);
+        static const char *const groups[][2] = {{"channel", "by_channel"}, {"lang", "by_lang"}, {"day", "by_day"}};
+        for (size_t g = 0; g < sizeof groups / sizeof *groups; g++) {
+            json_t *o = json_object_get(counts, groups[g][0]);
+            json_object_set_new(fo, groups[g][1], o ? json_incref(o) : json_object());
+        }
+        json_array_append_new(forms, fo);
     }
-    http_reply_json(h, 200, json_pack("{s:I, s:o}", "total", (json_int_t)total, "forms", forms));
+    json_decref(tally);
+    http_reply_json(h, 200, json_pack("{s:I, s:o}", "total", total, "forms", forms));
 }
 
 /* ---------------------------------------------------------------------------------------------------------

@@ -91,6 +91,9 @@ static int cmd_serve(int argc, char **argv)
             if (!flag_long(argc, argv, &i, 1, 1000000, &n))
                 return 2;
             cfg.burst = (double)n;
+        } else if (strcmp(a, "--min-n") == 0) {
+            if (!flag_long(argc, argv, &i, 1, 1000000, &cfg.min_n))
+                return 2;
         } else if (strcmp(a, "--web") == 0) {
             if (!flag_value(argc, argv, &i, &cfg.web_dir))
                 return 2;
@@ -358,7 +361,8 @@ static int cmd_double_entry(int argc, char **argv)
 
 static const command commands[] = {
     {"serve", "serve [--db CHEMIN] [--forms DOSSIER] [--listen ADRESSE:PORT] [--max-body OCTETS] [--max-headers "
-              "OCTETS] [--timeout S] [--max-connections N] [--rate-limit N/S] [--burst N] [--web DOSSIER] "
+              "OCTETS] [--timeout S] [--max-connections N] [--rate-limit N/S] "
+              "[--burst N] [--min-n 11] [--web DOSSIER] "
               "[--public-url URL] [--trust-proxy] [--quiet]",
      cmd_serve},
     {"token", "token add|list|revoke --db CHEMIN [--role ROLE --name NOM | --id N]", cmd_token},

@@ -33,6 +33,7 @@
 
 #include "api.h"
 #include "http.h"
+#include "suppress.h"
 #include "util.h"
 #include "web.h"
 
@@ -74,6 +75,7 @@ static const route routes[] = {
     {"/api/v1/forms/{id}/submissions.jsonl", EVHTTP_REQ_GET, api_export_jsonl, true},
     {"/api/v1/territories", EVHTTP_REQ_GET | EVHTTP_REQ_HEAD, api_territories, true},
     {"/api/v1/stats", EVHTTP_REQ_GET | EVHTTP_REQ_HEAD, api_stats, true},
+    {"/api/v1/stats/detail", EVHTTP_REQ_GET | EVHTTP_REQ_HEAD, api_stats_detail, true},
     {"/api/v1/forms/{id}/paper", EVHTTP_REQ_POST, api_paper_entry, true},
     {"/api/v1/forms/{id}/paper/discrepancies", EVHTTP_REQ_GET, api_paper_discrepancies, true},
     {"/api/v1/forms/{id}/paper/sheets", EVHTTP_REQ_GET, api_paper_sheets, true},
@@ -472,6 +474,7 @@ void server_config_defaults(srv_config *cfg)
     cfg->max_connections = SRV_DEFAULT_MAX_CONNECTIONS;
     cfg->rate = SRV_DEFAULT_RATE;
     cfg->burst = SRV_DEFAULT_BURST;
+    cfg->min_n = SUPPRESS_DEFAULT_MIN_N;
     cfg->web_dir = COLLECTOR_WEB_DIR;
 }
 

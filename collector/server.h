@@ -36,6 +36,7 @@ typedef struct srv_config {
     int max_connections;
     double rate, burst;          /* rate 0 disables rate limiting (benchmarks) */
     bool trust_proxy;            /* take the client address from X-Forwarded-For (behind a reverse proxy) */
+    long min_n;                  /* public counts under this are shown as "fewer than min_n" (suppress.h) */
     bool quiet;                  /* no access log */
     const char *web_dir;         /* templates of the pages (collector/web) */
     const char *public_url;      /* base URL printed in QR codes; NULL: from the Host header */

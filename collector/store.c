@@ -78,6 +78,90 @@ static const char *const migrations[] = {
     "  UNION ALL"
     "  SELECT s.* FROM submissions s JOIN sheets h ON h.form_id = s.form_id AND h.final_uuid = s.uuid"
     "  WHERE h.status IN ('single', 'awaiting_second', 'verified', 'reconciled');",
+    /* 3: the counts of /api/v1/stats, kept up to date by triggers in the transaction that changes the rows, so
+     * that reading them costs the same at a hundred rows and at a million. stats_tally holds, for each form,
+     * territory ('' for none), channel, language and day (of received_at), how many rows counted_submissions
+     * has; a row whose count falls to 0 goes.
+     *
+     * A submission R appears in counted_submissions m(R) times: once if it is not paper (paper_id IS NULL), plus
+     * once for each sheet of its form whose final_uuid is R's uuid and whose status counts. Every trigger takes
+     * away the m of the rows a change touches as it was before, and adds it as it is after (evaluated against
+     * the other table, which the change leaves alone), so the tally equals the view after any sequence of
+     * inserts, deletes and updates: a paper entry inserted as web then tagged with its sheet number, a sheet
+     * going awaiting_second -> discrepant (final_uuid NULL) -> reconciled (a new final_uuid), a refused entry
+     * deleted. tests/test_store.c checks it against the view after every step of random sequences. */
+    "CREATE TABLE stats_tally ("
+    "  form_id TEXT NOT NULL,"
+    "  territory TEXT NOT NULL,"     /* '' when the submission has none */
+    "  channel TEXT NOT NULL,"
+    "  lang TEXT NOT NULL,"
+    "  day TEXT NOT NULL,"           /* YYYY-MM-DD of received_at (UTC) */
+    "  n INTEGER NOT NULL,"
+    "  PRIMARY KEY (form_id, territory, channel, lang, day)"
+    ") STRICT, WITHOUT ROWID;"
+    /* m(R) looks sheets up by final_uuid for every submission written: an index, or a scan of every sheet. */
+    "CREATE INDEX sheets_final_uuid ON sheets(final_uuid) WHERE final_uuid IS NOT NULL;"
+    "INSERT INTO stats_tally (form_id, territory, channel, lang, day, n)"
+    "  SELECT form_id, coalesce(territory, ''), channel, lang, substr(received_at, 1, 10), count(*)"
+    "  FROM counted_submissions WHERE true GROUP BY 1, 2, 3, 4, 5;"
+    "CREATE TRIGGER stats_tally_drop_zero AFTER UPDATE OF n ON stats_tally WHEN NEW.n <= 0 BEGIN"
+    "  DELETE FROM stats_tally WHERE form_id = NEW.form_id AND territory = NEW.territory"
+    "    AND channel = NEW.channel AND lang = NEW.lang AND day = NEW.day;"
+    "END;"
+    "CREATE TRIGGER stats_submission_insert AFTER INSERT ON submissions BEGIN"
+    "  INSERT INTO stats_tally (form_id, territory, channel, lang, day, n)"
+    "    SELECT NEW.form_id, coalesce(NEW.territory, ''), NEW.channel, NEW.lang, substr(NEW.received_at, 1, 10), m"
+    "    FROM (SELECT (NEW.paper_id IS NULL) + (SELECT count(*) FROM sheets h WHERE h.final_uuid = NEW.uuid"
+    "      AND h.form_id = NEW.form_id AND h.status IN ('single', 'awaiting_second', 'verified', 'reconciled')) AS m)"
+    "    WHERE m > 0"
+    "  ON CONFLICT (form_id, territory, channel, lang, day) DO UPDATE SET n = n + excluded.n;"
+    "END;"
+    "CREATE TRIGGER stats_submission_delete AFTER DELETE ON submissions BEGIN"
+    "  UPDATE stats_tally SET n = n - ((OLD.paper_id IS NULL) + (SELECT count(*) FROM sheets h"
+    "    WHERE h.final_uuid = OLD.uuid AND h.form_id = OLD.form_id"
+    "    AND h.status IN ('single', 'awaiting_second', 'verified', 'reconciled')))"
+    "  WHERE form_id = OLD.form_id AND territory = coalesce(OLD.territory, '') AND channel = OLD.channel"
+    "    AND lang = OLD.lang AND day = substr(OLD.received_at, 1, 10);"
+    "END;"
+    "CREATE TRIGGER stats_submission_update"
+    "  AFTER UPDATE OF uuid, form_id, lang, channel, territory, received_at, paper_id ON submissions BEGIN"
+    "  UPDATE stats_tally SET n = n - ((OLD.paper_id IS NULL) + (SELECT count(*) FROM sheets h"
+    "    WHERE h.final_uuid = OLD.uuid AND h.form_id = OLD.form_id"
+    "    AND h.status IN ('single', 'awaiting_second', 'verified', 'reconciled')))"
+    "  WHERE form_id = OLD.form_id AND territory = coalesce(OLD.territory, '') AND channel = OLD.channel"
+    "    AND lang = OLD.lang AND day = substr(OLD.received_at, 1, 10);"
+    "  INSERT INTO stats_tally (form_id, territory, channel, lang, day, n)"
+    "    SELECT NEW.form_id, coalesce(NEW.territory, ''), NEW.channel, NEW.lang, substr(NEW.received_at, 1, 10), m"
+    "    FROM (SELECT (NEW.paper_id IS NULL) + (SELECT count(*) FROM sheets h WHERE h.final_uuid = NEW.uuid"
+    "      AND h.form_id = NEW.form_id AND h.status IN ('single', 'awaiting_second', 'verified', 'reconciled')) AS m)"
+    "    WHERE m > 0"
+    "  ON CONFLICT (form_id, territory, channel, lang, day) DO UPDATE SET n = n + excluded.n;"
+    "END;"
+    "CREATE TRIGGER stats_sheet_insert AFTER INSERT ON sheets"
+    "  WHEN NEW.status IN ('single', 'awaiting_second', 'verified', 'reconciled') BEGIN"
+    "  INSERT INTO stats_tally (form_id, territory, channel, lang, day, n)"
+    "    SELECT s.form_id, coalesce(s.territory, ''), s.channel, s.lang, substr(s.received_at, 1, 10), 1"
+    "    FROM submissions s WHERE s.uuid = NEW.final_uuid AND s.form_id = NEW.form_id"
+    "  ON CONFLICT (form_id, territory, channel, lang, day) DO UPDATE SET n = n + excluded.n;"
+    "END;"
+    "CREATE TRIGGER stats_sheet_delete AFTER DELETE ON sheets"
+    "  WHEN OLD.status IN ('single', 'awaiting_second', 'verified', 'reconciled') BEGIN"
+    "  UPDATE stats_tally SET n = n - 1 WHERE (form_id, territory, channel, lang, day) ="
+    "    (SELECT s.form_id, coalesce(s.territory, ''), s.channel, s.lang, substr(s.received_at, 1, 10)"
+    "     FROM submissions s WHERE s.uuid = OLD.final_uuid AND s.form_id = OLD.form_id);"
+    "END;"
+    "CREATE TRIGGER stats_sheet_update AFTER UPDATE OF form_id, status, final_uuid ON sheets BEGIN"
+    "  UPDATE stats_tally SET n = n - 1"
+    "  WHERE OLD.status IN ('single', 'awaiting_second', 'verified', 'reconciled')"
+    "    AND (form_id, territory, channel, lang, day) ="
+    "    (SELECT s.form_id, coalesce(s.territory, ''), s.channel, s.lang, substr(s.received_at, 1, 10)"
+    "     FROM submissions s WHERE s.uuid = OLD.final_uuid AND s.form_id = OLD.form_id);"
+    "  INSERT INTO stats_tally (form_id, territory, channel, lang, day, n)"
+    "    SELECT s.form_id, coalesce(s.territory, ''), s.channel, s.lang, substr(s.received_at, 1, 10), 1"
+    "    FROM submissions s WHERE NEW.status IN ('single', 'awaiting_second', 'verified', 'reconciled')"
+    "      AND s.uuid = NEW.final_uuid AND s.form_id = NEW.form_id"
+    "  ON CONFLICT (form_id, territory, channel, lang, day) DO UPDATE SET n = n + excluded.n;"
+    "END;",
 };
 
 #define NMIGRATIONS (sizeof migrations / sizeof *migrations)

@@ -18,7 +18,7 @@
 
 #include <jansson.h>
 
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 #define STORE_RECEIPT_LEN 11   /* "K7M2Q-9XDHT": 10 base-32 characters and a dash */
 
 typedef struct store store;
@@ -78,6 +78,10 @@ int store_insert_batch(store *s, store_sub **subs, size_t n, char *err, size_t e
 
 /* Number of stored submissions of form_id (NULL: all forms); -1 on error. */
 long store_count(store *s, const char *form_id);
+
+/* What counts (the view counted_submissions) is also kept counted, by triggers in the transaction that changes
+ * the rows: table stats_tally (form_id, territory, channel, lang, day, n), territory '' for none, day the
+ * YYYY-MM-DD of received_at, no row with n = 0 (store.c, migration 3). /api/v1/stats reads only that table. */
 
 /* ---- paper questionnaires -------------------------------------------------------------------------------- */
 

@@ -1,6 +1,7 @@
 /* test_server.c -- the collector's HTTP service in process, on 127.0.0.1 port 0 with the shipped forms: routing,
  * every error path of the API as a table (request -> status and JSON error code), idempotent retries, tokens,
- * body limits, rate limiting, concurrency, and a graceful stop that answers what is in flight.
+ * body limits, public and detailed counts, rate limiting, concurrency, and a graceful stop that answers what is in
+ * flight.
  */
 #include "testutil.h"
 
@@ -96,6 +97,8 @@ static const api_case cases[] = {
     {"GET", "/api/v1/forms/%2e%2e%2fetc", NULL, NULL, 404, "unknown_form", NULL},
     {"GET", "/api/v1/territories", NULL, NULL, 200, NULL, NULL},
     {"GET", "/api/v1/stats", NULL, NULL, 200, NULL, NULL},
+    {"GET", "/api/v1/stats/detail", NULL, NULL, 401, "unauthorized", "Authorization"},
+    {"GET", "/api/v1/stats/detail", "Authorization: Bearer ds_nope\r\n", NULL, 401, "unauthorized", "Authorization"},
     {"GET", "/nowhere", NULL, NULL, 404, "not_found", NULL},
     {"GET", "/api/v1/forms/resident/extra/segments/here", NULL, NULL, 404, "not_found", NULL},
     {"DELETE", "/api/v1/forms", NULL, NULL, 405, "method_not_allowed", NULL},
@@ -350,6 +353,353 @@ static void test_tokens_and_export(void **state)
     httpc_resp rv = httpc_request(port, "GET", "/api/v1/forms/resident/submissions.csv", hdr, NULL);
     assert_int_equal(rv.status, 401);
     httpc_free(&rv);
+    store_close(s);
+    stop(&r);
+}
+
+/* ---------------------------------------------------------------------------------------------------------
+ * Counts: the audit's town (12 residents in Les Tilleuls, 1 in La Roseraie). Without a token, no breakdown by
+ * channel, language or day, no count of 1 to 10 anywhere, and the form's count minus the territories shown
+ * isolates nobody or at least 11; with an analyst or admin token, every count.
+ */
+
+/* Whether some member of v, at any depth, is named key. */
+static bool has_member(const json_t *v, const char *key)
+{
+    const char *k;
+    json_t *x;
+    size_t i;
+    if (json_is_object(v)) {
+        json_object_foreach((json_t *)v, k, x) {
+            if (strcmp(k, key) == 0 || has_member(x, key))
+                return true;
+        }
+    } else if (json_is_array(v)) {
+        json_array_foreach(v, i, x) {
+            if (has_member(x, key))
+                return true;
+        }
+    }
+    return false;
+}
+
+/* Fails when a member "count" of v, at any depth, is a number from 1 to min_n - 1. */
+static void assert_no_small_count(const json_t *v, long min_n)
+{
+    const char *k;
+    json_t *x;
+    size_t i;
+    if (json_is_object(v)) {
+        json_t *c = json_object_get(v, "count");
+        if (json_is_integer(c) && json_integer_value(c) > 0 && json_integer_value(c) < min_n)
+            fail_msg("a public count of %lld", (long long)json_integer_value(c));
+        json_object_foreach((json_t *)v, k, x)
+            assert_no_small_count(x, min_n);
+    } else if (json_is_array(v)) {
+        json_array_foreach(v, i, x)
+            assert_no_small_count(x, min_n);
+    }
+}
+
+/* The member of array a whose "key" is value. */
+static json_t *find_by(const json_t *a, const char *key, const char *value)
+{
+    size_t i;
+    json_t *x;
+    json_array_foreach(a, i, x) {
+        const char *v = json_string_value(json_object_get(x, key));
+        if (v && strcmp(v, value) == 0)
+            return x;
+    }
+    fail_msg("no %s %s", key, value);
+    return NULL;
+}
+
+static json_t *get_json(int port, const char *path, const char *headers, int status)
+{
+    httpc_resp r = httpc_request(port, "GET", path, headers, NULL);
+    if (r.status != status)
+        fail_msg("GET %s: status %d, expected %d: %s", path, r.status, status, r.body ? r.body : "");
+    json_t *body = json_loads(r.body ? r.body : "", 0, NULL);
+    assert_non_null(body);
+    httpc_free(&r);
+    return body;
+}
+
+static void test_stats(void **state)
+{
+    (void)state;
+    running r;
+    start(&r, 0, 1);
+    int port = server_port(r.s);
+    for (int i = 0; i < 13; i++) {
+        char uuid[40];
+        snprintf(uuid, sizeof uuid, "3c6e9d3c-1f2a-4b5c-8d7e-%012d", i);
+        httpc_resp a = submit(port, uuid, i < 12 ? VALID
+                                                 : "{\"R01\": \"QN09399B\", \"R02\": \"75+\", \"R03\": \"homme\", "
+                                                   "\"R07\": \"mauvais\", \"R17\": \"oui\"}");
+        assert_int_equal(a.status, 201);
+        httpc_free(&a);
+    }
+
+    json_t *pub = get_json(port, "/api/v1/stats", NULL, 200);
+    assert_false(has_member(pub, "by_channel") || has_member(pub, "by_lang") || has_member(pub, "by_day") ||
+                 has_member(pub, "channel") || has_member(pub, "lang"));
+    assert_no_small_count(pub, 11);
+    assert_int_equal(json_integer_value(json_object_get(pub, "min_n")), 11);
+    json_t *res = find_by(json_object_get(pub, "forms"), "form", "resident");
+    assert_int_equal(json_integer_value(json_object_get(res, "count")), 13);
+    json_t *terrs = json_object_get(res, "territories");
+    json_t *a = find_by(terrs, "territory", "QN09399A"), *b = find_by(terrs, "territory", "QN09399B");
+    /* La Roseraie's one resident is "fewer than 11"; Les Tilleuls is hidden too, or 13 - 12 would give it away */
+    assert_true(json_is_null(json_object_get(b, "count")));
+    assert_string_equal(json_string_value(json_object_get(b, "suppressed")), "primary");
+    assert_int_equal(json_integer_value(json_object_get(b, "fewer_than")), 11);
+    assert_true(json_is_null(json_object_get(a, "count")));
+    assert_string_equal(json_string_value(json_object_get(a, "suppressed")), "complementary");
+    assert_null(json_object_get(a, "fewer_than"));
+    assert_string_equal(json_string_value(json_object_get(a, "name")), "Les Tilleuls");
+    assert_int_equal(json_integer_value(json_object_get(a, "target")), 300);
+    /* no published subtraction isolates 1 to 10 answers: each form's count minus its shown territories */
+    size_t i;
+    json_t *f;
+    json_array_foreach(json_object_get(pub, "forms"), i, f) {
+        json_t *c = json_object_get(f, "count");
+        if (!json_is_integer(c))
+            continue;
+        json_int_t rest = json_integer_value(c);
+        size_t k;
+        json_t *t;
+        json_array_foreach(json_object_get(f, "territories"), k, t)
+            rest -= json_integer_value(json_object_get(t, "count"));
+        assert_false(rest > 0 && rest < 11);
+    }
+    /* the operators' form: no count by territory, no residents' target */
+    json_t *op = find_by(json_object_get(pub, "forms"), "form", "operator");
+    assert_int_equal(json_array_size(json_object_get(op, "territories")), 0);
+    json_decref(pub);
+
+    /* the detail: a token of analyst or admin, not of mediator */
+    char err[256], analyst[80], admin[80], mediator[80], hdr[160];
+    long id;
+    store *s = store_open(r.db, false, err, sizeof err);
+    assert_int_equal(store_token_add(s, "analyst", "A", analyst, sizeof analyst, &id, err, sizeof err), 0);
+    assert_int_equal(store_token_add(s, "admin", "D", admin, sizeof admin, &id, err, sizeof err), 0);
+    assert_int_equal(store_token_add(s, "mediator", "M", mediator, sizeof mediator, &id, err, sizeof err), 0);
+    store_close(s);
+    json_t *e = get_json(port, "/api/v1/stats/detail", NULL, 401);
+    assert_string_equal(json_string_value(json_object_get(e, "code")), "unauthorized");
+    json_decref(e);
+    snprintf(hdr, sizeof hdr, "Authorization: Bearer %s\r\n", mediator);
+    e = get_json(port, "/api/v1/stats/detail", hdr, 403);
+    assert_string_equal(json_string_value(json_object_get(e, "code")), "forbidden");
+    json_decref(e);
+    const char *tokens[] = {analyst, admin};
+    for (size_t t = 0; t < 2; t++) {
+        snprintf(hdr, sizeof hdr, "Authorization: Bearer %s\r\n", tokens[t]);
+        json_t *d = get_json(port, "/api/v1/stats/detail", hdr, 200);
+        assert_int_equal(json_integer_value(json_object_get(d, "total")), 13);
+        json_t *dr = find_by(json_object_get(d, "forms"), "form", "resident");
+        assert_int_equal(json_integer_value(json_object_get(dr, "count")), 13);
+        json_t *db_ = find_by(json_object_get(dr, "by_territory"), "territory", "QN09399B");
+        assert_int_equal(json_integer_value(json_object_get(db_, "count")), 1);
+        assert_int_equal(json_integer_value(json_object_get(db_, "target")), 250);
+        assert_int_equal(json_integer_value(json_object_get(json_object_get(dr, "by_channel"), "web")), 13);
+        assert_int_equal(json_integer_value(json_object_get(json_object_get(dr, "by_lang"), "ar")), 13);
+        const char *day;
+        json_t *v;
+        json_int_t days = 0;
+        json_object_foreach(json_object_get(dr, "by_day"), day, v) {
+            assert_int_equal(strlen(day), 10);
+            days += json_integer_value(v);
+        }
+        assert_int_equal(days, 13);
+        json_t *dop = find_by(json_object_get(d, "forms"), "form", "operator");
+        assert_int_equal(json_integer_value(json_object_get(dop, "count")), 0);
+        assert_false(has_member(dop, "target"));
+        json_decref(d);
+    }
+    stop(&r);
+}
+
+/* ---------------------------------------------------------------------------------------------------------
+ * Paper double entry: who may read a discrepant sheet, who may reconcile it, and with which values. Four
+ * tokens: mediators M1 and M2 typed sheet S1, M1 and the admin typed S2, mediator M3 typed nothing. The steps
+ * run in order against one server; the database is read at the end.
+ */
+
+enum { M1, M2, M3, ADMIN, NTOKENS };
+
+#define PAPER "/api/v1/forms/resident/paper"
+#define S1_R07(v) "{\"R01\": \"QN09399A\", \"R02\": \"25-39\", \"R03\": \"femme\", \"R07\": \"" v "\", \"R17\": \"non\"}"
+#define S1_AS(v) "{\"answers\": " S1_R07(v)
+#define REASON "\"relu sur la feuille papier\""
+
+typedef struct paper_step {
+    int token;
+    const char *method, *path, *body;
+    int status;
+    const char *code;    /* expected "code" (NULL: a success) */
+    const char *field;   /* 400/403: expected "field"; 422: every error as "FIELD:code" joined by spaces;
+                          * GET discrepancies: the sheets shown, then " / " and the sheets typed by the caller */
+} paper_step;
+
+static const paper_step paper_steps[] = {
+    {M1, "POST", PAPER, "{\"paper_id\": \"S1\", \"answers\": " S1_R07("bon") "}", 201, NULL, NULL},
+    {M2, "POST", PAPER, "{\"paper_id\": \"S1\", \"answers\": " S1_R07("tres_bon") "}", 201, NULL, NULL},
+    {M1, "POST", PAPER, "{\"paper_id\": \"S2\", \"answers\": " S1_R07("mauvais") "}", 201, NULL, NULL},
+    {ADMIN, "POST", PAPER, "{\"paper_id\": \"S2\", \"answers\": " S1_R07("tres_mauvais") "}", 201, NULL, NULL},
+    /* a typist never sees a sheet it typed, nor the other entry of it */
+    {M1, "GET", PAPER "/discrepancies", NULL, 200, NULL, " / S1 S2"},
+    {M2, "GET", PAPER "/discrepancies", NULL, 200, NULL, "S2 / S1"},
+    {ADMIN, "GET", PAPER "/discrepancies", NULL, 200, NULL, "S1 / S2"},
+    {M3, "GET", PAPER "/discrepancies", NULL, 200, NULL, "S1 S2 / "},
+    /* nor reconciles it: refused before any comparison with the entries */
+    {M1, "POST", PAPER "/S1/reconcile", S1_AS("bon") "}", 403, "own_entry", "paper_id"},
+    {M2, "POST", PAPER "/S1/reconcile", S1_AS("tres_bon") "}", 403, "own_entry", "paper_id"},
+    {M2, "POST", PAPER "/S1/reconcile", S1_AS("mauvais") "}", 403, "own_entry", "paper_id"},
+    {ADMIN, "POST", PAPER "/S2/reconcile", S1_AS("mauvais") "}", 403, "own_entry", "paper_id"},
+    /* malformed bodies */
+    {M3, "POST", PAPER "/S1/reconcile", S1_AS("bon") ", \"status\": \"verified\"}", 400, "unknown_field", "status"},
+    {M3, "POST", PAPER "/S1/reconcile", S1_AS("mauvais") ", \"reasons\": [" REASON "]}", 400, "invalid_field",
+     "reasons"},
+    {M3, "POST", PAPER "/S1/reconcile", S1_AS("mauvais") ", \"reasons\": {\"R99\": " REASON "}}", 400,
+     "invalid_field", "reasons"},
+    {M3, "POST", PAPER "/S1/reconcile", S1_AS("mauvais") ", \"reasons\": {\"R07\": \" \"}}", 400, "invalid_field",
+     "reasons"},
+    {M3, "POST", PAPER "/S1/reconcile", S1_AS("mauvais") ", \"reasons\": {\"R07\": 1}}", 400, "invalid_field",
+     "reasons"},
+    /* a value from neither entry, or an agreed value changed, needs a reason; a kept value does not take one */
+    {M3, "POST", PAPER "/S1/reconcile", S1_AS("mauvais") "}", 422, "invalid_decisions", "R07:value_not_in_entries"},
+    {M3, "POST", PAPER "/S1/reconcile",
+     "{\"answers\": {\"R01\": \"QN09399A\", \"R02\": \"25-39\", \"R03\": \"homme\", \"R07\": \"bon\", \"R17\": \"non\"}}",
+     422, "invalid_decisions", "R03:agreed_value_changed"},
+    {M3, "POST", PAPER "/S1/reconcile",
+     "{\"answers\": {\"R01\": \"QN09399A\", \"R02\": \"25-39\", \"R03\": \"homme\", \"R07\": \"refus\", "
+     "\"R17\": \"non\"}}", 422, "invalid_decisions", "R03:agreed_value_changed R07:value_not_in_entries"},
+    {M3, "POST", PAPER "/S1/reconcile", S1_AS("bon") ", \"reasons\": {\"R07\": " REASON "}}", 422,
+     "invalid_decisions", "R07:reason_not_needed"},
+    /* the admin, who typed neither entry of S1, gives a third value with its reason; M3 keeps S2's second */
+    {ADMIN, "POST", PAPER "/S1/reconcile", S1_AS("mauvais") ", \"reasons\": {\"R07\": " REASON "}}", 201, NULL,
+     NULL},
+    {M3, "POST", PAPER "/S1/reconcile", S1_AS("bon") "}", 409, "not_discrepant", "paper_id"},
+    {M3, "POST", PAPER "/S2/reconcile", S1_AS("tres_mauvais") "}", 201, NULL, NULL},
+    {M3, "GET", PAPER "/discrepancies", NULL, 200, NULL, " / "},
+};
+
+/* The paper ids of a JSON array of sheets (objects with paper_id) or of ids, joined by spaces, into out. */
+static void join_ids(const json_t *list, char *out, size_t len)
+{
+    size_t i, n = 0;
+    json_t *x;
+    out[0] = '\0';
+    json_array_foreach(list, i, x) {
+        const char *id = json_is_string(x) ? json_string_value(x) : json_string_value(json_object_get(x, "paper_id"));
+        n += (size_t)snprintf(out + n, n < len ? len - n : 0, "%s%s", i ? " " : "", id ? id : "?");
+    }
+}
+
+/* What a step's reply says, in the form of paper_step.field, into out. */
+static void paper_summary(const paper_step *c, const json_t *body, char *out, size_t len)
+{
+    char a[200], b[200]; /* with " / ", within paper_run's 512 */
+    if (c->status == 200) {
+        join_ids(json_object_get(body, "sheets"), a, sizeof a);
+        join_ids(json_object_get(body, "typed_by_you"), b, sizeof b);
+        snprintf(out, len, "%s / %s", a, b);
+    } else if (c->status == 422) {
+        size_t i, n = 0;
+        json_t *e;
+        out[0] = '\0';
+        json_array_foreach(json_object_get(body, "errors"), i, e)
+            n += (size_t)snprintf(out + n, n < len ? len - n : 0, "%s%s:%s", i ? " " : "",
+                                  json_string_value(json_object_get(e, "field")),
+                                  json_string_value(json_object_get(e, "code")));
+    } else {
+        snprintf(out, len, "%s", c->field ? json_string_value(json_object_get(body, "field")) : "");
+    }
+}
+
+/* Runs one step with the token of its caller; returns 1 when the reply is not the one expected, 0 otherwise. */
+static int paper_run(int port, const char *const *secrets, size_t i)
+{
+    const paper_step *c = &paper_steps[i];
+    char hdr[256], got[512] = "";
+    snprintf(hdr, sizeof hdr, "Authorization: Bearer %s\r\n%s", secrets[c->token], c->body ? JSON_HDR : "");
+    httpc_resp r = httpc_request(port, c->method, c->path, hdr, c->body);
+    json_t *body = json_loads(r.body ? r.body : "", 0, NULL);
+    const char *code = json_string_value(json_object_get(body, "code"));
+    if (c->field)
+        paper_summary(c, body, got, sizeof got);
+    bool ok = r.status == c->status && (c->code == NULL || (code && strcmp(code, c->code) == 0)) &&
+              (c->field == NULL || strcmp(got, c->field) == 0);
+    if (!ok)
+        fprintf(stderr, "paper step %zu: %s %s: status %d, expected %d; got « %s », expected « %s »; body %s\n", i,
+                c->method, c->path, r.status, c->status, got, c->field ? c->field : "", r.body ? r.body : "");
+    json_decref(body);
+    httpc_free(&r);
+    return ok ? 0 : 1;
+}
+
+/* The decisions kept with a sheet, and who decided and when, as "DECIDED_BY|DECIDED_AT|DECISIONS". */
+static void sheet_decision(sqlite3 *db, const char *paper_id, char *out, size_t len)
+{
+    sqlite3_stmt *st;
+    out[0] = '\0';
+    sqlite3_prepare_v2(db, "SELECT decided_by, decided_at, decisions FROM sheets WHERE paper_id = ?", -1, &st, NULL);
+    sqlite3_bind_text(st, 1, paper_id, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        snprintf(out, len, "%lld|%s|%s", (long long)sqlite3_column_int64(st, 0), sqlite3_column_text(st, 1),
+                 sqlite3_column_text(st, 2));
+    sqlite3_finalize(st);
+}
+
+static void test_paper_reconcile(void **state)
+{
+    (void)state;
+    running r;
+    start(&r, 0, 1);
+    char err[256], secret[NTOKENS][80];
+    const char *secrets[NTOKENS];
+    long ids[NTOKENS];
+    static const char *const roles[NTOKENS] = {"mediator", "mediator", "mediator", "admin"};
+    store *s = store_open(r.db, false, err, sizeof err);
+    for (int t = 0; t < NTOKENS; t++) {
+        assert_int_equal(store_token_add(s, roles[t], "t", secret[t], sizeof secret[t], &ids[t], err, sizeof err), 0);
+        secrets[t] = secret[t];
+    }
+    char before[24], after[24];
+    store_now_minute(before, sizeof before);
+    int failures = 0;
+    for (size_t i = 0; i < sizeof paper_steps / sizeof *paper_steps; i++)
+        failures += paper_run(server_port(r.s), secrets, i);
+    store_now_minute(after, sizeof after);
+    assert_int_equal(failures, 0);
+
+    /* Kept with each sheet: every decided field with both entries' values, the value chosen, where it comes
+     * from and the reason for a third value; who decided (token id) and when (to the minute). */
+    char got[1024], want[1024], when[24];
+    sheet_decision(store_db(s), "S1", got, sizeof got);
+    snprintf(want, sizeof want, "%ld|", ids[ADMIN]);
+    assert_memory_equal(got, want, strlen(want));
+    snprintf(when, sizeof when, "%.*s", (int)strcspn(got + strlen(want), "|"), got + strlen(want));
+    assert_int_equal(strlen(when), strlen(before));
+    assert_true(strcmp(before, when) <= 0 && strcmp(when, after) <= 0);
+    assert_string_equal(strchr(strchr(got, '|') + 1, '|') + 1,
+                        "[{\"field\":\"R07\",\"first\":\"bon\",\"second\":\"tres_bon\",\"chosen\":\"mauvais\","
+                        "\"source\":\"third\",\"reason\":\"relu sur la feuille papier\"}]");
+    sheet_decision(store_db(s), "S2", got, sizeof got);
+    snprintf(want, sizeof want, "%ld|", ids[M3]);
+    assert_memory_equal(got, want, strlen(want));
+    assert_non_null(strstr(got, "|[{\"field\":\"R07\",\"first\":\"mauvais\",\"second\":\"tres_mauvais\","
+                                "\"chosen\":\"tres_mauvais\",\"source\":\"second\"}]"));
+    /* What counts is the decided record, with the third value. */
+    sqlite3_stmt *st;
+    sqlite3_prepare_v2(store_db(s), "SELECT json_extract(answers, '$.R07') FROM counted_submissions WHERE paper_id = "
+                       "'S1'", -1, &st, NULL);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    assert_string_equal((const char *)sqlite3_column_text(st, 0), "mauvais");
+    sqlite3_finalize(st);
     store_close(s);
     stop(&r);
 }
@@ -690,6 +1040,8 @@ int main(void)
         cmocka_unit_test(test_submission_lifecycle),
         cmocka_unit_test(test_body_limits),
         cmocka_unit_test(test_tokens_and_export),
+        cmocka_unit_test(test_stats),
+        cmocka_unit_test(test_paper_reconcile),
         cmocka_unit_test(test_rate_limit),
         cmocka_unit_test(test_concurrent),
         cmocka_unit_test(test_stop_during_load),

@@ -1,5 +1,7 @@
-/* test_store.c -- the collector's store: migrations, the idempotency rules of batched inserts, a batch that
- * cannot commit, tokens, receipts, backup, and group commit under concurrent pushes.
+/* test_store.c -- the collector's store: migrations (a released schema-2 database with rows of every kind
+ * brought up to date), the idempotency rules of batched inserts, a batch that cannot commit, tokens, receipts,
+ * backup, paper double entry, the counts the triggers keep (equal to the view after every random step), and
+ * group commit under concurrent pushes.
  */
 #include "testutil.h"
 
@@ -333,6 +335,306 @@ static void test_paper_sampling(void **state)
     store_close(s);
 }
 
+/* ---- the counts of /api/v1/stats (stats_tally, migration 3) ---- */
+
+/* The rows of a query as one malloc'd text, a line per row and columns joined by '|': tables compared whole. */
+static char *rows_text(sqlite3 *db, const char *sql)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+        fail_msg("%s: %s", sql, sqlite3_errmsg(db));
+    size_t cap = 256, len = 0;
+    char *out = malloc(cap);
+    out[0] = '\0';
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        for (int i = 0; i < sqlite3_column_count(st); i++) {
+            const char *v = (const char *)sqlite3_column_text(st, i);
+            size_t need = len + (v ? strlen(v) : 4) + 2;
+            if (need >= cap) {
+                cap = need * 2;
+                out = realloc(out, cap);
+            }
+            len += (size_t)sprintf(out + len, "%s%c", v ? v : "NULL", i + 1 < sqlite3_column_count(st) ? '|' : '\n');
+        }
+    }
+    sqlite3_finalize(st);
+    return out;
+}
+
+#define TALLY_SQL "SELECT form_id, territory, channel, lang, day, n FROM stats_tally ORDER BY 1, 2, 3, 4, 5"
+#define VIEW_SQL                                                                                                   \
+    "SELECT form_id, coalesce(territory, ''), channel, lang, substr(received_at, 1, 10), count(*) "               \
+    "FROM counted_submissions GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5"
+
+/* Fails with both texts when the tally is not the view's count (after step `step`, for the message). */
+static void assert_tally_is_view(sqlite3 *db, const char *step)
+{
+    char *tally = rows_text(db, TALLY_SQL), *view = rows_text(db, VIEW_SQL);
+    if (strcmp(tally, view) != 0)
+        fail_msg("after %s, stats_tally:\n%sis not counted_submissions:\n%s", step, tally, view);
+    free(tally);
+    free(view);
+}
+
+/* Schema 2 as released (migrations 1 and 2 of collector/store.c, frozen here: the databases in the field). */
+static const char schema2[] =
+    "CREATE TABLE submissions (id INTEGER PRIMARY KEY, uuid TEXT NOT NULL UNIQUE, form_id TEXT NOT NULL,"
+    "  form_version TEXT NOT NULL, lang TEXT NOT NULL, channel TEXT NOT NULL, territory TEXT, started_at TEXT,"
+    "  received_at TEXT NOT NULL, receipt TEXT NOT NULL, content_hash BLOB NOT NULL, answers TEXT NOT NULL) STRICT;"
+    "CREATE INDEX submissions_by_form ON submissions(form_id, id);"
+    "CREATE TABLE tokens (id INTEGER PRIMARY KEY, role TEXT NOT NULL CHECK (role IN ('mediator', 'analyst', 'admin')),"
+    "  name TEXT NOT NULL, secret_hash BLOB NOT NULL UNIQUE, created_at TEXT NOT NULL, revoked_at TEXT) STRICT;"
+    "ALTER TABLE submissions ADD COLUMN paper_id TEXT;"
+    "ALTER TABLE submissions ADD COLUMN entry INTEGER;"
+    "ALTER TABLE submissions ADD COLUMN entered_by INTEGER;"
+    "CREATE UNIQUE INDEX submissions_paper ON submissions(form_id, paper_id, entry) WHERE paper_id IS NOT NULL;"
+    "CREATE TABLE sheets (form_id TEXT NOT NULL, paper_id TEXT NOT NULL, status TEXT NOT NULL CHECK (status IN"
+    "  ('single', 'awaiting_second', 'verified', 'discrepant', 'reconciled')), double INTEGER NOT NULL,"
+    "  final_uuid TEXT, decided_by INTEGER, decided_at TEXT, decisions TEXT, PRIMARY KEY (form_id, paper_id)) STRICT;"
+    "CREATE TABLE campaign (form_id TEXT PRIMARY KEY, double_rate REAL NOT NULL CHECK (double_rate >= 0 AND"
+    "  double_rate <= 1)) STRICT;"
+    "CREATE VIEW counted_submissions AS"
+    "  SELECT s.* FROM submissions s WHERE s.paper_id IS NULL"
+    "  UNION ALL"
+    "  SELECT s.* FROM submissions s JOIN sheets h ON h.form_id = s.form_id AND h.final_uuid = s.uuid"
+    "  WHERE h.status IN ('single', 'awaiting_second', 'verified', 'reconciled');"
+    "PRAGMA user_version = 2;";
+
+/* Rows of every kind, as schema 2 holds them: web answers (one without territory, two forms, two days, three
+ * languages), and paper sheets single, awaiting their second entry, verified, discrepant and reconciled. */
+static const char rows2[] =
+    "INSERT INTO submissions (uuid, form_id, form_version, lang, channel, territory, started_at, received_at,"
+    "  receipt, content_hash, answers, paper_id, entry, entered_by) VALUES"
+    " ('w1', 'resident', '1', 'fr', 'web', 'QN09399A', '2026-11-02T09:10Z', '2026-11-02T09:12Z', 'R1', x'01', '{}',"
+    "  NULL, NULL, NULL),"
+    " ('w2', 'resident', '1', 'ar', 'web', 'QN09399A', NULL, '2026-11-02T23:59Z', 'R2', x'02', '{}', NULL, NULL, NULL),"
+    " ('w3', 'resident', '1', 'fr', 'mediator', 'QN09399B', NULL, '2026-11-03T00:00Z', 'R3', x'03', '{}', NULL, NULL,"
+    "  NULL),"
+    " ('w4', 'resident', '1', 'tr', 'web', NULL, NULL, '2026-11-03T10:00Z', 'R4', x'04', '{}', NULL, NULL, NULL),"
+    " ('w5', 'operator', '1', 'en', 'web', NULL, NULL, '2026-11-03T10:00Z', 'R5', x'05', '{}', NULL, NULL, NULL),"
+    " ('p1', 'resident', '1', 'fr', 'paper', 'QN09399C', NULL, '2026-11-04T08:00Z', 'R6', x'06', '{}', 'S1', 1, 7),"
+    " ('p2', 'resident', '1', 'fr', 'paper', 'QN09399C', NULL, '2026-11-04T08:01Z', 'R7', x'07', '{}', 'S2', 1, 7),"
+    " ('p3', 'resident', '1', 'fr', 'paper', 'hors_qpv', NULL, '2026-11-04T08:02Z', 'R8', x'08', '{}', 'S3', 1, 7),"
+    " ('p4', 'resident', '1', 'fr', 'paper', 'hors_qpv', NULL, '2026-11-05T08:02Z', 'R9', x'09', '{}', 'S3', 2, 8),"
+    " ('p5', 'resident', '1', 'fr', 'paper', 'QN09399D', NULL, '2026-11-04T08:03Z', 'RA', x'0a', '{}', 'S4', 1, 7),"
+    " ('p6', 'resident', '1', 'fr', 'paper', 'QN09399A', NULL, '2026-11-05T08:03Z', 'RB', x'0b', '{}', 'S4', 2, 8),"
+    " ('p7', 'resident', '1', 'fr', 'paper', 'QN09399B', NULL, '2026-11-04T08:04Z', 'RC', x'0c', '{}', 'S5', 1, 7),"
+    " ('p8', 'resident', '1', 'fr', 'paper', 'QN09399C', NULL, '2026-11-05T08:04Z', 'RD', x'0d', '{}', 'S5', 2, 8),"
+    " ('p9', 'resident', '1', 'fr', 'paper', 'QN09399D', NULL, '2026-11-06T08:04Z', 'RE', x'0e', '{}', 'S5', 0, 9);"
+    "INSERT INTO sheets (form_id, paper_id, status, double, final_uuid, decided_by, decided_at, decisions) VALUES"
+    " ('resident', 'S1', 'single', 0, 'p1', NULL, NULL, NULL),"
+    " ('resident', 'S2', 'awaiting_second', 1, 'p2', NULL, NULL, NULL),"
+    " ('resident', 'S3', 'verified', 1, 'p3', NULL, NULL, NULL),"
+    " ('resident', 'S4', 'discrepant', 1, NULL, NULL, NULL, NULL),"
+    " ('resident', 'S5', 'reconciled', 1, 'p9', 9, '2026-11-06T08:04Z', '[{\"field\":\"R01\"}]');";
+
+#define SUBMISSIONS_SQL                                                                                            \
+    "SELECT id, uuid, form_id, form_version, lang, channel, territory, started_at, received_at, receipt, "        \
+    "hex(content_hash), answers, paper_id, entry, entered_by FROM submissions ORDER BY id"
+#define SHEETS_SQL "SELECT * FROM sheets ORDER BY form_id, paper_id"
+
+/* A database of schema 2 with rows of every kind, opened by this code: migrated to the current schema with
+ * every row as it was, and a tally equal to the view's counts from the start. */
+static void test_migration_keeps_rows_and_fills_tally(void **state)
+{
+    (void)state;
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(dbpath, &db), SQLITE_OK);
+    char *msg = NULL;
+    if (sqlite3_exec(db, schema2, NULL, NULL, &msg) != SQLITE_OK ||
+        sqlite3_exec(db, rows2, NULL, NULL, &msg) != SQLITE_OK)
+        fail_msg("schema 2: %s", msg);
+    char *subs_before = rows_text(db, SUBMISSIONS_SQL), *sheets_before = rows_text(db, SHEETS_SQL);
+    char *view_before = rows_text(db, VIEW_SQL);
+    sqlite3_close(db);
+
+    store *s = open_store();
+    assert_int_equal(store_schema_version(s), STORE_SCHEMA_VERSION);
+    db = store_db(s);
+    char *subs_after = rows_text(db, SUBMISSIONS_SQL), *sheets_after = rows_text(db, SHEETS_SQL);
+    assert_string_equal(subs_after, subs_before);
+    assert_string_equal(sheets_after, sheets_before);
+    /* what counts: the 5 web answers, S1, S2 (its first entry), S3 (its first entry), S5 (the reconciled record);
+     * not the discrepant S4, never a second entry */
+    char *view = rows_text(db, VIEW_SQL);
+    assert_string_equal(view, view_before);
+    assert_string_equal(view, "operator||web|en|2026-11-03|1\n"
+                              "resident||web|tr|2026-11-03|1\n"
+                              "resident|QN09399A|web|ar|2026-11-02|1\n"
+                              "resident|QN09399A|web|fr|2026-11-02|1\n"
+                              "resident|QN09399B|mediator|fr|2026-11-03|1\n"
+                              "resident|QN09399C|paper|fr|2026-11-04|2\n"
+                              "resident|QN09399D|paper|fr|2026-11-06|1\n"
+                              "resident|hors_qpv|paper|fr|2026-11-04|1\n");
+    assert_tally_is_view(db, "the migration");
+    /* and the triggers work on the migrated rows: S4 reconciled, S2's second entry, a web answer deleted */
+    static const char later[] =
+        "INSERT INTO submissions (uuid, form_id, form_version, lang, channel, territory, received_at, receipt,"
+        "  content_hash, answers, paper_id, entry, entered_by) VALUES"
+        " ('pa', 'resident', '1', 'fr', 'paper', 'QN09399D', '2026-11-07T10:00Z', 'RF', x'0f', '{}', 'S4', 0, 9);"
+        "UPDATE sheets SET status = 'reconciled', final_uuid = 'pa' WHERE paper_id = 'S4';"
+        "DELETE FROM submissions WHERE uuid = 'w2';";
+    assert_int_equal(sqlite3_exec(db, later, NULL, NULL, NULL), SQLITE_OK);
+    assert_tally_is_view(db, "reconciling S4 and deleting w2");
+    free(subs_before);
+    free(sheets_before);
+    free(view_before);
+    free(subs_after);
+    free(sheets_after);
+    free(view);
+    store_close(s);
+}
+
+/* splitmix64: reproducible random steps. */
+static unsigned long long next_rand(unsigned long long *s)
+{
+    unsigned long long z = (*s += 0x9E3779B97F4A7C15ULL);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    return z ^ (z >> 31);
+}
+
+#define PICK(seed, array) (array)[next_rand(seed) % (sizeof(array) / sizeof *(array))]
+
+/* Runs one SQL statement with a text and an integer parameter; a constraint refusal is fine (random steps may
+ * collide with a unique index), any other error fails the test. */
+static void run_sql(sqlite3 *db, const char *sql, const char *text, long long num)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+        fail_msg("%s: %s", sql, sqlite3_errmsg(db));
+    if (sqlite3_bind_parameter_count(st) >= 1)
+        sqlite3_bind_text(st, 1, text, -1, SQLITE_TRANSIENT);
+    if (sqlite3_bind_parameter_count(st) >= 2)
+        sqlite3_bind_int64(st, 2, num);
+    int rc = sqlite3_step(st);
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW && rc != SQLITE_CONSTRAINT)
+        fail_msg("%s: %s", sql, sqlite3_errmsg(db));
+    sqlite3_finalize(st);
+}
+
+/* Random steps through the store's own functions (web answers in batches, paper first and second entries that
+ * agree or not, by the same typist or another, refused third entries, reconciliations) and through SQL the store
+ * never runs (deletes, a sheet deleted or sent back, a row's territory, day or paper number changed): after each
+ * one, the tally is the view's count. */
+static void test_tally_follows_random_steps(void **state)
+{
+    (void)state;
+    store *s = open_store();
+    sqlite3 *db = store_db(s);
+    char err[256];
+    unsigned long long seed = 13;
+    static const char *const forms[] = {"resident", "resident", "resident", "operator"};
+    static const char *const territories[] = {"QN09399A", "QN09399B", "QN09399C", "hors_qpv", "autre_commune", NULL};
+    static const char *const langs[] = {"fr", "ar", "en", "tr"};
+    static const char *const channels[] = {"web", "mediator"};
+    static const char *const days[] = {"2026-11-02T08:00Z", "2026-11-02T23:59Z", "2026-11-03T00:00Z",
+                                       "2026-11-04T12:30Z"};
+    static const char *const answers[] = {"{\"R07\":\"bon\"}", "{\"R07\":\"mauvais\"}"};
+    assert_int_equal(store_set_double_rate(s, "resident", 0.7, err, sizeof err), 0);
+    int uuid_next = 0, sheets = 0;
+    long counted_max = 0;
+    for (int step = 0; step < 1500; step++) {
+        char what[96];
+        char uuid[4][37];
+        store_sub subs[4];
+        int kind = (int)(next_rand(&seed) % 10);
+        for (int k = 0; k < 4; k++) {
+            snprintf(uuid[k], sizeof uuid[k], "%08x-0000-4000-8000-%012d", (unsigned)step, uuid_next++);
+            fill(&subs[k], uuid[k], PICK(&seed, answers));
+            subs[k].form_id = PICK(&seed, forms);
+            subs[k].territory = PICK(&seed, territories);
+            subs[k].lang = PICK(&seed, langs);
+            subs[k].channel = PICK(&seed, channels);
+            subs[k].received_minute = PICK(&seed, days);
+        }
+        if (kind <= 2) { /* a batch of 1 to 4 web answers */
+            size_t n = 1 + next_rand(&seed) % 4;
+            store_sub *batch[] = {&subs[0], &subs[1], &subs[2], &subs[3]};
+            assert_int_equal(store_insert_batch(s, batch, n, err, sizeof err), 0);
+            snprintf(what, sizeof what, "step %d: %zu web answers", step, n);
+        } else if (kind <= 6) { /* a paper entry: a new sheet, or another entry of an existing one */
+            char paper_id[16];
+            bool fresh = sheets == 0 || next_rand(&seed) % 3 == 0;
+            snprintf(paper_id, sizeof paper_id, "F%d", fresh ? sheets++ : (int)(next_rand(&seed) % (unsigned)sheets));
+            subs[0].channel = "paper";
+            subs[0].form_id = "resident";
+            store_paper p = {.sub = &subs[0], .paper_id = paper_id, .entered_by = 1 + (long)(next_rand(&seed) % 3),
+                             .single = next_rand(&seed) % 5 == 0};
+            assert_int_equal(store_begin(s, err, sizeof err), 0);
+            assert_int_equal(store_paper_entry(s, &p, err, sizeof err), 0);
+            assert_int_equal(store_commit(s, err, sizeof err), 0);
+            snprintf(what, sizeof what, "step %d: paper entry of %s (%s)", step, paper_id,
+                     p.refusal ? p.refusal : p.status);
+        } else if (kind == 7 && sheets > 0) { /* a reconciliation, refused unless the sheet is discrepant */
+            char paper_id[16];
+            snprintf(paper_id, sizeof paper_id, "F%d", (int)(next_rand(&seed) % (unsigned)sheets));
+            subs[0].channel = "paper";
+            subs[0].form_id = "resident";
+            store_paper p = {.sub = &subs[0], .paper_id = paper_id, .entered_by = 99};
+            assert_int_equal(store_begin(s, err, sizeof err), 0);
+            assert_int_equal(store_paper_reconcile(s, &p, "[]", err, sizeof err), 0);
+            assert_int_equal(store_commit(s, err, sizeof err), 0);
+            snprintf(what, sizeof what, "step %d: reconciling %s (%s)", step, paper_id,
+                     p.refusal ? p.refusal : p.status);
+        } else { /* SQL the store does not run, on a random row or sheet */
+            static const char *const edits[] = {
+                "DELETE FROM submissions WHERE id = (SELECT id FROM submissions ORDER BY id LIMIT 1 OFFSET ?2 % "
+                "max(1, (SELECT count(*) FROM submissions)))",
+                "UPDATE submissions SET territory = ?1 WHERE id = (SELECT id FROM submissions ORDER BY id LIMIT 1 "
+                "OFFSET ?2 % max(1, (SELECT count(*) FROM submissions)))",
+                "UPDATE submissions SET received_at = '2026-12-01T00:00Z', lang = ?1 WHERE id = (SELECT id FROM "
+                "submissions ORDER BY id LIMIT 1 OFFSET ?2 % max(1, (SELECT count(*) FROM submissions)))",
+                "UPDATE submissions SET paper_id = NULL, entry = NULL WHERE id = (SELECT id FROM submissions WHERE "
+                "paper_id IS NOT NULL ORDER BY id LIMIT 1 OFFSET ?2 % max(1, (SELECT count(*) FROM submissions "
+                "WHERE paper_id IS NOT NULL)))",
+                /* not a reconciled sheet: it could not be reconciled again (its record 0 exists) */
+                "UPDATE sheets SET status = 'discrepant', final_uuid = NULL WHERE rowid = (SELECT rowid FROM sheets "
+                "WHERE status <> 'reconciled' ORDER BY rowid LIMIT 1 OFFSET ?2 % max(1, (SELECT count(*) FROM "
+                "sheets)))",
+                "UPDATE sheets SET status = 'verified' WHERE rowid = (SELECT rowid FROM sheets WHERE final_uuid IS "
+                "NOT NULL ORDER BY rowid LIMIT 1 OFFSET ?2 % max(1, (SELECT count(*) FROM sheets)))",
+            };
+            size_t e = next_rand(&seed) % (sizeof edits / sizeof *edits + 1);
+            const char *terr = PICK(&seed, territories);
+            long long k = (long long)(next_rand(&seed) % 1000);
+            if (e < sizeof edits / sizeof *edits) {
+                run_sql(db, edits[e], terr ? terr : "fr", k);
+                snprintf(what, sizeof what, "step %d: SQL edit %zu", step, e);
+            } else if (sheets > 0) { /* a sheet deleted, then its entries (its number may then be typed anew) */
+                char paper_id[16];
+                snprintf(paper_id, sizeof paper_id, "F%d", (int)(k % sheets));
+                run_sql(db, "DELETE FROM sheets WHERE paper_id = ?1", paper_id, 0);
+                snprintf(what, sizeof what, "step %d: sheet %s deleted", step, paper_id);
+                assert_tally_is_view(db, what);
+                run_sql(db, "DELETE FROM submissions WHERE paper_id = ?1", paper_id, 0);
+                snprintf(what, sizeof what, "step %d: entries of sheet %s deleted", step, paper_id);
+            } else {
+                snprintf(what, sizeof what, "step %d: nothing", step);
+            }
+        }
+        assert_tally_is_view(db, what);
+        sqlite3_stmt *st;
+        sqlite3_prepare_v2(db, "SELECT count(*) FROM counted_submissions", -1, &st, NULL);
+        sqlite3_step(st);
+        if (sqlite3_column_int64(st, 0) > counted_max)
+            counted_max = (long)sqlite3_column_int64(st, 0);
+        sqlite3_finalize(st);
+    }
+    /* the steps reached every status, and the tally held real counts */
+    char *statuses = rows_text(db, "SELECT DISTINCT status FROM sheets ORDER BY 1");
+    fprintf(stderr, "tally: 1500 random steps, up to %ld counted rows; sheet statuses at the end:\n%s", counted_max,
+            statuses);
+    assert_non_null(strstr(statuses, "awaiting_second"));
+    assert_non_null(strstr(statuses, "discrepant"));
+    assert_non_null(strstr(statuses, "reconciled"));
+    assert_non_null(strstr(statuses, "single"));
+    assert_non_null(strstr(statuses, "verified"));
+    assert_true(counted_max > 500);
+    free(statuses);
+    store_close(s);
+}
+
 /* ---- group commit ---- */
 
 #define PUSHERS 4
@@ -434,6 +736,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_backup, setup, teardown),
         cmocka_unit_test_setup_teardown(test_paper_double_entry, setup, teardown),
         cmocka_unit_test_setup_teardown(test_paper_sampling, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_migration_keeps_rows_and_fills_tally, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tally_follows_random_steps, setup, teardown),
         cmocka_unit_test_setup_teardown(test_group_commit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_batches_are_grouped, setup, teardown),
     };

@@ -151,7 +151,8 @@ req GET /api/v1/territories
 expect "GET /api/v1/territories" 200 '[.territories[].code] | index("QN09399A")' \
     '.territories[] | select(.code == "QN09399A") | .kind == "qpv"'
 req GET /api/v1/stats
-expect "GET /api/v1/stats on an empty database" 200 '.total == 0'
+expect "GET /api/v1/stats on an empty database: every form at 0, every territory hidden" 200 '.min_n == 11' \
+    '[.forms[].count] == [0, 0]' '[.forms[].territories[].count] | all(. == null)'
 req GET /nowhere
 expect "unknown path: 404 in JSON" 404 '.code == "not_found"'
 
@@ -336,9 +337,21 @@ expect "CSV export with a revoked token: 401" 401 '.code == "unauthorized"'
 # ---- what is stored, and what is logged ----------------------------------------------------------------------
 
 req GET /api/v1/stats
-expect "stats count what was stored" 200 '.total == 4' \
+expect "public stats: 4 answers are fewer than 11, in the form's count and its territory's; no breakdown" 200 \
+    '.forms[] | select(.form == "resident") | .count == null and .suppressed == "primary" and .fewer_than == 11' \
+    '.forms[] | select(.form == "resident") | .territories[] | select(.territory == "QN09399A") |
+     .count == null and .suppressed == "primary" and .name == "Les Tilleuls" and .target == 300' \
+    '[.. | objects | select(has("by_channel") or has("by_lang") or has("by_day"))] == []'
+admin_t=$("$bin" token add --db "$db" --role admin --name admin-test 2>/dev/null)
+req GET /api/v1/stats/detail -H "Authorization: Bearer $admin_t"
+expect "detailed stats with an admin token count what was stored" 200 '.total == 4' \
     '.forms[] | select(.form == "resident") | .count == 4 and .by_channel.mediator == 1 and .by_lang.en == 1' \
-    '.forms[] | select(.form == "resident") | .by_territory[] | select(.territory == "QN09399A") | .count == 4'
+    '.forms[] | select(.form == "resident") | .by_territory[] | select(.territory == "QN09399A") | .count == 4' \
+    '.forms[] | select(.form == "operator") | .count == 0 and ([.. | objects | select(has("target"))] == [])'
+req GET /api/v1/stats/detail
+expect "detailed stats without a token: 401" 401 '.code == "unauthorized"'
+req GET /api/v1/stats/detail -H "Authorization: Bearer $mediator"
+expect "detailed stats with a mediator token: 403" 403 '.code == "forbidden"'
 
 count=$(sqlite3 "$db" 'SELECT count(*) FROM submissions')
 if [ "$count" = 4 ]; then ok "the database holds the 4 accepted submissions"; else
@@ -397,6 +410,178 @@ if serve "$tmp/limited.db" --rate-limit 0.01 --burst 3 --quiet; then  # no refil
 else
     not_ok "second instance with --rate-limit 0.01 --burst 3 starts" "$(cat "$srv_out" "$srv_err")"
 fi
+
+# ---- blind double entry and reconciliation, on a third instance ----------------------------------------------
+# Mediators pm1 and pm2 type sheet B1 (R07 and the free text R39 differ); pm1 and the admin type B2; pm3 types
+# nothing. Whoever typed an entry of a sheet may neither read it among the discrepancies nor reconcile it.
+
+pdb=$tmp/paper.db
+pm1=$("$bin" token add --db "$pdb" --role mediator --name pm1 2>/dev/null)  # token ids 1 to 4, in this order
+pm2=$("$bin" token add --db "$pdb" --role mediator --name pm2 2>/dev/null)
+pm3=$("$bin" token add --db "$pdb" --role mediator --name pm3 2>/dev/null)
+padm=$("$bin" token add --db "$pdb" --role admin --name padm 2>/dev/null)
+paper() { # TOKEN PATH [BODY]: a paper route, GET without a body, POST with one
+    local t=$1 p=$2
+    shift 2
+    if [ $# -eq 0 ]; then req GET "/api/v1/forms/resident/paper$p" -H "Authorization: Bearer $t"; else
+        req POST "/api/v1/forms/resident/paper$p" -H "Authorization: Bearer $t" -H 'Content-Type: application/json' \
+            --data-binary "$1"; fi
+}
+sheet() { # R07 R39 [R03]: the answers of a sheet
+    jq -cn --arg v "$1" --arg t "$2" --arg s "${3:-femme}" \
+        '{R01: "QN09399A", R02: "25-39", R03: $s, R07: $v, R17: "non", R39: $t}'
+}
+if serve "$pdb" --quiet; then
+    paper "$pm1" "" "{\"paper_id\":\"B1\",\"answers\":$(sheet bon 'Bruit la nuit ZQX-1')}"
+    expect "B1, first entry (pm1)" 201 '.status == "awaiting_second"'
+    paper "$pm2" "" "{\"paper_id\":\"B1\",\"answers\":$(sheet tres_bon 'Bruit la nuit ZQX-2')}"
+    expect "B1, second entry (pm2): discrepant, and nothing of entry 1 in the reply" 201 '.status == "discrepant"' \
+        '(tostring | test("ZQX-1|\"bon\"|R07")) | not'
+    paper "$pm1" "" "{\"paper_id\":\"B2\",\"answers\":$(sheet mauvais 'ZQX-3')}"
+    paper "$padm" "" "{\"paper_id\":\"B2\",\"answers\":$(sheet tres_mauvais 'ZQX-3')}"
+    expect "B2, second entry (admin): discrepant" 201 '.status == "discrepant"'
+
+    paper "$pm2" /discrepancies
+    expect "discrepancies for the second typist of B1: B1 named as its own, none of its entries" 200 \
+        '[.sheets[].paper_id] == ["B2"]' '.typed_by_you == ["B1"]' '(tostring | test("ZQX-1|ZQX-2")) | not'
+    paper "$pm1" /discrepancies
+    expect "discrepancies for the first typist of both: nothing shown" 200 '.sheets == []' \
+        '.typed_by_you == ["B1", "B2"]'
+    paper "$padm" /discrepancies
+    expect "discrepancies for the admin, who typed B2: B1 only" 200 '[.sheets[].paper_id] == ["B1"]' \
+        '.typed_by_you == ["B2"]'
+    paper "$pm3" /discrepancies
+    expect "discrepancies for a third mediator: both sheets, with their differences and entries" 200 \
+        '[.sheets[].paper_id] == ["B1", "B2"]' '.typed_by_you == []' \
+        '.sheets[0].differences == [{"field": "R07", "first": "bon", "second": "tres_bon"},
+                                    {"field": "R39", "first": "Bruit la nuit ZQX-1", "second": "Bruit la nuit ZQX-2"}]' \
+        '[.sheets[0].entries[].entered_by] == [1, 2]'
+    paper "$pm2" /sheets
+    expect "the sheets list: statuses, no answers" 200 '[.sheets[].status] == ["discrepant", "discrepant"]' \
+        '(tostring | test("ZQX")) | not'
+
+    keep="{\"answers\":$(sheet bon 'Bruit la nuit ZQX-1')}"
+    paper "$pm1" /B1/reconcile "$keep"
+    expect "the first typist may not reconcile B1: 403 own_entry" 403 '.code == "own_entry"' '.field == "paper_id"' \
+        '.message | test("saisie 1")'
+    paper "$pm2" /B1/reconcile "$keep"
+    expect "the second typist may not reconcile B1: 403 own_entry" 403 '.code == "own_entry"' \
+        '.message | test("saisie 2")'
+    paper "$padm" /B2/reconcile "{\"answers\":$(sheet mauvais 'ZQX-3')}"
+    expect "an admin who typed B2 may not reconcile it: 403 own_entry" 403 '.code == "own_entry"'
+    paper "$pm3" /B1/reconcile "{\"answers\":$(sheet mauvais 'Bruit la nuit ZQX-1')}"
+    expect "a value in neither entry, without a reason: 422 naming the field" 422 '.code == "invalid_decisions"' \
+        '[.errors[] | .field + ":" + .code] == ["R07:value_not_in_entries"]' '.errors[0].message | test("raison")'
+    paper "$pm3" /B1/reconcile "{\"answers\":$(sheet bon 'Bruit la nuit ZQX-1' homme)}"
+    expect "a value both entries agree on, changed without a reason: 422 naming the field" 422 \
+        '[.errors[] | .field + ":" + .code] == ["R03:agreed_value_changed"]'
+    paper "$pm3" /B1/reconcile "{\"answers\":$(sheet mauvais 'x' homme)}"
+    expect "every offending field is listed" 422 \
+        '[.errors[].field] == ["R03", "R07", "R39"]'
+    paper "$pm3" /B1/reconcile "{\"answers\":$(sheet mauvais 'Bruit la nuit ZQX-1'),\"reasons\":{\"R07\":\"\"}}"
+    expect "an empty reason: 400 naming reasons" 400 '.code == "invalid_field"' '.field == "reasons"'
+    paper "$pm3" /B1/reconcile "{\"answers\":$(sheet mauvais 'Bruit la nuit ZQX-1'),\"reasons\":{\"R99\":\"vu\"}}"
+    expect "a reason for a field the form does not have: 400 naming reasons" 400 '.code == "invalid_field"' \
+        '.field == "reasons"' '.message | test("R99")'
+    paper "$pm3" /B1/reconcile "{\"answers\":$(sheet bon 'Bruit la nuit ZQX-1'),\"why\":1}"
+    expect "an unknown top-level field: 400 unknown_field" 400 '.code == "unknown_field"' '.field == "why"'
+    paper "$padm" /B1/reconcile \
+        "{\"answers\":$(sheet mauvais 'Bruit la nuit ZQX-1'),\"reasons\":{\"R07\":\"relu sur la feuille papier\"}}"
+    expect "the admin, who typed neither entry of B1, gives a third value with its reason: 201" 201 \
+        '.status == "reconciled"'
+    check "B1's decisions: R07 a third value with its reason, R39 the first entry's; decided by the admin, to the minute" \
+        test "$(sqlite3 "$pdb" "SELECT decided_by || '|' || (decided_at GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]Z') || '|' || decisions FROM sheets WHERE paper_id = 'B1'")" = \
+        '4|1|[{"field":"R07","first":"bon","second":"tres_bon","chosen":"mauvais","source":"third","reason":"relu sur la feuille papier"},{"field":"R39","first":"Bruit la nuit ZQX-1","second":"Bruit la nuit ZQX-2","chosen":"Bruit la nuit ZQX-1","source":"first"}]'
+    check "what counts for B1 is the decided record" test \
+        "$(sqlite3 "$pdb" "SELECT json_extract(answers, '\$.R07') FROM counted_submissions WHERE paper_id = 'B1'")" = mauvais
+    paper "$pm3" /B2/reconcile "{\"answers\":$(sheet tres_mauvais 'ZQX-3')}"
+    expect "a third mediator reconciles B2 with the second entry's value: 201" 201 '.status == "reconciled"'
+    check "B2's decision: the second entry's value, decided by the third mediator" test \
+        "$(sqlite3 "$pdb" "SELECT decided_by || '|' || json_extract(decisions, '\$[0].source') FROM sheets WHERE paper_id = 'B2'")" = "3|second"
+    paper "$pm3" /B1/reconcile "$keep"
+    expect "reconciling a reconciled sheet: 409 not_discrepant" 409 '.code == "not_discrepant"'
+    kill -TERM "$srv_pid"
+    wait "$srv_pid"
+    st_p=$?
+    if [ $st_p -eq 0 ] && ! grep -q 'Sanitizer\|runtime error:' "$srv_err"; then
+        ok "paper instance: SIGTERM, exit 0, no sanitizer report"
+    else
+        not_ok "paper instance: SIGTERM, exit 0, no sanitizer report" "status $st_p" "$(head -n 30 "$srv_err")"
+    fi
+else
+    not_ok "third instance (paper) starts" "$(cat "$srv_out" "$srv_err")"
+fi
+
+# ---- public counts, on a fourth instance ---------------------------------------------------------------------
+# The audit's town: 12 residents in Les Tilleuls (QN09399A), 1 in La Roseraie (QN09399B). Without a token nothing
+# may show a count of 1 to 10, nor let the form's count minus the territories shown give one; --min-n moves the
+# threshold.
+
+sdb=$tmp/stats.db
+# No count of 1 to min_n - 1 anywhere, and each form's count minus its shown territories is 0 or min_n or more.
+protected='(.min_n // 11) as $m | ([.. | objects | select(has("count")) | .count | numbers | select(. > 0 and . < $m)] == [])
+    and ([.forms[] | select(.count != null) | .count - ([.territories[].count | numbers] | add // 0)
+          | select(. > 0 and . < $m)] == [])'
+if serve "$sdb" --quiet; then
+    for i in $(seq 1 13); do
+        t=QN09399A
+        [ "$i" = 13 ] && t=QN09399B
+        extra='{}'
+        [ "$i" = 5 ] && extra='{"channel": "mediator", "lang": "en"}'
+        post resident "$(sub "$(printf '5c6f3c1e-4d2a-4c8e-9f10-%012d' "$i")" \
+            "$(jq -c --arg t "$t" '.R01 = $t' <<<"$minimal")" "$extra")"
+        [ "$st" = 201 ] || not_ok "stats instance: submission $i stored" "status $st" "$(cat "$tmp/body")"
+    done
+    req GET /api/v1/stats
+    expect "12 + 1 answers: La Roseraie fewer than 11, Les Tilleuls hidden to protect it, the town's 13 shown" 200 \
+        "$protected" \
+        '.forms[] | select(.form == "resident") | .count == 13 and .suppressed == false' \
+        '.forms[] | select(.form == "resident") | .territories[] | select(.territory == "QN09399B") |
+         .count == null and .suppressed == "primary" and .fewer_than == 11' \
+        '.forms[] | select(.form == "resident") | .territories[] | select(.territory == "QN09399A") |
+         .count == null and .suppressed == "complementary" and (has("fewer_than") | not)' \
+        '[.. | objects | select(has("by_channel") or has("by_lang") or has("by_day"))] == []' \
+        '(tostring | test("mediator|\"en\"")) | not'
+    sadm=$("$bin" token add --db "$sdb" --role admin --name stats-admin 2>/dev/null)
+    req GET /api/v1/stats/detail -H "Authorization: Bearer $sadm"
+    expect "the same counts in detail for an admin: 12 and 1, by channel, language and day" 200 \
+        '.total == 13' \
+        '.forms[] | select(.form == "resident") | ([.by_territory[] | select(.count > 0) | {(.territory): .count}] | add)
+         == {"QN09399A": 12, "QN09399B": 1}' \
+        '.forms[] | select(.form == "resident") | .by_channel == {"mediator": 1, "web": 12} and .by_lang.en == 1
+         and ([.by_day[]] | add) == 13'
+    kill -TERM "$srv_pid"
+    wait "$srv_pid"
+    if serve "$sdb" --quiet --min-n 5; then
+        req GET /api/v1/stats
+        expect "--min-n 5: La Roseraie fewer than 5, Les Tilleuls still hidden to protect it" 200 '.min_n == 5' \
+            "$protected" \
+            '.forms[] | select(.form == "resident") | .territories[] | select(.territory == "QN09399B") |
+             .fewer_than == 5' \
+            '.forms[] | select(.form == "resident") | .territories[] | select(.territory == "QN09399A") |
+             .suppressed == "complementary"'
+        kill -TERM "$srv_pid"
+        wait "$srv_pid"
+    else
+        not_ok "serve --min-n 5 starts" "$(cat "$srv_out" "$srv_err")"
+    fi
+    if serve "$sdb" --quiet --min-n 1; then
+        req GET /api/v1/stats
+        expect "--min-n 1: every count shown" 200 '.min_n == 1' \
+            '.forms[] | select(.form == "resident") | ([.territories[] | select(.count > 0) | {(.territory): .count}] | add)
+             == {"QN09399A": 12, "QN09399B": 1}'
+        kill -TERM "$srv_pid"
+        wait "$srv_pid"
+    else
+        not_ok "serve --min-n 1 starts" "$(cat "$srv_out" "$srv_err")"
+    fi
+else
+    not_ok "fourth instance (public counts) starts" "$(cat "$srv_out" "$srv_err")"
+fi
+timeout 10 "$bin" serve --db "$sdb" --forms "$src/forms" --listen 127.0.0.1:0 --min-n 0 >"$tmp/minn.out" 2>&1
+st_m=$?
+if [ $st_m -eq 2 ] && grep -q -- '--min-n' "$tmp/minn.out"; then ok "serve --min-n 0 is refused (status 2)"; else
+    not_ok "serve --min-n 0 is refused" "status $st_m" "$(cat "$tmp/minn.out")"; fi
 
 # ---- stop ----------------------------------------------------------------------------------------------------
 

@@ -263,6 +263,7 @@ def http_candidates(build):
     c["get-export-csv.http"] = request("GET", "/api/v1/forms/resident/submissions.csv", headers=auth(ANALYST))
     c["get-export-jsonl.http"] = request("GET", "/api/v1/forms/operator/submissions.jsonl", headers=auth(ANALYST))
     c["get-export-no-token.http"] = request("GET", "/api/v1/forms/resident/submissions.csv")
+    c["get-stats-detail.http"] = request("GET", "/api/v1/stats/detail", headers=auth(ANALYST))
     c["get-paper-sheets.http"] = request("GET", "/api/v1/forms/resident/paper/sheets", headers=auth(MEDIATOR))
     c["get-discrepancies.http"] = request("GET", "/api/v1/forms/resident/paper/discrepancies",
                                           headers=auth(ADMIN))
@@ -348,7 +349,8 @@ HTTP_TOKENS = ["GET ", "POST ", "HEAD ", "PUT ", "DELETE ", "OPTIONS ", "PATCH "
                "Authorization: Bearer ", "ds_fuzz_mediator1", "ds_fuzz_mediator2", "ds_fuzz_analyst", "ds_fuzz_admin",
                "/healthz", "/api/v1/forms", "/api/v1/forms/resident", "/api/v1/forms/operator", "/versions/1",
                "/submissions", "/submissions.csv", "/submissions.jsonl", "/paper", "/paper/sheets",
-               "/paper/discrepancies", "/reconcile", "/paper/S2/reconcile", "S3", "/api/v1/territories", "/api/v1/stats", "/f/resident",
+               "/paper/discrepancies", "/reconcile", "/paper/S2/reconcile", "S3", '"reasons"',
+               '"relu sur la feuille papier"', "/api/v1/territories", "/api/v1/stats", "/stats/detail", "/f/resident",
                "/qr/resident", "/print/resident", "/entry", "/sw.js", "?t=QN09399A", "&lang=ar", "%2e%2e%2f", "%00",
                "0\r\n\r\n", '"uuid"', '"form_version"', '"lang"', '"channel"', '"started_at"', '"answers"',
                '"paper_id"', '"2026-11-23T09:41:27.512+01:00"']
