@@ -76,6 +76,10 @@ static int cmd_serve(int argc, char **argv)
             if (!flag_long(argc, argv, &i, 1, 100000, &n))
                 return 2;
             cfg.max_connections = (int)n;
+        } else if (strcmp(a, "--max-connections-per-client") == 0) {
+            if (!flag_long(argc, argv, &i, 0, 100000, &n))
+                return 2;
+            cfg.max_per_client = (int)n;
         } else if (strcmp(a, "--rate-limit") == 0) {
             const char *v;
             double r;
@@ -108,6 +112,17 @@ static int cmd_serve(int argc, char **argv)
             fprintf(stderr, "collector serve: option inconnue « %s »\n", a);
             return 2;
         }
+    }
+    if (cfg.max_per_client > cfg.max_connections) {
+        fprintf(stderr, "collector: --max-connections-per-client (%d) dépasse --max-connections (%d) : un seul client "
+                "pourrait prendre toutes les connexions\n", cfg.max_per_client, cfg.max_connections);
+        return 2;
+    }
+    if (cfg.max_per_client > 0 && cfg.trust_proxy) {
+        fprintf(stderr, "collector: --max-connections-per-client est sans effet avec --trust-proxy : toutes les "
+                "connexions viennent du proxy, c'est lui qui limite les connexions de chaque client (limit_conn de "
+                "nginx, collector/deploy/nginx.conf)\n");
+        return 2;
     }
     return server_run(&cfg);
 }
@@ -361,7 +376,7 @@ static int cmd_double_entry(int argc, char **argv)
 
 static const command commands[] = {
     {"serve", "serve [--db CHEMIN] [--forms DOSSIER] [--listen ADRESSE:PORT] [--max-body OCTETS] [--max-headers "
-              "OCTETS] [--timeout S] [--max-connections N] [--rate-limit N/S] "
+              "OCTETS] [--timeout S] [--max-connections N] [--max-connections-per-client N] [--rate-limit N/S] "
               "[--burst N] [--min-n 11] [--web DOSSIER] "
               "[--public-url URL] [--trust-proxy] [--quiet]",
      cmd_serve},

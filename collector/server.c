@@ -2,7 +2,8 @@
  * submissions from the writer thread, and graceful shutdown (see server.h).
  *
  * libevent 2.1 quirks handled here once: evhttp has no connection cap, so the server counts connections through
- * a pass-through filter whose free callback says when evhttp has dropped one, and stops accepting at the cap; evhttp
+ * a pass-through filter whose free callback says when evhttp has dropped one, and stops accepting at the cap (and
+ * closes at once a connection whose client already holds its share, --max-connections-per-client); evhttp
  * replies to an over-long body with an HTML page before any handler runs, so its own limit is a hard memory cap
  * above the API limit, and handlers answer 413 in JSON below it.
  */
@@ -39,6 +40,12 @@
 
 #define HARD_BODY_FACTOR 4         /* evhttp's own cap, as a multiple of the API body limit */
 #define MAX_ROUTE_PARAMS 3
+#define SRV_MIN_DEFAULT_PER_CLIENT 8 /* the smallest default per-client connection cap (per_client_cap) */
+/* The kernel's queue of connections not yet accepted (capped by net.core.somaxconn, 4096 since Linux 5.4). When
+ * it overflows, the kernel drops new connections' first packets and a client waits for its retransmission, a
+ * second or more: a client refused at its share and reconnecting at once keeps up to one connection per socket
+ * in the queue, so the queue must be deep enough for a few hundred of them with room for everybody else. */
+#define SRV_LISTEN_BACKLOG 1024
 
 /* What the server keeps of each connection (see "Connections" below). */
 struct conn_ctx {
@@ -49,6 +56,8 @@ struct conn_ctx {
     void (*gone)(void *arg);     /* called if the connection closes while a request waits on it */
     void *gone_arg;
     struct event *deadline;      /* closes a connection that has not sent a whole request in --timeout seconds */
+    uint64_t client;             /* the keyed hash of the peer address (connlimit.h), when counted */
+    bool counted;                /* counted in s->perclient: released exactly once, in conn_closed */
     conn_ctx *prev, *next;
 };
 
@@ -305,6 +314,11 @@ static void on_done(evutil_socket_t fd, short what, void *arg)
  * before any I/O on the new socket, finds the evhttp_connection (the bufferevent's callback argument, set by
  * evhttp meanwhile) and installs the one close callback that counts the connection out. At the cap the
  * listener stops accepting, so further clients wait in the kernel's backlog rather than in our memory.
+ *
+ * The per-client cap is checked in the same place: evhttp accepts for us and gives make_bev no socket, so the
+ * peer address is first known there. A connection over its client's share is closed before anything is read from
+ * it, through the close callback like any other, so that the counts have one place where they go down. One
+ * client holding its share cannot fill the global cap, and so cannot pause the listener for everybody else.
  */
 
 
@@ -315,6 +329,8 @@ static void conn_closed(struct evhttp_connection *evcon, void *arg)
     srv *s = c->s;
     if (c->gone)
         c->gone(c->gone_arg);
+    if (c->counted)
+        connlimit_release(s->perclient, c->client);
     if (c->deadline)
         event_free(c->deadline);
     if (c->prev)
@@ -346,6 +362,23 @@ static void deadline_arm(conn_ctx *c)
         event_add(c->deadline, &tv);
 }
 
+/* Counts connection c (socket sock) against its client's share. Returns true when it may stay: there is no
+ * per-client cap, or the client holds fewer than its share (c->counted is then set). Returns false when the
+ * client already holds its share, or when the peer's address cannot be read (the peer has already gone). */
+static bool conn_admit(conn_ctx *c, evutil_socket_t sock)
+{
+    srv *s = c->s;
+    if (s->perclient == NULL)
+        return true;
+    struct sockaddr_storage peer;
+    socklen_t len = sizeof peer;
+    if (sock < 0 || getpeername(sock, (struct sockaddr *)&peer, &len) < 0 ||
+        !connlimit_key(s->perclient, (const struct sockaddr *)&peer, len, &c->client))
+        return false;
+    c->counted = connlimit_acquire(s->perclient, c->client);
+    return c->counted;
+}
+
 static void conn_register(evutil_socket_t fd, short what, void *arg)
 {
     (void)fd;
@@ -357,9 +390,13 @@ static void conn_register(evutil_socket_t fd, short what, void *arg)
     c->reg = NULL;
     c->evcon = cbarg;
     evhttp_connection_set_closecb(c->evcon, conn_closed, c);
+    evutil_socket_t sock = bufferevent_getfd(c->bev);
+    if (!conn_admit(c, sock)) {
+        evhttp_connection_free(c->evcon); /* runs conn_closed, which frees c */
+        return;
+    }
     /* Replies leave at once: without TCP_NODELAY the last piece of a page over 16 KiB waits for the client's
      * delayed acknowledgement (40 ms a page). */
-    evutil_socket_t sock = bufferevent_getfd(c->bev);
     int one = 1;
     if (sock >= 0)
         setsockopt(sock, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
@@ -472,6 +509,7 @@ void server_config_defaults(srv_config *cfg)
     cfg->max_headers = SRV_DEFAULT_MAX_HEADERS;
     cfg->timeout = SRV_DEFAULT_TIMEOUT;
     cfg->max_connections = SRV_DEFAULT_MAX_CONNECTIONS;
+    cfg->max_per_client = -1;
     cfg->rate = SRV_DEFAULT_RATE;
     cfg->burst = SRV_DEFAULT_BURST;
     cfg->min_n = SUPPRESS_DEFAULT_MIN_N;
@@ -516,8 +554,8 @@ static int open_listener(srv *s)
         fprintf(stderr, "collector: adresse d'écoute invalide « %s » (attendu ADRESSE:PORT)\n", s->cfg.listen);
         return -1;
     }
-    s->listener = evconnlistener_new_bind(s->base, NULL, NULL, LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE, 128,
-                                          (struct sockaddr *)&ss, len);
+    s->listener = evconnlistener_new_bind(s->base, NULL, NULL, LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE,
+                                          SRV_LISTEN_BACKLOG, (struct sockaddr *)&ss, len);
     if (s->listener == NULL) {
         fprintf(stderr, "collector: impossible d'écouter sur %s : %s\n", s->cfg.listen, strerror(errno));
         return -1;
@@ -539,6 +577,23 @@ static int open_listener(srv *s)
         snprintf(s->bound, sizeof s->bound, "%s:%d", host, s->port);
     }
     return 0;
+}
+
+/* The per-client connection cap that cfg asks for, 0 for none (see srv_config.max_per_client). By default one
+ * client may hold an eighth of the connections, at most SRV_DEFAULT_MAX_PER_CLIENT and at least
+ * SRV_MIN_DEFAULT_PER_CLIENT, more than a browser opens to one site (6). Behind a proxy (trust_proxy) every
+ * connection comes from the proxy: a cap on its address would be a second global cap, so there is none, and the
+ * proxy limits connections per client. */
+static int per_client_cap(const srv_config *cfg)
+{
+    if (cfg->trust_proxy)
+        return 0;
+    if (cfg->max_per_client >= 0)
+        return cfg->max_per_client;
+    int n = cfg->max_connections / 8;
+    if (n > SRV_DEFAULT_MAX_PER_CLIENT)
+        n = SRV_DEFAULT_MAX_PER_CLIENT;
+    return n < SRV_MIN_DEFAULT_PER_CLIENT ? SRV_MIN_DEFAULT_PER_CLIENT : n;
 }
 
 static void configure_http(srv *s)
@@ -573,6 +628,8 @@ void server_free(srv *s)
             event_free(c->reg);
         free(c);
     }
+    connlimit_free(s->perclient); /* after evhttp_free: closing connections release their counts */
+    s->perclient = NULL;
     commitq_stop(s->writer);  /* commits and hands back anything left: answered below, to no one */
     answer_handed_back(s);
     struct event *events[] = {s->sigterm, s->sigint, s->done_ev, s->grace_ev, s->stop_ev, s->drain_ev};
@@ -622,6 +679,9 @@ srv *server_new(const srv_config *cfg)
         goto err;
     }
     s->limiter = ratelimit_new(cfg->rate, cfg->burst);
+    int per_client = per_client_cap(cfg);
+    if (per_client > 0)
+        s->perclient = connlimit_new(per_client, (size_t)cfg->max_connections);
     s->http = evhttp_new(s->base);
     configure_http(s);
     s->done_ev = event_new(s->base, -1, 0, on_done, s);

@@ -14,6 +14,7 @@
 
 #include "catalog.h"
 #include "commitq.h"
+#include "connlimit.h"
 #include "ratelimit.h"
 #include "store.h"
 
@@ -22,6 +23,7 @@
 #define SRV_DEFAULT_MAX_HEADERS (16 * 1024)
 #define SRV_DEFAULT_TIMEOUT 30            /* seconds to receive a request or send a reply */
 #define SRV_DEFAULT_MAX_CONNECTIONS 1024
+#define SRV_DEFAULT_MAX_PER_CLIENT 128    /* connections one client address may hold (see max_per_client) */
 #define SRV_DEFAULT_RATE 20.0             /* requests per second per client, sustained */
 #define SRV_DEFAULT_BURST 100.0           /* requests a client may send at once */
 #define SRV_SHUTDOWN_GRACE 10             /* seconds to finish in-flight requests on SIGTERM */
@@ -34,6 +36,10 @@ typedef struct srv_config {
     size_t max_headers;
     int timeout;
     int max_connections;
+    /* Connections one client address may hold at once: 0 for no cap, -1 (the default) for
+     * SRV_DEFAULT_MAX_PER_CLIENT, or an eighth of max_connections if that is smaller (but at least 8). With
+     * trust_proxy every connection comes from the proxy, and there is no per-client cap whatever this says. */
+    int max_per_client;
     double rate, burst;          /* rate 0 disables rate limiting (benchmarks) */
     bool trust_proxy;            /* take the client address from X-Forwarded-For (behind a reverse proxy) */
     long min_n;                  /* public counts under this are shown as "fewer than min_n" (suppress.h) */
@@ -58,6 +64,7 @@ typedef struct srv {
     store *reader;
     commitq *writer;
     ratelimit *limiter;
+    connlimit *perclient;        /* connections per client address; NULL when there is no per-client cap */
     struct web *web;
     pthread_mutex_t done_lock;   /* jobs handed back by the writer, waiting for the loop to answer them */
     commitq_job *done_head;

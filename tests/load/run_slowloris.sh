@@ -8,6 +8,10 @@
 #      connections must be closed by the server before they are 5 s old.
 #   3. A measurement, not a check: 300 trickling connections against --max-connections 200 --timeout 2; prints
 #      how long the ordinary client waits (README: at the cap, clients wait in the kernel's backlog).
+# The slow connections and the ordinary client all come from 127.0.0.1, as slow clients spread over many addresses
+# would (or all of them behind the reverse proxy): the per-client connection cap is off in these runs
+# (--max-connections-per-client 0), so that they measure the deadline and the global cap;
+# tests/load/run_conncap.sh tests the per-client cap.
 # Environment: SLOWLORIS_SECONDS (default 20) for run 1, SLOWLORIS_CONNECTIONS (default 300).
 # Needs sqlite3 (scripts/setup).
 # Usage: run_slowloris.sh COLLECTOR_BINARY SLOWLORIS_BINARY SOURCE_DIR
@@ -47,7 +51,8 @@ serve() {
     nserve=$((nserve + 1))
     local out=$tmp/serve.$nserve.out
     srv_err=$tmp/serve.$nserve.err
-    "$bin" serve --db "$db" --forms "$src/forms" --listen 127.0.0.1:0 --quiet "$@" >"$out" 2>"$srv_err" &
+    "$bin" serve --db "$db" --forms "$src/forms" --listen 127.0.0.1:0 --quiet --max-connections-per-client 0 "$@" \
+        >"$out" 2>"$srv_err" &
     srv_pid=$!
     pids+=("$srv_pid")
     srv_port=

@@ -2,24 +2,31 @@
  * latency is measured. It starts nothing itself.
  *
  *   slowloris [-n SLOW] [-d SECONDS] [-i TRICKLE_MS] [-p PROBE_MS] [-l LIMIT_MS] [-t TIMEOUT_MS] [-k KEEP_MS]
- *             HOST PORT
+ *             [-s SLOW_SOURCE] [-o ORDINARY_SOURCE] HOST PORT
  *
  * SLOW connections (default 300) each send a request line and a Host header, then one more header byte every
- * TRICKLE_MS (default 500), never finishing the header block; one that the server closes is opened again, so
- * that SLOW are always pressing. Every PROBE_MS (default 200), for SECONDS (default 20), an ordinary client does
- * GET /healthz and then POSTs a valid resident submission (a fresh uuid each), each on a new connection, and
+ * TRICKLE_MS (default 500), never finishing the header block; with -i 0 they send nothing at all (idle
+ * connections). One that the server closes is opened again at once, so that SLOW are always pressing. -s and
+ * -o bind the slow connections and the ordinary client to local (IPv4) addresses: on Linux the whole of 127/8
+ * is loopback, so that 127.0.0.2 and 127.0.0.1 are two clients to a server on 127.0.0.1. Every PROBE_MS (default
+ * 200), for SECONDS (default 20), an ordinary client does GET /healthz and then POSTs a valid resident submission
+ * (a fresh uuid each), each on a new connection, and
  * measures the time from connect() to the end of the reply (a request gets TIMEOUT_MS, default 10,000, before
  * it counts as unanswered). It passes when every ordinary request is answered 200 / 201 within LIMIT_MS
  * (default 1,000). With -k KEEP_MS it also requires that the server closed every slow connection before it was
  * KEEP_MS old (README: --timeout is the time allowed to receive a request).
  *
  * Prints progress every 5 s on stderr and, at the end, one line for scripts:
- *   SLOWLORIS slow=N opened=.. closed_by_server=.. answered_by_server=.. open_at_end=.. oldest_ms=..
- *             ordinary=.. ok=.. late=.. failed=.. created=.. p50_ms=.. p99_ms=.. max_ms=..
+ *   SLOWLORIS slow=N opened=.. closed_by_server=.. answered_by_server=.. open_at_end=.. held_at_end=..
+ *             oldest_ms=.. ordinary=.. ok=.. late=.. failed=.. created=.. p50_ms=.. p99_ms=.. max_ms=..
+ * where held_at_end counts the slow connections open at the end that are at least a second old (the server
+ * holds them; a connection it refuses is closed within milliseconds and opened again).
  * then "PASS" or "FAIL: reason"; exits 0 on PASS, 1 on FAIL, 2 on a usage error.
  */
 #include <errno.h>
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <math.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -45,6 +52,7 @@ typedef struct config {
     long slow, seconds, trickle_ms, probe_ms, limit_ms, timeout_ms, keep_ms;
     struct sockaddr_storage addr;
     socklen_t addrlen;
+    const char *slow_src, *probe_src; /* local addresses to bind, or NULL */
 } config;
 
 /* What the ordinary client measured; written by its thread, read after the join. */
@@ -87,14 +95,26 @@ static bool parse_long(const char *s, long min, long max, long *out)
     return true;
 }
 
-/* A non-blocking socket whose connect() has been started; -1 on failure. */
-static int start_connect(const config *c)
+/* A non-blocking socket whose connect() has been started, from local address src (NULL: any); -1 on failure. */
+static int start_connect(const config *c, const char *src)
 {
     int fd = socket(c->addr.ss_family, SOCK_STREAM, 0);
     if (fd < 0)
         return -1;
     int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    if (src != NULL) {
+        struct sockaddr_in a = {0};
+        a.sin_family = AF_INET;
+        inet_pton(AF_INET, src, &a.sin_addr);
+#ifdef IP_BIND_ADDRESS_NO_PORT
+        setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one); /* the port is chosen at connect */
+#endif
+        if (bind(fd, (struct sockaddr *)&a, sizeof a) < 0) {
+            close(fd);
+            return -1;
+        }
+    }
     fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
     if (connect(fd, (const struct sockaddr *)&c->addr, c->addrlen) < 0 && errno != EINPROGRESS) {
         close(fd);
@@ -111,7 +131,7 @@ static int start_connect(const config *c)
  * monotonic clock). Returns the status, 0 when there was no complete answer. */
 static int exchange(const config *c, const char *req, size_t len, double deadline, char *reply, size_t cap)
 {
-    int fd = start_connect(c);
+    int fd = start_connect(c, c->probe_src);
     if (fd < 0)
         return 0;
     size_t sent = 0, got = 0;
@@ -235,10 +255,10 @@ typedef struct slow_stats {
 
 static void slow_open(const config *c, slow_conn *s, slow_stats *st)
 {
-    s->fd = start_connect(c);
+    s->fd = start_connect(c, c->slow_src);
     s->opened = now_s();
     s->sent = 0;
-    s->next = s->opened; /* the request line goes out at once */
+    s->next = c->trickle_ms > 0 ? s->opened : INFINITY; /* the request line goes out at once, or never */
     if (s->fd < 0)
         st->connect_failed++;
     else
@@ -271,7 +291,7 @@ static void slow_send(const config *c, slow_conn *s, long i)
 static int usage(void)
 {
     fprintf(stderr, "usage: slowloris [-n SLOW] [-d SECONDS] [-i TRICKLE_MS] [-p PROBE_MS] [-l LIMIT_MS] "
-                    "[-t TIMEOUT_MS] [-k KEEP_MS] HOST PORT\n");
+                    "[-t TIMEOUT_MS] [-k KEEP_MS] [-s SLOW_SOURCE] [-o ORDINARY_SOURCE] HOST PORT\n");
     return 2;
 }
 
@@ -288,10 +308,17 @@ int main(int argc, char **argv)
     int i = 1;
     for (; i + 1 < argc && argv[i][0] == '-'; i += 2) {
         long *dest = NULL, min = 1, max = 3600000;
+        struct in_addr probe;
         switch (argv[i][1]) {
         case 'n': dest = &c.slow; max = MAX_SLOW; break;
         case 'd': dest = &c.seconds; max = 3600; break;
-        case 'i': dest = &c.trickle_ms; break;
+        case 'i': dest = &c.trickle_ms; min = 0; break;
+        case 's':
+        case 'o':
+            if (argv[i][2] != '\0' || inet_pton(AF_INET, argv[i + 1], &probe) != 1)
+                return usage();
+            *(argv[i][1] == 's' ? &c.slow_src : &c.probe_src) = argv[i + 1];
+            continue;
         case 'p': dest = &c.probe_ms; break;
         case 'l': dest = &c.limit_ms; break;
         case 't': dest = &c.timeout_ms; break;
@@ -329,8 +356,13 @@ int main(int argc, char **argv)
     }
     slow_stats st = {0};
     double t0 = now_s(), end = t0 + (double)c.seconds;
-    for (long k = 0; k < c.slow; k++)
+    /* 64 at a time, 10 ms apart: all at once, they would overflow the server's accept queue, and a connection
+     * the kernel completes with a SYN cookie while the queue is full is one the server never sees. */
+    for (long k = 0; k < c.slow; k++) {
         slow_open(&c, &conns[k], &st);
+        if (k % 64 == 63)
+            sleep_s(0.01);
+    }
     /* The ordinary client starts once the slow connections are all open (given a second to be accepted). */
     sleep_s(1.0);
     probe_args pa = {&c, &p, end + 1.0};
@@ -390,11 +422,12 @@ int main(int argc, char **argv)
     }
     pthread_join(th, NULL);
 
-    long open = 0;
+    long open = 0, held = 0;
     double oldest_open = 0, t_end = now_s();
     for (long k = 0; k < c.slow; k++)
         if (conns[k].fd >= 0) {
             open++;
+            held += t_end - conns[k].opened >= 1.0;
             if (t_end - conns[k].opened > oldest_open)
                 oldest_open = t_end - conns[k].opened;
             close(conns[k].fd);
@@ -404,9 +437,10 @@ int main(int argc, char **argv)
     double mx = p.n ? p.ms[p.n - 1] : 0;
     double oldest = oldest_open > st.oldest_closed ? oldest_open : st.oldest_closed;
     printf("SLOWLORIS slow=%ld opened=%ld connect_failed=%ld closed_by_server=%ld answered_by_server=%ld "
-           "open_at_end=%ld oldest_open_ms=%.0f ordinary=%ld ok=%ld late=%ld failed=%ld created=%ld p50_ms=%.1f "
-           "p99_ms=%.1f max_ms=%.1f\n", c.slow, st.opened, st.connect_failed, st.closed_by_server,
-           st.answered_by_server, open, oldest_open * 1000, p.n, p.ok, p.late, p.failed, p.created, p50, p99, mx);
+           "open_at_end=%ld held_at_end=%ld oldest_open_ms=%.0f ordinary=%ld ok=%ld late=%ld failed=%ld created=%ld "
+           "p50_ms=%.1f p99_ms=%.1f max_ms=%.1f\n", c.slow, st.opened, st.connect_failed, st.closed_by_server,
+           st.answered_by_server, open, held, oldest_open * 1000, p.n, p.ok, p.late, p.failed, p.created, p50, p99,
+           mx);
     int rc = 0;
     if (p.n == 0) {
         printf("FAIL: the ordinary client made no request\n");
