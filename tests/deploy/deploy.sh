@@ -2,8 +2,13 @@
 # The documented deployment, tried: collector/deploy/nginx.conf in front of a real collector (self-signed
 # certificate, local ports instead of 80/443, temporary paths), and collector/deploy/collector.service checked
 # by systemd-analyze. Through TLS: /healthz answers over HTTP/2, a page carries the collector's CSP and nginx's
-# HSTS, a submission is acknowledged, plain HTTP redirects to HTTPS, and nginx's access log holds neither the
-# client's address nor the query string.
+# HSTS, a submission is acknowledged, plain HTTP redirects to HTTPS. Then the requests that make nginx write to its
+# error log (measured with nginx 1.22: README.md, "Deployment"), each with a query string (?t=QN09399B): rate limit
+# rejections (429), a body over the limit (413), a body buffered to a temporary file, plain HTTP and garbage on
+# the TLS port, failed TLS handshakes (an old protocol, no shared cipher, a cut ClientHello, a ClientHello nginx
+# logs at crit), malformed requests on both ports, client timeouts, and the collector stopped (502). No log file
+# nginx wrote (the site's, and the main error and access logs of Debian's nginx.conf, here at level info) and not
+# the collector's own access log (stderr) holds the client's address or the query string.
 # Usage: tests/deploy/deploy.sh COLLECTOR_BINARY SOURCE_DIR
 set -u
 bin=$(realpath "$1")
@@ -12,6 +17,7 @@ for tool in nginx openssl curl jq systemd-analyze; do
     command -v "$tool" >/dev/null || { echo "deploy.sh: $tool is missing (scripts/setup installs it)" >&2; exit 1; }
 done
 tmp=$(mktemp -d)
+chmod 711 "$tmp" # nginx's workers (nobody) write request bodies under it, as www-data does in /var/lib/nginx
 srv=
 cleanup() {
     [ -f "$tmp/nginx.pid" ] && nginx -c "$tmp/main.conf" -s stop 2>/dev/null
@@ -39,16 +45,20 @@ for _ in $(seq 150); do # up to 15 s: the sanitizer build starts slowly
 done
 [ -n "$cport" ] || { echo "deploy.sh: the collector did not start: $(cat "$tmp/collector.err")" >&2; exit 1; }
 
-# The shipped site, moved to local ports and temporary paths; nothing else changed.
+# The shipped site, moved to local ports and temporary paths (its logs: $tmp/sante.log, $tmp/sante-error.log). One
+# more change: the client timeouts are 2 s instead of 20, so that a timeout costs the test 2 s.
 openssl req -x509 -newkey rsa:2048 -nodes -keyout "$tmp/key.pem" -out "$tmp/cert.pem" -days 1 \
     -subj '/CN=sante.example.fr' 2>/dev/null
 write_site() {
     sed -e "s#/etc/letsencrypt/live/sante.example.fr/fullchain.pem#$tmp/cert.pem#" \
         -e "s#/etc/letsencrypt/live/sante.example.fr/privkey.pem#$tmp/key.pem#" \
-        -e "s#/var/log/nginx/sante.log#$tmp/access.log#" \
+        -e "s#/var/log/nginx/#$tmp/#g" \
         -e "s#127.0.0.1:8080#127.0.0.1:$cport#" \
-        -e "s#listen 80;#listen 127.0.0.1:$hport;#" -e "/listen \[::\]:80;/d" \
-        -e "s#listen 443 ssl http2;#listen 127.0.0.1:$sport ssl http2;#" -e "/listen \[::\]:443 ssl http2;/d" \
+        -e "s#listen 80\( default_server\)\?;#listen 127.0.0.1:$hport\1;#" -e "/listen \[::\]:80/d" \
+        -e "s#listen 443 ssl http2\( default_server\)\?;#listen 127.0.0.1:$sport ssl http2\1;#" \
+        -e "/listen \[::\]:443/d" \
+        -e "s#client_header_timeout 20s;#client_header_timeout 2s;#" \
+        -e "s#client_body_timeout 20s;#client_body_timeout 2s;#" \
         "$src/collector/deploy/nginx.conf" >"$tmp/site.conf"
 }
 draw_ports() {
@@ -57,14 +67,18 @@ draw_ports() {
 }
 draw_ports
 write_site
+# Debian's nginx.conf, moved: its main error log (here at info, to see anything that escapes the site's own logs)
+# and its default access log (combined format: address and request line), which a server without its own
+# access_log would write to.
 cat >"$tmp/main.conf" <<EOC
 worker_processes 1;
 pid $tmp/nginx.pid;
-error_log $tmp/error.log;
+error_log $tmp/error.log info;
 events { worker_connections 256; }
 http {
     client_body_temp_path $tmp/body; proxy_temp_path $tmp/proxy; fastcgi_temp_path $tmp/fcgi;
     uwsgi_temp_path $tmp/uwsgi; scgi_temp_path $tmp/scgi;
+    access_log $tmp/access-default.log;
     include $tmp/site.conf;
 }
 EOC
@@ -103,13 +117,80 @@ check "a submission through the proxy is acknowledged" test "$st" = 201
 check "with a receipt" jq -e '.receipt | length == 11' "$tmp/b"
 check "plain HTTP is redirected to HTTPS" test "$(curl -s -o /dev/null -w '%{http_code}' -H 'Host: sante.example.fr' \
     "http://127.0.0.1:$hport/f/resident")" = 301
-check "nginx's access log was written" test -s "$tmp/access.log"
-if grep -q '127\.0\.0\.1\|6\.6\.6\.6\|t=QN09399A' "$tmp/access.log"; then
-    not_ok "nginx's access log holds no address and no query string" "$(cat "$tmp/access.log")"
-else
-    ok "nginx's access log holds no address and no query string"
-fi
 check "the database holds no address either" test "$(sqlite3 "$tmp/c.db" "SELECT count(*) FROM submissions WHERE answers LIKE '%6.6.6%'")" = 0
+
+# ---- what makes nginx write to its error log, each with a query string ------------------------------------------
+q='t=QN09399B'
+tls=(timeout 8 openssl s_client -quiet -connect "127.0.0.1:$sport" -servername sante.example.fr)
+raw() { # PORT BYTES (printf format): sends them on a plain TCP connection, reads the answer for up to 2 s
+    exec 3<>"/dev/tcp/127.0.0.1/$1" || return
+    # shellcheck disable=SC2059
+    printf "$2" >&3
+    timeout 2 cat <&3 >/dev/null
+    exec 3>&-
+}
+# Client timeouts (2 s here), in the background meanwhile: headers never finished, a body never sent.
+(printf 'GET /f/resident?%s HTTP/1.1\r\nHost: sante.example.fr\r\n' "$q"; sleep 4) | "${tls[@]}" >/dev/null 2>&1 &
+slow1=$!
+(printf 'POST /api/v1/forms/resident/submissions?%s HTTP/1.1\r\nHost: sante.example.fr\r\nContent-Type: %s\r\n%b' \
+    "$q" application/json 'Content-Length: 100\r\n\r\n{'; sleep 4) | "${tls[@]}" >/dev/null 2>&1 &
+slow2=$!
+# Over the rate limit (20/s, bursts of 100): 140 requests at once on one HTTP/2 connection.
+urls=()
+for _ in $(seq 140); do urls+=(-o /dev/null "$base/f/resident?$q"); done
+"${https[@]}" -w '%{http_code}\n' "${urls[@]}" >"$tmp/burst"
+check "140 requests at once: some refused by nginx's rate limit (429)" grep -q '^429$' "$tmp/burst"
+sleep 5 # the bucket refills (20/s), so that what follows is not rate limited
+head -c 100000 /dev/zero | tr '\0' a >"$tmp/big"
+head -c 400000 /dev/zero | tr '\0' a >"$tmp/huge"
+post() { "${https[@]}" -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' --data-binary @"$1" \
+    "$base/api/v1/forms/resident/submissions?$q"; }
+check "a body over client_max_body_size: 413" test "$(post "$tmp/huge")" = 413
+check "a body nginx buffers to a temporary file reaches the collector" test "$(post "$tmp/big")" = 400
+check "plain HTTP on the TLS port: 400" test "$(curl -s -o /dev/null -w '%{http_code}' \
+    "http://127.0.0.1:$sport/f/resident?$q")" = 400
+raw "$sport" 'GARBAGE /f/resident?t=QN09399B\r\n\r\n'
+timeout 5 openssl s_client -tls1_1 -connect "127.0.0.1:$sport" </dev/null >/dev/null 2>&1
+timeout 5 openssl s_client -tls1_2 -cipher ECDHE-ECDSA-AES128-GCM-SHA256 -connect "127.0.0.1:$sport" </dev/null \
+    >/dev/null 2>&1
+# A ClientHello cut in the middle, then one whose server_name extension is empty: nginx 1.22 with OpenSSL 3 logs
+# the second at crit ("bad extension"), with the client's address.
+zeros=$(printf '%032d' 0 | sed 's/0/\\x00/g')
+hello="\x16\x03\x01\x00\x35\x01\x00\x00\x31\x03\x03${zeros}" # record, handshake header, version, random
+raw "$sport" "$hello"
+raw "$sport" "$hello\x00\x00\x02\xc0\x2f\x01\x00\x00\x06\x00\x00\x00\x02\x00\x00" # + session, suite, compression, SNI
+printf 'GET /f/resident?%s HTTP/9.9\r\nHost: sante.example.fr\r\n\r\n' "$q" | "${tls[@]}" >/dev/null 2>&1
+printf 'GET /f/resident?%s HTTP/1.1\r\nHost: sante.example.fr\r\nBad header\r\n\r\n' "$q" |
+    "${tls[@]}" >/dev/null 2>&1
+raw "$hport" 'BLAH /f/resident?t=QN09399B\r\n\r\n'
+raw "$hport" 'GET /f/resident?t=QN09399B HTTP/1.1\r\nHost: sante.example.fr\r\nBad header\r\n\r\n'
+wait "$slow1" "$slow2"
+check "a client that never finishes its headers or its body: 408" test "$(grep -c '" 408 ' "$tmp/sante.log")" = 2
+# The collector stopped: nginx answers 502.
+kill "$srv" && wait "$srv" 2>/dev/null
+srv=
+check "the collector stopped: 502 for a page" \
+    test "$("${https[@]}" -o /dev/null -w '%{http_code}' "$base/f/resident?$q")" = 502
+check "and for a submission" test "$(post "$tmp/big")" = 502
+nginx -c "$tmp/main.conf" -s stop 2>/dev/null
+for _ in $(seq 50); do [ -f "$tmp/nginx.pid" ] || break; sleep 0.1; done # its logs are complete
+
+check "nginx's access log was written" test -s "$tmp/sante.log"
+for f in "$tmp"/*.log; do
+    if grep -q '127\.0\.0\.1\|6\.6\.6\.6\|t=QN09399' "$f"; then
+        not_ok "$(basename "$f"), written by nginx, holds no address and no query string" \
+            "$(grep '127\.0\.0\.1\|6\.6\.6\.6\|t=QN09399' "$f" | sort | uniq -c | sort -rn | head -n 12 |
+                cut -c 1-300)"
+    else
+        ok "$(basename "$f"), written by nginx, holds no address and no query string"
+    fi
+done
+check "the collector's access log (stderr) was written" grep -q '^GET /f/{id} 200' "$tmp/collector.err"
+if grep -q '127\.0\.0\.1\|6\.6\.6\.6\|QN09399' "$tmp/collector.err"; then
+    not_ok "the collector's access log holds no address and no query string" "$(head -n 20 "$tmp/collector.err")"
+else
+    ok "the collector's access log holds no address and no query string"
+fi
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
