@@ -7,18 +7,10 @@
 set -u
 bin=$1
 src=$2
-tmp=$(mktemp -d)
-pid=
-trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$tmp"' EXIT
-pass=0 fail=0
-ok() { pass=$((pass + 1)); echo "ok - $1"; }
-not_ok() { fail=$((fail + 1)); echo "not ok - $1"; shift; for l in "$@"; do echo "  $l"; done; }
+source "$src/tests/blackbox/lib.sh"
 
 db=$tmp/c.db
-"$bin" serve --db "$db" --forms "$src/forms" --listen 127.0.0.1:0 --rate-limit 0 --quiet >"$tmp/out" 2>"$tmp/err" &
-pid=$!
-for _ in $(seq 50); do grep -q listening "$tmp/out" 2>/dev/null && break; sleep 0.1; done
-base=http://$(sed -n 's/listening on //p' "$tmp/out")
+start_collector "$bin" "$db" "$src/forms"
 med=$("$bin" token add --db "$db" --role mediator --name m1 2>/dev/null)
 ana=$("$bin" token add --db "$db" --role analyst --name a1 2>/dev/null)
 adm=$("$bin" token add --db "$db" --role admin --name d1 2>/dev/null)
@@ -112,5 +104,5 @@ for r in "${routes[@]}"; do
         fi
     done
 done
-echo "$pass passed, $fail failed ($k requests)"
-[ "$fail" -eq 0 ]
+check "no sanitizer report in any run" sanitizer_clean
+finish "$k requests"

@@ -12,25 +12,7 @@ an=$1
 col=$2
 src=$3
 forms=$src/forms
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-pass=0 fail=0
-ok() { pass=$((pass + 1)); echo "ok - $1"; }
-not_ok() { fail=$((fail + 1)); echo "not ok - $1"; shift; for l in "$@"; do echo "  $l"; done; }
-check() { # name, command...: the command's status decides
-    local name=$1
-    shift
-    if "$@"; then ok "$name"; else not_ok "$name" "command: $(echo "$*" | head -c 300)" "stderr: $(head -c 600 "$tmp/err")"; fi
-}
-# A check whose command prints a JSON list of problems: [] passes.
-list_check() { # name, command...
-    local name=$1 res
-    shift
-    res=$("$@" 2>"$tmp/jqerr") || res="[\"the check failed: $(head -c 300 "$tmp/jqerr" | tr '\n"' ' ')\"]"
-    if [ "$res" = "[]" ]; then ok "$name"; else
-        not_ok "$name" "$(echo "$res" | jq -r '"\(length) problem(s):", (.[:12][] | "  " + .)')"
-    fi
-}
+source "$src/tests/blackbox/lib.sh"
 JQLIB=$(cat "$src/tests/blackbox/report.jq")
 QPV=$(jq -c '[.territories[] | select(.kind == "qpv") | .code]' "$forms/territories.json")
 REST=$(jq -c '[.territories[] | select(.kind != "qpv") | .code]' "$forms/territories.json")
@@ -230,5 +212,5 @@ st=$?
 check "a wave by version and a wave by dates that share answers: refused too" \
     bash -c '[ "$1" -eq 1 ] && grep -q "en commun" "$2"' _ "$st" "$tmp/err"
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+check "no sanitizer report in any run" sanitizer_clean
+finish

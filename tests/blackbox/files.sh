@@ -11,17 +11,7 @@ an=$2
 synth=$3
 src=$4
 forms=$src/forms
-tmp=$(mktemp -d)
-pid=
-trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$tmp"' EXIT
-pass=0 fail=0
-ok() { pass=$((pass + 1)); echo "ok - $1"; }
-not_ok() { fail=$((fail + 1)); echo "not ok - $1"; shift; for l in "$@"; do echo "  $l"; done; }
-check() {
-    local name=$1 out
-    shift
-    if out=$("$@" 2>&1); then ok "$name"; else not_ok "$name" "command: $*" "${out:0:2000}"; fi
-}
+source "$src/tests/blackbox/lib.sh"
 # mode_is MODE FILE...: every file exists with exactly that mode (octal, as stat prints it).
 mode_is() {
     local want=$1 f bad=0
@@ -40,10 +30,6 @@ only_files() {
     want=$(printf '%s\n' "$@" | sort)
     [ "$got" = "$want" ] || { echo "in $dir: $(echo "$got" | tr '\n' ' '), expected $*"; return 1; }
 }
-# Under the sanitizer build, every report goes to a file of its own ($tmp/sanitizer.PID), checked at the end.
-export ASAN_OPTIONS=${ASAN_OPTIONS:-}${ASAN_OPTIONS:+:}log_path=$tmp/sanitizer
-export UBSAN_OPTIONS=${UBSAN_OPTIONS:-}${UBSAN_OPTIONS:+:}log_path=$tmp/sanitizer
-sanitizer_clean() { local f=("$tmp"/sanitizer.*); [ ! -e "${f[0]}" ] || { head -n 40 "${f[@]}"; return 1; }; }
 
 umask 022
 # A campaign of 300 residents and 20 operators (0.6 MB) for the analyzer and for backups larger than a size limit.
@@ -54,10 +40,7 @@ adb=$tmp/a.db
 # ---- the collector's database, -wal, -shm and backups ------------------------------------------------------
 mkdir "$tmp/data"
 db=$tmp/data/c.db
-"$bin" serve --db "$db" --forms "$forms" --listen 127.0.0.1:0 --rate-limit 0 --quiet >"$tmp/out" 2>"$tmp/err" &
-pid=$!
-for _ in $(seq 100); do grep -q listening "$tmp/out" 2>/dev/null && break; sleep 0.1; done
-base=http://$(sed -n 's/listening on //p' "$tmp/out")
+start_collector "$bin" "$db" "$forms"
 st=$(curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' \
     -d '{"uuid":"00000000-0000-4000-8000-000000000001","form_version":"1","lang":"fr","channel":"web",
         "answers":{"R01":"QN09399A","R02":"25-39","R03":"femme","R07":"bon","R17":"non"}}' \
@@ -68,9 +51,7 @@ check "umask 022: the database, its -wal and its -shm are 0600 while the collect
 "$bin" backup --db "$db" "$tmp/backup.db" >"$tmp/b.out" 2>&1
 check "umask 022: a backup is 0600" mode_is 600 "$tmp/backup.db"
 check "the backup holds the submission" test "$(sqlite3 "$tmp/backup.db" 'SELECT count(*) FROM submissions')" = 1
-kill -TERM "$pid"
-wait "$pid"
-pid=
+stop_collector
 
 chmod 644 "$db"
 "$bin" token list --db "$db" >/dev/null 2>"$tmp/err"
@@ -173,5 +154,4 @@ check "... the previous file is intact and no temporary file is left" \
     bash -c 'test "$(cat "$1/export.csv")" = "ancien export" && cd "$1" && test "$(ls -A)" = export.csv' _ "$tmp/x"
 
 check "no sanitizer report in any run" sanitizer_clean
-echo "$pass passed, $fail failed"
-[ $fail -eq 0 ]
+finish

@@ -10,23 +10,8 @@ set -u
 bin=$1
 an=$2
 src=$3
-tmp=$(mktemp -d)
-pid=
-trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$tmp"' EXIT
-pass=0 fail=0
-ok() { pass=$((pass + 1)); echo "ok - $1"; }
-not_ok() { fail=$((fail + 1)); echo "not ok - $1"; shift; for l in "$@"; do echo "  $l"; done; }
-# check NAME COMMAND...: ok when the command succeeds; otherwise prints what it printed.
-check() {
-    local name=$1 out
-    shift
-    if out=$("$@" 2>&1); then ok "$name"; else not_ok "$name" "command: $*" "${out:0:2000}"; fi
-}
+source "$src/tests/blackbox/lib.sh"
 
-# Under the sanitizer build, every report goes to a file of its own ($tmp/sanitizer.PID), checked at the end.
-export ASAN_OPTIONS=${ASAN_OPTIONS:-}${ASAN_OPTIONS:+:}log_path=$tmp/sanitizer
-export UBSAN_OPTIONS=${UBSAN_OPTIONS:-}${UBSAN_OPTIONS:+:}log_path=$tmp/sanitizer
-sanitizer_clean() { local f=("$tmp"/sanitizer.*); [ ! -e "${f[0]}" ] || { head -n 40 "${f[@]}"; return 1; }; }
 
 # The cases, as data: what a resident typed in R39 (free text), and the cell a spreadsheet export must hold.
 cat >"$tmp/cases.json" <<'EOF'
@@ -55,10 +40,7 @@ ncases=$(jq length "$tmp/cases.json")
 uuid_of() { printf '00000000-0000-4000-8000-%012d' "$1"; }
 
 db=$tmp/c.db
-"$bin" serve --db "$db" --forms "$src/forms" --listen 127.0.0.1:0 --rate-limit 0 --quiet >"$tmp/out" 2>"$tmp/err" &
-pid=$!
-for _ in $(seq 100); do grep -q listening "$tmp/out" 2>/dev/null && break; sleep 0.1; done
-base=http://$(sed -n 's/listening on //p' "$tmp/out")
+start_collector "$bin" "$db" "$src/forms"
 analyst=$("$bin" token add --db "$db" --role analyst --name a 2>/dev/null)
 posted=0
 for i in $(seq 0 $((ncases - 1))); do
@@ -71,9 +53,7 @@ done
 check "every case is accepted by the collector ($ncases answers)" test "$posted" -eq "$ncases"
 curl -s -H "Authorization: Bearer $analyst" "$base/api/v1/forms/resident/submissions.csv" >"$tmp/api.csv"
 curl -s -H "Authorization: Bearer $analyst" "$base/api/v1/forms/resident/submissions.jsonl" >"$tmp/api.jsonl"
-kill -TERM "$pid"
-wait "$pid"
-pid=
+stop_collector
 
 # cells CSV_FILE TABLE: loads a CSV into table TABLE of $tmp/read.db with sqlite3's CSV reader.
 cells() {
@@ -138,5 +118,4 @@ check "codebook CSV: a wording beginning with = is behind a quote" grep -qF "'=H
 check "codebook CSV: no cell that a spreadsheet would run" no_formula "$tmp/codebook.csv"
 
 check "no sanitizer report in any run" sanitizer_clean
-echo "$pass passed, $fail failed"
-[ $fail -eq 0 ]
+finish
