@@ -15,9 +15,12 @@
 #include "import.h"
 #include "catalog.h"
 #include "diag.h"
+#include "formscmd.h"
+#include "i18n.h"
 #include "server.h"
 #include "store.h"
 #include "terr.h"
+#include "uistr.h"
 #include "util.h"
 
 /* Reads the value of flag argv[*i] into *out, advancing *i; reports a missing value. */
@@ -238,6 +241,10 @@ static int cmd_check_forms(int argc, char **argv)
     }
     diag_list diags = {0};
     catalog *c = catalog_open(dir, &diags);
+    if (c != NULL) {
+        i18n_check(c, &diags);
+        uistr_check(dir, c, &diags);
+    }
     diag_print(&diags, stdout);
     if (c != NULL) {
         for (size_t i = 0; i < catalog_count(c); i++) {
@@ -386,6 +393,7 @@ static const command commands[] = {
     {"double-entry", "double-entry --db CHEMIN --form ID --rate PART", cmd_double_entry},
     {"check-forms", "check-forms [DIR]", cmd_check_forms},
     {"territories", "territories LISTE_QPV.csv --commune CODE_INSEE", cmd_territories},
+    {"forms", "forms export|import|diff|translations ... (collector forms, sans argument, pour le détail)", formscmd},
 };
 
 static void usage(FILE *out)

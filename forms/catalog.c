@@ -53,9 +53,12 @@ static long list_forms(const char *dir, bool top, char ***out, diag_list *diags)
     struct dirent *e;
     while ((e = readdir(d)) != NULL) {
         const char *name = e->d_name;
-        if (name[0] == '.' || !ends_with(name, ".json") || ends_with(name, ".indicators.json"))
+        if (name[0] == '.' || !ends_with(name, ".json") || ends_with(name, ".indicators.json") ||
+            ends_with(name, ".translations.json"))
             continue;
-        if (top && strcmp(name, "territories.json") == 0)
+        /* The folder's shared files: territories, the local health offer, the pages' own words. */
+        if (top && (strcmp(name, "territories.json") == 0 || strcmp(name, "offer.json") == 0 ||
+                    strcmp(name, "pages.json") == 0))
             continue;
         if (n == cap) {
             cap = cap ? cap * 2 : 16;

@@ -1,0 +1,2 @@
+/* xlsform.c -- forms as XLSForm workbooks. See xlsform.h. */
+#include "xlsform.h"
