@@ -912,3 +912,8 @@ void form_free(form *f)
     json_decref(f->doc);
     free(f);
 }
+
+json_t *form_expanded_doc(const form *f)
+{
+    return json_incref(f->doc);
+}

@@ -96,6 +96,10 @@ form *form_load_json(json_t *doc, const char *name, const terr_set *territories,
  * condition does): for indicator definitions. Returns NULL with *err filled. */
 expr *form_compile_expr(const form *f, const char *src, expr_type want, expr_error *err);
 
+/* The form's document with every shared list it names (the local health offer, offer.json) written inline: the
+ * complete meaning of this version, on which its fingerprint is computed. New reference. */
+json_t *form_expanded_doc(const form *f);
+
 /* Frees f; form_free(NULL) does nothing. */
 void form_free(form *f);
 
