@@ -22,6 +22,8 @@
 #define XLSX_MAX_CELL_BYTES 32767    /* Excel's own limit on a cell's text */
 #define XLSX_MAX_PART_BYTES (64u << 20) /* uncompressed size of one XML part */
 #define XLSX_MAX_TOTAL_BYTES (256u << 20) /* uncompressed size read from one workbook */
+#define XLSX_MAX_CELLS 2000000       /* non-empty cells of one workbook, all sheets together */
+#define XLSX_MAX_ENTRIES 1000        /* files in the zip; Excel writes a few dozen */
 
 typedef enum xlsx_kind { XLSX_STRING, XLSX_NUMBER, XLSX_BOOL, XLSX_ERROR } xlsx_kind;
 
@@ -42,6 +44,7 @@ typedef struct xlsx_sheet {
 typedef struct xlsx_book {
     xlsx_sheet *sheets; /* in the workbook's order */
     size_t nsheets;
+    struct xlsx_store *store; /* private: holds the text of every cell (cells of one shared string share it) */
 } xlsx_book;
 
 /* Reads the workbook at path. Returns NULL after adding the errors to diags (file is the name used in them). */

@@ -22,11 +22,13 @@ import subprocess
 import sys
 import tempfile
 import urllib.request
+import zipfile
+from xml.sax.saxutils import escape
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 FUZZ = os.path.join(ROOT, "tests", "fuzz")
 TIMEOUT = 30  # seconds for the collector to start and for each request
-MAX_FILES = {"form": 60, "expr": 100, "answers": 60, "csv": 60, "http": 60}
+MAX_FILES = {"form": 60, "expr": 100, "answers": 60, "csv": 60, "http": 60, "xlsx": 40}
 
 
 def read_targets():
@@ -355,6 +357,17 @@ HTTP_TOKENS = ["GET ", "POST ", "HEAD ", "PUT ", "DELETE ", "OPTIONS ", "PATCH "
                "0\r\n\r\n", '"uuid"', '"form_version"', '"lang"', '"channel"', '"started_at"', '"answers"',
                '"paper_id"', '"2026-11-23T09:41:27.512+01:00"']
 
+XLSX_TOKENS = ["#xlsx\n", "\n@@", "@@xl/worksheets/sheet1.xml\n", "@@xl/sharedStrings.xml\n", "@@_rels/.rels\n",
+               "@@xl/workbook.xml\n", "@@xl/_rels/workbook.xml.rels\n", "PK\x03\x04", "PK\x01\x02", "PK\x05\x06",
+               "<row", "<row r=\"", "</row>", "<c r=\"", "<c>", "</c>", "<c/>", " t=\"s\"", " t=\"inlineStr\"",
+               " t=\"str\"", " t=\"b\"", " t=\"e\"", " t=\"n\"", " t=\"d\"", "<v>", "</v>", "<f>", "</f>",
+               "<is>", "</is>", "<t>", "</t>", "<t xml:space=\"preserve\">", "<si>", "</si>", "<r>", "</r>", "<rPh>",
+               "</rPh>", "<sheetData>", "</sheetData>", "<sheets>", "<sheet name=\"", " r:id=\"rId1\"",
+               "<Relationship Id=\"", " Target=\"", "/worksheet\"", "/sharedStrings\"", "/officeDocument\"",
+               "TargetMode=\"External\"", "../", "/xl/", "x:", "xmlns:x=\"", "_x000D_", "_x005F_", "&amp;",
+               "&#x10FFFF;", "<!DOCTYPE x [<!ENTITY a \"b\">]>", "<![CDATA[", "]]>", "A1", "XFD1048576", "IW1",
+               "A20001", "4294967296", "1E308", "survey", "choices", "settings", b"\xc3\xa9", b"\xd8\xa7", b"\xff"]
+
 
 def dict_entry(token):
     """A token (text, written in UTF-8, or bytes) for a libFuzzer dictionary: printable ASCII as is, the rest as
@@ -391,6 +404,7 @@ def write_dicts(out):
         "answers": JSON_TOKENS + quoted + ['"answers"', '"2026-11-23"', '"1900-01-01"'],
         "csv": CSV_TOKENS + codes,
         "http": HTTP_TOKENS + JSON_TOKENS + quoted[:200],
+        "xlsx": XLSX_TOKENS,
     }
     os.makedirs(os.path.join(out, "dict"), exist_ok=True)
     for t, tokens in dicts.items():
@@ -404,10 +418,156 @@ def write_dicts(out):
             f.write("\n".join(lines) + "\n")
 
 
+# ---- fuzz_xlsx --------------------------------------------------------------------------------------------
+
+NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+NS_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+NS_PKG = "http://schemas.openxmlformats.org/package/2006/relationships"
+
+
+def col_name(c):
+    out = ""
+    while c:
+        c, r = divmod(c - 1, 26)
+        out = chr(65 + r) + out
+    return out
+
+
+def xlsx_parts(sheets, shared=True, px=""):
+    """The parts of a workbook (name -> bytes) holding sheets [(name, rows)], rows lists of cells (str, or
+    int/float for numbers), with shared or inline strings and an optional namespace prefix ("x:")."""
+    tag = lambda t: f"{px}{t}"
+    xmlns = f'xmlns{":" + px[:-1] if px else ""}="{NS_MAIN}"'
+    strings, index = [], {}
+    sheet_xml = []
+    for _, rows in sheets:
+        out = [f'<{tag("worksheet")} {xmlns}><{tag("sheetData")}>']
+        for r, row in enumerate(rows, 1):
+            out.append(f'<{tag("row")} r="{r}">')
+            for c, v in enumerate(row, 1):
+                ref = f"{col_name(c)}{r}"
+                if v is None or v == "":
+                    continue
+                if isinstance(v, bool):
+                    out.append(f'<{tag("c")} r="{ref}" t="b"><{tag("v")}>{int(v)}</{tag("v")}></{tag("c")}>')
+                elif isinstance(v, (int, float)):
+                    out.append(f'<{tag("c")} r="{ref}"><{tag("v")}>{v}</{tag("v")}></{tag("c")}>')
+                elif shared:
+                    i = index.setdefault(v, len(index))
+                    if i == len(strings):
+                        strings.append(v)
+                    out.append(f'<{tag("c")} r="{ref}" t="s"><{tag("v")}>{i}</{tag("v")}></{tag("c")}>')
+                else:
+                    out.append(f'<{tag("c")} r="{ref}" t="inlineStr"><{tag("is")}><{tag("t")} xml:space="preserve">'
+                               f'{escape(v)}</{tag("t")}></{tag("is")}></{tag("c")}>')
+            out.append(f'</{tag("row")}>')
+        out.append(f'</{tag("sheetData")}></{tag("worksheet")}>')
+        sheet_xml.append("".join(out))
+    decl = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    rel = lambda i, kind, target: (f'<Relationship Id="rId{i}" Type="{NS_REL}/{kind}" Target="{target}"/>')
+    parts = {
+        "[Content_Types].xml": decl + '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>',
+        "_rels/.rels": decl + f'<Relationships xmlns="{NS_PKG}">{rel(1, "officeDocument", "xl/workbook.xml")}'
+                              '</Relationships>',
+        "xl/workbook.xml": decl + f'<{tag("workbook")} {xmlns} xmlns:r="{NS_REL}"><{tag("sheets")}>' +
+                           "".join(f'<{tag("sheet")} name="{escape(n)}" sheetId="{i}" r:id="rId{i}"/>'
+                                   for i, (n, _) in enumerate(sheets, 1)) + f'</{tag("sheets")}></{tag("workbook")}>',
+        "xl/_rels/workbook.xml.rels": decl + f'<Relationships xmlns="{NS_PKG}">' +
+                                      "".join(rel(i, "worksheet", f"worksheets/sheet{i}.xml")
+                                              for i in range(1, len(sheets) + 1)) +
+                                      (rel(len(sheets) + 1, "sharedStrings", "sharedStrings.xml") if shared else "") +
+                                      "</Relationships>",
+    }
+    if shared:
+        parts["xl/sharedStrings.xml"] = decl + f'<{tag("sst")} {xmlns}>' + "".join(
+            f'<{tag("si")}><{tag("t")} xml:space="preserve">{escape(t)}</{tag("t")}></{tag("si")}>'
+            for t in strings) + f'</{tag("sst")}>'
+    for i, x in enumerate(sheet_xml, 1):
+        parts[f"xl/worksheets/sheet{i}.xml"] = decl + x
+    return {k: v.encode() for k, v in parts.items()}
+
+
+def zip_parts(parts, method):
+    import io
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", method) as z:
+        for name, data in parts.items():
+            z.writestr(name, data)
+    return buf.getvalue()
+
+
+def text_parts(parts):
+    """fuzz_xlsx.c's text form: "#xlsx\n", then "@@NAME\n" and the content of each part."""
+    return b"#xlsx\n" + b"\n".join(b"@@" + n.encode() + b"\n" + d for n, d in parts.items())
+
+
+def xlsform_sheets(name, nquestions):
+    """A small XLSForm of the shipped form: survey (type, name, labels, relevant), choices, settings."""
+    doc = load(f"forms/{name}.json")
+    langs = doc.get("languages", ["fr"])
+    survey = [["type", "name"] + [f"label::{l} ({l})" for l in langs] + ["required", "relevant"]]
+    choices = [["list_name", "name"] + [f"label::{l} ({l})" for l in langs] + ["paper"]]
+    lists = doc.get("choice_lists", {})
+    used = set()
+    qs = [q for s in doc["sections"] for q in s["questions"]][:nquestions]
+    for q in qs:
+        ch = q.get("choices")
+        lname = ch if isinstance(ch, str) else f"{q['id']}_list"
+        survey.append([q["type"] + (f" {lname}" if ch else ""), q["id"]] +
+                      [q.get("label", {}).get(l, "") for l in langs] +
+                      [True if q.get("required") is True else "", q.get("relevant", "")])
+        if ch and lname not in used:
+            used.add(lname)
+            for i, c in enumerate(lists.get(ch, []) if isinstance(ch, str) else ch, 1):
+                choices.append([lname, c["code"]] + [c.get("label", {}).get(l, "") for l in langs] + [i])
+    settings = [["form_id", "version", "default_language"], [doc["id"], doc["version"], "fr"]]
+    return [("survey", survey), ("choices", choices), ("settings", settings)]
+
+
+def xlsx_candidates(build):
+    c = {}
+    for name in ("resident", "operator"):
+        sheets = xlsform_sheets(name, 12)
+        shared, inline = xlsx_parts(sheets), xlsx_parts(sheets, shared=False)
+        c[f"{name}-shared.xlsx"] = zip_parts(shared, zipfile.ZIP_DEFLATED)
+        c[f"{name}-shared-stored.xlsx"] = zip_parts(shared, zipfile.ZIP_STORED)
+        c[f"{name}-inline.xlsx"] = zip_parts(inline, zipfile.ZIP_DEFLATED)
+        c[f"{name}-shared.txt"] = text_parts(shared)
+        c[f"{name}-inline.txt"] = text_parts(inline)
+        c[f"{name}-prefixed.txt"] = text_parts(xlsx_parts(sheets[::-1], px="x:"))
+    tiny = xlsx_parts([("survey", [["type", "name", "label"], ["integer", "age", "Âge", 1.5, False]])])
+    c["tiny.txt"] = text_parts(tiny)
+    rich = dict(tiny)
+    rich["xl/sharedStrings.xml"] = ('<sst xmlns="%s"><si><r><rPr><b/></rPr><t>ty</t></r><r><t>pe</t></r>'
+                                    '<rPh sb="0" eb="1"><t>x</t></rPh></si><si><t>a_x000D_b</t></si>'
+                                    '<si><t>c</t></si><si><t>d</t></si></sst>' % NS_MAIN).encode()
+    rich["xl/worksheets/sheet1.xml"] = ('<worksheet xmlns="%s"><sheetData><row><c t="s"><v>0</v></c><c/>'
+                                        '<c t="str"><f>A1</f><v>x</v></c><c t="e"><v>#N/A</v></c></row>'
+                                        '<row r="9"><c r="C9" t="s"><v>3</v></c><c t="b"><f>TRUE()</f><v>1</v>'
+                                        '</c></row></sheetData></worksheet>' % NS_MAIN).encode()
+    c["rich.txt"] = text_parts(rich)
+    # The collector's own export, once it writes one (collector forms export).
+    exe = os.path.join(build, "bin", "collector")
+    if os.path.exists(exe):
+        tmp = tempfile.mkdtemp(prefix="make_corpus_xlsx_")
+        try:
+            out = os.path.join(tmp, "resident.xlsx")
+            subprocess.run([exe, "forms", "export", "resident", "--forms", os.path.join(ROOT, "forms"), "-o", out],
+                           capture_output=True, timeout=TIMEOUT)
+            if os.path.exists(out):
+                with open(out, "rb") as f:
+                    c["collector-export-resident.xlsx"] = f.read()
+        except (OSError, subprocess.SubprocessError) as e:
+            print(f"make_corpus: no exported workbook ({e})", file=sys.stderr)
+        finally:
+            shutil.rmtree(tmp)
+    return c
+
+
 # ---- driver -----------------------------------------------------------------------------------------------
 
 GENERATORS = {"form": form_candidates, "expr": expr_candidates, "answers": answers_candidates,
-              "csv": csv_candidates, "http": http_candidates}
+              "csv": csv_candidates, "http": http_candidates, "xlsx": xlsx_candidates}
 
 
 def run_quiet(cmd):
