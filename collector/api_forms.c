@@ -58,7 +58,7 @@ void api_forms_list(hreq *h, const char *const *params)
 
 static void reply_form(hreq *h, const form *f)
 {
-    http_reply_json(h, 200, json_incref(f->doc));
+    http_reply_json(h, 200, form_expanded_doc(f)); /* with the shared list of local services inline */
 }
 
 void api_form_current(hreq *h, const char *const *params)

@@ -17,6 +17,8 @@
 #include "diag.h"
 #include "formscmd.h"
 #include "i18n.h"
+#include "indicators.h"
+#include "offer.h"
 #include "server.h"
 #include "store.h"
 #include "terr.h"
@@ -240,10 +242,12 @@ static int cmd_check_forms(int argc, char **argv)
         return 2;
     }
     diag_list diags = {0};
+    sbuf summary = {0};
     catalog *c = catalog_open(dir, &diags);
     if (c != NULL) {
         i18n_check(c, &diags);
         uistr_check(dir, c, &diags);
+        ind_check_dir(c, &diags, &summary);
     }
     diag_print(&diags, stdout);
     if (c != NULL) {
@@ -259,7 +263,13 @@ static int cmd_check_forms(int argc, char **argv)
         if (ts)
             printf("%s/territories : %zu territoires%s\n", dir, ts->count,
                    ts->example ? " (exemple illustratif, à remplacer par les vôtres)" : "");
+        const offer *o = catalog_offer(c);
+        if (o)
+            printf("%s : %zu services de santé locaux%s\n", offer_file(o), offer_count(o),
+                   offer_is_example(o) ? " (exemple illustratif, à remplacer par les vôtres)" : "");
+        fputs(summary.data ? summary.data : "", stdout);
     }
+    sbuf_free(&summary);
     printf("%zu erreur(s), %zu avertissement(s)\n", diags.errors, diags.warnings);
     int rc = c != NULL && diags.errors == 0 ? 0 : 1;
     catalog_close(c);

@@ -166,7 +166,7 @@ static char *forms_json(const catalog *c)
     json_t *arr = json_array();
     for (size_t i = 0; i < catalog_count(c); i++)
         if (catalog_current(c, catalog_at(c, i)->id) == catalog_at(c, i))
-            json_array_append(arr, catalog_at(c, i)->doc);
+            json_array_append_new(arr, form_expanded_doc(catalog_at(c, i))); /* shared lists inline */
     char *s = json_dumps(arr, JSON_COMPACT | JSON_ESCAPE_SLASH | JSON_PRESERVE_ORDER);
     json_decref(arr);
     return s;
@@ -181,7 +181,10 @@ static bool add_page(web *w, int kind, const form *f, char *const text[NKINDS][3
     memset(pg, 0, sizeof *pg);
     pg->kind = kind;
     pg->form_id = f ? xstrdup(f->id) : NULL;
-    char *fjson = f ? json_dumps(f->doc, JSON_COMPACT | JSON_ESCAPE_SLASH | JSON_PRESERVE_ORDER) : NULL;
+    /* The pages get the expanded document: the shared list of local services is written in it. */
+    json_t *fdoc = f ? form_expanded_doc(f) : NULL;
+    char *fjson = fdoc ? json_dumps(fdoc, JSON_COMPACT | JSON_ESCAPE_SLASH | JSON_PRESERVE_ORDER) : NULL;
+    json_decref(fdoc);
     static const char *const names[] = {"STYLE", "ENGINE", "APP", "FORM", "FORMS", "TERRITORIES", "FORM_ID", "TITLE"};
     char *title = html_escape(f ? form_text(f->title, "fr") : "Saisie des questionnaires papier");
     const char *values[] = {text[kind][1], engine, text[kind][2], fjson ? fjson : "null", forms, tjson,

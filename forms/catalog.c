@@ -15,6 +15,7 @@
 struct catalog {
     char *dir;
     terr_set *territories;
+    offer *offer;          /* offer.json, or NULL */
     form **forms;
     size_t count, cap;
 };
@@ -148,13 +149,19 @@ catalog *catalog_open(const char *dir, diag_list *diags)
             c->territories = terr_load(path, dl);
     }
 
+    /* The local health offer before the forms, which may name it ("rows": "offre"). */
+    snprintf(path, sizeof path, "%s/offer.json", dir);
+    if (file_exists(path))
+        c->offer = offer_load(path, dl);
+    form_shared shared = {c->territories, c->offer};
+
     for (int pass = 0; pass < 2; pass++) {
         char sub[4096];
         snprintf(sub, sizeof sub, pass == 0 ? "%s" : "%s/versions", dir);
         char **names;
         long n = list_forms(sub, pass == 0, &names, dl);
         for (long i = 0; i < n; i++) {
-            form *f = form_load_file(names[i], c->territories, dl);
+            form *f = form_load_file_shared(names[i], &shared, dl);
             if (f != NULL)
                 add_form(c, f);
             free(names[i]);
@@ -186,6 +193,7 @@ void catalog_close(catalog *c)
         form_free(c->forms[i]);
     free(c->forms);
     terr_free(c->territories);
+    offer_free(c->offer);
     free(c->dir);
     free(c);
 }
@@ -220,6 +228,11 @@ const form *catalog_at(const catalog *c, size_t i)
 const terr_set *catalog_territories(const catalog *c)
 {
     return c->territories;
+}
+
+const offer *catalog_offer(const catalog *c)
+{
+    return c->offer;
 }
 
 const char *catalog_dir(const catalog *c)

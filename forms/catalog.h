@@ -1,7 +1,8 @@
 /* catalog.h -- every form version in a forms folder, with the territories they share.
  *
- * A folder holds the current version of each form as NAME.json, older versions under versions/, and the
- * territories as territories.json (or the ANCT territories.csv). Indicator files (NAME.indicators.json) are
+ * A folder holds the current version of each form as NAME.json, older versions under versions/, the
+ * territories as territories.json (or the ANCT territories.csv), and the local health offer that forms may
+ * share as offer.json. Indicator files (NAME.indicators.json) are
  * left to the analyzer. Stored answers name a form version, so every version stays loadable.
  *
  * Ownership: the catalog owns its forms and territories; pointers it returns live as long as it does.
@@ -13,6 +14,7 @@
 
 #include "diag.h"
 #include "form.h"
+#include "offer.h"
 #include "terr.h"
 
 typedef struct catalog catalog;
@@ -36,6 +38,10 @@ const form *catalog_at(const catalog *c, size_t i);
 
 /* The territories, or NULL when the folder has none. */
 const terr_set *catalog_territories(const catalog *c);
+
+/* The local health offer (offer.json), or NULL when the folder has none. Forms that name it ("offre") were
+ * loaded with it. */
+const offer *catalog_offer(const catalog *c);
 
 /* The folder it was loaded from. */
 const char *catalog_dir(const catalog *c);

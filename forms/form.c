@@ -160,6 +160,11 @@ typedef struct loader {
     form *f;
     const json_t *lists;  /* choice_lists, or NULL */
     bool ok;
+    char subject[64];     /* " pour la question R13": whose texts are loading, for the missing-translation warning */
+    const offer *offer;   /* the shared list "offre", or NULL */
+    json_t *inlined;      /* the arrays expand_shared wrote in place of "offre", or NULL */
+    bool shared_texts;    /* loading inlined offer rows: their missing translations were reported against
+                           * offer.json, with the service's name, by expand_shared */
 } loader;
 
 /* Checks a language map at path. Returns it, or NULL when absent (reported if required) or invalid. */
@@ -194,7 +199,7 @@ static const json_t *load_text(loader *ld, const char *path, const json_t *paren
         ld->ok = false;
         return NULL;
     }
-    for (size_t i = 1; i < ld->f->nlanguages; i++)
+    for (size_t i = 1; i < ld->f->nlanguages && !ld->shared_texts; i++)
         if (json_object_get(t, ld->f->languages[i]) == NULL)
             jc_warn(&ld->jc, p, "traduction « %s » manquante (le français sera affiché)", ld->f->languages[i]);
     return t;
@@ -269,6 +274,39 @@ static bool load_choices(loader *ld, const char *path, const json_t *arr, bool r
     return ok;
 }
 
+/* The list a question names instead of giving it inline: an entry of the form's choice_lists, its path written
+ * into lp. The shared list "offre" was written inline by expand_shared; it is only met here when there is no
+ * offer to take it from. Returns NULL after reporting. */
+static const json_t *named_list(loader *ld, const char *path, const char *name, char lp[JC_PATH_MAX])
+{
+    if (strcmp(name, OFFER_LIST_NAME) == 0) {
+        jc_error(&ld->jc, path, "la liste partagée « %s » (les services de santé locaux) demande un fichier "
+                 "offer.json valide dans le dossier des formulaires", name);
+        return NULL;
+    }
+    const json_t *list = json_object_get(ld->lists, name);
+    if (list == NULL) {
+        jc_error(&ld->jc, path, "liste de choix inconnue « %s » (voir « choice_lists »)", name);
+        return NULL;
+    }
+    jc_path_key(lp, "$.choice_lists", name);
+    return list;
+}
+
+/* As load_choices, for an array in the document: one that expand_shared wrote in place of "offre" is loaded
+ * without its own missing-translation warnings, already given against offer.json. */
+static bool load_list(loader *ld, const char *path, const json_t *arr, bool rows, form_question *q,
+                      form_choice **out, size_t *n)
+{
+    bool shared = false;
+    for (size_t i = 0; i < json_array_size(ld->inlined) && !shared; i++)
+        shared = json_array_get(ld->inlined, i) == arr;
+    ld->shared_texts = shared;
+    bool ok = load_choices(ld, path, arr, rows, q, out, n);
+    ld->shared_texts = false;
+    return ok;
+}
+
 /* Reads `choices`, given inline or as the name of a choice list. */
 static bool load_question_choices(loader *ld, const char *path, const json_t *qo, form_question *q, bool required)
 {
@@ -281,20 +319,49 @@ static bool load_question_choices(loader *ld, const char *path, const json_t *qo
         return !required;
     }
     if (json_is_string(c)) {
-        const json_t *list = json_object_get(ld->lists, json_string_value(c));
-        if (list == NULL) {
-            jc_error(&ld->jc, p, "liste de choix inconnue « %s » (voir « choice_lists »)", json_string_value(c));
-            return false;
-        }
         char lp[JC_PATH_MAX];
-        snprintf(lp, sizeof lp, "$.choice_lists.%s", json_string_value(c));
-        return load_choices(ld, lp, list, false, q, &q->choices, &q->nchoices);
+        const json_t *list = named_list(ld, p, json_string_value(c), lp);
+        return list != NULL && load_choices(ld, lp, list, false, q, &q->choices, &q->nchoices);
     }
     if (!json_is_array(c)) {
         jc_error(&ld->jc, p, "« choices » est un tableau de choix ou le nom d'une liste");
         return false;
     }
-    return load_choices(ld, p, c, false, q, &q->choices, &q->nchoices);
+    return load_list(ld, p, c, false, q, &q->choices, &q->nchoices);
+}
+
+/* Reads a grid's `rows`, given inline or as the name of a list, and checks `row_labels` (expand_shared applied
+ * and removed a valid one). */
+static bool load_grid_rows(loader *ld, const char *path, const json_t *qo, form_question *q)
+{
+    const json_t *r = json_object_get(qo, "rows");
+    const json_t *which = json_object_get(qo, "row_labels");
+    char p[JC_PATH_MAX];
+    bool ok = true;
+    if (which != NULL && !(json_is_string(r) && strcmp(json_string_value(r), OFFER_LIST_NAME) == 0)) {
+        jc_path_key(p, path, "row_labels");
+        if (!json_is_string(which) || strcmp(json_string_value(which), "pro") != 0)
+            jc_error(&ld->jc, p, "« row_labels » vaut « pro » : les libellés pour les professionnels "
+                     "(« label_pro ») de offer.json");
+        else
+            jc_error(&ld->jc, p, "« row_labels » ne s'emploie qu'avec « rows »: \"%s\"", OFFER_LIST_NAME);
+        ok = false;
+    }
+    jc_path_key(p, path, "rows");
+    if (r == NULL) {
+        jc_error(&ld->jc, p, "« rows » est obligatoire pour une question « grid »");
+        return false;
+    }
+    if (json_is_string(r)) {
+        char lp[JC_PATH_MAX];
+        const json_t *list = named_list(ld, p, json_string_value(r), lp);
+        return list != NULL && load_choices(ld, lp, list, true, q, &q->rows, &q->nrows) && ok;
+    }
+    if (!json_is_array(r)) {
+        jc_error(&ld->jc, p, "« rows » est un tableau de lignes ou le nom d'une liste");
+        return false;
+    }
+    return load_list(ld, p, r, true, q, &q->rows, &q->nrows) && ok;
 }
 
 /* Reads a numeric bound; integer questions need whole numbers. */
@@ -362,7 +429,7 @@ static const char *const *type_keys(form_qtype t)
     static const char *const number[] = {"min", "max", NULL};
     static const char *const scale[] = {"min", "max", "labels", NULL};
     static const char *const text[] = {"max_length", NULL};
-    static const char *const grid[] = {"rows", "choices", NULL};
+    static const char *const grid[] = {"rows", "row_labels", "choices", NULL};
     static const char *const none[] = {NULL};
     switch (t) {
     case FQ_SINGLE: return single;
@@ -443,13 +510,10 @@ static bool load_question_body(loader *ld, const char *path, const json_t *qo, f
             ok &= load_max_selected(ld, path, qo, q, q->nchoices + (ld->f->territories ? ld->f->territories->count : 0));
         break;
     }
-    case FQ_GRID: {
-        const json_t *rows = jc_member(&ld->jc, path, qo, "rows", JSON_ARRAY, true);
-        jc_path_key(p, path, "rows");
-        ok &= rows != NULL && load_choices(ld, p, rows, true, q, &q->rows, &q->nrows);
+    case FQ_GRID:
+        ok &= load_grid_rows(ld, path, qo, q);
         ok &= load_question_choices(ld, path, qo, q, true);
         break;
-    }
     case FQ_INTEGER:
     case FQ_DECIMAL:
     case FQ_SCALE:
@@ -817,16 +881,112 @@ static bool load_sections(loader *ld, const json_t *doc)
     return ok;
 }
 
+/* ---------------------------------------------------------------------------------------------------------
+ * Shared lists: the local health offer written inline.
+ */
+
+/* Adds a warning unless the very same one is already in diags: every version of a form that uses the offer
+ * would otherwise repeat it. */
+static void warn_once(diag_list *diags, const char *file, const char *path, const char *msg)
+{
+    if (diags == NULL)
+        return;
+    for (size_t i = 0; i < diags->count; i++)
+        if (diags->items[i].warning && strcmp(diags->items[i].file, file) == 0 &&
+            strcmp(diags->items[i].path, path) == 0 && strcmp(diags->items[i].message, msg) == 0)
+            return;
+    diag_add(diags, true, file, path, "%s", msg);
+}
+
+/* Warns, against offer.json and naming the service, of every language of langs (French apart) that a service's
+ * label lacks: the form will show the French text there. */
+static void warn_offer_gaps(loader *ld, bool pro, const char *const *langs, size_t nlangs)
+{
+    const char *fid = json_string_value(json_object_get(ld->f->doc, "id"));
+    for (size_t i = 0; i < offer_count(ld->offer); i++) {
+        const offer_service *sv = offer_at(ld->offer, i);
+        const json_t *label = pro && sv->label_pro ? sv->label_pro : sv->label;
+        char path[JC_PATH_MAX], msg[256];
+        offer_label_path(ld->offer, i, pro, path, sizeof path);
+        for (size_t l = 0; l < nlangs; l++) {
+            if (strcmp(langs[l], "fr") == 0 || json_object_get(label, langs[l]) != NULL)
+                continue;
+            snprintf(msg, sizeof msg, "service « %s » : traduction « %s » manquante, langue du formulaire %s "
+                     "(le français sera affiché)", sv->code, langs[l], fid ? fid : "?");
+            warn_once(ld->jc.diags, offer_file(ld->offer), path, msg);
+        }
+    }
+}
+
+/* The document with the shared list written inline wherever a question names it ("rows": "offre" of a grid,
+ * with "row_labels": "pro" for the professionals' labels, or "choices": "offre"), each label restricted to
+ * the languages the form declares. A new reference: doc itself when it names no shared list or when there is
+ * no offer (the loader then reports the name). The inlined arrays are kept in ld->inlined. */
+static json_t *expand_shared(loader *ld, json_t *doc)
+{
+    if (json_object_get(json_object_get(doc, "choice_lists"), OFFER_LIST_NAME) != NULL) {
+        jc_error(&ld->jc, "$.choice_lists." OFFER_LIST_NAME, "« %s » est le nom de la liste partagée des services "
+                 "locaux (offer.json) : donnez un autre nom à cette liste", OFFER_LIST_NAME);
+        ld->ok = false;
+    }
+    if (ld->offer == NULL)
+        return json_incref(doc);
+    const char *langs[16];
+    size_t nlangs = 0;
+    const json_t *jl = json_object_get(doc, "languages");
+    for (size_t i = 0; i < json_array_size(jl) && nlangs < 16; i++)
+        if (json_is_string(json_array_get(jl, i)))
+            langs[nlangs++] = json_string_value(json_array_get(jl, i));
+    json_t *copy = NULL;
+    const json_t *sections = json_object_get(doc, "sections");
+    for (size_t si = 0; si < json_array_size(sections); si++) {
+        const json_t *qs = json_object_get(json_array_get(sections, si), "questions");
+        for (size_t qi = 0; qi < json_array_size(qs); qi++) {
+            const json_t *qo = json_array_get(qs, qi);
+            static const char *const keys[] = {"rows", "choices"};
+            for (size_t k = 0; k < 2; k++) {
+                const char *v = json_string_value(json_object_get(qo, keys[k]));
+                if (v == NULL || strcmp(v, OFFER_LIST_NAME) != 0)
+                    continue;
+                const char *which = json_string_value(json_object_get(qo, "row_labels"));
+                bool pro = k == 0 && which != NULL && strcmp(which, "pro") == 0;
+                if (copy == NULL) {
+                    copy = json_deep_copy(doc);
+                    ld->inlined = json_array();
+                }
+                json_t *cq = json_array_get(json_object_get(json_array_get(json_object_get(copy, "sections"), si),
+                                                            "questions"), qi);
+                json_t *list = offer_rows(ld->offer, pro, langs, nlangs);
+                json_array_append(ld->inlined, list);
+                json_object_set_new(cq, keys[k], list);
+                if (pro)
+                    json_object_del(cq, "row_labels");
+                warn_offer_gaps(ld, pro, langs, nlangs);
+            }
+        }
+    }
+    return copy ? copy : json_incref(doc);
+}
+
 form *form_load_json(json_t *doc, const char *name, const terr_set *territories, diag_list *diags)
+{
+    form_shared shared = {territories, NULL};
+    return form_load_json_shared(doc, name, &shared, diags);
+}
+
+form *form_load_json_shared(json_t *doc, const char *name, const form_shared *shared, diag_list *diags)
 {
     static const char *const keys[] = {"id", "version", "languages", "title", "notice", "choice_lists",
                                        "sections", NULL};
     form *f = xcalloc(1, sizeof *f);
     f->doc = json_incref(doc);
     f->file = xstrdup(name);
-    f->territories = territories;
-    loader ld = {{diags, name}, f, NULL, true};
+    f->territories = shared ? shared->territories : NULL;
+    loader ld = {{diags, name}, f, NULL, true, "", shared ? shared->offer : NULL, NULL, false};
     size_t errors_before = diags ? diags->errors : 0;
+    /* Everything below reads the expanded document, so that the form's texts and codes live in it. */
+    f->expanded = expand_shared(&ld, doc);
+    doc = f->expanded;
 
     if (!json_is_object(doc)) {
         jc_error(&ld.jc, "$", "un formulaire est un objet JSON");
@@ -872,18 +1032,26 @@ form *form_load_json(json_t *doc, const char *name, const terr_set *territories,
         compile_all(&ld);
     if (!ld.ok || (diags && diags->errors > errors_before))
         goto err;
+    json_decref(ld.inlined);
     return f;
 err:
+    json_decref(ld.inlined);
     form_free(f);
     return NULL;
 }
 
 form *form_load_file(const char *path, const terr_set *territories, diag_list *diags)
 {
+    form_shared shared = {territories, NULL};
+    return form_load_file_shared(path, &shared, diags);
+}
+
+form *form_load_file_shared(const char *path, const form_shared *shared, diag_list *diags)
+{
     json_t *doc = jc_load_file(path, diags);
     if (doc == NULL)
         return NULL;
-    form *f = form_load_json(doc, path, territories, diags);
+    form *f = form_load_json_shared(doc, path, shared, diags);
     json_decref(doc);
     return f;
 }
@@ -909,11 +1077,12 @@ void form_free(form *f)
     free(f->questions);
     free(f->sections);
     free((char *)f->file);
+    json_decref(f->expanded);
     json_decref(f->doc);
     free(f);
 }
 
 json_t *form_expanded_doc(const form *f)
 {
-    return json_incref(f->doc);
+    return json_incref(f->expanded);
 }

@@ -5,7 +5,7 @@
  * is immutable and may be shared freely between threads for reading.
  *
  * Ownership: a form owns its document and everything derived from it; texts (json_t language maps) and strings
- * point into the document and live as long as the form. It borrows the territories it was loaded with, which
+ * point into the document (its expanded copy when it names a shared list) and live as long as the form. It borrows the territories it was loaded with, which
  * must outlive it.
  */
 #ifndef FORMS_FORM_H
@@ -18,6 +18,7 @@
 
 #include "diag.h"
 #include "expr.h"
+#include "offer.h"
 #include "terr.h"
 
 #define FORM_MAX_QUESTIONS 1000
@@ -71,7 +72,9 @@ typedef struct form_section {
 } form_section;
 
 typedef struct form {
-    json_t *doc;
+    json_t *doc;           /* as written in its file */
+    json_t *expanded;      /* doc with the shared lists it names written inline (form_expanded_doc); every text
+                            * and string below points into it */
     const char *file;      /* owned copy of the file name, for messages */
     const char *id, *version;
     const char *languages[16];
@@ -91,6 +94,21 @@ form *form_load_file(const char *path, const terr_set *territories, diag_list *d
 
 /* As form_load_file, from a parsed document (a new reference is taken). name is used in diagnostics. */
 form *form_load_json(json_t *doc, const char *name, const terr_set *territories, diag_list *diags);
+
+/* What a form may name besides itself, both borrowed and either NULL: the town's territories (for territory
+ * questions) and its local health offer, the shared list "offre" (offer.h) that a grid's `rows`, or a
+ * question's `choices`, may name. The form copies what it uses: the offer need not outlive it, the
+ * territories must. */
+typedef struct form_shared {
+    const terr_set *territories;
+    const offer *offer;
+} form_shared;
+
+/* As form_load_file and form_load_json, with the shared lists (shared may be NULL). A form naming "offre" loads
+ * only with an offer; a service lacking a text in a language the form declares is a warning naming the service,
+ * the language and offer.json's path. */
+form *form_load_file_shared(const char *path, const form_shared *shared, diag_list *diags);
+form *form_load_json_shared(json_t *doc, const char *name, const form_shared *shared, diag_list *diags);
 
 /* Compiles src with every question of f in scope (an analysis looks at whole records, not backwards as a
  * condition does): for indicator definitions. Returns NULL with *err filled. */

@@ -20,6 +20,10 @@ forms=$src/forms
 terr=$forms/territories.json
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+# The definitions as the programs read them, for the checks that read them with jq: offer.json's services written
+# inline in the forms and the indicator templates written out (tests/js/offer.js; tests/js checks it against C).
+xforms=$tmp/expanded
+node "$src/tests/js/offer.js" "$forms" "$xforms" || { echo "not ok - tests/js/offer.js $forms"; exit 1; }
 pass=0 fail=0
 ok() { pass=$((pass + 1)); echo "ok - $1"; }
 not_ok() { fail=$((fail + 1)); echo "not ok - $1"; shift; for l in "$@"; do echo "  $l"; done; }
@@ -68,8 +72,8 @@ JQLIB=$(cat "$src/tests/blackbox/report.jq")
 
 # Runs report_checks on an HTML report and the JSON of the same analysis; writes the list of checks to $4.
 compare_report() { # html, residents json, operators json, output
-    jq -n --rawfile h "$1" --slurpfile r "$2" --slurpfile o "$3" --slurpfile rd "$forms/resident.indicators.json" \
-        --slurpfile od "$forms/operator.indicators.json" "$JQLIB"'
+    jq -n --rawfile h "$1" --slurpfile r "$2" --slurpfile o "$3" --slurpfile rd "$xforms/resident.indicators.json" \
+        --slurpfile od "$xforms/operator.indicators.json" "$JQLIB"'
         ($h | html_blocks) as $b | report_checks($b | html_tables; $b; $r[0]; $o[0]; $rd[0]; $od[0])' >"$4" 2>"$4.err"
 }
 # Every failed cell of a comparison written by compare_report, and enough of them compared.
@@ -175,10 +179,10 @@ check "HTML: lang=fr, UTF-8, an A4 page rule, sections start a new printed page"
     grep -qz '<html lang="fr">.*<meta charset="utf-8">.*@page{size:A4.*break-before:page' "$tmp/r.html"
 check "HTML: every table of contents link leads to a heading of the file" \
     jqt -Rn '[inputs] | join("\n") | ([scan("href=\"#([^\"]*)\"") | .[0]]) as $l | ([scan(" id=\"([^\"]*)\"") | .[0]]) as $ids | ($l | length) >= 10 and ($l - $ids == [])' "$tmp/r.html"
-themes=$(jq -c '[.indicators[].theme] | reduce .[] as $t ([]; if index([$t]) then . else . + [$t] end)' "$forms/resident.indicators.json")
+themes=$(jq -c '[.indicators[].theme] | reduce .[] as $t ([]; if index([$t]) then . else . + [$t] end)' "$xforms/resident.indicators.json")
 # The map section comes after the themes when the territories file has outlines.
 sections_ok() { # the title, the level-1 headings in order, and the level-2 headings that must be there
-    jq -ne --rawfile h "$1" --argjson th "$themes" --slurpfile rf "$forms/resident.json" --slurpfile of "$forms/operator.json" \
+    jq -ne --rawfile h "$1" --argjson th "$themes" --slurpfile rf "$xforms/resident.json" --slurpfile of "$xforms/operator.json" \
         --slurpfile t "$terr" "$JQLIB"'
         {etat_sante: "État de santé", acces_soins: "Accès aux soins et renoncement", couverture: "Couverture maladie",
          precarite: "Précarité (score EPICES)", connaissance_offre: "Connaissance de l'"'"'offre locale de santé",
@@ -243,8 +247,8 @@ check "... including standardised figures (at least 20) and the summary's wordin
 check "the summary says « plus élevé » or « plus faible » at least once and « pas de différence démontrée » at least once" \
     jqt -Rn '[inputs] | join("\n") | test("<p class=\"finding\">[^<]*— plus (élevé|faible)\\.</p>") and test("<p class=\"finding\">[^<]*— pas de différence démontrée\\.</p>")' "$tmp/r.html"
 every_operator_indicator() { # the operator indicators whose figures appear nowhere in the report
-    jq -n --rawfile h "$tmp/r.html" --slurpfile r "$tmp/r.json" --slurpfile o "$tmp/o.json" --slurpfile rd "$forms/resident.indicators.json" \
-        --slurpfile od "$forms/operator.indicators.json" "$JQLIB"'($h | html_blocks | html_tables) as $T | ctx($o[0]) as $x
+    jq -n --rawfile h "$tmp/r.html" --slurpfile r "$tmp/r.json" --slurpfile o "$tmp/o.json" --slurpfile rd "$xforms/resident.indicators.json" \
+        --slurpfile od "$xforms/operator.indicators.json" "$JQLIB"'($h | html_blocks | html_tables) as $T | ctx($o[0]) as $x
         | [$T[] | select(.id == "fiche-action") | (.rows[][0], .h2)] as $shown
         | [shared_tables[] as $k | [$T[] | select(.id == "regards-croises" and .h2 == $k.h2) | .rows[][0]] as $rows
             | twins(ctx($r[0]); $rd[0]; $od[0]; $k.theme)[] | select(.d.label | service | IN($rows[])) | .oid] as $side
@@ -257,7 +261,7 @@ list_check "every operator indicator appears in the report (action sheet, distri
 # Who answered, against the database.
 sq -json "$db" "SELECT coalesce(territory, '') AS t, channel AS c, lang AS l, count(*) AS n FROM counted_submissions WHERE form_id = 'resident' GROUP BY 1, 2, 3" >"$tmp/who.json"
 who_ok() { # html: the channel and language tables' counts are the database's
-    jq -n --rawfile h "$1" --slurpfile w "$tmp/who.json" --slurpfile t "$terr" --slurpfile rf "$forms/resident.json" "$JQLIB"'
+    jq -n --rawfile h "$1" --slurpfile w "$tmp/who.json" --slurpfile t "$terr" --slurpfile rf "$xforms/resident.json" "$JQLIB"'
         ($h | html_blocks | html_tables) as $T | $t[0].territories as $terr | $w[0] as $w | $rf[0].languages as $langs
         | def count(f): [$w[] | select(f) | .n] | add // 0;
           def codes: $terr | map(.code);
@@ -292,7 +296,7 @@ refus07=$(sq "$db" "SELECT count(*) FROM counted_submissions WHERE form_id = 're
 nsp17=$(sq "$db" "SELECT count(*) FROM counted_submissions WHERE form_id = 'resident' AND json_extract(answers, '\$.R17') = 'nsp'")
 quality_ok() {
     jq -n --rawfile h "$tmp/r.html" --argjson paper "$paper" --argjson interr "$interr" --argjson a14 "$asked14" --argjson r07 "$refus07" \
-        --argjson n17 "$nsp17" --slurpfile rf "$forms/resident.json" "$JQLIB"'
+        --argjson n17 "$nsp17" --slurpfile rf "$xforms/resident.json" "$JQLIB"'
         ($h | html_blocks) as $b | ($b | html_tables) as $T | [$b[] | select(.k == "p") | .t] as $ps
         | [$rf[0].sections[].questions[] | select(.type != "note")] as $qs
         | "^(?<n>[0-9]+) habitants ont répondu au questionnaire, dont (?<m>[0-9]+) dans les territoires étudiés ; (?<p>[0-9]+,[0-9] %) des réponses ont été recueillies sur papier par les médiateurs\\.$" as $re
@@ -385,11 +389,11 @@ check "with --include-text the HTML is still self-contained" selfcontained_ok "$
 # 300 or fewer: all of them, no note.
 texts_ok() { # html, database: each long-text question's answers in the report against the database
     local q
-    for q in $(jq -r '.sections[].questions[] | select(.type == "long_text") | .id' "$forms/resident.json"); do
+    for q in $(jq -r '.sections[].questions[] | select(.type == "long_text") | .id' "$xforms/resident.json"); do
         sq -json "$2" "SELECT '$q' AS q, json_extract(answers, '\$.$q') AS t FROM counted_submissions
             WHERE form_id = 'resident' AND json_type(answers, '\$.$q') = 'text' ORDER BY id"
     done | jq -s 'map(. // []) | add' >"$tmp/texts.json"
-    jq -Rn --slurpfile a "$tmp/texts.json" --slurpfile rf "$forms/resident.json" "$JQLIB"'
+    jq -Rn --slurpfile a "$tmp/texts.json" --slurpfile rf "$xforms/resident.json" "$JQLIB"'
         reduce (inputs) as $l ({on: false, cur: null, s: {}};
             if ($l | startswith("<h1")) then .on = ($l | contains("id=\"paroles\"")) | .cur = null
             elif .on and ($l | test("^<h2>.*</h2>$")) then .cur = ($l[4:-5] | unhtml) | .s[.cur] = {notes: [], items: []}
@@ -610,11 +614,11 @@ header_of() { # form json, include text (true/false)
              else .id end]' "$1"
 }
 check "export: the header is uuid, form_version, territory, channel, lang, received_at, then one column per question (grid Q.ROW, multiple Q.CODE), no free text" \
-    jqt --argjson h "$(header_of "$forms/resident.json" false)" '.[0] == $h' "$tmp/e.json"
+    jqt --argjson h "$(header_of "$xforms/resident.json" false)" '.[0] == $h' "$tmp/e.json"
 check "export --include-text: the text columns too (R06b, R39, R39b)" \
-    jqt --argjson h "$(header_of "$forms/resident.json" true)" '.[0] == $h and (.[0] | index("R39") and index("R39b") and index("R06b"))' "$tmp/et.json"
+    jqt --argjson h "$(header_of "$xforms/resident.json" true)" '.[0] == $h and (.[0] | index("R39") and index("R39b") and index("R06b"))' "$tmp/et.json"
 check "export (operators): the territory question one 0/1 column per territory and choice, no note" \
-    jqt --argjson h "$(header_of "$forms/operator.json" false)" '.[0] == $h and (.[0] | any(startswith("O02.QN")))' "$tmp/eo.json"
+    jqt --argjson h "$(header_of "$xforms/operator.json" false)" '.[0] == $h and (.[0] | any(startswith("O02.QN")))' "$tmp/eo.json"
 check "export: one row per counted respondent (respondents.counted of the JSON), every row as wide as the header" \
     jqt --slurpfile r "$tmp/r.json" '(.[1:] | length) == $r[0].respondents.counted and (.[0] | length) as $w | all(.[]; length == $w)' "$tmp/e.json"
 check "export (operators): one row per operator" \
@@ -687,11 +691,11 @@ codebook_ok() { # codebook json rows, form json, indicators json
            ($rows[] | select(.[$k] == "indicator" and .[$h | index("condition")] == "") | "indicator \(.[$id]) without its definition")] | .[:15]'
 }
 list_check "codebook CSV (residents): a line per question, grid row, choice and indicator, with the labels in fr, ar, en, tr and the paper numbers" \
-    codebook_ok "$tmp/cb.json" "$forms/resident.json" "$forms/resident.indicators.json"
+    codebook_ok "$tmp/cb.json" "$xforms/resident.json" "$xforms/resident.indicators.json"
 list_check "codebook CSV (operators): the same with its languages (fr, en)" \
-    codebook_ok "$tmp/cbo.json" "$forms/operator.json" "$forms/operator.indicators.json"
+    codebook_ok "$tmp/cbo.json" "$xforms/operator.json" "$xforms/operator.indicators.json"
 check "codebook CSV: Arabic labels present (R07's wording, every resident question has one)" \
-    jqt --arg ar "$(jq -r '.sections[].questions[] | select(.id == "R07") | .label.ar' "$forms/resident.json")" \
+    jqt --arg ar "$(jq -r '.sections[].questions[] | select(.id == "R07") | .label.ar' "$xforms/resident.json")" \
     '.[0] as $h | ($h | index("label_ar")) as $j | ($h | index("kind")) as $k | any(.[]; .[1] == "R07" and .[$j] == $ar) and all(.[1:][] | select(.[$k] == "question"); .[$j] | test("[\u0600-\u06FF]"))' "$tmp/cb.json"
 check "codebook CSV: R30's skip condition and the indicator sante_percue_bonne's numerator" \
     jqt '.[0] as $h | any(.[]; .[0] == "question" and .[1] == "R30" and (.[$h | index("condition")] | contains("${R03} = '"'femme'"'")))
@@ -700,7 +704,7 @@ check "codebook HTML: self-contained" selfcontained_ok "$tmp/cb.html"
 check "codebook HTML: every question id, R07's Arabic wording and the indicators" \
     bash -c 'for q in $(jq -r ".sections[].questions[].id" "$1"); do grep -qF "<th scope=\"row\">$q (" "$2" || exit 1; done
         grep -qF "$(jq -r ".sections[].questions[] | select(.id == \"R07\") | .label.ar" "$1")" "$2" && grep -qF "<h2>Indicateurs</h2>" "$2" && grep -qF "sante_percue_bonne" "$2"' \
-    _ "$forms/resident.json" "$tmp/cb.html"
+    _ "$xforms/resident.json" "$tmp/cb.html"
 
 # ---- sanitizers ---------------------------------------------------------------------------------------------
 sanitizer_runs() { # the commands whose stderr holds a sanitizer report

@@ -27,8 +27,14 @@ const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable
 const PHONE = { viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 };
 
 /* ---- the form, as the page will show it ---- */
-const FORM = JSON.parse(fs.readFileSync(path.join(FORMS_DIR, 'resident.json'), 'utf8'));
+// with offer.json's services inline in R23, as the collector serves it (form_expanded_doc)
+const FORM = require('../js/offer.js').expandOffer(JSON.parse(fs.readFileSync(path.join(FORMS_DIR, 'resident.json'), 'utf8')),
+  JSON.parse(fs.readFileSync(path.join(FORMS_DIR, 'offer.json'), 'utf8')));
 const TERRITORIES = JSON.parse(fs.readFileSync(path.join(FORMS_DIR, 'territories.json'), 'utf8')).territories;
+/* A territory's name in lang: territories.json gives a string (French) or a map by language. */
+function terrName(t, lang) {
+  return typeof t.name === 'string' ? t.name : (t.name[lang] || t.name.fr);
+}
 /* question id -> {…definition, choices resolved, section} */
 const Q = {};
 for (const sec of FORM.sections)
@@ -40,12 +46,13 @@ for (const sec of FORM.sections)
 
 /* ---- the collector ---- */
 
-/* Starts `collector serve` on a fresh database in a temporary folder, port 0; resolves when it listens. */
-async function startCollector() {
+/* Starts `collector serve` on a fresh database in a temporary folder, port 0; resolves when it listens.
+ * opts.forms: another forms folder to serve (default FORMS_DIR). */
+async function startCollector(opts = {}) {
   assert.ok(fs.existsSync(COLLECTOR_BIN), `collector binary not found: ${COLLECTOR_BIN} (set COLLECTOR_BIN)`);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'diagsante-browser-'));
   const db = path.join(dir, 'collector.db');
-  const proc = spawn(COLLECTOR_BIN, ['serve', '--db', db, '--forms', FORMS_DIR, '--listen', '127.0.0.1:0',
+  const proc = spawn(COLLECTOR_BIN, ['serve', '--db', db, '--forms', opts.forms || FORMS_DIR, '--listen', '127.0.0.1:0',
     '--rate-limit', '0', '--quiet'].concat(WEB_DIR ? ['--web', WEB_DIR] : []), { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   proc.stderr.on('data', d => { stderr += d; });
@@ -324,7 +331,7 @@ function answerDiff(a, b, aName = 'a', bName = 'b') {
 }
 
 module.exports = {
-  REPO, COLLECTOR_BIN, FORMS_DIR, FORM, TERRITORIES, Q, PHONE, CHROMIUM, CHROMIUM_ARGS,
+  REPO, COLLECTOR_BIN, FORMS_DIR, FORM, TERRITORIES, terrName, Q, PHONE, CHROMIUM, CHROMIUM_ARGS,
   startCollector, sql, launchBrowser, environment, withPage,
   screenIds, screenKey, shownAnswers, choiceInput, answer, next, back, walk, send, outbox, normalize, answerDiff,
 };

@@ -27,7 +27,10 @@ const env = L.environment();
 /* A laptop: mediators type sheets at a desk. */
 const DESK = { viewport: { width: 1280, height: 900 }, isMobile: false, hasTouch: false, deviceScaleFactor: 1 };
 const FORM = ENGINE.loadForm(L.FORM, { territories: L.TERRITORIES });
-const OPERATOR_DEF = JSON.parse(fs.readFileSync(path.join(L.FORMS_DIR, 'operator.json'), 'utf8'));
+// with offer.json's services inline in O06, as the collector serves it (form_expanded_doc)
+const OPERATOR_DEF = require('../js/offer.js').expandOffer(
+  JSON.parse(fs.readFileSync(path.join(L.FORMS_DIR, 'operator.json'), 'utf8')),
+  JSON.parse(fs.readFileSync(path.join(L.FORMS_DIR, 'offer.json'), 'utf8')));
 const OPERATOR = ENGINE.loadForm(OPERATOR_DEF, { territories: L.TERRITORIES });
 
 /* Question numbers as printed: 1, 2, 3… in form order, notes aside. */

@@ -387,7 +387,9 @@ def form_codes():
             for q in s["questions"]:
                 words.add(q["id"])
                 ch = q.get("choices")
-                for c in (lists.get(ch, []) if isinstance(ch, str) else ch or []) + q.get("rows", []):
+                rows = q.get("rows", [])  # a list, or the name of one (the shared offer, "offre")
+                rows = lists.get(rows, []) if isinstance(rows, str) else rows
+                for c in (lists.get(ch, []) if isinstance(ch, str) else ch or []) + rows:
                     words.add(c["code"])
     words |= {t["code"] for t in load("forms/territories.json")["territories"]}
     return sorted(words)

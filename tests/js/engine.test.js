@@ -10,6 +10,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 
 const FE = require('../../collector/web/engine.js');
+const {expandOffer, expandTemplates} = require('./offer.js');
 
 const ROOT = path.join(__dirname, '..', '..');
 const load = p => JSON.parse(fs.readFileSync(path.join(ROOT, p), 'utf8'));
@@ -296,7 +297,8 @@ test('loadForm throws on what it cannot compile', () => {
 
 test('loadForm on the shipped forms: resident (R14 hidden unless R13 = non) and operator', () => {
     const territories = load('forms/territories.json');
-    const resident = FE.loadForm(load('forms/resident.json'), territories);
+    // The collector serves the forms with offer.json's services inline (form_expanded_doc): so does the test.
+    const resident = FE.loadForm(expandOffer(load('forms/resident.json')), territories);
     assert.strictEqual(resident.id, 'resident');
     assert.strictEqual(resident.languages[0], 'fr');
     const r13 = resident.byId.get('R13');
@@ -314,7 +316,7 @@ test('loadForm on the shipped forms: resident (R14 hidden unless R13 = non) and 
     assert.strictEqual(r01.type, 'territory');
     assert.deepStrictEqual(FE.check(resident, {R01: territories.territories[0].code}).errors.filter(e => e.question === 'R01'), []);
 
-    const operator = FE.loadForm(load('forms/operator.json'), territories);
+    const operator = FE.loadForm(expandOffer(load('forms/operator.json')), territories);
     assert.strictEqual(operator.id, 'operator');
     assert.strictEqual(operator.byId.get('O02').multiple, true);
     assert.strictEqual(FE.isRelevant(operator, {}, 'O09'), false);
@@ -323,6 +325,22 @@ test('loadForm on the shipped forms: resident (R14 hidden unless R13 = non) and 
     assert.deepStrictEqual(FE.check(operator, {O02: codes}).errors.filter(e => e.question === 'O02'), []);
     assert.deepStrictEqual(render(FE.check(operator, {O16: 10, O17: 5, O18: 6}).errors).filter(e => /^O1[678]/.test(e)),
         ['O18:constraint']);
+});
+
+test('expandOffer and expandTemplates, the shell tests\' stand-ins for the C expansions, give the C reference; grids follow offer.json', () => {
+    for (const id of ['resident', 'operator']) {
+        const form = expandOffer(load(`forms/${id}.json`));
+        assert.deepStrictEqual(form, load(`tests/data/inline/${id}.json`), id);
+        assert.deepStrictEqual(expandTemplates(load(`forms/${id}.indicators.json`), form),
+            load(`tests/data/inline/${id}.indicators.json`), `${id}: templates`);
+    }
+    const offer = load('forms/offer.json');
+    offer.services.push({code: 'maison_des_femmes', paper: 12, kind: 'prevention', label: {fr: 'Maison des femmes'}});
+    const resident = FE.loadForm(expandOffer(load('forms/resident.json'), offer), load('forms/territories.json'));
+    const r23 = resident.byId.get('R23');
+    assert.strictEqual(r23.rows.length, 12);
+    assert.deepStrictEqual(FE.check(resident, {R23: {maison_des_femmes: 'connu'}}).errors.filter(e => e.question === 'R23'), []);
+    assert.ok(FE.check(resident, {R23: {maison_des_hommes: 'connu'}}).errors.some(e => e.code === 'invalid_choice'));
 });
 
 /* ---------------------------------------------------------------------------------------------------------

@@ -33,7 +33,7 @@ for c in "${campaigns[@]}"; do
     read -r n t seed <<<"$c"
     dir="$work/c$seed"
     mkdir -p "$dir/forms"
-    cp "$src/forms/resident.json" "$src/forms/resident.indicators.json" "$dir/forms/"
+    cp "$src/forms/resident.json" "$src/forms/resident.indicators.json" "$src/forms/offer.json" "$dir/forms/"
     "$synth" --forms "$src/forms" --form resident --territories "$t" --seed "$seed" >"$dir/forms/territories.json"
     rm -f "$dir/db.sqlite"
     "$synth" --forms "$dir/forms" --form resident --n "$n" --seed "$seed" --db "$dir/db.sqlite"

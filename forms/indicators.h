@@ -8,11 +8,19 @@
  * record gives one observation per indicator: whether the record is in the indicator's denominator, answered
  * "nsp" or "refus" (reported apart), or is out of it, and what it contributes.
  *
+ * A template (an entry with "for_each_row": "R23") stands for one indicator per row of that grid of the current
+ * version, in row order: "{row}" becomes the row code in id, question, numerator, denominator, among and value,
+ * "{row_label}" the row's label (in each language) in label. The set holds the expanded list; diagnostics about
+ * an expanded indicator name the template's path.
+ *
+ * This module has no statistics in it (it lives in the forms library, not in the analyzer's), so that
+ * `collector check-forms` checks indicator files with the very code the analyzer reads them with.
+ *
  * Ownership: an ind_set owns its document, definitions and compiled expressions; it borrows the catalog, which
  * must outlive it.
  */
-#ifndef ANALYZER_INDICATORS_H
-#define ANALYZER_INDICATORS_H
+#ifndef FORMS_INDICATORS_H
+#define FORMS_INDICATORS_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -22,6 +30,7 @@
 
 #include "catalog.h"
 #include "diag.h"
+#include "util.h"
 
 #define IND_MAX_CATEGORIES 64 /* choices of a distribution (one bit each in an observation) */
 #define IND_MAX_TERMS 64      /* items of a score */
@@ -75,6 +84,11 @@ ind_set *ind_load(const char *path, const catalog *c, const char *form_id, diag_
 /* Writes the conventional file of form_id, DIR/ID.indicators.json, into buf (len bytes) and returns buf. */
 char *ind_default_path(const catalog *c, const char *form_id, char *buf, size_t len);
 
+/* Checks every indicator file of the catalog's folder (NAME.indicators.json, for `collector check-forms`): each
+ * must describe a form of the catalog and load as ind_load loads it. Every problem goes to diags; one line per
+ * file ("FILE : N indicateurs") is appended to summary. Returns the number of files that failed. */
+size_t ind_check_dir(const catalog *c, diag_list *diags, sbuf *summary);
+
 void ind_free(ind_set *s);
 
 /* The source of expression key ("numerator", "denominator", "among", "value") of definition i, or NULL. */
@@ -108,4 +122,4 @@ void ind_eval(const ind_set *s, const form *version, const json_t *answers, cons
 /* The kind's name in the files and outputs ("proportion", ...). */
 const char *ind_kind_name(ind_kind k);
 
-#endif /* ANALYZER_INDICATORS_H */
+#endif /* FORMS_INDICATORS_H */

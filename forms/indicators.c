@@ -1,6 +1,10 @@
-/* indicators.c -- loading and evaluating indicator definitions (see indicators.h). */
+/* indicators.c -- loading and evaluating indicator definitions (see indicators.h): templates expanded over the
+ * rows of a grid, every definition checked and compiled against every version of its form, then evaluated on one
+ * record at a time for the analyzer. Exports ind_load and its accessors, and ind_eval.
+ */
 #include "indicators.h"
 
+#include <dirent.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -28,6 +32,8 @@ struct ind_set {
     size_t nscores;
     ind_def *defs;
     size_t ndefs;
+    json_t *list;          /* the definitions with every template expanded; defs point into it */
+    size_t *origin;        /* [ndefs] index in the file's "indicators" array (a template's, when expanded) */
     const form **versions; /* every version of the form in the catalog */
     size_t nversions;
     compiled *code;        /* [nversions * ndefs] */
@@ -186,6 +192,123 @@ static expr_type slot_type(ind_kind k, int slot)
 
 static const char *const slot_key[NSLOTS] = {"numerator", "denominator", "among", "value"};
 
+/* ------------------------------------------------------------------ templates */
+
+/* A new string: s with every "{NAME}" in place of name replaced by value. */
+static json_t *substitute(const char *s, const char *name, const char *value)
+{
+    sbuf b = {0};
+    size_t n = strlen(name);
+    for (const char *hit; (hit = strstr(s, name)) != NULL; s = hit + n) {
+        sbuf_add(&b, s, (size_t)(hit - s));
+        sbuf_adds(&b, value);
+    }
+    sbuf_adds(&b, s);
+    json_t *out = json_string(b.data);
+    sbuf_free(&b);
+    return out;
+}
+
+/* One indicator of template t for row r of its grid: a new object. The label's languages are the template's;
+ * a row without a text in one of them gives its French text, as the pages do. */
+static json_t *instantiate(const json_t *t, const form_choice *r)
+{
+    static const char *const keys[] = {"id", "question", "numerator", "denominator", "among", "value"};
+    json_t *o = json_deep_copy(t);
+    json_object_del(o, "for_each_row");
+    for (size_t k = 0; k < sizeof keys / sizeof *keys; k++) {
+        const char *v = json_string_value(json_object_get(o, keys[k]));
+        if (v != NULL)
+            json_object_set_new(o, keys[k], substitute(v, "{row}", r->code));
+    }
+    json_t *label = json_object_get(o, "label");
+    const char *lang;
+    json_t *text;
+    json_object_foreach(label, lang, text) {
+        if (!json_is_string(text))
+            continue; /* reported by load_def */
+        json_t *with_label = substitute(json_string_value(text), "{row_label}", form_text(r->label, lang));
+        json_object_set_new(label, lang, substitute(json_string_value(with_label), "{row}", r->code));
+        json_decref(with_label);
+    }
+    return o;
+}
+
+/* Expands the file's "indicators" array into s->list and s->origin: plain entries as they are, each template
+ * (an entry with "for_each_row") as one entry per row of its grid in the current version. A template that names
+ * no grid, or whose id does not vary with the row, is reported and left out. */
+static void expand_templates(loader *ld, const json_t *defs)
+{
+    ind_set *s = ld->s;
+    size_t cap = json_array_size(defs) + 1;
+    s->list = json_array();
+    s->origin = xcalloc(cap, sizeof *s->origin);
+    for (size_t i = 0; i < json_array_size(defs); i++) {
+        const json_t *o = json_array_get(defs, i);
+        const json_t *over = json_object_get(o, "for_each_row");
+        char p[JC_PATH_MAX], pk[JC_PATH_MAX];
+        jc_path_index(p, "$.indicators", i);
+        size_t nrows = 1;
+        const form_question *grid = NULL;
+        if (over != NULL) {
+            jc_path_key(pk, p, "for_each_row");
+            grid = json_is_string(over) ? form_question_by_id(ld->cur, json_string_value(over)) : NULL;
+            const char *id = json_string_value(json_object_get(o, "id"));
+            if (grid == NULL || grid->type != FQ_GRID) {
+                load_error(ld, pk, "« for_each_row » nomme une grille du formulaire %s (%s n'en est pas une)",
+                           ld->cur->id, json_is_string(over) ? json_string_value(over) : "?");
+                continue;
+            }
+            if (id != NULL && strstr(id, "{row}") == NULL) {
+                jc_path_key(pk, p, "id");
+                load_error(ld, pk, "l'identifiant d'un modèle contient {row} : sans lui, les %zu lignes de %s "
+                           "auraient le même", grid->nrows, grid->id);
+                continue;
+            }
+            nrows = grid->nrows;
+        }
+        if (json_array_size(s->list) + nrows >= cap) {
+            cap = (json_array_size(s->list) + nrows) * 2;
+            s->origin = xrealloc(s->origin, cap * sizeof *s->origin);
+        }
+        for (size_t r = 0; r < nrows; r++) {
+            s->origin[json_array_size(s->list)] = i;
+            if (grid != NULL)
+                json_array_append_new(s->list, instantiate(o, &grid->rows[r]));
+            else
+                json_array_append(s->list, (json_t *)o);
+        }
+    }
+}
+
+/* A template's rows share its mistakes: an unknown key in it would otherwise be reported once per row. Removes
+ * the diagnostics from index `from` on that repeat an earlier one word for word. */
+static void drop_repeated(diag_list *d, size_t from)
+{
+    if (d == NULL)
+        return;
+    size_t kept = from;
+    for (size_t i = from; i < d->count; i++) {
+        bool seen = false;
+        for (size_t j = from; j < kept && !seen; j++)
+            seen = d->items[i].warning == d->items[j].warning && strcmp(d->items[i].file, d->items[j].file) == 0 &&
+                   strcmp(d->items[i].path, d->items[j].path) == 0 &&
+                   strcmp(d->items[i].message, d->items[j].message) == 0;
+        if (seen) {
+            if (d->items[i].warning)
+                d->warnings--;
+            else
+                d->errors--;
+            free(d->items[i].file);
+            free(d->items[i].path);
+            free(d->items[i].message);
+        } else {
+            d->items[kept++] = d->items[i];
+        }
+    }
+    d->count = kept;
+}
+
 static void load_categories(loader *ld, const char *path, const form_question *q, ind_def *d)
 {
     if (q->type != FQ_SINGLE && q->type != FQ_MULTIPLE) {
@@ -204,7 +327,7 @@ static void load_categories(loader *ld, const char *path, const form_question *q
 static void load_def(loader *ld, const char *path, const json_t *o, size_t i)
 {
     static const char *const keys[] = {"id", "theme", "label", "type", "question", "score", "threshold",
-                                       "numerator", "denominator", "among", "value", NULL};
+                                       "numerator", "denominator", "among", "value", "for_each_row", NULL};
     ind_set *s = ld->s;
     ind_def *d = &s->defs[i];
     ld->ok &= jc_only_keys(&ld->jc, path, o, keys);
@@ -290,7 +413,7 @@ static void compile_all(loader *ld)
                 if (c->e[slot] != NULL)
                     continue;
                 char p[JC_PATH_MAX], pk[JC_PATH_MAX];
-                jc_path_index(p, "$.indicators", i);
+                jc_path_index(p, "$.indicators", s->origin[i]);
                 jc_path_key(pk, p, slot_key[slot]);
                 c->usable = false;
                 if (current) {
@@ -316,6 +439,7 @@ ind_set *ind_load(const char *path, const catalog *c, const char *form_id, diag_
     if (doc == NULL)
         return NULL;
     ind_set *s = xcalloc(1, sizeof *s);
+    size_t diags_before = diags ? diags->count : 0;
     ld.s = s;
     s->doc = doc;
     s->cat = c;
@@ -343,14 +467,15 @@ ind_set *ind_load(const char *path, const catalog *c, const char *form_id, diag_
         else
             load_error(&ld, p, "un objet est attendu");
     }
-    s->ndefs = json_array_size(defs);
+    expand_templates(&ld, defs);
+    s->ndefs = json_array_size(s->list);
     s->defs = xcalloc(s->ndefs + 1, sizeof *s->defs);
     s->src = xcalloc(s->ndefs * NSLOTS + 1, sizeof *s->src);
     for (size_t i = 0; i < s->ndefs; i++) {
         char p[JC_PATH_MAX];
-        jc_path_index(p, "$.indicators", i);
-        if (json_is_object(json_array_get(defs, i)))
-            load_def(&ld, p, json_array_get(defs, i), i);
+        jc_path_index(p, "$.indicators", s->origin[i]);
+        if (json_is_object(json_array_get(s->list, i)))
+            load_def(&ld, p, json_array_get(s->list, i), i);
         else
             load_error(&ld, p, "un objet est attendu");
     }
@@ -365,13 +490,62 @@ ind_set *ind_load(const char *path, const catalog *c, const char *form_id, diag_
         if (strcmp(catalog_at(c, i)->id, form_id) == 0)
             s->versions[s->nversions++] = catalog_at(c, i);
     compile_all(&ld);
+    drop_repeated(diags, diags_before);
     if (ld.ok)
         return s;
 fail:
+    drop_repeated(diags, diags_before);
     if (diags && diags->errors == 0)
         diag_add(diags, false, path, "$", "définitions d'indicateurs invalides");
     ind_free(s);
     return NULL;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+size_t ind_check_dir(const catalog *c, diag_list *diags, sbuf *summary)
+{
+    static const char suffix[] = ".indicators.json";
+    size_t failed = 0, n = 0, cap = 0;
+    char **names = NULL;
+    DIR *d = opendir(catalog_dir(c));
+    if (d == NULL)
+        return 0; /* the catalog has just read it: nothing new to report */
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        size_t len = strlen(e->d_name), slen = sizeof suffix - 1;
+        if (e->d_name[0] == '.' || len <= slen || strcmp(e->d_name + len - slen, suffix) != 0)
+            continue;
+        if (n == cap)
+            names = xrealloc(names, (cap = cap ? cap * 2 : 8) * sizeof *names);
+        names[n++] = xstrndup(e->d_name, len - slen);
+    }
+    closedir(d);
+    if (n > 0)
+        qsort(names, n, sizeof *names, cmp_str); /* a stable order for the messages */
+    for (size_t i = 0; i < n; i++) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/%s%s", catalog_dir(c), names[i], suffix);
+        size_t errors_before = diags->errors;
+        ind_set *s = catalog_current(c, names[i]) ? ind_load(path, c, names[i], diags) : NULL;
+        if (catalog_current(c, names[i]) == NULL)
+            diag_add(diags, false, path, "$", "aucun formulaire « %s » dans le dossier : ce fichier d'indicateurs "
+                     "ne décrit rien", names[i]);
+        if (s == NULL) {
+            failed++;
+            if (diags->errors == errors_before)
+                diag_add(diags, false, path, "$", "définitions d'indicateurs invalides");
+        } else {
+            sbuf_addf(summary, "%s : %zu indicateurs\n", path, ind_count(s));
+        }
+        ind_free(s);
+        free(names[i]);
+    }
+    free(names);
+    return failed;
 }
 
 void ind_free(ind_set *s)
@@ -391,6 +565,8 @@ void ind_free(ind_set *s)
     free(s->versions);
     free(s->defs);
     free(s->scores);
+    free(s->origin);
+    json_decref(s->list);
     json_decref(s->doc);
     free(s);
 }
