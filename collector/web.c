@@ -14,12 +14,16 @@
 
 #include "api.h"
 #include "server.h"
+#include "uistr.h"
 #include "util.h"
 
 #define WEB_MAX_FILE (1024 * 1024)
 
 /* The pages, each built from a template set: an HTML template, its style and its script. */
 enum { KIND_FORM, KIND_PRINT, KIND_ENTRY, NKINDS };
+
+/* The page of pages.json (uistr.h) whose words each kind shows. */
+static const char *const ui_page[NKINDS] = {"form", "print", "entry"};
 
 static const char *const templates[NKINDS][3] = {
     {"form.html", "app.css", "app.js"},
@@ -127,15 +131,16 @@ static void fill(sbuf *out, const char *tpl, const char *const *names, const cha
     }
 }
 
-/* The territories as the pages need them: codes, names, kinds and paper numbers (no population figures). */
+/* The territories as the pages need them: codes, names (French, and "names" in every language the file gives),
+ * kinds and paper numbers (no population figures). */
 static char *territories_json(const catalog *c)
 {
     json_t *arr = json_array();
     const terr_set *ts = catalog_territories(c);
     for (size_t i = 0; ts && i < ts->count; i++)
-        json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:i}", "code", ts->items[i].code, "name",
-                                             ts->items[i].name, "kind", ts->items[i].qpv ? "qpv" : "rest", "paper",
-                                             ts->items[i].paper));
+        json_array_append_new(arr, json_pack("{s:s, s:s, s:o, s:s, s:i}", "code", ts->items[i].code, "name",
+                                             ts->items[i].name, "names", terr_names_json(&ts->items[i]), "kind",
+                                             ts->items[i].qpv ? "qpv" : "rest", "paper", ts->items[i].paper));
     /* JSON_ESCAPE_SLASH writes "<\/script>", so no text can close the inline data block. */
     char *s = json_dumps(arr, JSON_COMPACT | JSON_ESCAPE_SLASH);
     json_decref(arr);
@@ -172,9 +177,26 @@ static char *forms_json(const catalog *c)
     return s;
 }
 
+/* The words of one page (uistr_page) as JSON for its inline data block: French, and the languages of f (French
+ * only for the entry page). Owned. */
+static char *ui_json(const json_t *ui, int kind, const form *f)
+{
+    json_t *o = uistr_page(ui, ui_page[kind], f ? f->languages : NULL, f ? f->nlanguages : 0);
+    char *s = json_dumps(o, JSON_COMPACT | JSON_ESCAPE_SLASH | JSON_PRESERVE_ORDER);
+    json_decref(o);
+    return s;
+}
+
+/* The French text of key for kind, HTML-escaped (for the template's text before the script runs). Owned. */
+static char *ui_html(const json_t *ui, int kind, const char *key)
+{
+    const char *s = uistr_fr(ui, ui_page[kind], key);
+    return html_escape(s ? s : "");
+}
+
 /* Builds one page of kind from its template set text[kind] (html, css, js) and the engine. */
 static bool add_page(web *w, int kind, const form *f, char *const text[NKINDS][3], const char *engine,
-                     const char *tjson, const char *forms)
+                     const char *tjson, const char *forms, const json_t *ui)
 {
     w->pages = xrealloc(w->pages, (w->npages + 1) * sizeof *w->pages);
     page *pg = &w->pages[w->npages++];
@@ -185,13 +207,19 @@ static bool add_page(web *w, int kind, const form *f, char *const text[NKINDS][3
     json_t *fdoc = f ? form_expanded_doc(f) : NULL;
     char *fjson = fdoc ? json_dumps(fdoc, JSON_COMPACT | JSON_ESCAPE_SLASH | JSON_PRESERVE_ORDER) : NULL;
     json_decref(fdoc);
-    static const char *const names[] = {"STYLE", "ENGINE", "APP", "FORM", "FORMS", "TERRITORIES", "FORM_ID", "TITLE"};
-    char *title = html_escape(f ? form_text(f->title, "fr") : "Saisie des questionnaires papier");
+    static const char *const names[] = {"STYLE", "ENGINE", "APP", "FORM", "FORMS", "TERRITORIES", "FORM_ID",
+                                        "TITLE", "UI", "UI_LOADING", "UI_NOSCRIPT"};
+    char *title = f ? html_escape(form_text(f->title, "fr")) : ui_html(ui, kind, "title");
+    char *uijson = ui_json(ui, kind, f), *loading = ui_html(ui, kind, "loading");
+    char *noscript = ui_html(ui, kind, "noscript");
     const char *values[] = {text[kind][1], engine, text[kind][2], fjson ? fjson : "null", forms, tjson,
-                            f ? f->id : "", title};
+                            f ? f->id : "", title, uijson, loading, noscript};
     fill(&pg->html, text[kind][0], names, values, sizeof names / sizeof *names);
     free(fjson);
     free(title);
+    free(uijson);
+    free(loading);
+    free(noscript);
     etag_of(pg->html.data, pg->html.len, pg->etag);
     return gzip_buf(pg->html.data, pg->html.len, &pg->gz, &pg->gzlen) == 0;
 }
@@ -200,7 +228,20 @@ web *web_new(const char *dir, const catalog *c, char *err, size_t errlen)
 {
     char *text[NKINDS][3] = {{0}};
     char *engine = NULL, *sw = NULL, *tjson = NULL, *forms = NULL;
+    json_t *ui = NULL;
     web *w = xcalloc(1, sizeof *w);
+    /* The pages' words come with the forms (forms/pages.json): a file with errors stops the start, as a form
+     * with errors does, each error printed with its file and JSON path. */
+    diag_list diags = {0};
+    ui = uistr_load(catalog_dir(c), &diags);
+    if (ui == NULL) {
+        diag_print(&diags, stderr);
+        snprintf(err, errlen, "%s/%s : %zu erreur(s) ci-dessus ; corrigez ce fichier du dossier des questionnaires",
+                 catalog_dir(c), UISTR_FILE, diags.errors);
+        diag_list_free(&diags);
+        goto err;
+    }
+    diag_list_free(&diags);
     if ((engine = read_file(dir, "engine.js", err, errlen)) == NULL || (sw = read_file(dir, "sw.js", err, errlen)) == NULL)
         goto err;
     char h_engine[64];
@@ -224,10 +265,11 @@ web *web_new(const char *dir, const catalog *c, char *err, size_t errlen)
         const form *f = catalog_at(c, i);
         if (catalog_current(c, f->id) != f)
             continue;
-        if (!add_page(w, KIND_FORM, f, text, engine, tjson, forms) || !add_page(w, KIND_PRINT, f, text, engine, tjson, forms))
+        if (!add_page(w, KIND_FORM, f, text, engine, tjson, forms, ui) ||
+            !add_page(w, KIND_PRINT, f, text, engine, tjson, forms, ui))
             goto gzip_err;
     }
-    if (!add_page(w, KIND_ENTRY, NULL, text, engine, tjson, forms))
+    if (!add_page(w, KIND_ENTRY, NULL, text, engine, tjson, forms, ui))
         goto gzip_err;
     sbuf_adds(&w->sw, sw);
     etag_of(w->sw.data, w->sw.len, w->sw_etag);
@@ -245,6 +287,7 @@ done:
     free(sw);
     free(tjson);
     free(forms);
+    json_decref(ui);
     return w;
 }
 

@@ -2,7 +2,8 @@
  * campaign QR codes (/qr/{form}), the printable paper questionnaire (/print/{form}) and the mediators' data-entry
  * page (/entry).
  *
- * A form page is one self-contained HTML document: style, scripts, the form definition and the territories are
+ * A form page is one self-contained HTML document: style, scripts, the form definition, the territories (names
+ * in every language) and the page's own words in the form's languages (forms/pages.json, see uistr.h) are
  * inlined, so that a phone on a slow network gets the first question after a single round trip. Pages are built
  * once at start-up from the templates in the web folder (collector/web), compressed once, and sent with a strict
  * Content-Security-Policy that allows exactly their inline scripts, by hash.
@@ -15,7 +16,8 @@
 
 typedef struct web web;
 
-/* Builds the pages of every current form in c from the templates in dir. Returns NULL with a message in err. */
+/* Builds the pages of every current form in c from the templates in dir, with the words of pages.json in c's
+ * folder. Returns NULL with a message in err (pages.json's errors are printed on stderr first). */
 web *web_new(const char *dir, const catalog *c, char *err, size_t errlen);
 
 /* Frees w; web_free(NULL) does nothing. */

@@ -108,6 +108,62 @@ static bool check_outline(jcheck *jc, const char *path, const json_t *g)
     return ok;
 }
 
+/* True when s is a language code as forms declare them: 2 or 3 lowercase ASCII letters ("fr", "ar", "ber"). */
+static bool is_lang_code(const char *s)
+{
+    size_t n = strlen(s);
+    if (n < 2 || n > 3)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (s[i] < 'a' || s[i] > 'z')
+            return false;
+    return true;
+}
+
+/* Reads o.name into t: a non-empty string (the French name), or a map from language codes to non-empty names
+ * (translations or transliterations) in which "fr" is required, since the report and the analyzer speak French.
+ * Returns false after reporting. */
+static bool load_name(jcheck *jc, const char *path, const json_t *o, terr *t)
+{
+    const json_t *v = json_object_get(o, "name");
+    char p[JC_PATH_MAX];
+    jc_path_key(p, path, "name");
+    t->name = NULL;
+    t->names = NULL;
+    if (!json_is_object(v)) {
+        if (v != NULL && !json_is_string(v)) {
+            jc_error(jc, p, "le nom est un texte (« Les Tilleuls ») ou un objet par langue "
+                     "({\"fr\": \"Les Tilleuls\", \"ar\": \"…\"})");
+            return false;
+        }
+        t->name = jc_string(jc, path, o, "name", true);
+        return t->name != NULL;
+    }
+    bool ok = true;
+    const char *lang;
+    json_t *text;
+    json_object_foreach((json_t *)v, lang, text) {
+        char q[JC_PATH_MAX];
+        jc_path_key(q, p, lang);
+        if (!is_lang_code(lang)) {
+            jc_error(jc, q, "code de langue invalide « %s » : 2 ou 3 lettres minuscules (fr, ar, tr)", lang);
+            ok = false;
+        } else if (!json_is_string(text) || json_string_length(text) == 0) {
+            jc_error(jc, q, "le nom en « %s » doit être un texte non vide", lang);
+            ok = false;
+        }
+    }
+    t->name = json_string_value(json_object_get(v, "fr"));
+    if (t->name == NULL || *t->name == '\0') {
+        if (json_object_get(v, "fr") == NULL)
+            jc_error(jc, p, "le nom en français (« fr ») est obligatoire");
+        t->name = NULL;
+        return false;
+    }
+    t->names = v;
+    return ok;
+}
+
 /* Reads one territory object into t; returns false after reporting. */
 static bool load_one(jcheck *jc, const char *path, const json_t *o, size_t index, size_t depth, terr *t)
 {
@@ -119,7 +175,7 @@ static bool load_one(jcheck *jc, const char *path, const json_t *o, size_t index
     }
     bool ok = jc_only_keys(jc, path, o, keys);
     t->code = jc_string(jc, path, o, "code", true);
-    t->name = jc_string(jc, path, o, "name", true);
+    ok &= load_name(jc, path, o, t);
     const char *kind = jc_string(jc, path, o, "kind", true);
     char p[JC_PATH_MAX];
     if (t->code == NULL || t->name == NULL || kind == NULL)
@@ -400,6 +456,17 @@ terr_set *terr_load(const char *path, diag_list *diags)
     terr_set *set = terr_from_json(doc, path, diags);
     json_decref(doc);
     return set;
+}
+
+const char *terr_name(const terr *t, const char *lang)
+{
+    const char *s = t->names && lang ? json_string_value(json_object_get(t->names, lang)) : NULL;
+    return s ? s : t->name;
+}
+
+json_t *terr_names_json(const terr *t)
+{
+    return t->names ? json_deep_copy(t->names) : json_pack("{s:s}", "fr", t->name);
 }
 
 const terr *terr_find(const terr_set *set, const char *code)

@@ -19,7 +19,9 @@
 
 typedef struct terr {
     const char *code;        /* "QN09399A" or a slug such as "hors_qpv" */
-    const char *name;
+    const char *name;        /* the French name: what the report, the analyzer and the statistics show */
+    const json_t *names;     /* the name in each language, {"fr": …, "ar": …}, or NULL when the file gives one
+                              * string (then French only) */
     bool qpv;                /* kind "qpv"; false for "rest" */
     int paper;               /* number printed on paper */
     long target;             /* answers aimed for, 0 when none */
@@ -50,6 +52,12 @@ terr_set *terr_from_json(json_t *doc, const char *file, diag_list *diags);
 
 /* The territory with this code, or NULL. */
 const terr *terr_find(const terr_set *set, const char *code);
+
+/* The name of t in lang (a language code such as "ar"), its French name when it has none in lang. */
+const char *terr_name(const terr *t, const char *lang);
+
+/* The name of t in every language it has, as a new JSON object {"fr": …, …} (at least "fr"). */
+json_t *terr_names_json(const terr *t);
 
 /* True when code has the form of a QPV code: "QN" + 6 letters/digits (2024) or "QP" + 6 digits (2015). */
 bool terr_is_qpv_code(const char *code);

@@ -59,6 +59,15 @@ static const terr_case cases[] = {
     {"population_by", "[]", "$.population_by", "une ou deux"},
     {"population_by", NULL, "$.territories[0].population", "population_by"},
     {"commune.postcode", "\"93300\"", "$.commune.postcode", "clé inconnue"},
+    /* a name is a string (French) or a map by language in which French is required */
+    {"territories[0].name", "{\"ar\": \"لي تيول\"}", "$.territories[0].name", "français (« fr ») est obligatoire"},
+    {"territories[0].name", "{\"fr\": \"A\", \"AR\": \"x\"}", "$.territories[0].name.AR", "code de langue invalide"},
+    {"territories[0].name", "{\"fr\": \"A\", \"arab\": \"x\"}", "$.territories[0].name.arab", "2 ou 3 lettres"},
+    {"territories[0].name", "{\"fr\": \"A\", \"ar\": \"\"}", "$.territories[0].name.ar", "texte non vide"},
+    {"territories[0].name", "{\"fr\": \"A\", \"tr\": 3}", "$.territories[0].name.tr", "texte non vide"},
+    {"territories[0].name", "{\"fr\": \"\"}", "$.territories[0].name.fr", "texte non vide"},
+    {"territories[0].name", "3", "$.territories[0].name", "objet par langue"},
+    {"territories[0].name", "[\"Les Tilleuls\"]", "$.territories[0].name", "objet par langue"},
 };
 
 static void test_errors(void **state)
@@ -81,6 +90,57 @@ static void test_errors(void **state)
         json_decref(doc);
     }
     assert_int_equal(failures, 0);
+}
+
+/* Names by language: the French one stays t->name for the report and the analyzer; terr_name gives the
+ * resident's language, French when the file has no translation; a plain string is French only. */
+static void test_name_maps(void **state)
+{
+    (void)state;
+    json_t *doc = tu_load("territories_test.json");
+    tu_set(doc, "territories[0].name", tu_json("{\"fr\": \"Les Tilleuls\", \"ar\": \"لي تيول\", "
+                                               "\"tr\": \"Les Tilleuls (Ihlamurlar)\"}"));
+    diag_list diags = {0};
+    terr_set *ts = terr_from_json(doc, "case", &diags);
+    diag_print(&diags, stderr);
+    assert_non_null(ts);
+    const terr *t = &ts->items[0];
+    assert_string_equal(t->name, "Les Tilleuls");
+    assert_string_equal(terr_name(t, "fr"), "Les Tilleuls");
+    assert_string_equal(terr_name(t, "ar"), "لي تيول");
+    assert_string_equal(terr_name(t, "tr"), "Les Tilleuls (Ihlamurlar)");
+    assert_string_equal(terr_name(t, "en"), "Les Tilleuls");
+    assert_string_equal(terr_name(t, NULL), "Les Tilleuls");
+    json_t *names = terr_names_json(t);
+    assert_int_equal(json_object_size(names), 3);
+    assert_string_equal(json_string_value(json_object_get(names, "ar")), "لي تيول");
+    json_decref(names);
+
+    const terr *plain = &ts->items[1]; /* a string: French only */
+    assert_null(plain->names);
+    assert_string_equal(terr_name(plain, "ar"), plain->name);
+    names = terr_names_json(plain);
+    assert_int_equal(json_object_size(names), 1);
+    assert_string_equal(json_string_value(json_object_get(names, "fr")), plain->name);
+    json_decref(names);
+
+    /* the document written back keeps the map */
+    json_t *out = terr_to_json(ts);
+    assert_true(json_is_object(json_object_get(json_array_get(json_object_get(out, "territories"), 0), "name")));
+    json_decref(out);
+    terr_free(ts);
+    json_decref(doc);
+
+    /* the shipped example gives Arabic and Turkish names to every territory */
+    ts = terr_load(FORMS_DIR "/territories.json", &diags);
+    assert_non_null(ts);
+    for (size_t i = 0; i < ts->count; i++) {
+        assert_non_null(ts->items[i].names);
+        assert_string_not_equal(terr_name(&ts->items[i], "ar"), ts->items[i].name);
+        assert_string_not_equal(terr_name(&ts->items[i], "tr"), ts->items[i].name);
+    }
+    terr_free(ts);
+    diag_list_free(&diags);
 }
 
 static void test_anct_csv(void **state)
@@ -162,6 +222,7 @@ int main(void)
         cmocka_unit_test(test_qpv_codes),
         cmocka_unit_test(test_fixture),
         cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_name_maps),
         cmocka_unit_test(test_anct_csv),
         cmocka_unit_test(test_anct_csv_errors),
     };

@@ -27,73 +27,12 @@
   window.addEventListener('error', function (e) { fatal(e.message || String(e)); });
   window.addEventListener('unhandledrejection', function (e) { fatal(String(e.reason && e.reason.message || e.reason)); });
 
-  /* ---- interface texts, in every language the shipped forms use ---- */
-  var UI = {
-    fr: { next: 'Suivant', back: 'Précédent', start: 'Commencer', send: 'Envoyer mes réponses', listen: 'Écouter',
-      stop: 'Arrêter', lang: 'Langue', chooseLang: 'Choisissez votre langue', step: 'Étape {n} sur {m}',
-      pending1: '1 réponse en attente d’envoi. Elle partira dès que le téléphone sera connecté.',
-      pendingN: '{n} réponses en attente d’envoi. Elles partiront dès que le téléphone sera connecté.',
-      reviewTitle: 'C’est presque fini', review: 'Vous avez répondu à {n} questions. Vous pouvez revenir en arrière pour changer une réponse, ou envoyer.',
-      thanks: 'Merci !', sent: 'Vos réponses sont bien arrivées. Voici votre code de reçu, vous pouvez le noter :',
-      saved: 'Vos réponses sont enregistrées sur ce téléphone. Elles seront envoyées automatiquement dès que possible, même si vous fermez cette page.',
-      again: 'Remplir un nouveau questionnaire', rejected: 'Ces réponses n’ont pas pu être acceptées : ',
-      error: 'Une erreur technique est survenue. Vos réponses sont gardées sur le téléphone.',
-      number: 'Écrivez un nombre.', fixErrors: 'Vérifiez les réponses signalées.', optional: 'Vous pouvez passer cette question.',
-      resume: 'Continuer', required: 'Réponse obligatoire.', choice: 'Cette réponse n’est pas possible.',
-      maxChoices: '{n} choix au plus.', range: 'La valeur doit être comprise entre {n} et {m}.',
-      min: 'La valeur doit être au moins {n}.', max: 'La valeur doit être au plus {n}.', dateRange: 'Date en dehors des limites.',
-      tooLong: '{n} caractères au plus.', exclusive: 'Cette réponse ne peut pas être combinée avec une autre.',
-      invalid: 'Réponse invalide.' },
-    ar: { next: 'التالي', back: 'السابق', start: 'ابدأ', send: 'أرسل إجاباتي', listen: 'استمع', stop: 'توقف',
-      lang: 'اللغة', chooseLang: 'اختر لغتك', step: 'الخطوة {n} من {m}',
-      pending1: 'إجابة واحدة في انتظار الإرسال. ستُرسل عندما يتصل الهاتف بالإنترنت.',
-      pendingN: '{n} إجابات في انتظار الإرسال. ستُرسل عندما يتصل الهاتف بالإنترنت.',
-      reviewTitle: 'انتهيت تقريبًا', review: 'أجبت على {n} أسئلة. يمكنك الرجوع لتغيير إجابة، أو الإرسال.',
-      thanks: 'شكرًا!', sent: 'وصلت إجاباتك. هذا رمز الإيصال، يمكنك تدوينه:',
-      saved: 'إجاباتك محفوظة على هذا الهاتف. ستُرسل تلقائيًا في أقرب وقت، حتى لو أغلقت هذه الصفحة.',
-      again: 'ملء استبيان جديد', rejected: 'تعذّر قبول هذه الإجابات: ',
-      error: 'حدث خطأ تقني. إجاباتك محفوظة على الهاتف.',
-      number: 'اكتب رقمًا.', fixErrors: 'تحقق من الإجابات المشار إليها.', optional: 'يمكنك تخطي هذا السؤال.',
-      resume: 'متابعة', required: 'الإجابة إلزامية.', choice: 'هذه الإجابة غير ممكنة.',
-      maxChoices: '{n} اختيارات كحد أقصى.', range: 'يجب أن تكون القيمة بين {n} و{m}.',
-      min: 'يجب أن تكون القيمة {n} على الأقل.', max: 'يجب أن تكون القيمة {n} على الأكثر.', dateRange: 'التاريخ خارج الحدود المسموح بها.',
-      tooLong: '{n} حرفًا كحد أقصى.', exclusive: 'لا يمكن الجمع بين هذه الإجابة وإجابة أخرى.',
-      invalid: 'إجابة غير صالحة.' },
-    en: { next: 'Next', back: 'Back', start: 'Start', send: 'Send my answers', listen: 'Listen', stop: 'Stop',
-      lang: 'Language', chooseLang: 'Choose your language', step: 'Step {n} of {m}',
-      pending1: '1 answer waiting to be sent. It will go as soon as the phone is online.',
-      pendingN: '{n} answers waiting to be sent. They will go as soon as the phone is online.',
-      reviewTitle: 'Almost done', review: 'You answered {n} questions. You can go back to change an answer, or send.',
-      thanks: 'Thank you!', sent: 'Your answers have arrived. Here is your receipt code, you can write it down:',
-      saved: 'Your answers are saved on this phone. They will be sent automatically as soon as possible, even if you close this page.',
-      again: 'Fill in a new questionnaire', rejected: 'These answers could not be accepted: ',
-      error: 'A technical error occurred. Your answers are kept on the phone.',
-      number: 'Write a number.', fixErrors: 'Please check the answers marked.', optional: 'You may skip this question.',
-      resume: 'Continue', required: 'An answer is required.', choice: 'This answer is not possible.',
-      maxChoices: '{n} choices at most.', range: 'The value must be between {n} and {m}.',
-      min: 'The value must be at least {n}.', max: 'The value must be at most {n}.', dateRange: 'Date out of bounds.',
-      tooLong: '{n} characters at most.', exclusive: 'This answer cannot be combined with another one.',
-      invalid: 'Invalid answer.' },
-    tr: { next: 'İleri', back: 'Geri', start: 'Başla', send: 'Cevaplarımı gönder', listen: 'Dinle', stop: 'Durdur',
-      lang: 'Dil', chooseLang: 'Dilinizi seçin', step: 'Adım {n} / {m}',
-      pending1: '1 cevap gönderilmeyi bekliyor. Telefon internete bağlanınca gönderilecek.',
-      pendingN: '{n} cevap gönderilmeyi bekliyor. Telefon internete bağlanınca gönderilecekler.',
-      reviewTitle: 'Neredeyse bitti', review: '{n} soruyu cevapladınız. Bir cevabı değiştirmek için geri dönebilir ya da gönderebilirsiniz.',
-      thanks: 'Teşekkürler!', sent: 'Cevaplarınız ulaştı. Makbuz kodunuz şudur, not alabilirsiniz:',
-      saved: 'Cevaplarınız bu telefonda kayıtlı. Bu sayfayı kapatsanız bile mümkün olan en kısa sürede otomatik olarak gönderilecek.',
-      again: 'Yeni bir anket doldur', rejected: 'Bu cevaplar kabul edilemedi: ',
-      error: 'Teknik bir hata oluştu. Cevaplarınız telefonda saklanıyor.',
-      number: 'Bir sayı yazın.', fixErrors: 'İşaretli cevapları kontrol edin.', optional: 'Bu soruyu geçebilirsiniz.',
-      resume: 'Devam et', required: 'Cevap zorunludur.', choice: 'Bu cevap mümkün değil.',
-      maxChoices: 'En fazla {n} seçim.', range: 'Değer {n} ile {m} arasında olmalıdır.',
-      min: 'Değer en az {n} olmalıdır.', max: 'Değer en fazla {n} olmalıdır.', dateRange: 'Tarih sınırların dışında.',
-      tooLong: 'En fazla {n} karakter.', exclusive: 'Bu cevap başka bir cevapla birleştirilemez.',
-      invalid: 'Geçersiz cevap.' }
-  };
-  var NATIVE = { fr: 'Français', ar: 'العربية', en: 'English', tr: 'Türkçe', es: 'Español', pt: 'Português',
-    ro: 'Română', ru: 'Русский', uk: 'Українська', ta: 'தமிழ்', fa: 'فارسی', ps: 'پښتو' };
-  var RTL = { ar: 1, fa: 1, ps: 1, ur: 1, he: 1 };
-  var SPEECH = { fr: 'fr-FR', ar: 'ar', en: 'en-GB', tr: 'tr-TR' };
+  /* ---- the page's own words: forms/pages.json, cut by the collector to this form's languages (French filling
+   * what a language lacks), with each language's name, writing direction and speech voice ---- */
+  var PAGES = JSON.parse($('ui').textContent);
+  var UI = PAGES.strings;
+  function langInfo(l) { return PAGES.languages[l] || { name: l, dir: 'ltr' }; }
+  function isRtl(l) { return langInfo(l).dir === 'rtl'; }
 
   /* ---- the form ---- */
   var DEF = JSON.parse($('form-def').textContent);
@@ -111,9 +50,13 @@
   var DRAFT = 'draft:' + DEF.id + ':' + DEF.version;
 
   function t(key, n, m) {
-    var s = (UI[state && state.lang] || UI.fr)[key] || UI.fr[key];
-    return s.replace('{n}', n == null ? '' : n).replace('{m}', m == null ? '' : m);
+    var all = UI || {}, fr = all.fr || {};   /* fatal() may call this before the words are read */
+    var s = (all[state && state.lang] || fr)[key] || fr[key] || key;
+    return s.split('{n}').join(n == null ? '' : n).split('{m}').join(m == null ? '' : m);
   }
+  /* A territory's name in the resident's language (territories.json may give translations or
+   * transliterations), its French name otherwise. */
+  function terrName(x) { return (x.names && x.names[state.lang]) || x.name; }
   function tx(map) { return E.text ? E.text(map, state.lang) : (map && (map[state.lang] || map.fr)) || ''; }
   function today() {
     var d = new Date();
@@ -169,11 +112,11 @@
   function setLang(lang) {
     state.lang = lang;
     doc.documentElement.lang = lang;
-    doc.documentElement.dir = RTL[lang] ? 'rtl' : 'ltr';
+    doc.documentElement.dir = isRtl(lang) ? 'rtl' : 'ltr';
     $('brand').textContent = tx(DEF.title);
     doc.title = tx(DEF.title);
     var lb = $('lang-btn');
-    lb.textContent = t('lang') + ' : ' + (NATIVE[lang] || lang);
+    lb.textContent = t('lang') + ' : ' + langInfo(lang).name;
     lb.hidden = false;
   }
   function nav(buttons) {
@@ -201,8 +144,8 @@
   function renderWelcome() {
     var langs = el('div', { class: 'langs', role: 'group', 'aria-label': t('chooseLang') });
     DEF.languages.forEach(function (l) {
-      langs.appendChild(el('button', { type: 'button', lang: l, dir: RTL[l] ? 'rtl' : 'ltr', 'aria-pressed': String(l === state.lang),
-        text: NATIVE[l] || l, on: { click: function () { setLang(l); save(); render(); } } }));
+      langs.appendChild(el('button', { type: 'button', lang: l, dir: isRtl(l) ? 'rtl' : 'ltr', 'aria-pressed': String(l === state.lang),
+        text: langInfo(l).name, on: { click: function () { setLang(l); save(); render(); } } }));
     });
     var started = !!state.begun;
     var h = el('h1', { tabindex: '-1', text: tx(DEF.title) });
@@ -258,7 +201,7 @@
       if (speaking === q.id) { stopSpeech(); b.textContent = '🔊 ' + t('listen'); return; }
       stopSpeech();
       var u = new SpeechSynthesisUtterance(speakable(q));
-      u.lang = SPEECH[state.lang] || state.lang;
+      u.lang = langInfo(state.lang).speech || state.lang;
       var voices = speechSynthesis.getVoices().filter(function (v) { return v.lang.indexOf(state.lang) === 0; });
       if (voices.length) u.voice = voices[0];
       u.onend = function () { speaking = null; b.textContent = '🔊 ' + t('listen'); };
@@ -272,7 +215,7 @@
   /* The choices of a question as {code, text}: territory questions list the territories, then their extras. */
   function choicesOf(q) {
     var out = [];
-    if (q.type === 'territory') TERR.forEach(function (x) { out.push({ code: x.code, text: x.name }); });
+    if (q.type === 'territory') TERR.forEach(function (x) { out.push({ code: x.code, text: terrName(x) }); });
     q.choices.forEach(function (c) { out.push({ code: c.code, text: tx(c.label), exclusive: c.exclusive }); });
     return out;
   }

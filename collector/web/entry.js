@@ -33,9 +33,21 @@
     });
     return n;
   }
+  /* ---- the page's own words, in French: forms/pages.json ("entry"), embedded by the collector ---- */
+  var UI = JSON.parse($('ui').textContent).strings.fr;
+  /* t('key', {n: 3}): the text of key with its {placeholders} replaced. */
+  function t(key, vars) {
+    var s = UI[key] != null ? UI[key] : key;
+    for (var k in vars || {}) s = s.split('{' + k + '}').join(String(vars[k]));
+    return s;
+  }
+  /* The text of key as nodes: "[[Ctrl+Entrée]]" becomes a <kbd> element, the rest text. */
+  function rich(key, vars) {
+    return t(key, vars).split(/\[\[|\]\]/).map(function (part, i) { return i % 2 ? el('kbd', { text: part }) : part; });
+  }
   function fatal(msg) {
     var f = $('fatal');
-    f.textContent = 'Erreur technique de la page : ' + msg;
+    f.textContent = t('error') + ' ' + msg;
     f.hidden = false;
   }
   window.addEventListener('error', function (e) { fatal(e.message || String(e)); });
@@ -121,18 +133,18 @@
     switch (f.kind) {
       case 'sheet':
         return /^[A-Za-z0-9_-]{1,20}$/.test(s) ? { value: s, show: '' }
-          : { error: 'Numéro de questionnaire : 1 à 20 lettres sans accent, chiffres, - ou _.' };
+          : { error: t('badSheet') };
       case 'choice': {
         var c = choiceByPaper(f, s);
         return c ? { value: c.code, show: c.paper + SHOW + (c.text || String(c.code)) }
-          : { error: '« ' + s.slice(0, 20) + ' » n’est pas un numéro de réponse. Réponses : ' + choiceList(f) + '.' };
+          : { error: t('notChoice', { x: s.slice(0, 20), list: choiceList(f) }) };
       }
       case 'multi': {
         var parts = s.split(/[\s,;]+/).filter(Boolean), seen = {}, got = [];
         for (var i = 0; i < parts.length; i++) {
           var x = choiceByPaper(f, parts[i]);
-          if (!x) return { error: '« ' + parts[i].slice(0, 20) + ' » n’est pas un numéro de réponse. Réponses : ' + choiceList(f) + '.' };
-          if (seen[x.code]) return { error: 'Le numéro ' + x.paper + ' est tapé deux fois.' };
+          if (!x) return { error: t('notChoice', { x: parts[i].slice(0, 20), list: choiceList(f) }) };
+          if (seen[x.code]) return { error: t('twice', { n: x.paper }) };
           seen[x.code] = 1;
           got.push(x);
         }
@@ -143,7 +155,7 @@
       case 'number': {
         var integer = f.q.type === 'integer';
         if (integer ? !/^-?\d{1,15}$/.test(s) : !/^-?\d{1,15}([.,]\d+)?$/.test(s))
-          return { error: integer ? 'Tapez un nombre entier, en chiffres.' : 'Tapez un nombre, en chiffres (virgule pour les décimales).' };
+          return { error: integer ? t('badInteger') : t('badNumber') };
         return { value: Number(s.replace(',', '.')), show: '' };
       }
       case 'date': {
@@ -151,7 +163,7 @@
         if ((m = /^(\d\d)(\d\d)(\d{4})$/.exec(s)) || (m = /^(\d{1,2})[\/.\- ](\d{1,2})[\/.\- ](\d{4})$/.exec(s)))
           d = m[3] + '-' + ('0' + m[2]).slice(-2) + '-' + ('0' + m[1]).slice(-2);
         else if (/^\d{4}-\d\d-\d\d$/.test(s)) d = s;
-        if (!d || !E.isDate(d)) return { error: 'Date attendue : JJMMAAAA ou JJ/MM/AAAA (par exemple 15032024).' };
+        if (!d || !E.isDate(d)) return { error: t('badDate') };
         return { value: d, show: SHOW + d.slice(8, 10) + '/' + d.slice(5, 7) + '/' + d.slice(0, 4) };
       }
       default:
@@ -180,11 +192,11 @@
     if (body !== undefined) headers['Content-Type'] = 'application/json';
     return fetch(path, { method: method, headers: headers, body: body !== undefined ? JSON.stringify(body) : undefined,
       credentials: 'omit', cache: 'no-store', referrerPolicy: 'no-referrer' }).then(function (r) {
-      return r.text().then(function (t) {
+      return r.text().then(function (body) {
         var j = {};
-        try { j = t ? JSON.parse(t) : {}; } catch (e) { j = { message: t.slice(0, 200) }; }
+        try { j = body ? JSON.parse(body) : {}; } catch (e) { j = { message: body.slice(0, 200) }; }
         if (r.status === 401 && !tok) {
-          signOut('Votre jeton n’est plus accepté (401 : jeton révoqué, expiré ou invalide). Reconnectez-vous : la saisie en cours est gardée.');
+          signOut(t('expired'));
           throw new Unauthorized();
         }
         return { status: r.status, body: j || {} };
@@ -194,7 +206,7 @@
   function base(f) { return '/api/v1/forms/' + encodeURIComponent(f.def.id) + '/paper'; }
   function failed(e) {
     if (e && e.unauthorized) return;
-    say('Le serveur ne répond pas (' + (e && e.message || e) + ') : rien n’est perdu, réessayez dans un instant.', 'err');
+    say(t('noServer', { x: e && e.message || e }), 'err');
   }
 
   /* ---- the page's state ---- */
@@ -230,37 +242,36 @@
       'aria-describedby': 'token-help token-err', required: true });
     var err = el('p', { class: 'err', id: 'token-err', role: 'alert', text: msg || '' });
     var form = el('form', { class: 'card signin', id: 'signin', novalidate: true }, [
-      el('h1', { text: 'Saisie des questionnaires papier' }),
-      el('label', { for: 'token', text: 'Jeton de médiateur' }),
+      el('h1', { text: t('title') }),
+      el('label', { for: 'token', text: t('token') }),
       input,
-      el('p', { class: 'hint', id: 'token-help', text: 'Le jeton vous est remis par l’administrateur du collecteur. Il reste dans cet onglet seulement et disparaît quand vous le fermez.' }),
+      el('p', { class: 'hint', id: 'token-help', text: t('tokenHelp') }),
       err,
-      el('button', { type: 'submit', class: 'primary', id: 'signin-btn', text: 'Se connecter' })
+      el('button', { type: 'submit', class: 'primary', id: 'signin-btn', text: t('signin') })
     ]);
     form.addEventListener('submit', function (e) {
       e.preventDefault();
-      var t = input.value.trim();
-      if (!t) { err.textContent = 'Tapez votre jeton.'; input.focus(); return; }
+      var tok = input.value.trim();
+      if (!tok) { err.textContent = t('noToken'); input.focus(); return; }
       err.textContent = '';
-      say('Vérification du jeton…');
+      say(t('checking'));
       /* The sheets list needs a mediator or admin token: it tells whether this one is accepted. */
-      api('GET', base(FORMS[0]) + '/sheets', undefined, t).then(function (r) {
+      api('GET', base(FORMS[0]) + '/sheets', undefined, tok).then(function (r) {
         if (r.status === 200) {
-          token = t;
-          store(TOKEN_KEY, t);
-          say('Connecté.', 'ok');
+          token = tok;
+          store(TOKEN_KEY, tok);
+          say(t('signedIn'), 'ok');
           afterSignin();
         } else {
           say('');
-          err.textContent = r.status === 401 ? 'Jeton refusé (401) : vérifiez-le, ou demandez-en un nouveau.'
-            : r.status === 403 ? 'Ce jeton n’a pas le droit de saisir (403) : il faut un jeton de médiateur ou d’administrateur.'
-            : 'Connexion impossible (' + r.status + ') : ' + (r.body.message || 'réponse inattendue du serveur') + '.';
+          err.textContent = r.status === 401 ? t('tokenRefused') : r.status === 403 ? t('tokenForbidden')
+            : t('signinFailed', { status: r.status, x: r.body.message || t('unexpected') });
           input.focus();
           input.select();
         }
       }, function (e2) {
         say('');
-        err.textContent = 'Le serveur ne répond pas : ' + (e2 && e2.message || e2) + '.';
+        err.textContent = t('serverDown', { x: e2 && e2.message || e2 });
         input.focus();
       });
     });
@@ -282,14 +293,14 @@
       var b = el('button', { type: 'button', class: 'choice-btn', 'data-form': f.def.id }, [
         el('span', { class: 'key', text: String(i + 1) }),
         el('span', { text: tx(f.def.title) }),
-        el('span', { class: 'meta', text: ' — ' + f.def.id + ', version ' + f.def.version })
+        el('span', { class: 'meta', text: ' — ' + t('formMeta', { id: f.def.id, v: f.def.version }) })
       ]);
       b.addEventListener('click', function () { choose(f); });
       list.appendChild(el('li', {}, [b]));
     });
-    var h = el('h1', { text: 'Quel questionnaire saisissez-vous ?' });
+    var h = el('h1', { text: t('whichForm') });
     var card = el('section', { class: 'card', id: 'forms-screen' }, [h,
-      el('p', { class: 'hint', text: 'Tapez son numéro, ou Entrée sur le questionnaire choisi.' }), list]);
+      el('p', { class: 'hint', text: t('whichFormHelp') }), list]);
     card.addEventListener('keydown', function (e) {
       if (e.ctrlKey || e.altKey || e.metaKey) return;
       var n = Number(e.key);
@@ -306,18 +317,13 @@
   function choose(f) {
     current = f;
     store(FORM_KEY, f.def.id);
-    say('Questionnaire choisi : ' + tx(f.def.title) + '.');
+    say(t('chosen', { x: tx(f.def.title) }));
     renderEntry();
   }
 
   /* ---- the entry screen ---- */
-  var STATUS = {
-    single: 'Saisie unique enregistrée',
-    awaiting_second: 'Première saisie enregistrée : une seconde saisie à l’aveugle est demandée',
-    verified: 'Seconde saisie identique : questionnaire vérifié',
-    discrepant: 'Seconde saisie différente : à réconcilier',
-    reconciled: 'Questionnaire réconcilié'
-  };
+  var STATUS = { single: 'stSingle', awaiting_second: 'stAwaiting', verified: 'stVerified', discrepant: 'stDiscrepant',
+    reconciled: 'stReconciled' };
   function sheetOf(f) {
     if (!sheets[f.def.id]) sheets[f.def.id] = { uuid: uuid4(), texts: {} };
     return sheets[f.def.id];
@@ -330,13 +336,8 @@
     show('entry');
     var sheet = sheetOf(f);
     inputs = [];
-    var h = el('h1', { text: 'Saisie : ' + tx(f.def.title) });
-    var help = el('p', { class: 'hint', id: 'entry-help' }, [
-      'Tapez le numéro papier de la réponse (plusieurs : séparés par des espaces, puis Entrée), les nombres, les dates (JJMMAAAA) et les textes. ',
-      el('kbd', { text: 'Entrée' }), ', ', el('kbd', { text: 'Tab' }), ' ou ', el('kbd', { text: '↓' }), ' : champ suivant ; ',
-      el('kbd', { text: 'Maj+Tab' }), ' ou ', el('kbd', { text: '↑' }), ' : champ précédent ; ',
-      el('kbd', { text: 'Ctrl+Entrée' }), ' : enregistrer le questionnaire.'
-    ]);
+    var h = el('h1', { text: t('entryTitle', { x: tx(f.def.title) }) });
+    var help = el('p', { class: 'hint', id: 'entry-help' }, rich('entryHelp'));
     var box = el('div', { class: 'fields', id: 'fields' });
     var lastSection = -1, group = null;
     f.fields.forEach(function (fd) {
@@ -355,13 +356,13 @@
         group.appendChild(fieldRow(fd, sheet));
       } else box.appendChild(fieldRow(fd, sheet));
     });
-    var save = el('button', { type: 'button', class: 'primary', id: 'save', 'aria-keyshortcuts': 'Control+Enter' }, ['Enregistrer ', el('kbd', { text: 'Ctrl+Entrée' })]);
+    var save = el('button', { type: 'button', class: 'primary', id: 'save', 'aria-keyshortcuts': 'Control+Enter' }, rich('save'));
     save.addEventListener('click', function () { saveSheet(); });
     save.addEventListener('keydown', function (e) {
       if (e.key === 'ArrowUp' || e.key === 'Tab' && e.shiftKey) { e.preventDefault(); move(f.fields.length, -1); }
     });
     var hist = el('section', { class: 'card history', 'aria-labelledby': 'hist-h' }, [
-      el('h2', { id: 'hist-h', text: 'Questionnaires enregistrés dans cet onglet' }),
+      el('h2', { id: 'hist-h', text: t('history') }),
       el('ol', { id: 'history' }, done.map(function (x) { return el('li', { text: x }); }))
     ]);
     screen.appendChild(el('section', { class: 'card entry', id: 'entry' }, [h, help, box, el('div', { class: 'actions' }, [save])]));
@@ -378,12 +379,12 @@
       inputs[fd.index] = null;
       return el('p', { class: 'note', id: id + '-row', 'data-key': fd.key }, [el('span', { class: 'qid', text: q.id }), tx(q.label)]);
     }
-    var labelKids = fd.kind === 'sheet' ? [el('span', { class: 'num' }), el('span', { class: 'lab', text: 'N° de questionnaire' })]
+    var labelKids = fd.kind === 'sheet' ? [el('span', { class: 'num' }), el('span', { class: 'lab', text: t('sheet') })]
       : fd.row ? [el('span', { class: 'num', text: fd.num + '.' + fd.row.paper }), el('span', { class: 'lab', text: tx(fd.row.label) })]
       : [el('span', { class: 'num', text: fd.num + '.' }), el('span', { class: 'qid', text: q.id }), el('span', { class: 'lab', text: tx(q.label) })];
-    var kindHint = fd.kind === 'multi' ? 'plusieurs numéros, puis Entrée' + (q.maxSelected ? ' (' + q.maxSelected + ' au plus)' : '')
-      : fd.kind === 'date' ? 'JJMMAAAA' : fd.kind === 'number' ? (q.type === 'integer' ? 'nombre entier' : 'nombre')
-      : fd.kind === 'text' ? 'texte' : fd.kind === 'sheet' ? 'obligatoire' : '';
+    var kindHint = fd.kind === 'multi' ? (q.maxSelected ? t('hintMultiMax', { n: q.maxSelected }) : t('hintMulti'))
+      : fd.kind === 'date' ? t('hintDate') : fd.kind === 'number' ? (q.type === 'integer' ? t('hintInteger') : t('hintNumber'))
+      : fd.kind === 'text' ? t('hintText') : fd.kind === 'sheet' ? t('hintSheet') : '';
     var long = q && q.type === 'long_text';
     var input = el(long ? 'textarea' : 'input', {
       id: id, name: fd.key, type: long ? null : 'text', autocomplete: 'off', spellcheck: fd.kind === 'text' ? null : 'false',
@@ -451,7 +452,7 @@
   function showValue(fd) {
     var input = inputs[fd.index], v = $(fd.id + '-val');
     if (!input || !v) return;
-    if (input.disabled) { v.textContent = fd.kind === 'sheet' ? '' : 'question sautée'; return; }
+    if (input.disabled) { v.textContent = fd.kind === 'sheet' ? '' : t('skipped'); return; }
     var p = parse(fd, input.value);
     v.textContent = p.show || '';
   }
@@ -472,7 +473,7 @@
   function fieldError(fd) {
     var f = current, input = inputs[fd.index], p = parse(fd, input.value);
     if (p.error) return p.error;
-    if (fd.kind === 'sheet') return p.empty ? 'Le numéro de questionnaire est obligatoire : il est écrit en haut de la feuille.' : null;
+    if (fd.kind === 'sheet') return p.empty ? t('sheetRequired') : null;
     var errs = E.check(f.form, typedAnswers(f), today()).errors.filter(function (e) {
       return e.question === fd.q.id && (!fd.row || e.row == null || e.row === fd.row.code);
     });
@@ -541,20 +542,20 @@
       if (msg && firstBad == null) firstBad = fd;
     });
     if (firstBad) {
-      say('Le questionnaire n’est pas enregistré : corrigez le champ signalé (' + label(firstBad) + ').', 'err');
+      say(t('notSaved', { x: label(firstBad) }), 'err');
       focusField(firstBad.index);
       return;
     }
     var paperId = parse(f.byKey.paper_id, inputs[0].value).value;
     var body = { paper_id: paperId, uuid: sheet.uuid, form_version: f.def.version, lang: 'fr', answers: typedAnswers(f) };
     saving = true;
-    say('Envoi du questionnaire N° ' + paperId + '…');
+    say(t('sending', { id: paperId }));
     api('POST', base(f), body).then(function (r) {
       saving = false;
       var j = r.body;
       if (r.status === 200 || r.status === 201) {
-        var words = STATUS[j.status] || 'Questionnaire enregistré';
-        var line = 'N° ' + paperId + ' : ' + words + (r.status === 200 ? ' (déjà reçu : renvoi sans effet)' : '') + '.';
+        var words = STATUS[j.status] ? t(STATUS[j.status]) : t('stSaved');
+        var line = t(r.status === 200 ? 'savedAgain' : 'savedLine', { id: paperId, x: words });
         done.unshift(line);
         sheets[f.def.id] = null;
         say(line, j.status === 'discrepant' ? 'warn' : 'ok');
@@ -573,17 +574,17 @@
     });
   }
   function label(fd) {
-    return fd.kind === 'sheet' ? 'N° de questionnaire' : fd.row ? 'question ' + fd.num + ', ' + tx(fd.row.label) : 'question ' + fd.num + ' (' + fd.q.id + ')';
+    return fd.kind === 'sheet' ? t('sheet') : fd.row ? t('labelRow', { n: fd.num, x: tx(fd.row.label) }) : t('labelQ', { n: fd.num, id: fd.q.id });
   }
   function refusal(status, j, paperId) {
     var code = j.code || '';
-    if (code === 'sheet_complete') return 'Refusé (409) : le questionnaire N° ' + paperId + ' a déjà toutes ses saisies. Vérifiez le numéro écrit sur la feuille.';
-    if (code === 'same_operator') return 'Refusé (409) : la seconde saisie du questionnaire N° ' + paperId + ' doit être faite par un autre médiateur que la première.';
-    if (code === 'own_entry') return 'Refusé (403) : vous avez fait une des deux saisies du questionnaire N° ' + paperId + ' ; sa réconciliation revient à une personne qui n’a fait aucune des deux (un autre médiateur ou un administrateur).';
-    if (code === 'uuid_conflict') return 'Refusé (409) : cette saisie a déjà été envoyée avec un autre contenu. Rechargez la page et saisissez la feuille de nouveau.';
-    if (status === 403) return 'Refusé (403) : ce jeton n’a pas le droit de saisir des questionnaires papier.';
-    if (status === 429 || status === 503) return 'Le serveur est occupé (' + status + ') : rien n’est perdu, réessayez dans un instant avec Ctrl+Entrée.';
-    return 'Refusé (' + status + (code ? ' ' + code : '') + ') : ' + (j.message || 'réponse inattendue du serveur') + '.';
+    if (code === 'sheet_complete') return t('sheetComplete', { id: paperId });
+    if (code === 'same_operator') return t('sameOperator', { id: paperId });
+    if (code === 'own_entry') return t('ownEntry', { id: paperId });
+    if (code === 'uuid_conflict') return t('uuidConflict');
+    if (status === 403) return t('forbidden');
+    if (status === 429 || status === 503) return t('busy', { status: status });
+    return t('refused', { status: status + (code ? ' ' + code : ''), x: j.message || t('unexpected') });
   }
   function showServerErrors(f, errors) {
     var first = null, other = [];
@@ -595,7 +596,7 @@
         if (!first || fd.index < first.index) first = fd;
       } else other.push((e.question ? e.question + ' : ' : '') + message(e));
     });
-    say('Refusé (422) : ' + errors.length + ' réponse(s) à corriger' + (other.length ? ' — ' + other.join(' ; ') : '') + '.', 'err');
+    say(other.length ? t('toFixOther', { n: errors.length, x: other.join(' ; ') }) : t('toFix', { n: errors.length }), 'err');
     if (first) focusField(first.index);
   }
 
@@ -604,22 +605,17 @@
    * stays blind); it names the sheets this token typed, so that the page can say why they are not offered. */
   function ownNotice(ids) {
     if (!ids.length) return null;
-    var one = ids.length === 1, nums = ids.map(function (x) { return 'N° ' + x; }).join(', ');
-    return el('p', { class: 'ownmsg', id: 'rec-own', text: (one ? 'Vous avez fait une des deux saisies du questionnaire ' + nums + ' : vous ne pouvez pas le réconcilier.'
-      : 'Vous avez fait une des deux saisies des questionnaires ' + nums + ' : vous ne pouvez pas les réconcilier.') +
-      ' La réconciliation revient à une personne qui n’a fait aucune des deux saisies (un autre médiateur ou un administrateur) : ainsi la seconde saisie reste à l’aveugle.' });
+    var one = ids.length === 1, nums = ids.map(function (x) { return t('sheetNo', { id: x }); }).join(', ');
+    return el('p', { class: 'ownmsg', id: 'rec-own', text: t(one ? 'ownOne' : 'ownMany', { x: nums }) + ' ' + t('ownWhy') });
   }
   function renderReconcile() {
     var f = current;
     if (!f) return renderForms();
     show('reconcile');
-    var h = el('h1', { tabindex: '-1', text: 'Réconciliation : ' + tx(f.def.title) });
+    var h = el('h1', { tabindex: '-1', text: t('recTitle', { x: tx(f.def.title) }) });
     var card = el('section', { class: 'card', id: 'reconcile' }, [h,
-      el('p', { class: 'hint', id: 'rec-help' }, ['Pour chaque différence entre les deux saisies, tapez ',
-        el('kbd', { text: '1' }), ' pour garder la valeur de la première saisie, ', el('kbd', { text: '2' }),
-        ' pour celle de la seconde, ou ', el('kbd', { text: '=' }), ' suivi d’une autre valeur tapée comme en saisie (par exemple =3) : une autre valeur demande sa raison (par exemple « relu sur la feuille papier »). ',
-        el('kbd', { text: 'Entrée' }), ' : différence suivante ; ', el('kbd', { text: 'Ctrl+Entrée' }), ' : enregistrer la décision.']),
-      el('p', { id: 'rec-loading', text: 'Chargement des questionnaires à réconcilier…' })]);
+      el('p', { class: 'hint', id: 'rec-help' }, rich('recHelp')),
+      el('p', { id: 'rec-loading', text: t('recLoading') })]);
     screen.appendChild(card);
     h.focus();
     api('GET', base(f) + '/discrepancies').then(function (r) {
@@ -630,13 +626,13 @@
         return;
       }
       var list = r.body.sheets || [], own = ownNotice(r.body.typed_by_you || []);
-      ld.textContent = list.length ? list.length + ' questionnaire(s) à réconcilier.' : 'Aucun questionnaire à réconcilier' + (own ? ' par vous.' : '.');
+      ld.textContent = list.length ? t('recCount', { n: list.length }) : t(own ? 'recNoneYou' : 'recNone');
       if (own) ld.parentNode.insertBefore(own, ld.nextSibling);
       list.forEach(function (s, k) { card.appendChild(recSheet(f, s, k)); });
       var firstIn = card.querySelector('input.in');
       if (firstIn) { firstIn.focus(); }
     }, function (e) {
-      if (e && !e.unauthorized) $('rec-loading').textContent = 'Le serveur ne répond pas : ' + (e.message || e) + '.';
+      if (e && !e.unauthorized) $('rec-loading').textContent = t('serverDown', { x: e.message || e });
     });
   }
 
@@ -660,7 +656,7 @@
   function sameValue(a, b) { return JSON.stringify(a) === JSON.stringify(b); }
   /* A value in words: "2 Non", "1 Français + 2 Arabe", "15/03/2024", "(pas de réponse)". */
   function valueText(fd, v) {
-    if (v === undefined) return '(pas de réponse)';
+    if (v === undefined) return t('noAnswer');
     if (!fd) return JSON.stringify(v);
     var one = function (code) {
       var c = (fd.choices || []).filter(function (x) { return x.code === code; })[0];
@@ -677,7 +673,7 @@
   }
 
   var REASON_MAX = 500;         /* the server's limit for a reason, in characters */
-  var NO_REASON = 'Donnez la raison de cette autre valeur (par exemple : relu sur la feuille papier).';
+  var NO_REASON = t('noReason');
 
   /* One difference of a sheet: the decision typed in `input` (1, 2 or =value) and, for a third value, the reason
    * typed in `reason`, whose row shows only then. */
@@ -686,7 +682,7 @@
     var reason = el('input', { id: id + '-why', type: 'text', class: 'in why', autocomplete: 'off', maxlength: String(REASON_MAX),
       'aria-describedby': id + '-why-err', 'aria-required': 'true', 'data-reason': d.field });
     var whyRow = el('div', { class: 'why-row', id: id + '-why-row', hidden: true }, [
-      el('label', { for: id + '-why', text: 'Raison de cette autre valeur (obligatoire)' }), reason,
+      el('label', { for: id + '-why', text: t('reason') }), reason,
       el('p', { class: 'err', id: id + '-why-err' })]);
     r.reason = reason;
     r.whyRow = whyRow;
@@ -729,9 +725,9 @@
     return el('div', { class: 'field rec-field', 'data-field': d.field }, [
       el('label', { for: id, class: 'flabel', text: fieldTitle(fd, d.field) }),
       el('p', { class: 'opts', id: id + '-opts' }, [
-        el('span', { class: 'opt' }, [el('kbd', { text: '1' }), ' saisie 1 : ' + valueText(fd, r.v1)]),
-        el('span', { class: 'opt' }, [el('kbd', { text: '2' }), ' saisie 2 : ' + valueText(fd, r.v2)]),
-        el('span', { class: 'opt' }, [el('kbd', { text: '=' }), ' autre valeur, avec sa raison'])
+        el('span', { class: 'opt' }, rich('opt1', { x: valueText(fd, r.v1) })),
+        el('span', { class: 'opt' }, rich('opt2', { x: valueText(fd, r.v2) })),
+        el('span', { class: 'opt' }, rich('opt3'))
       ]),
       el('div', { class: 'fin' }, [input]),
       el('span', { class: 'val', id: id + '-val' }),
@@ -743,12 +739,12 @@
   function recSheet(f, s, k) {
     var entries = s.entries || [], diffs = s.differences || [], rows = [], pid = String(s.paper_id);
     var sec = el('section', { class: 'rec', id: 'rec-' + k, 'data-paper': pid, 'aria-labelledby': 'rec-' + k + '-h' }, [
-      el('h2', { id: 'rec-' + k + '-h', text: 'Questionnaire N° ' + pid }),
-      el('p', { class: 'hint', text: entries.length >= 2 ? 'Saisie 1 : médiateur n° ' + entries[0].entered_by + ' ; saisie 2 : médiateur n° ' + entries[1].entered_by + '.' : '' })
+      el('h2', { id: 'rec-' + k + '-h', text: t('recSheet', { id: pid }) }),
+      el('p', { class: 'hint', text: entries.length >= 2 ? t('recWho', { a: entries[0].entered_by, b: entries[1].entered_by }) : '' })
     ]);
     var errBox = el('p', { class: 'err', id: 'rec-' + k + '-err', role: 'alert' });
     var btn = el('button', { type: 'button', class: 'primary', id: 'rec-' + k + '-save', 'aria-keyshortcuts': 'Control+Enter' },
-      ['Enregistrer la décision pour le N° ' + pid + ' ', el('kbd', { text: 'Ctrl+Entrée' })]);
+      rich('recSave', { id: pid }));
     /* Moves from difference n to the next (dir +1: its decision) or the previous one (dir -1: its reason when it
      * has one, else its decision); past the last, to the save button. */
     function nav(n, dir) {
@@ -795,19 +791,19 @@
     }
     function saveRec() {
       if (busy) return;
-      if (entries.length < 2) { errBox.textContent = 'Les saisies de ce questionnaire ne sont pas fournies par le serveur : réconciliation impossible ici.'; return; }
+      if (entries.length < 2) { errBox.textContent = t('recNoEntries'); return; }
       var got = collect();
-      if (got.bad) { got.bad.focus(); errBox.textContent = 'Chaque différence doit être décidée : 1, 2, ou = et une valeur avec sa raison.'; return; }
+      if (got.bad) { got.bad.focus(); errBox.textContent = t('recUndecided'); return; }
       var errs = E.check(f.form, got.answers, today()).errors;
       if (errs.length) {
-        errBox.textContent = 'Ces réponses ne tiennent pas ensemble : ' + errs.map(function (e) { return e.question + ' : ' + message(e); }).join(' ; ') + '.';
+        errBox.textContent = t('recInconsistent', { x: errs.map(function (e) { return e.question + ' : ' + message(e); }).join(' ; ') });
         var target = rows.filter(function (r) { return r.d.field.split('.')[0] === errs[0].question; })[0] || rows[0];
         if (target) target.input.focus();
         return;
       }
       errBox.textContent = '';
       busy = true;
-      say('Envoi de la décision pour le questionnaire N° ' + pid + '…');
+      say(t('recSending', { id: pid }));
       var body = { answers: got.answers };
       if (Object.keys(got.reasons).length) body.reasons = got.reasons;
       api('POST', base(f) + '/' + encodeURIComponent(pid) + '/reconcile', body).then(function (res) {
@@ -822,9 +818,9 @@
     function saved() {
       sec.classList.add('done');
       sec.textContent = '';
-      sec.appendChild(el('h2', { id: 'rec-' + k + '-h', text: 'Questionnaire N° ' + pid }));
-      sec.appendChild(el('p', { class: 'okmsg', text: 'Réconcilié : la décision est enregistrée.' }));
-      var line = 'N° ' + pid + ' : questionnaire réconcilié.';
+      sec.appendChild(el('h2', { id: 'rec-' + k + '-h', text: t('recSheet', { id: pid }) }));
+      sec.appendChild(el('p', { class: 'okmsg', text: t('recDone') }));
+      var line = t('recDoneLine', { id: pid });
       done.unshift(line);
       say(line, 'ok');
       var nextIn = $('reconcile').querySelector('section.rec:not(.done) input.in');
@@ -834,7 +830,7 @@
     function refused(res) {
       var j = res.body, first = null;
       if (res.status === 422 && Array.isArray(j.errors)) {
-        errBox.textContent = 'Refusé (422) : ' + j.errors.map(function (e) {
+        errBox.textContent = t('refused422') + ' ' + j.errors.map(function (e) {
           var r = rows.filter(function (x) { return x.d.field === e.field; })[0];
           if (r) { $(r.id + '-err').textContent = message(e); if (!first) first = r.input; }
           return (e.field || e.question + (e.row ? '.' + e.row : '')) + ' : ' + message(e);
@@ -849,17 +845,17 @@
    * no answer), or {error}. A value typed after = that is one of the entries' counts as that entry's. */
   function decide(r) {
     var s = r.input.value.trim();
-    if (s === '') return { error: 'Tapez 1, 2, ou = suivi d’une valeur.' };
+    if (s === '') return { error: t('recEmpty') };
     var p = null;
     if (s !== '1' && s !== '2') {
-      if (s.charAt(0) !== '=') return { error: 'Tapez 1 (première saisie), 2 (seconde saisie), ou = suivi d’une autre valeur.' };
-      if (!r.fd) return { error: 'Champ inconnu de ce questionnaire : choisissez 1 ou 2.' };
+      if (s.charAt(0) !== '=') return { error: t('recBad') };
+      if (!r.fd) return { error: t('recUnknownField') };
       p = parse(r.fd, s.slice(1));
       if (p.error) return { error: p.error };
     }
     if (s === '1' || p && sameValue(p.value, r.v1)) return { value: r.v1, source: 'first', show: '→ saisie 1 : ' + valueText(r.fd, r.v1) };
     if (s === '2' || sameValue(p.value, r.v2)) return { value: r.v2, source: 'second', show: '→ saisie 2 : ' + valueText(r.fd, r.v2) };
-    return { value: p.value, source: 'third', show: '→ autre valeur : ' + valueText(r.fd, p.value) };
+    return { value: p.value, source: 'third', show: t('recOther', { x: valueText(r.fd, p.value) }) };
   }
   function apply(answers, field, v) {
     var dot = field.indexOf('.');
@@ -874,12 +870,15 @@
   }
 
   /* ---- menu and shortcuts ---- */
+  $('menu').setAttribute('aria-label', t('menu'));
+  [['nav-entry', 'menuEntry'], ['nav-reconcile', 'menuReconcile'], ['nav-forms', 'menuForms'], ['nav-signout', 'signout']]
+    .forEach(function (x) { var b = $(x[0]); b.textContent = ''; rich(x[1]).forEach(function (n) { b.append(n); }); });
   $('nav-entry').addEventListener('click', function () { renderEntry(); });
   $('nav-reconcile').addEventListener('click', function () { renderReconcile(); });
   $('nav-forms').addEventListener('click', function () { renderForms(); });
   $('nav-signout').addEventListener('click', function () {
     sheets = {};
-    signOut('Vous êtes déconnecté.');
+    signOut(t('signedOut'));
   });
   doc.addEventListener('keydown', function (e) {
     if (!token || at === 'signin') return;
@@ -905,7 +904,7 @@
 
   if (!FORMS.length) {
     screen.textContent = '';
-    screen.appendChild(el('p', { class: 'card', text: 'Aucun questionnaire n’est en service sur ce collecteur : rien à saisir.' }));
+    screen.appendChild(el('p', { class: 'card', text: t('noForms') }));
   } else if (token) afterSignin();
   else renderSignin();
 })();

@@ -27,108 +27,17 @@
   }
   function fatal(msg) {
     var f = $('fatal');
-    f.textContent = 'Erreur : ' + msg;
+    var words = UI && (UI[lang] || UI.fr);   /* an error may come before the words are read */
+    f.textContent = (words && words.error ? words.error : 'Erreur :') + ' ' + msg;
     f.hidden = false;
   }
   window.addEventListener('error', function (e) { fatal(e.message || String(e)); });
 
-  /* ---- the page's own words, in the languages of the shipped forms (French for any other) ---- */
-  var UI = {
-    fr: {
-      paper: 'Questionnaire papier', version: 'version {v}', sheet: 'N° de questionnaire',
-      sheetNote: 'à remplir par le médiateur, le même numéro sur chaque page',
-      page: 'page', of: 'sur', thanks: 'Merci pour vos réponses !',
-      multiple: '(plusieurs réponses possibles)', multipleMax: '(plusieurs réponses possibles, {n} au maximum)',
-      one: '(une seule réponse)', gridOne: '(une réponse par ligne)', tick: 'Cochez la case de votre réponse.',
-      day: 'jour', month: 'mois', year: 'année', number: 'nombre', between: 'entre {a} et {b}',
-      atLeast: 'au moins {a}', atMost: 'au plus {b}', from: 'du {a}', to: 'au {b}', today: 'aujourd’hui',
-      maxChars: '{n} caractères au plus',
-      cond: '(si {c})', onlyIf: 'Répondez seulement si : {c}', section: 'Partie à remplir seulement si {c}.',
-      sectionOnlyIf: 'Partie à remplir seulement si : {c}',
-      skip: '→ passez à la question {n}', end: '→ fin du questionnaire',
-      skipNotTicked: '→ si la case {v} n’est pas cochée, passez à la question {n}',
-      skipNotTickedEnd: '→ si la case {v} n’est pas cochée, le questionnaire est fini',
-      skipNone: '→ si aucune case n’est cochée, passez à la question {n}',
-      skipNoneEnd: '→ si aucune case n’est cochée, le questionnaire est fini',
-      atQ: 'à la question\u00a0{n}', atRow: 'à la ligne {r} de la question\u00a0{n}',
-      eq: '{v} {at}', neq: 'une autre réponse que {v} {at}', sel: 'la case {v} est cochée {at}', any: 'au moins une case cochée {at}',
-      none: 'pas de réponse {at}', some: 'une réponse {at}', answerOf: 'la réponse {at}', countOf: 'le nombre de cases cochées {at}',
-      thisAnswer: 'cette réponse', lengthOf: 'la longueur de {x}', not: 'pas ({x})', always: 'toujours', never: 'jamais',
-      and: ' et ', or: ' ou ', list: ', ', lastOr: ' ou ', q: '« {x} »', print: 'Imprimer',
-      tip: 'Imprimez en A4, à 100 %, sans en-têtes ni pieds de page du navigateur.'
-    },
-    en: {
-      paper: 'Paper questionnaire', version: 'version {v}', sheet: 'Questionnaire no.',
-      sheetNote: 'filled in by the mediator, the same number on every page',
-      page: 'page', of: 'of', thanks: 'Thank you for your answers!',
-      multiple: '(you may tick more than one)', multipleMax: '(you may tick more than one, {n} at most)',
-      one: '(one answer)', gridOne: '(one answer per line)', tick: 'Tick the box of your answer.',
-      day: 'day', month: 'month', year: 'year', number: 'number', between: 'between {a} and {b}',
-      atLeast: 'at least {a}', atMost: 'at most {b}', from: 'from {a}', to: 'to {b}', today: 'today',
-      maxChars: '{n} characters at most',
-      cond: '(if {c})', onlyIf: 'Answer only if: {c}', section: 'Answer this part only if {c}.',
-      sectionOnlyIf: 'Answer this part only if: {c}',
-      skip: '→ go to question {n}', end: '→ end of the questionnaire',
-      skipNotTicked: '→ if {v} is not ticked, go to question {n}',
-      skipNotTickedEnd: '→ if {v} is not ticked, the questionnaire is finished',
-      skipNone: '→ if nothing is ticked, go to question {n}',
-      skipNoneEnd: '→ if nothing is ticked, the questionnaire is finished',
-      atQ: 'at question\u00a0{n}', atRow: 'in row {r} of question\u00a0{n}',
-      eq: '{v} {at}', neq: 'an answer other than {v} {at}', sel: '{v} ticked {at}', any: 'at least one box ticked {at}',
-      none: 'no answer {at}', some: 'an answer {at}', answerOf: 'the answer {at}', countOf: 'the number of boxes ticked {at}',
-      thisAnswer: 'this answer', lengthOf: 'the length of {x}', not: 'not ({x})', always: 'always', never: 'never',
-      and: ' and ', or: ' or ', list: ', ', lastOr: ' or ', q: '“{x}”', print: 'Print',
-      tip: 'Print on A4, at 100%, without the browser’s headers and footers.'
-    },
-    ar: {
-      paper: 'استبيان ورقي', version: 'النسخة {v}', sheet: 'رقم الاستبيان',
-      sheetNote: 'يملؤه الوسيط، الرقم نفسه في كل صفحة',
-      page: 'صفحة', of: 'من', thanks: 'شكرًا على إجاباتك!',
-      multiple: '(يمكن اختيار أكثر من إجابة)', multipleMax: '(يمكن اختيار أكثر من إجابة، {n} على الأكثر)',
-      one: '(إجابة واحدة)', gridOne: '(إجابة واحدة لكل سطر)', tick: 'ضع علامة في مربع إجابتك.',
-      day: 'اليوم', month: 'الشهر', year: 'السنة', number: 'رقم', between: 'بين {a} و{b}',
-      atLeast: '{a} على الأقل', atMost: '{b} على الأكثر', from: 'من {a}', to: 'إلى {b}', today: 'اليوم',
-      maxChars: '{n} حرفًا على الأكثر',
-      cond: '(إذا {c})', onlyIf: 'أجب فقط إذا: {c}', section: 'أجب عن هذا الجزء فقط إذا {c}.',
-      sectionOnlyIf: 'أجب عن هذا الجزء فقط إذا: {c}',
-      skip: '← انتقل إلى السؤال {n}', end: '← نهاية الاستبيان',
-      skipNotTicked: '← إذا لم تختر {v}، انتقل إلى السؤال {n}',
-      skipNotTickedEnd: '← إذا لم تختر {v}، انتهى الاستبيان',
-      skipNone: '← إذا لم تختر أي إجابة، انتقل إلى السؤال {n}',
-      skipNoneEnd: '← إذا لم تختر أي إجابة، انتهى الاستبيان',
-      atQ: 'في السؤال\u00a0{n}', atRow: 'في السطر {r} من السؤال\u00a0{n}',
-      eq: '{v} {at}', neq: 'إجابة غير {v} {at}', sel: 'اخترت {v} {at}', any: 'اخترت إجابة واحدة على الأقل {at}',
-      none: 'لا توجد إجابة {at}', some: 'توجد إجابة {at}', answerOf: 'الإجابة {at}', countOf: 'عدد الإجابات المختارة {at}',
-      thisAnswer: 'هذه الإجابة', lengthOf: 'طول {x}', not: 'ليس ({x})', always: 'دائمًا', never: 'أبدًا',
-      and: ' و', or: ' أو ', list: '، ', lastOr: ' أو ', q: '«{x}»', print: 'اطبع',
-      tip: 'اطبع على ورق A4، بنسبة 100٪، بدون رؤوس وتذييلات المتصفح.'
-    },
-    tr: {
-      paper: 'Kâğıt anket', version: 'sürüm {v}', sheet: 'Anket no.',
-      sheetNote: 'arabulucu tarafından doldurulur, her sayfada aynı numara',
-      page: 'sayfa', of: '/', thanks: 'Cevaplarınız için teşekkür ederiz!',
-      multiple: '(birden fazla cevap verilebilir)', multipleMax: '(birden fazla cevap verilebilir, en fazla {n})',
-      one: '(tek cevap)', gridOne: '(her satır için bir cevap)', tick: 'Cevabınızın kutusunu işaretleyin.',
-      day: 'gün', month: 'ay', year: 'yıl', number: 'sayı', between: '{a} ile {b} arası',
-      atLeast: 'en az {a}', atMost: 'en fazla {b}', from: '{a} tarihinden', to: '{b} tarihine', today: 'bugün',
-      maxChars: 'en fazla {n} karakter',
-      cond: '({c} ise)', onlyIf: 'Yalnızca şu durumda cevaplayın: {c}', section: 'Bu bölümü yalnızca {c} ise doldurun.',
-      sectionOnlyIf: 'Bu bölümü yalnızca şu durumda doldurun: {c}',
-      skip: '→ {n}. soruya geçin', end: '→ anketin sonu',
-      skipNotTicked: '→ {v} işaretli değilse {n}. soruya geçin',
-      skipNotTickedEnd: '→ {v} işaretli değilse anket biter',
-      skipNone: '→ hiçbir kutu işaretli değilse {n}. soruya geçin',
-      skipNoneEnd: '→ hiçbir kutu işaretli değilse anket biter',
-      atQ: '{n}. soruda', atRow: '{n}. sorunun {r} satırında',
-      eq: '{at} {v}', neq: '{at} {v} dışında bir cevap', sel: '{at} {v} işaretli', any: '{at} en az bir kutu işaretli',
-      none: '{at} cevap yok', some: '{at} bir cevap var', answerOf: '{at} cevap', countOf: '{at} işaretli kutu sayısı',
-      thisAnswer: 'bu cevap', lengthOf: '{x} uzunluğu', not: 'değil ({x})', always: 'her zaman', never: 'hiçbir zaman',
-      and: ' ve ', or: ' veya ', list: ', ', lastOr: ' veya ', q: '«{x}»', print: 'Yazdır',
-      tip: 'A4 kâğıda, %100 ölçekte, tarayıcının üst ve alt bilgileri olmadan yazdırın.'
-    }
-  };
-  var NATIVE = { fr: 'Français', ar: 'العربية', en: 'English', tr: 'Türkçe' };
-  var RTL = { ar: 1, fa: 1, ps: 1, ur: 1, he: 1 };
+  /* ---- the page's own words: forms/pages.json, cut by the collector to this form's languages (French filling
+   * what a language lacks), with each language's name and writing direction ---- */
+  var PAGES = JSON.parse($('ui').textContent);
+  var UI = PAGES.strings;
+  function langInfo(l) { return PAGES.languages[l] || { name: l, dir: 'ltr' }; }
 
   /* ---- the form ---- */
   var DEF = JSON.parse($('form-def').textContent);
@@ -137,10 +46,11 @@
   var query = new URLSearchParams(location.search);
   var lang = query.get('lang') || DEF.languages[0];
   if (DEF.languages.indexOf(lang) < 0) lang = DEF.languages[0];
-  var rtl = !!RTL[lang] || query.get('dir') === 'rtl';
+  var rtl = langInfo(lang).dir === 'rtl' || query.get('dir') === 'rtl';
 
   function t(key, vars) {
     var s = (UI[lang] && UI[lang][key] != null ? UI[lang] : UI.fr)[key];
+    if (s == null) s = key;
     for (var k in vars || {}) s = s.split('{' + k + '}').join(String(vars[k]));
     return s;
   }
@@ -176,10 +86,15 @@
   /* The choices of a question as printed: territories (their names and paper numbers) then the question's own. */
   function choicesOf(q) {
     var out = [];
-    if (q.type === 'territory') form.territories.forEach(function (x) { out.push({ code: x.code, paper: x.paper, text: x.name }); });
+    if (q.type === 'territory') form.territories.forEach(function (x) { out.push({ code: x.code, paper: x.paper, text: terrName(x) }); });
     q.choices.forEach(function (c) { out.push({ code: c.code, paper: c.paper, text: tx(c.label), exclusive: c.exclusive }); });
     return out;
   }
+  /* A territory's name in the paper form's language (territories.json may give translations or
+   * transliterations), its French name otherwise. */
+  var TERR_NAMES = {};
+  TERR.forEach(function (x) { TERR_NAMES[x.code] = x.names || {}; });
+  function terrName(x) { return (TERR_NAMES[x.code] || {})[lang] || x.name; }
   function labelOf(q, code, row) {
     var list = q.type === 'grid' && row === undefined ? q.choices.map(function (c) { return { code: c.code, text: tx(c.label) }; }) : choicesOf(q);
     for (var i = 0; i < list.length; i++) if (list[i].code === code) return list[i].text;
@@ -527,7 +442,7 @@
     var langs = $('langs');
     langs.textContent = '';
     DEF.languages.forEach(function (l) {
-      var a = el('a', { href: '?lang=' + encodeURIComponent(l), lang: l, dir: RTL[l] ? 'rtl' : 'ltr' }, [NATIVE[l] || l]);
+      var a = el('a', { href: '?lang=' + encodeURIComponent(l), lang: l, dir: langInfo(l).dir }, [langInfo(l).name]);
       if (l === lang) a.setAttribute('aria-current', 'page');
       langs.appendChild(a);
     });

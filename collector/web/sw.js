@@ -1,5 +1,5 @@
-/* sw.js -- the service worker of the residents' form: keeps the form page (which carries its scripts, style and
- * definition) so that it opens offline. Pages are fetched from the network first, so a new form version reaches
+/* sw.js -- the service worker of the residents' form: keeps the form page (which carries its scripts, style,
+ * definition, territories and its own words from forms/pages.json) so that it opens offline, in every language. Pages are fetched from the network first, so a new form version reaches
  * phones, and from the cache when the network fails or is too slow. Answers are never cached here: the page
  * keeps them in IndexedDB until the collector acknowledges them. */
 'use strict';

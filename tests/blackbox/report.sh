@@ -267,7 +267,7 @@ who_ok() { # html: the channel and language tables' counts are the database's
           def codes: $terr | map(.code);
         [one([$T[] | select(.cap == "Réponses par territoire et mode de recueil")]; "channel table"; . as $x
             | chk("channel table: headers"; $x.head == ["Territoire", "Téléphone", "Papier", "Total", "Objectif", "Atteint"]),
-              chk("channel table: a row per territory and Ensemble"; ($x.rows | map(.[0])) == ($terr | map(.name)) + ["Ensemble"]),
+              chk("channel table: a row per territory and Ensemble"; ($x.rows | map(.[0])) == ($terr | map(.name | if type == "object" then .fr else . end)) + ["Ensemble"]),
               ($x.rows | to_entries[] | .value as $r | (if .key < ($terr | length) then [$terr[.key].code] else codes end) as $in
                 | (if .key < ($terr | length) then $terr[.key].target else ($terr | map(.target) | add) end) as $target
                 | count(.t as $c | $in | index([$c])) as $tot

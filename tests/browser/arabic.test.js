@@ -30,8 +30,8 @@ const ALLOWED = new Set();
   else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) collect(x, k);
   else if (key === 'ar' && typeof v === 'string') latinWords(v).forEach(w => ALLOWED.add(w));
 })(L.FORM);
-for (const t of L.TERRITORIES) latinWords(t.name).forEach(w => ALLOWED.add(w));
-const TERRITORY_NAMES = new Set(L.TERRITORIES.map(t => t.name));
+for (const t of L.TERRITORIES) latinWords(L.terrName(t, 'ar')).forEach(w => ALLOWED.add(w));
+const TERRITORY_NAMES = new Set(L.TERRITORIES.map(t => L.terrName(t, 'fr')));
 
 /* The French texts of a screen showing question ids (or of the welcome screen). */
 function frenchTexts(ids) {
