@@ -10,8 +10,9 @@ static const struct {
 } subcommands[] = {
     {"export", "forms export ID [--forms DOSSIER] [--version V] -o FICHIER.xlsx", formscmd_export},
     {"import", "forms import FICHIER.xlsx [--forms DOSSIER] [-o DOSSIER/ID.json]", formscmd_import},
-    {"diff", "forms diff ID V1 V2 [--forms DOSSIER] [--db CHEMIN]", formscmd_diff},
-    {"translations", "forms translations ID --lang LANGUE [--forms DOSSIER] [--accept]", formscmd_translations},
+    {"diff", "forms diff ID V1 V2 [--forms DOSSIER] [--db CHEMIN] [--json]", formscmd_diff},
+    {"translations", "forms translations ID --lang LANGUE [--forms DOSSIER] [--accept [CLÉ...]] [--json]",
+     formscmd_translations},
 };
 
 int formscmd(int argc, char **argv)

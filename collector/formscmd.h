@@ -2,8 +2,9 @@
  *
  *   collector forms export ID [--forms DIR] [--version V] -o FILE.xlsx    a form as an XLSForm workbook
  *   collector forms import FILE.xlsx [--forms DIR] [-o DIR/ID.json]        a workbook back to a checked form
- *   collector forms diff ID V1 V2 [--forms DIR] [--db PATH]               what changed between two versions
- *   collector forms translations ID --lang L [--forms DIR] [--accept]     status of every text in language L
+ *   collector forms diff ID V1 V2 [--forms DIR] [--db PATH] [--json]      what changed between two versions
+ *   collector forms translations ID --lang L [--forms DIR] [--accept [KEY...]] [--json]
+ *                                                                          status of every text in language L
  *
  * Each returns a process exit status: 0 done, 1 the input has errors (printed), 2 bad usage.
  */

@@ -201,7 +201,8 @@ static const json_t *load_text(loader *ld, const char *path, const json_t *paren
     }
     for (size_t i = 1; i < ld->f->nlanguages && !ld->shared_texts; i++)
         if (json_object_get(t, ld->f->languages[i]) == NULL)
-            jc_warn(&ld->jc, p, "traduction « %s » manquante (le français sera affiché)", ld->f->languages[i]);
+            jc_warn(&ld->jc, p, "traduction « %s » manquante%s (le français sera affiché)", ld->f->languages[i],
+                    ld->subject);
     return t;
 }
 
@@ -605,6 +606,7 @@ static bool load_question(loader *ld, const char *path, const json_t *qo, form_q
         return false;
     }
     q->type = (form_qtype)t;
+    snprintf(ld->subject, sizeof ld->subject, " pour la question %s", q->id);
     ok &= check_question_keys(ld, path, qo, q->type);
     q->label = load_text(ld, path, qo, "label", true);
     q->hint = load_text(ld, path, qo, "hint", false);
@@ -840,6 +842,7 @@ static bool load_sections(loader *ld, const json_t *doc)
             jc_error(&ld->jc, ip, "identifiant de section « %s » invalide", sec->id);
             ok = false;
         }
+        snprintf(ld->subject, sizeof ld->subject, " pour la section %s", sec->id ? sec->id : "?");
         sec->title = load_text(ld, p, so, "title", true);
         sec->intro = load_text(ld, p, so, "intro", false);
         sec->relevant_src = jc_string(&ld->jc, p, so, "relevant", false);
