@@ -875,6 +875,7 @@ an_result *an_run(const char *db_path, const catalog *cat, const ind_set *defs, 
     r->records = counts.count;
     r->rejected = counts.rejected;
     r->unknown_version = counts.unknown_version;
+    r->versions = ver_check_db(db_path, cat, defs, opt->filter);
     r->groups = xmalloc(pl.ngroups * sizeof *r->groups);
     memcpy(r->groups, pl.groups, pl.ngroups * sizeof *r->groups);
     r->ngroups = pl.ngroups;
@@ -939,5 +940,6 @@ void an_free(an_result *r)
     free(r->groups);
     free(r->cells);
     free(r->tests);
+    ver_free(r->versions);
     free(r);
 }

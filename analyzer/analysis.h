@@ -32,6 +32,7 @@
 #include "disclosure.h"
 #include "indicators.h"
 #include "margins.h"
+#include "versions.h"
 
 typedef enum an_method {
     AN_CI_DEFAULT = 0, /* wilson without margins, beta with */
@@ -125,7 +126,12 @@ typedef struct an_result {
     size_t chisq_tests, chisq_significant, chisq_significant_holm;
     size_t diff_tests, diff_significant, diff_significant_holm;
     double seconds_read, seconds_estimate; /* wall time of the two passes */
+    ver_notes *versions;     /* indicators not comparable across the form versions of the answers read (owned) */
 } an_result;
+
+/* The flag name of an indicator whose questions changed meaning between the versions of its answers (versions.h):
+ * the last name in the outputs' flags, not a bit of an_cell.flags. */
+#define AN_FLAG_NON_COMPARABLE_NAME "non_comparable_versions"
 
 /* Runs every indicator of defs on the counted answers of the database. margins may be NULL. Returns NULL with a
  * French message in err on a database error or when raking is impossible (a calibration cell with nobody in

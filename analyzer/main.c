@@ -12,6 +12,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <sqlite3.h>
+
 #include "analysis.h"
 #include "catalog.h"
 #include "codebook.h"
@@ -19,6 +21,7 @@
 #include "doc.h"
 #include "estimate.h"
 #include "extract.h"
+#include "frozen.h"
 #include "indicators.h"
 #include "margins.h"
 #include "outfile.h"
@@ -206,12 +209,41 @@ static int write_output(const char *cmd, const char *path, int (*emit)(const voi
     return 0;
 }
 
-/* Opens the forms folder; NULL after printing its diagnostics. */
-static catalog *open_forms(const char *dir, diag_list *diags)
+/* Adds to cat the form versions only the database db keeps, and for a version changed in the folder since it was
+ * answered, reads its answers with the definition they were given to, with a warning (frozen.h). Returns 0, or -1
+ * after printing why. A database that cannot be opened is left to the command, which names it in its own error. */
+static int add_recorded_versions(catalog *cat, const char *db, diag_list *diags)
+{
+    sqlite3 *h = NULL;
+    int rc = 0;
+    if (sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK) {
+        char err[512];
+        sqlite3_busy_timeout(h, 5000);
+        int r = frozen_check(h, db, cat, FROZEN_PREFER_RECORDED, diags, err, sizeof err);
+        diag_print(diags, stderr); /* the warnings of a folder changed under its answers */
+        diag_list_free(diags);
+        if (r > 0) {
+            rc = -1;
+        } else if (r < 0 && strstr(err, "file is not a database") == NULL) {
+            fprintf(stderr, "analyzer : %s : %s\n", db, err);
+            rc = -1;
+        }
+    }
+    sqlite3_close(h);
+    return rc;
+}
+
+/* Opens the forms folder, completed with the versions the database db keeps (db may be NULL); NULL after
+ * printing its diagnostics. */
+static catalog *open_forms(const char *dir, const char *db, diag_list *diags)
 {
     catalog *cat = catalog_open(dir, diags);
     if (cat == NULL)
         diag_print(diags, stderr);
+    else if (db != NULL && add_recorded_versions(cat, db, diags) < 0) {
+        catalog_close(cat);
+        cat = NULL;
+    }
     return cat;
 }
 
@@ -288,7 +320,7 @@ static int cmd_indicators(int argc, char **argv)
     if (rc != 0)
         return rc;
     diag_list diags = {0};
-    catalog *cat = open_forms(forms, &diags);
+    catalog *cat = open_forms(forms, db, &diags);
     ind_set *defs = NULL;
     mg_margins *mg = NULL;
     an_result *res = NULL;
@@ -315,6 +347,7 @@ static int cmd_indicators(int argc, char **argv)
         fprintf(stderr, "analyzer indicators : %s\n", err);
         goto done;
     }
+    ver_warn(res->versions, defs, "indicators", stderr);
     rc = write_output("indicators", output, strcmp(format, "csv") == 0 ? emit_csv : emit_json, res);
 done:
     an_free(res);
@@ -365,7 +398,7 @@ static int cmd_report(int argc, char **argv)
     if (rc != 0)
         return rc;
     diag_list diags = {0};
-    catalog *cat = open_forms(forms, &diags);
+    catalog *cat = open_forms(forms, db, &diags);
     mg_margins *mg = NULL;
     doc *d = NULL;
     char err[512];
@@ -437,7 +470,7 @@ static int cmd_export(int argc, char **argv)
     if (rc != 0)
         return rc;
     diag_list diags = {0};
-    catalog *cat = open_forms(forms, &diags);
+    catalog *cat = open_forms(forms, db, &diags);
     rc = 1;
     if (cat && catalog_current(cat, form_id) == NULL)
         rc = bad("export", "--form", "formulaire inconnu dans le dossier des formulaires");
@@ -479,7 +512,7 @@ static int cmd_codebook(int argc, char **argv)
     if (rc != 0)
         return rc;
     diag_list diags = {0};
-    catalog *cat = open_forms(forms, &diags);
+    catalog *cat = open_forms(forms, NULL, &diags);
     ind_set *defs = NULL;
     rc = 1;
     if (cat && catalog_current(cat, form_id) == NULL) {
@@ -512,7 +545,7 @@ static int cmd_margins(int argc, char **argv)
     if (rc != 0)
         return rc;
     diag_list diags = {0};
-    catalog *cat = open_forms(forms, &diags);
+    catalog *cat = open_forms(forms, NULL, &diags);
     const terr_set *ts = cat ? catalog_territories(cat) : NULL;
     rc = 1;
     if (cat && (ts == NULL || ts->population_depth != 2)) {

@@ -81,6 +81,11 @@ static json_t *cell_json(const an_result *r, const an_cell *c)
     const char *sup = suppressed_name(c->suppressed);
     json_object_set_new(o, "suppressed", sup ? json_string(sup) : json_false());
     json_object_set_new(o, "flags", show ? flags_json(c->flags) : json_array());
+    const char *note = r->versions ? r->versions->note[c->indicator] : NULL;
+    if (note != NULL) { /* not a disclosure: shown on suppressed cells too */
+        json_array_append_new(json_object_get(o, "flags"), json_string(AN_FLAG_NON_COMPARABLE_NAME));
+        json_object_set_new(o, "comparability", json_string(note));
+    }
     return o;
 }
 
@@ -131,6 +136,10 @@ json_t *out_json(const an_result *r)
     for (size_t i = 0; i < r->ntests; i++)
         json_array_append_new(tests, test_json(r, &r->tests[i]));
     double alpha = 1 - r->level;
+    json_t *comparability = json_object();
+    for (size_t i = 0; r->versions && i < r->versions->count; i++)
+        if (r->versions->note[i])
+            json_object_set_new(comparability, ind_at(r->defs, i)->id, json_string(r->versions->note[i]));
     json_t *unconverged = json_array();
     for (size_t i = 0; i < r->unconverged && i < 8; i++)
         json_array_append_new(unconverged, json_string(r->unconverged_ids[i]));
@@ -139,7 +148,7 @@ json_t *out_json(const an_result *r)
                                     "left_out_calibration", (json_int_t)r->left_out_calibration, "rejected",
                                     (json_int_t)r->rejected, "unknown_version", (json_int_t)r->unknown_version);
     return json_pack("{s:s, s:b, s:{s:I, s:o}, s:s, s:f, s:I, s:o, s:{s:b, s:s}, s:o, s:o, s:o, s:{s:o, s:o}, "
-                     "s:{s:f, s:f}}",
+                     "s:{s:f, s:f}, s:o}",
                      "form",
                      r->form_id, "weighted", r->weighted, "raking", "unconverged", (json_int_t)r->unconverged,
                      "unconverged_territories", unconverged, "method", r->method_name, "level", r->level, "min_n",
@@ -149,7 +158,8 @@ json_t *out_json(const an_result *r)
                      family_json(r->chisq_tests, r->chisq_significant, r->chisq_significant_holm, alpha),
                      "neighbourhood_vs_rest",
                      family_json(r->diff_tests, r->diff_significant, r->diff_significant_holm, alpha), "timing",
-                     "read_seconds", r->seconds_read, "estimate_seconds", r->seconds_estimate);
+                     "read_seconds", r->seconds_read, "estimate_seconds", r->seconds_estimate, "comparability",
+                     comparability);
 }
 
 int out_write_json(const an_result *r, FILE *f)
@@ -219,11 +229,14 @@ int out_write_csv(const an_result *r, FILE *f)
         csv_num(f, show && c->has_std, c->std_upper);
         csv_field(f, suppressed_name(c->suppressed) ? suppressed_name(c->suppressed) : "");
         fputc(',', f);
-        for (int k = 0, first = 1; show && k < AN_NFLAGS; k++)
+        int first = 1;
+        for (int k = 0; show && k < AN_NFLAGS; k++)
             if (c->flags & (1u << k)) {
                 fprintf(f, "%s%s", first ? "" : ";", an_flag_name(k));
                 first = 0;
             }
+        if (r->versions && r->versions->note[c->indicator])
+            fprintf(f, "%s%s", first ? "" : ";", AN_FLAG_NON_COMPARABLE_NAME);
         fputc('\n', f);
     }
     return ferror(f) ? -1 : 0;

@@ -525,6 +525,16 @@ static size_t theme_size(const an_result *r, const char *theme)
     return n;
 }
 
+/* Says, under an indicator, that its questions changed meaning between the form versions its answers were given
+ * to (versions.h): the figure pools two wordings. */
+static void comparability_note(ctx *x, const an_result *r, size_t ind)
+{
+    const char *note = r->versions ? r->versions->note[ind] : NULL;
+    if (note != NULL)
+        doc_note(x->d, "« %s » : %s. Les réponses aux deux versions sont mises en commun : à lire avec prudence.",
+                 form_text(ind_at(r->defs, ind)->label, "fr"), note);
+}
+
 static void section_themes(ctx *x)
 {
     const an_result *r = x->res;
@@ -545,6 +555,9 @@ static void section_themes(ctx *x)
             theme_grid(x, r, theme);
             doc_heading(x->d, 3, NULL, "Par territoire");
             theme_grid_territories(x, r, theme);
+            for (size_t k = i; k < ind_count(r->defs); k++)
+                if (ind_at(r->defs, k)->theme && strcmp(ind_at(r->defs, k)->theme, theme) == 0)
+                    comparability_note(x, r, k);
             continue;
         }
         for (size_t k = i; k < ind_count(r->defs); k++) {
@@ -556,6 +569,7 @@ static void section_themes(ctx *x)
                 distribution_table(x, r, k);
             else
                 indicator_table(x, r, k, -1);
+            comparability_note(x, r, k);
         }
     }
 }
@@ -624,7 +638,7 @@ static double change_text(const ctx *x, const ind_def *def, const an_cell *a, co
 
 /* One table: every indicator of one group between the first wave and wave w, the readings Holm-adjusted over the
  * table (as many indicators, as many chances of a spurious "hausse"). */
-static void wave_table(ctx *x, size_t w, const char *group)
+static void wave_table(ctx *x, size_t w, const char *group, const ver_notes *notes)
 {
     const rep_options *o = x->o;
     size_t n = ind_count(x->rdefs), m = 0;
@@ -636,6 +650,10 @@ static void wave_table(ctx *x, size_t w, const char *group)
         slot[i] = -1;
         if (def->kind == IND_DISTRIBUTION || def->kind == IND_RATIO)
             continue;
+        if (notes->note[i] != NULL) { /* its questions changed meaning between the waves' versions: no evolution */
+            snprintf(chg[i], sizeof chg[i], "non comparable");
+            continue;
+        }
         double pv = change_text(x, def, cell_of(x->waves[0], i, -1, group), cell_of(x->waves[w], i, -1, group), chg[i],
                                 sizeof chg[i]);
         if (pv >= 0)
@@ -660,6 +678,11 @@ static void wave_table(ctx *x, size_t w, const char *group)
                                cell_text(vb, sizeof vb, def, b), chg[i], reading};
         doc_row(x->d, cells);
     }
+    for (size_t i = 0; i < n; i++)
+        if (notes->note[i] != NULL && ind_at(x->rdefs, i)->kind != IND_DISTRIBUTION &&
+            ind_at(x->rdefs, i)->kind != IND_RATIO)
+            doc_note(x->d, "« %s » : %s ; aucune évolution n'est calculée entre ces vagues.",
+                     form_text(ind_at(x->rdefs, i)->label, "fr"), notes->note[i]);
     free(slot);
     free(chg);
     free(adj);
@@ -676,9 +699,12 @@ static void section_waves(ctx *x)
              "correction de Holm sur les indicateurs du tableau ; sinon « pas d'évolution démontrée ».",
              o->nwaves, o->waves[0].label, o->waves[o->nwaves - 1].label, 100 * o->level);
     const char *groups[3] = {"ensemble_qpv", x->rest_id, "commune"};
-    for (size_t w = 1; w < o->nwaves; w++)
+    for (size_t w = 1; w < o->nwaves; w++) {
+        ver_notes *notes = ver_check_waves(o->db, o->cat, x->rdefs, &o->waves[0].filter, &o->waves[w].filter);
         for (int g = 0; g < 3; g++)
-            wave_table(x, w, groups[g]);
+            wave_table(x, w, groups[g], notes);
+        ver_free(notes);
+    }
 }
 
 /* ------------------------------------------------------------------ residents and operators */
@@ -1067,6 +1093,7 @@ static int analyse(ctx *x, char *err, size_t errlen)
         (x->res = an_run(o->db, o->cat, x->rdefs, o->margins, &ao, err, errlen)) == NULL ||
         (x->prof = prof_scan(o->db, o->cat, o->form, last, err, errlen)) == NULL)
         return -1;
+    ver_warn(x->res->versions, x->rdefs, "report", stderr);
     if (o->nwaves > 1) {
         x->waves = xcalloc(o->nwaves, sizeof *x->waves);
         for (size_t w = 0; w + 1 < o->nwaves; w++) {

@@ -119,6 +119,7 @@ static void prepare(paper_job *p, const form *f, const char *paper_id, json_t *a
     s->uuid = p->uuid;
     s->form_id = f->id;
     s->form_version = f->version;
+    s->form = f; /* recorded with the version's first answer (frozen.h) */
     s->lang = lang;
     s->channel = "paper";
     s->territory = api_territory_of(f, answers);

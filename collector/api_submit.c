@@ -277,6 +277,7 @@ void api_submit(hreq *h, const char *const *params)
     s->uuid = sub->uuid;
     s->form_id = f->id;
     s->form_version = f->version;
+    s->form = f; /* recorded with the version's first answer (frozen.h) */
     s->lang = lang ? lang : "fr";
     s->channel = channel ? channel : "web";
     s->territory = api_territory_of(f, answers);

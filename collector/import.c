@@ -304,6 +304,7 @@ static int write_rows(importer *im, store *db, char *err, size_t errlen)
         sub.uuid = r->uuid;
         sub.form_id = r->f->id;
         sub.form_version = r->f->version;
+        sub.form = r->f; /* recorded with the version's first answer (frozen.h) */
         sub.lang = r->lang;
         sub.channel = r->channel;
         sub.territory = api_territory_of(r->f, r->answers);

@@ -646,6 +646,23 @@ void server_free(srv *s)
     free(s);
 }
 
+/* A form version that has answers must not change under them (frozen.h): refuses to start when one did, and
+ * completes the catalog with the versions only the database still has. Returns 0, or nonzero after printing why. */
+static int check_frozen(const char *db_path, catalog *forms)
+{
+    diag_list diags = {0};
+    char err[512];
+    int rc = store_check_forms(db_path, forms, &diags, err, sizeof err);
+    diag_print(&diags, stderr);
+    diag_list_free(&diags);
+    if (rc < 0)
+        fprintf(stderr, "collector: base de données : %s\n", err);
+    else if (rc > 0)
+        fprintf(stderr, "collector: démarrage refusé : un formulaire qui a déjà des réponses a été modifié sans "
+                        "changer de version (voir ci-dessus) ; la base n'a pas été modifiée\n");
+    return rc;
+}
+
 srv *server_new(const srv_config *cfg)
 {
     srv *s = xcalloc(1, sizeof *s);
@@ -664,6 +681,8 @@ srv *server_new(const srv_config *cfg)
                 cfg->forms_dir, cfg->forms_dir);
         goto err;
     }
+    if (check_frozen(cfg->db_path, s->forms) != 0)
+        goto err;
     if (evthread_use_pthreads() < 0 || (s->base = event_base_new()) == NULL) {
         fprintf(stderr, "collector: initialisation de libevent impossible\n");
         goto err;

@@ -15,6 +15,8 @@
 #include <openssl/evp.h>
 #include <sqlite3.h>
 
+#include "catalog.h"
+#include "frozen.h"
 #include "outfile.h"
 #include "util.h"
 
@@ -23,6 +25,10 @@
 struct store {
     sqlite3 *db;
     sqlite3_stmt *find, *insert; /* prepared once: the writer runs them for every submission */
+    /* The (form, version) keys known to be in form_versions, "ID\nVERSION": a submission of a version already
+     * recorded costs a lookup in this short list, not a query. Emptied on rollback, which may undo a record. */
+    char **recorded;
+    size_t nrecorded, caprecorded;
 };
 
 /* Each migration brings the schema from version i to i + 1; they run in order, each in its own transaction,
@@ -162,6 +168,22 @@ static const char *const migrations[] = {
     "      AND s.uuid = NEW.final_uuid AND s.form_id = NEW.form_id"
     "  ON CONFLICT (form_id, territory, channel, lang, day) DO UPDATE SET n = n + excluded.n;"
     "END;",
+    /* 4: frozen form versions (forms/frozen.h). The first answer of a (form, version) records, in its own
+     * transaction, the fingerprint and canonical text of the definition answered; the collector then refuses to
+     * start on a folder whose same version says something else, and reads a version the folder no longer has
+     * from here. Rows are added at start-up for the versions a schema-3 database already has answers to: that
+     * adopts the folder's text of that day (the migration cannot know the forms). The index makes "does this
+     * version have answers, how many" an index lookup at start-up. */
+    "CREATE TABLE form_versions ("
+    "  form_id TEXT NOT NULL,"
+    "  version TEXT NOT NULL,"
+    "  fingerprint TEXT NOT NULL,"   /* lowercase hex SHA-256 of definition */
+    "  definition TEXT NOT NULL,"    /* canonical JSON: forms/fingerprint.h */
+    "  first_answer_at TEXT NOT NULL," /* minute precision */
+    "  adopted INTEGER NOT NULL CHECK (adopted IN (0, 1))," /* 1: recorded at start-up for earlier answers */
+    "  PRIMARY KEY (form_id, version)"
+    ") STRICT, WITHOUT ROWID;"
+    "CREATE INDEX submissions_by_version ON submissions(form_id, form_version);",
 };
 
 #define NMIGRATIONS (sizeof migrations / sizeof *migrations)
@@ -277,10 +299,20 @@ err:
     return NULL;
 }
 
+/* Forgets the recorded keys (after a rollback, which may have undone a record). */
+static void forget_recorded(store *s)
+{
+    for (size_t i = 0; i < s->nrecorded; i++)
+        free(s->recorded[i]);
+    s->nrecorded = 0;
+}
+
 void store_close(store *s)
 {
     if (s == NULL)
         return;
+    forget_recorded(s);
+    free(s->recorded);
     sqlite3_finalize(s->find);
     sqlite3_finalize(s->insert);
     sqlite3_close(s->db);
@@ -381,10 +413,32 @@ int store_commit(store *s, char *err, size_t errlen)
 
 void store_rollback(store *s)
 {
+    forget_recorded(s);
     if (!sqlite3_get_autocommit(s->db)) {
         char ignored[64];
         exec(s->db, "ROLLBACK", ignored, sizeof ignored);
     }
+}
+
+/* Records the version sub answers (frozen.h), once per store and version unless a rollback intervenes. The
+ * version's text is computed and written only for its very first answer. Returns 0 or -1. */
+static int record_version(store *s, const store_sub *sub, const char *received)
+{
+    const form *f = sub->form;
+    char key[512];
+    snprintf(key, sizeof key, "%s\n%s", f->id, f->version);
+    for (size_t i = 0; i < s->nrecorded; i++)
+        if (strcmp(s->recorded[i], key) == 0)
+            return 0;
+    char ignored[256];
+    if (frozen_record(s->db, f, received, ignored, sizeof ignored) < 0)
+        return -1;
+    if (s->nrecorded == s->caprecorded) {
+        s->caprecorded = s->caprecorded ? s->caprecorded * 2 : 8;
+        s->recorded = xrealloc(s->recorded, s->caprecorded * sizeof *s->recorded);
+    }
+    s->recorded[s->nrecorded++] = xstrdup(key);
+    return 0;
 }
 
 /* Stores one submission inside the open transaction, applying the idempotency rules. */
@@ -424,6 +478,8 @@ static int insert_one(store *s, store_sub *sub, const char *now)
     rc = sqlite3_step(st);
     sqlite3_reset(st);
     if (rc != SQLITE_DONE)
+        return -1;
+    if (sub->form != NULL && record_version(s, sub, sub->received_minute ? sub->received_minute : now) < 0)
         return -1;
     sub->outcome = STORE_CREATED;
     return 0;
@@ -671,6 +727,25 @@ int store_paper_reconcile(store *s, store_paper *p, const char *decisions_json, 
     p->entry = 0;
     snprintf(p->status, sizeof p->status, "%s", STORE_SHEET_RECONCILED);
     return 0;
+}
+
+int store_check_forms(const char *db_path, catalog *c, diag_list *diags, char *err, size_t errlen)
+{
+    store *s = store_open(db_path, false, err, errlen);
+    if (s == NULL)
+        return -1;
+    /* Adoption and check in one transaction: a start-up refused leaves the database exactly as it was. */
+    int rc = store_begin(s, err, errlen);
+    if (rc == 0 && frozen_adopt(s->db, c, diags, err, errlen) < 0)
+        rc = -1;
+    if (rc == 0)
+        rc = frozen_check(s->db, db_path, c, FROZEN_REFUSE, diags, err, errlen);
+    if (rc == 0)
+        rc = store_commit(s, err, errlen);
+    else
+        store_rollback(s);
+    store_close(s);
+    return rc;
 }
 
 long store_count(store *s, const char *form_id)

@@ -18,10 +18,13 @@
 
 #include <jansson.h>
 
-#define STORE_SCHEMA_VERSION 3
+#define STORE_SCHEMA_VERSION 4
 #define STORE_RECEIPT_LEN 11   /* "K7M2Q-9XDHT": 10 base-32 characters and a dash */
 
 typedef struct store store;
+struct catalog;
+struct diag_list;
+struct form;
 
 /* Opens (creating if needed) the database at path and brings its schema up to date. readonly opens an
  * existing database for reading only, with no migration. Returns NULL with a message in err. */
@@ -55,6 +58,8 @@ typedef struct store_sub {
     const char *started_minute; /* "YYYY-MM-DDTHH:MM" or NULL */
     const char *answers_json;  /* compact JSON of the answers, keys sorted (so that equal answers are equal text) */
     const char *received_minute; /* NULL: now; an import may keep the original "YYYY-MM-DDTHH:MMZ" */
+    const struct form *form;   /* the definition answered: recorded with the first answer of its version, in the
+                                  same transaction (frozen.h); NULL records nothing (test fixtures, synth) */
     uint8_t hash[32];          /* SHA-256 of the canonical request content, for idempotency */
     /* outputs */
     store_outcome outcome;
@@ -75,6 +80,13 @@ int store_insert(store *s, store_sub *sub, char *err, size_t errlen);
  * set: CREATED, REPLAYED or CONFLICT when the commit succeeded; all UNAVAILABLE when it failed (then nothing of
  * the batch was stored, and err says why). Returns 0, or -1 when the batch was not committed. */
 int store_insert_batch(store *s, store_sub **subs, size_t n, char *err, size_t errlen);
+
+/* The start-up check of frozen versions (frozen.h): opens db_path for writing (migrating it), records the
+ * folder's text for versions that have answers but no record yet (a database migrated from schema 3), refuses a
+ * version whose text changed under its answers, and adds to c the recorded versions the folder no longer has.
+ * Returns 0, 1 when a version changed (the errors are in diags, nothing in the database was changed), or -1 with
+ * a message in err. */
+int store_check_forms(const char *db_path, struct catalog *c, struct diag_list *diags, char *err, size_t errlen);
 
 /* Number of stored submissions of form_id (NULL: all forms); -1 on error. */
 long store_count(store *s, const char *form_id);

@@ -185,6 +185,41 @@ catalog *catalog_open(const char *dir, diag_list *diags)
     return c;
 }
 
+/* Loads doc and adds it; an existing version of the same id is replaced when replace, an error otherwise. */
+static const form *put_json(catalog *c, json_t *doc, const char *name, bool replace, diag_list *diags)
+{
+    form_shared shared = {c->territories, c->offer};
+    form *f = form_load_json_shared(doc, name, &shared, diags);
+    if (f == NULL)
+        return NULL;
+    for (size_t i = 0; replace && i < c->count; i++)
+        if (strcmp(c->forms[i]->id, f->id) == 0 && strcmp(c->forms[i]->version, f->version) == 0) {
+            form_free(c->forms[i]);
+            c->forms[i] = f;
+            return f;
+        }
+    const form *other = catalog_get(c, f->id, f->version);
+    if (other != NULL) {
+        diag_add(diags, false, name, "$.version", "le formulaire %s version %s est déjà défini dans %s", f->id,
+                 f->version, other->file);
+        form_free(f);
+        return NULL;
+    }
+    add_form(c, f);
+    qsort(c->forms, c->count, sizeof *c->forms, cmp_forms);
+    return f;
+}
+
+const form *catalog_add_json(catalog *c, json_t *doc, const char *name, diag_list *diags)
+{
+    return put_json(c, doc, name, false, diags);
+}
+
+const form *catalog_replace_json(catalog *c, json_t *doc, const char *name, diag_list *diags)
+{
+    return put_json(c, doc, name, true, diags);
+}
+
 void catalog_close(catalog *c)
 {
     if (c == NULL)

@@ -23,6 +23,16 @@ typedef struct catalog catalog;
  * warnings too), or when dir holds no form at all. */
 catalog *catalog_open(const char *dir, diag_list *diags);
 
+/* Adds a version that is not in the folder, from its document (a new reference is taken): the collector's
+ * database keeps the definition of every version that has answers (frozen.h). name is used in diagnostics.
+ * Returns the form, or NULL when it has errors or when the catalog already has this id and version (both
+ * reported in diags). */
+const form *catalog_add_json(catalog *c, json_t *doc, const char *name, diag_list *diags);
+
+/* As catalog_add_json, but a version the catalog already has is replaced (and freed: pointers to it become invalid)
+ * by the one loaded from doc: a reader of the database prefers the definition its answers were given to. */
+const form *catalog_replace_json(catalog *c, json_t *doc, const char *name, diag_list *diags);
+
 /* Frees the catalog; catalog_close(NULL) does nothing. */
 void catalog_close(catalog *c);
 

@@ -1,7 +1,8 @@
 /* test_store.c -- the collector's store: migrations (a released schema-2 database with rows of every kind
  * brought up to date), the idempotency rules of batched inserts, a batch that cannot commit, tokens, receipts,
- * backup, paper double entry, the counts the triggers keep (equal to the view after every random step), and
- * group commit under concurrent pushes.
+ * backup, paper double entry, the counts the triggers keep (equal to the view after every random step), frozen
+ * form versions (migration 4: adopted at start-up, a changed version refused with nothing touched, recorded with
+ * the first answer even after a rollback), and group commit under concurrent pushes.
  */
 #include "testutil.h"
 
@@ -10,7 +11,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "catalog.h"
 #include "commitq.h"
+#include "fingerprint.h"
 #include "store.h"
 
 static char dbpath[64];
@@ -485,6 +488,167 @@ static void test_migration_keeps_rows_and_fills_tally(void **state)
     store_close(s);
 }
 
+/* ---- frozen form versions (form_versions, migration 4) ---- */
+
+#define VERSIONS_SQL "SELECT form_id, version, fingerprint, length(definition), first_answer_at, adopted " \
+                     "FROM form_versions ORDER BY 1, 2"
+
+/* Copies the shipped forms folder to a temporary one (path in dir, 64 bytes); the caller removes it. */
+static void copy_forms(char *dir)
+{
+    snprintf(dir, 64, "/tmp/test_store_forms_XXXXXX");
+    assert_non_null(mkdtemp(dir));
+    char cmd[256];
+    snprintf(cmd, sizeof cmd, "cp -R '%s/.' '%s/' && rm -rf '%s/versions'", FORMS_DIR, dir, dir);
+    assert_int_equal(system(cmd), 0);
+}
+
+/* Rewrites DIR/resident.json with R07's French label (when label) and the version (when version) changed. */
+static void edit_resident(const char *dir, const char *label, const char *version)
+{
+    char path[128];
+    snprintf(path, sizeof path, "%s/resident.json", dir);
+    json_t *doc = json_load_file(path, 0, NULL);
+    assert_non_null(doc);
+    json_t *sec, *q;
+    size_t i, k;
+    json_array_foreach(json_object_get(doc, "sections"), i, sec) {
+        json_array_foreach(json_object_get(sec, "questions"), k, q) {
+            if (label && strcmp(json_string_value(json_object_get(q, "id")), "R07") == 0)
+                json_object_set_new(json_object_get(q, "label"), "fr", json_string(label));
+        }
+    }
+    if (version)
+        json_object_set_new(doc, "version", json_string(version));
+    assert_int_equal(json_dump_file(doc, path, JSON_INDENT(2)), 0);
+    json_decref(doc);
+}
+
+static catalog *open_catalog(const char *dir)
+{
+    diag_list diags = {0};
+    catalog *c = catalog_open(dir, &diags);
+    if (c == NULL)
+        fail_msg("catalog %s: %s", dir, diags.count ? diags.items[0].message : "?");
+    diag_list_free(&diags);
+    return c;
+}
+
+static char *db_text(const char *sql)
+{
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(dbpath, &db), SQLITE_OK);
+    char *t = rows_text(db, sql);
+    sqlite3_close(db);
+    return t;
+}
+
+/* A schema-2 database with answers to resident 1 and operator 1: migrated with no row lost and no version recorded
+ * (the migration cannot know the forms); the first start adopts the folder's text; a version then reworded in
+ * place is refused, naming it and its 13 answers, with every row as it was; given version 2, it starts and version
+ * 1 comes from the database. */
+static void test_frozen_versions(void **state)
+{
+    (void)state;
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(dbpath, &db), SQLITE_OK);
+    char *msg = NULL;
+    if (sqlite3_exec(db, schema2, NULL, NULL, &msg) != SQLITE_OK ||
+        sqlite3_exec(db, rows2, NULL, NULL, &msg) != SQLITE_OK)
+        fail_msg("schema 2: %s", msg);
+    sqlite3_close(db);
+    char *subs = db_text(SUBMISSIONS_SQL);
+    store *s = open_store();
+    assert_int_equal(store_schema_version(s), 4);
+    store_close(s);
+    char *t = db_text(SUBMISSIONS_SQL);
+    assert_string_equal(t, subs);
+    free(t);
+    t = db_text(VERSIONS_SQL);
+    assert_string_equal(t, "");
+    free(t);
+
+    char dir[64], err[512];
+    copy_forms(dir);
+    catalog *c = open_catalog(dir);
+    diag_list diags = {0};
+    assert_int_equal(store_check_forms(dbpath, c, &diags, err, sizeof err), 0);
+    assert_true(tu_has_diag(&diags, true, "$.version", "le texte actuel de ce fichier est adopté"));
+    char fp[FINGERPRINT_HEX_LEN + 1], expect[512];
+    fingerprint_form(catalog_get(c, "resident", "1"), fp, NULL);
+    t = db_text("SELECT form_id, version, fingerprint, first_answer_at, adopted FROM form_versions ORDER BY 1, 2");
+    assert_non_null(strstr(t, fp));
+    assert_int_equal(strncmp(t, "operator|1|", 11), 0);
+    assert_non_null(strstr(t, "\nresident|1|"));
+    assert_non_null(strstr(t, "|2026-11-02T09:12Z|1\n")); /* the first answer's minute, adopted */
+    free(t);
+    diag_list_free(&diags);
+    catalog_close(c);
+    char *versions = db_text(VERSIONS_SQL);
+
+    /* reworded in place: refused, and nothing changed */
+    edit_resident(dir, "Diriez-vous que votre santé est bonne ?", NULL);
+    c = open_catalog(dir);
+    assert_int_equal(store_check_forms(dbpath, c, &diags, err, sizeof err), 1);
+    assert_true(tu_has_diag(&diags, false, "$.version",
+                            "« resident » version 1 a été modifié alors que 13 réponse(s)"));
+    assert_true(tu_has_diag(&diags, false, "$.version", "\"version\": \"2\""));
+    assert_false(tu_has_diag(&diags, false, NULL, "operator"));
+    diag_list_free(&diags);
+    catalog_close(c);
+    t = db_text(SUBMISSIONS_SQL);
+    assert_string_equal(t, subs);
+    free(t);
+    t = db_text(VERSIONS_SQL);
+    assert_string_equal(t, versions);
+    free(t);
+
+    /* version 2: accepted, and version 1 read from the database, the same definition as recorded */
+    edit_resident(dir, NULL, "2");
+    c = open_catalog(dir);
+    assert_int_equal(store_check_forms(dbpath, c, &diags, err, sizeof err), 0);
+    assert_int_equal(diags.errors, 0);
+    const form *v1 = catalog_get(c, "resident", "1"), *v2 = catalog_get(c, "resident", "2");
+    assert_non_null(v1);
+    assert_non_null(v2);
+    char fp1[FINGERPRINT_HEX_LEN + 1];
+    fingerprint_form(v1, fp1, NULL);
+    assert_string_equal(fp1, fp);
+    assert_ptr_equal(catalog_current(c, "resident"), v2);
+
+    /* the first answer to version 2 records it, in its transaction: undone by a rollback, then done */
+    s = open_store();
+    store_sub a;
+    fill(&a, "b0000000-0000-4000-8000-000000000001", "{\"R07\":\"bon\"}");
+    a.form_version = "2";
+    a.form = v2;
+    assert_int_equal(store_begin(s, err, sizeof err), 0);
+    assert_int_equal(store_insert(s, &a, err, sizeof err), 0);
+    assert_int_equal(a.outcome, STORE_CREATED);
+    store_rollback(s);
+    t = db_text("SELECT count(*) FROM form_versions WHERE version = '2'");
+    assert_string_equal(t, "0\n");
+    free(t);
+    store_sub *batch[] = {&a};
+    assert_int_equal(store_insert_batch(s, batch, 1, err, sizeof err), 0);
+    assert_int_equal(a.outcome, STORE_CREATED);
+    fingerprint_form(v2, fp, NULL);
+    snprintf(expect, sizeof expect, "SELECT fingerprint = '%s' AND adopted = 0 FROM form_versions WHERE "
+             "form_id = 'resident' AND version = '2'", fp);
+    t = db_text(expect);
+    assert_string_equal(t, "1\n");
+    free(t);
+    store_close(s);
+
+    diag_list_free(&diags);
+    catalog_close(c);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
+    free(versions);
+    free(subs);
+}
+
 /* splitmix64: reproducible random steps. */
 static unsigned long long next_rand(unsigned long long *s)
 {
@@ -596,10 +760,10 @@ static void test_tally_follows_random_steps(void **state)
                 "NOT NULL ORDER BY rowid LIMIT 1 OFFSET ?2 % max(1, (SELECT count(*) FROM sheets)))",
             };
             size_t e = next_rand(&seed) % (sizeof edits / sizeof *edits + 1);
-            const char *terr = PICK(&seed, territories);
+            const char *tcode = PICK(&seed, territories); /* not "terr": terr.h names a type so */
             long long k = (long long)(next_rand(&seed) % 1000);
             if (e < sizeof edits / sizeof *edits) {
-                run_sql(db, edits[e], terr ? terr : "fr", k);
+                run_sql(db, edits[e], tcode ? tcode : "fr", k);
                 snprintf(what, sizeof what, "step %d: SQL edit %zu", step, e);
             } else if (sheets > 0) { /* a sheet deleted, then its entries (its number may then be typed anew) */
                 char paper_id[16];
@@ -737,6 +901,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_paper_double_entry, setup, teardown),
         cmocka_unit_test_setup_teardown(test_paper_sampling, setup, teardown),
         cmocka_unit_test_setup_teardown(test_migration_keeps_rows_and_fills_tally, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_frozen_versions, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tally_follows_random_steps, setup, teardown),
         cmocka_unit_test_setup_teardown(test_group_commit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_batches_are_grouped, setup, teardown),
