@@ -142,21 +142,6 @@ static void choose_offer(import_ctx *x, json_t *wb_offer, const char *name, diag
         x->offer = offer_load_json(x->new_offer, name, diags);
 }
 
-/* True when the form names the shared offer list. */
-static bool form_uses_offer(const json_t *doc)
-{
-    size_t i, j;
-    const json_t *s, *q;
-    json_array_foreach(json_object_get(doc, "sections"), i, s)
-        json_array_foreach(json_object_get(s, "questions"), j, q) {
-            const char *r = json_string_value(json_object_get(q, "rows"));
-            const char *c = json_string_value(json_object_get(q, "choices"));
-            if ((r && strcmp(r, OFFER_LIST_NAME) == 0) || (c && strcmp(c, OFFER_LIST_NAME) == 0))
-                return true;
-        }
-    return false;
-}
-
 /* Warns when the import replaces a version with other content under the same number: stored answers were
  * given to the old text, and the collector refuses such a change. */
 static void warn_same_version(const import_ctx *x, const json_t *doc, const char *out, diag_list *diags)
@@ -169,7 +154,7 @@ static void warn_same_version(const import_ctx *x, const json_t *doc, const char
     const char *nid = json_string_value(json_object_get(doc, "id"));
     if (!ov || !nv || !oid || !nid || strcmp(ov, nv) != 0 || strcmp(oid, nid) != 0)
         return;
-    bool offer_changed = form_uses_offer(doc) && x->old_offer && x->new_offer &&
+    bool offer_changed = offer_used_by(doc) && x->old_offer && x->new_offer &&
                          !json_equal(json_object_get(x->old_offer, "services"),
                                      json_object_get(x->new_offer, "services"));
     if (json_equal(x->old_doc, doc) && !offer_changed)

@@ -277,3 +277,17 @@ void offer_label_path(const offer *o, size_t i, bool pro, char *out, size_t len)
     bool use_pro = pro && i < o->count && o->items[i].label_pro != NULL;
     snprintf(out, len, "$.services[%zu].%s", i, use_pro ? "label_pro" : "label");
 }
+
+bool offer_used_by(const json_t *doc)
+{
+    size_t i, j;
+    const json_t *s, *q;
+    json_array_foreach(json_object_get(doc, "sections"), i, s)
+        json_array_foreach(json_object_get(s, "questions"), j, q) {
+            const char *r = json_string_value(json_object_get(q, "rows"));
+            const char *c = json_string_value(json_object_get(q, "choices"));
+            if ((r && strcmp(r, OFFER_LIST_NAME) == 0) || (c && strcmp(c, OFFER_LIST_NAME) == 0))
+                return true;
+        }
+    return false;
+}

@@ -33,6 +33,9 @@ typedef struct offer_service {
 
 typedef struct offer offer;
 
+/* True when form document doc names the shared list (a question's rows or choices are OFFER_LIST_NAME). */
+bool offer_used_by(const json_t *doc);
+
 /* Loads path (offer.json). Returns NULL with every error added to diags, each naming the file and JSON path. */
 offer *offer_load(const char *path, diag_list *diags);
 

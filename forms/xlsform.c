@@ -17,11 +17,11 @@
 
 #include <xlsxwriter.h>
 
+#include "offer.h"
 #include "outfile.h"
 #include "util.h"
 
 #define MAX_LANGS 16
-#define OFFER_LIST "offre"
 #define EXPR_CELL (XLSX_MAX_CELL_BYTES + 1) /* an expression may fill a cell */
 
 /* ---------------------------------------------------------------------------------------------------------- */
@@ -286,7 +286,7 @@ static void write_offer(writer *w)
                 werror(w, "offer.json : clé « %s » du service %zu sans colonne dans le classeur", k, i + 1);
         }
         lxw_row_t row = ++w->crow;
-        wstr(w, w->choices, row, 0, OFFER_LIST);
+        wstr(w, w->choices, row, 0, OFFER_LIST_NAME);
         wvalue(w, w->choices, row, 1, json_object_get(s, "code"));
         wtext_choices(w, row, 2, w->clangs, w->nclangs, json_object_get(s, "label"));
         wvalue(w, w->choices, row, (lxw_col_t)w->ccol_paper, json_object_get(s, "paper"));
@@ -432,21 +432,6 @@ static void write_settings(writer *w)
     }
 }
 
-/* The form's use of the shared offer: rows or choices naming it. */
-static bool uses_offer(const json_t *doc)
-{
-    size_t i, j;
-    const json_t *s, *q;
-    json_array_foreach(json_object_get(doc, "sections"), i, s)
-        json_array_foreach(json_object_get(s, "questions"), j, q) {
-            const char *r = json_string_value(json_object_get(q, "rows"));
-            const char *c = json_string_value(json_object_get(q, "choices"));
-            if ((r && strcmp(r, OFFER_LIST) == 0) || (c && strcmp(c, OFFER_LIST) == 0))
-                return true;
-        }
-    return false;
-}
-
 /* Warns about a named list that the reader will take for an inline one: used by one question only (as its
  * choices, or rows) and named as that question's inline list would be. */
 static void warn_ambiguous_lists(writer *w)
@@ -493,7 +478,7 @@ static void writer_columns(writer *w)
         add_scol(w, extra[i], false);
 }
 
-static void write_headers(writer *w, bool offer)
+static void write_headers(writer *w, bool with_offer)
 {
     char h[128];
     for (size_t i = 0; i < w->nscols; i++) {
@@ -513,7 +498,7 @@ static void write_headers(writer *w, bool offer)
     w->ccol_exclusive = w->ccol_paper + 1;
     worksheet_write_string(w->choices, 0, (lxw_col_t)w->ccol_paper, "paper", w->bold);
     worksheet_write_string(w->choices, 0, (lxw_col_t)w->ccol_exclusive, "exclusive", w->bold);
-    if (offer) {
+    if (with_offer) {
         w->ccol_kind = w->ccol_exclusive + 1;
         w->ccol_pro = w->ccol_kind + 1;
         worksheet_write_string(w->choices, 0, (lxw_col_t)w->ccol_kind, "kind", w->bold);
@@ -531,7 +516,7 @@ static void write_headers(writer *w, bool offer)
 }
 
 /* Collects the languages: the form's, then those of the offer's labels and professional labels. */
-static bool writer_langs(writer *w, bool offer)
+static bool writer_langs(writer *w, bool with_offer)
 {
     size_t i;
     const json_t *l;
@@ -543,7 +528,7 @@ static bool writer_langs(writer *w, bool offer)
         w->langs[w->nlangs++] = json_string_value(l);
         add_lang(w->clangs, &w->nclangs, 2 * MAX_LANGS, json_string_value(l));
     }
-    if (!offer)
+    if (!with_offer)
         return true;
     const json_t *s;
     json_array_foreach(json_object_get(w->offer, "services"), i, s) {
@@ -557,13 +542,13 @@ static bool writer_langs(writer *w, bool offer)
     return true;
 }
 
-bool xlsform_write(const json_t *doc, const json_t *offer, const char *path, diag_list *diags)
+bool xlsform_write(const json_t *doc, const json_t *offer_doc, const char *path, diag_list *diags)
 {
-    writer w = {.doc = doc, .offer = offer, .file = path, .diags = diags};
+    writer w = {.doc = doc, .offer = offer_doc, .file = path, .diags = diags};
     char err[512];
-    bool offered = uses_offer(doc);
+    bool offered = offer_used_by(doc);
     outfile *out = NULL;
-    if (offered && !json_is_array(json_object_get(offer, "services"))) {
+    if (offered && !json_is_array(json_object_get(offer_doc, "services"))) {
         werror(&w, "le formulaire utilise la liste partagée « offre » mais offer.json manque ou n'a pas de "
                    "« services »");
         return false;
@@ -1086,7 +1071,7 @@ static void check_choices_columns(reader *r, const rheader *h)
 }
 
 /* A choice object from a row of the choices sheet; NULL after an error. */
-static json_t *read_choice(reader *r, const rheader *h, unsigned row, bool offer)
+static json_t *read_choice(reader *r, const rheader *h, unsigned row, bool is_offer)
 {
     const xlsx_sheet *s = h->sheet;
     char buf[256];
@@ -1109,18 +1094,18 @@ static json_t *read_choice(reader *r, const rheader *h, unsigned row, bool offer
         }
     }
     const char *kind = hget(r, h, row, "kind", buf, sizeof buf);
-    if (kind != NULL && offer)
+    if (kind != NULL && is_offer)
         json_object_set_new(c, "kind", json_string(kind));
     else if (kind != NULL)
-        rwarn(r, s, row, hcol(h, "kind", ""), "« kind » ne sert que dans la liste « %s » : ignoré", OFFER_LIST);
+        rwarn(r, s, row, hcol(h, "kind", ""), "« kind » ne sert que dans la liste « %s » : ignoré", OFFER_LIST_NAME);
     json_t *label = read_text(r, h, row, "label", NULL);
     json_object_set_new(c, "label", label ? label : json_object());
     json_t *pro = read_text(r, h, row, "label_pro", NULL);
-    if (pro != NULL && offer)
+    if (pro != NULL && is_offer)
         json_object_set_new(c, "label_pro", pro);
     else if (pro != NULL) {
         rwarn(r, s, row, hcol(h, "label_pro", "fr"), "« label_pro » ne sert que dans la liste « %s » : ignoré",
-              OFFER_LIST);
+              OFFER_LIST_NAME);
         json_decref(pro);
     }
     const char *ex = hget(r, h, row, "exclusive", buf, sizeof buf);
@@ -1156,11 +1141,11 @@ static void read_choices(reader *r, const xlsx_sheet *s)
                 rerr(r, s, row, hcol(&h, "list_name", ""), "« list_name » manquant sur une ligne remplie");
             continue;
         }
-        bool offer = strcmp(ln, OFFER_LIST) == 0;
-        json_t *c = read_choice(r, &h, row, offer);
+        bool is_offer = strcmp(ln, OFFER_LIST_NAME) == 0;
+        json_t *c = read_choice(r, &h, row, is_offer);
         if (c == NULL)
             continue;
-        if (offer) {
+        if (is_offer) {
             if (r->offer_services == NULL)
                 r->offer_services = json_array();
             char p[64];
@@ -1706,7 +1691,7 @@ static void resolve_refs(reader *r, json_t *doc)
         rlist *l = find_list(r, f->list);
         if (l != NULL && strcmp(f->key, "labels") == 0)
             l->labels = true;
-        if (strcmp(f->key, "labels") == 0 || strcmp(f->list, OFFER_LIST) == 0)
+        if (strcmp(f->key, "labels") == 0 || strcmp(f->list, OFFER_LIST_NAME) == 0)
             continue;
         if (l == NULL) {
             rerr(r, f->sheet, f->row, f->col, "liste « %s » absente de la feuille choices", f->list);
@@ -1744,8 +1729,8 @@ static void resolve_refs(reader *r, json_t *doc)
         char p[256];
         path_key(p, sizeof p, f->path, f->key);
         rlist *l = find_list(r, f->list);
-        if (strcmp(f->list, OFFER_LIST) == 0 && strcmp(f->key, "labels") != 0) {
-            json_object_set_new(f->q, f->key, json_string(OFFER_LIST));
+        if (strcmp(f->list, OFFER_LIST_NAME) == 0 && strcmp(f->key, "labels") != 0) {
+            json_object_set_new(f->q, f->key, json_string(OFFER_LIST_NAME));
         } else if (l == NULL) {
             if (strcmp(f->key, "labels") == 0)
                 rerr(r, f->sheet, f->row, f->col, "liste « %s » absente de la feuille choices", f->list);
@@ -1803,15 +1788,15 @@ static void reader_free(reader *r)
     json_decref(r->offer_services);
 }
 
-json_t *xlsform_read_book(const xlsx_book *book, const char *file, json_t **offer, json_t **where,
+json_t *xlsform_read_book(const xlsx_book *book, const char *file, json_t **offer_out, json_t **where,
                           diag_list *diags)
 {
     reader r = {.book = book, .file = file, .diags = diags, .where = json_object(), .list_index = json_object()};
     rstate *st = xcalloc(1, sizeof *st); /* the header tables are large: off the stack */
     json_t *doc = json_object();
     rheader *sh = xcalloc(1, sizeof *sh);
-    if (offer)
-        *offer = NULL;
+    if (offer_out)
+        *offer_out = NULL;
     if (where)
         *where = NULL;
     check_sheets(&r);
@@ -1842,9 +1827,9 @@ json_t *xlsform_read_book(const xlsx_book *book, const char *file, json_t **offe
     read_survey(&r, st);
     json_decref(st->names);
     resolve_refs(&r, doc);
-    if (offer && r.offer_services) {
-        *offer = json_object();
-        json_object_set(*offer, "services", r.offer_services);
+    if (offer_out && r.offer_services) {
+        *offer_out = json_object();
+        json_object_set(*offer_out, "services", r.offer_services);
     }
 done:
     if (where)
@@ -1856,25 +1841,25 @@ done:
     reader_free(&r);
     if (r.failed) {
         json_decref(doc);
-        if (offer && *offer) {
-            json_decref(*offer);
-            *offer = NULL;
+        if (offer_out && *offer_out) {
+            json_decref(*offer_out);
+            *offer_out = NULL;
         }
         return NULL;
     }
     return doc;
 }
 
-json_t *xlsform_read(const char *path, json_t **offer, json_t **where, diag_list *diags)
+json_t *xlsform_read(const char *path, json_t **offer_out, json_t **where, diag_list *diags)
 {
-    if (offer)
-        *offer = NULL;
+    if (offer_out)
+        *offer_out = NULL;
     if (where)
         *where = NULL;
     xlsx_book *book = xlsx_open(path, diags);
     if (book == NULL)
         return NULL;
-    json_t *doc = xlsform_read_book(book, path, offer, where, diags);
+    json_t *doc = xlsform_read_book(book, path, offer_out, where, diags);
     xlsx_free(book);
     return doc;
 }
