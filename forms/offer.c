@@ -39,16 +39,6 @@ static bool is_kind(const char *s)
     return false;
 }
 
-/* True when s is a language code as forms declare them: two or three lowercase ASCII letters. */
-static bool is_lang(const char *s)
-{
-    size_t n = strlen(s);
-    bool ok = n == 2 || n == 3;
-    for (size_t i = 0; ok && i < n; i++)
-        ok = s[i] >= 'a' && s[i] <= 'z';
-    return ok;
-}
-
 /* Checks the language map obj[key] at path: French present, every language code well formed, every text a
  * non-empty string of at most OFFER_MAX_TEXT bytes. Returns the map, or NULL when absent or invalid (reported,
  * absence only when required). *ok is cleared on any error. */
@@ -69,7 +59,7 @@ static const json_t *load_label(jcheck *jc, const char *path, const json_t *obj,
     json_object_foreach((json_t *)t, lang, v) {
         char q[JC_PATH_MAX];
         jc_path_key(q, p, lang);
-        if (!is_lang(lang)) {
+        if (!util_is_lang_code(lang)) {
             jc_error(jc, q, "code de langue « %s » invalide : 2 ou 3 lettres minuscules (fr, ar, en, tr)", lang);
             good = false;
         } else if (!json_is_string(v) || json_string_length(v) == 0) {

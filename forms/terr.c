@@ -108,18 +108,6 @@ static bool check_outline(jcheck *jc, const char *path, const json_t *g)
     return ok;
 }
 
-/* True when s is a language code as forms declare them: 2 or 3 lowercase ASCII letters ("fr", "ar", "ber"). */
-static bool is_lang_code(const char *s)
-{
-    size_t n = strlen(s);
-    if (n < 2 || n > 3)
-        return false;
-    for (size_t i = 0; i < n; i++)
-        if (s[i] < 'a' || s[i] > 'z')
-            return false;
-    return true;
-}
-
 /* Reads o.name into t: a non-empty string (the French name), or a map from language codes to non-empty names
  * (translations or transliterations) in which "fr" is required, since the report and the analyzer speak French.
  * Returns false after reporting. */
@@ -145,7 +133,7 @@ static bool load_name(jcheck *jc, const char *path, const json_t *o, terr *t)
     json_object_foreach((json_t *)v, lang, text) {
         char q[JC_PATH_MAX];
         jc_path_key(q, p, lang);
-        if (!is_lang_code(lang)) {
+        if (!util_is_lang_code(lang)) {
             jc_error(jc, q, "code de langue invalide « %s » : 2 ou 3 lettres minuscules (fr, ar, tr)", lang);
             ok = false;
         } else if (!json_is_string(text) || json_string_length(text) == 0) {

@@ -72,18 +72,6 @@ static bool known_key(const page_keys *p, const char *key)
     return false;
 }
 
-/* True when s is a language code as forms declare them: 2 or 3 lowercase ASCII letters. */
-static bool is_lang_code(const char *s)
-{
-    size_t n = strlen(s);
-    if (n < 2 || n > 3)
-        return false;
-    for (size_t i = 0; i < n; i++)
-        if (s[i] < 'a' || s[i] > 'z')
-            return false;
-    return true;
-}
-
 /* The placeholders of s ("{n}", "{at}"…: a brace, letters, a brace), sorted and without repeats, joined by
  * spaces into out ("" when none). Text in braces that is not only letters is not a placeholder. */
 static void placeholders(const char *s, char *out, size_t outlen)
@@ -121,7 +109,7 @@ static bool check_languages(jcheck *jc, const json_t *langs)
     json_object_foreach((json_t *)langs, lang, v) {
         char p[JC_PATH_MAX];
         jc_path_key(p, "$.languages", lang);
-        if (!is_lang_code(lang)) {
+        if (!util_is_lang_code(lang)) {
             jc_error(jc, p, "code de langue invalide « %s » : 2 ou 3 lettres minuscules (fr, ar, tr)", lang);
             ok = false;
             continue;

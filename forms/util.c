@@ -196,3 +196,12 @@ void sbuf_free(sbuf *b)
     b->data = NULL;
     b->len = b->cap = 0;
 }
+
+bool util_is_lang_code(const char *s)
+{
+    size_t n = strlen(s);
+    bool ok = n == 2 || n == 3;
+    for (size_t i = 0; ok && i < n; i++)
+        ok = s[i] >= 'a' && s[i] <= 'z';
+    return ok;
+}

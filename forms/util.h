@@ -35,6 +35,9 @@ int util_utf8_prefix(const char *s, size_t len, size_t max);
 /* True when s is exactly "YYYY-MM-DD" and names a real calendar day (years 1900-2199). */
 bool util_is_date(const char *s);
 
+/* True when s is a language code as forms declare them: two or three lowercase ASCII letters ("fr", "ar", "ber"). */
+bool util_is_lang_code(const char *s);
+
 /* Writes today's local date (the server's time zone) as "YYYY-MM-DD" into buf (at least 11 bytes). */
 void util_today(char buf[11]);
 
