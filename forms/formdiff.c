@@ -129,6 +129,21 @@ static void bounds_text(const form_question *q, char *buf, size_t len)
     sbuf_free(&b);
 }
 
+/* The French labels of a scale's points, in point order ("1 : Pas du tout ; 5 : Tout à fait"). Owned. */
+static char *scale_labels_text(const form_question *q)
+{
+    sbuf b = {0};
+    sbuf_addf(&b, "%s", "");
+    for (long p = (long)q->min; q->labels != NULL && p <= (long)q->max; p++) {
+        char key[24];
+        snprintf(key, sizeof key, "%ld", p);
+        const json_t *t = json_object_get(q->labels, key);
+        if (t != NULL)
+            sbuf_addf(&b, "%s%ld : %s", b.len ? " ; " : "", p, form_text(t, "fr"));
+    }
+    return b.data;
+}
+
 static void diff_expr(formdiff *d, formdiff_kind kind, const char *qid, const char *a, const char *b, bool meaning)
 {
     if (!same_str(a, b))
@@ -166,8 +181,19 @@ static void diff_question(formdiff *d, const form *fa, const form_question *a, c
     char ba[160], bb[160];
     bounds_text(a, ba, sizeof ba);
     bounds_text(b, bb, sizeof bb);
-    if (strcmp(ba, bb) != 0)
-        add(d, FORMDIFF_BOUNDS, qid, NULL, false, ba, bb, false);
+    if (strcmp(ba, bb) != 0) {
+        /* 1-5 then 0-10 is another scale; "at most 3" then "all that apply" is another distribution. */
+        bool meaning = b->type == FQ_SCALE ? a->min != b->min || a->max != b->max
+                       : b->type == FQ_MULTIPLE && a->max_selected != b->max_selected;
+        add(d, FORMDIFF_BOUNDS, qid, NULL, false, ba, bb, meaning);
+    }
+    if (a->type == FQ_SCALE && b->type == FQ_SCALE) {
+        char *pa = scale_labels_text(a), *pb = scale_labels_text(b);
+        if (strcmp(pa, pb) != 0)
+            add(d, FORMDIFF_SCALE_LABELS, qid, NULL, false, pa, pb, true);
+        free(pa);
+        free(pb);
+    }
 }
 
 formdiff *formdiff_compare(const form *a, const form *b)
@@ -212,7 +238,7 @@ const char *formdiff_kind_name(formdiff_kind k)
     static const char *const names[] = {"added", "removed", "type", "reworded", "translation", "hint",
                                         "item_added", "item_removed", "item_recoded", "item_relabeled",
                                         "item_translation", "item_paper", "relevant", "required", "constraint",
-                                        "bounds"};
+                                        "bounds", "scale_labels"};
     return (size_t)k < sizeof names / sizeof *names ? names[k] : "?";
 }
 
@@ -247,6 +273,7 @@ void formdiff_describe(const formdiff_change *c, char *buf, size_t len)
     case FORMDIFF_REQUIRED: snprintf(buf, len, "%s : obligation (required) changée", q); break;
     case FORMDIFF_CONSTRAINT: snprintf(buf, len, "%s : contrainte (constraint) changée", q); break;
     case FORMDIFF_BOUNDS: snprintf(buf, len, "%s : bornes changées (%s → %s)", q, before, after); break;
+    case FORMDIFF_SCALE_LABELS: snprintf(buf, len, "%s : libellés de l'échelle changés", q); break;
     }
 }
 

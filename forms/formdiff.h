@@ -4,7 +4,8 @@
  * A change "changes meaning" when answers to the two versions no longer say the same thing: a question added or
  * removed, its type changed, its French label reworded (French is the reference text), a choice or grid row
  * added, removed, recoded or relabelled in French, or when it is asked (relevant, of the question or of its
- * section) changed. Translations, hints, paper numbers, required, constraints and bounds are reported but do not
+ * section) changed, a scale's range or the French labels of its points changed, or how many choices a multiple
+ * question allows. Translations, hints, paper numbers, required, constraints and other bounds are reported but do not
  * change meaning: they change how a question is shown or checked, not what an answer means.
  *
  * Ownership: a formdiff owns copies of every string it reports; it does not keep the forms.
@@ -35,7 +36,9 @@ typedef enum formdiff_kind {
     FORMDIFF_RELEVANT,       /* relevant of the question, or of its section (item: the section id) */
     FORMDIFF_REQUIRED,
     FORMDIFF_CONSTRAINT,
-    FORMDIFF_BOUNDS          /* min, max, dates, max_selected, max_length */
+    FORMDIFF_BOUNDS,         /* min, max, dates, max_selected, max_length; changes meaning for a scale's range
+                              * and a multiple choice's max_selected, which shape what the answers say */
+    FORMDIFF_SCALE_LABELS    /* the French labels of a scale's points */
 } formdiff_kind;
 
 typedef struct formdiff_change {

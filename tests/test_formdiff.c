@@ -186,6 +186,11 @@ static const diff_case diff_cases[] = {
     {{{"sections[1].relevant", "\"${Q3} >= 16\""}}, FORMDIFF_RELEVANT, "Q15", "s2", true, "section s2"},
     {{{"sections[0].questions[0].required", "false"}}, FORMDIFF_REQUIRED, "Q1", NULL, false, "obligation"},
     {{{"sections[0].questions[2].max", "110"}}, FORMDIFF_BOUNDS, "Q3", NULL, false, "max 120 → min 0, max 110"},
+    /* A scale's range, its points' French labels, and how many choices a multiple allows shape what answers say. */
+    {{{"sections[0].questions[7].max", "7"}}, FORMDIFF_BOUNDS, "Q8", NULL, true, "max 5 → min 1, max 7"},
+    {{{"sections[0].questions[7].labels.5.fr", "\"Complètement\""}}, FORMDIFF_SCALE_LABELS, "Q8", NULL, true,
+     "libellés de l'échelle"},
+    {{{"sections[0].questions[1].max_selected", "3"}}, FORMDIFF_BOUNDS, "Q2", NULL, true, "max_selected 3"},
 };
 
 /* Applies e to doc: tu_set, or an append when the path ends in "[+]". */
