@@ -658,8 +658,8 @@ static int check_frozen(const char *db_path, catalog *forms)
     if (rc < 0)
         fprintf(stderr, "collector: base de données : %s\n", err);
     else if (rc > 0)
-        fprintf(stderr, "collector: démarrage refusé : un formulaire qui a déjà des réponses a été modifié sans "
-                        "changer de version (voir ci-dessus) ; la base n'a pas été modifiée\n");
+        fprintf(stderr, "collector: démarrage refusé : un formulaire ou un territoire qui a déjà des réponses a "
+                        "été modifié (voir ci-dessus) ; la base n'a pas été modifiée\n");
     return rc;
 }
 

@@ -741,6 +741,8 @@ int store_check_forms(const char *db_path, catalog *c, diag_list *diags, char *e
     if (rc == 0)
         rc = frozen_check(s->db, db_path, c, FROZEN_REFUSE, diags, err, errlen);
     if (rc == 0)
+        rc = frozen_check_territories(s->db, db_path, c, diags, err, errlen);
+    if (rc == 0)
         rc = store_commit(s, err, errlen);
     else
         store_rollback(s);

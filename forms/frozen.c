@@ -202,6 +202,18 @@ static void report_changed(const catalog *c, const form *f, const char *text, lo
     char next[64], what[2048];
     frozen_next_version(c, f->id, next, sizeof next);
     describe_changes(c, f, text, what, sizeof what);
+    if (strstr(f->file, "/versions/") != NULL || strncmp(f->file, "versions/", 9) == 0) {
+        /* An archived old version: giving it a new number would be wrong advice. It changed because someone
+         * edited it or because a shared list it names (offer.json) changed; the database has the exact text. */
+        diag_add(diags, false, f->file, "$.version",
+                 "l'ancienne version %s du formulaire « %s », gardée dans ce fichier, ne correspond plus au texte "
+                 "auquel %ld réponse(s) ont été données (depuis le %s, enregistré dans %s) : le fichier a été "
+                 "modifié, ou la liste partagée des services (offer.json) qu'il nomme a changé. Supprimez ce "
+                 "fichier : la base de données garde la définition exacte de cette version, et c'est elle qui "
+                 "sera lue. Rien n'a été modifié dans la base.%s",
+                 f->version, f->id, n, first_at, db_name, what);
+        return;
+    }
     diag_add(diags, false, f->file, "$.version",
              "le formulaire « %s » version %s a été modifié alors que %ld réponse(s) ont été données à l'ancien "
              "texte (depuis le %s, enregistré dans %s). Une version qui a des réponses ne change plus : donnez "
@@ -283,4 +295,57 @@ int frozen_check(sqlite3 *db, const char *db_name, catalog *c, frozen_mode mode,
         return -1;
     }
     return changed;
+}
+
+/* True when code is an extra choice of the single territory question of some version of form_id in c. */
+static bool territory_extra_choice(const catalog *c, const char *form_id, const char *code)
+{
+    for (size_t i = 0; i < catalog_count(c); i++) {
+        const form *f = catalog_at(c, i);
+        if (strcmp(f->id, form_id) != 0)
+            continue;
+        for (size_t q = 0; q < f->nquestions; q++)
+            if (f->questions[q].type == FQ_TERRITORY && !f->questions[q].multiple &&
+                form_choice_by_code(&f->questions[q], code, false) != NULL)
+                return true;
+    }
+    return false;
+}
+
+int frozen_check_territories(sqlite3 *db, const char *db_name, const catalog *c, diag_list *diags, char *err,
+                             size_t errlen)
+{
+    sqlite3_stmt *st;
+    /* stats_tally is small (a row per form, territory, channel, language and day) whatever the number of answers:
+     * the check costs the same at a hundred answers and at a million. */
+    if (sqlite3_prepare_v2(db, "SELECT form_id, territory, sum(n) FROM stats_tally WHERE territory <> '' "
+                           "GROUP BY form_id, territory ORDER BY form_id, territory", -1, &st, NULL) != SQLITE_OK) {
+        if (strstr(sqlite3_errmsg(db), "no such table") != NULL)
+            return 0; /* before schema 3: nothing to check against */
+        db_error(db, err, errlen);
+        return -1;
+    }
+    const terr_set *ts = catalog_territories(c);
+    int missing = 0, rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *form_id = (const char *)sqlite3_column_text(st, 0);
+        const char *code = (const char *)sqlite3_column_text(st, 1);
+        long n = (long)sqlite3_column_int64(st, 2);
+        if ((ts != NULL && terr_find(ts, code) != NULL) || territory_extra_choice(c, form_id, code))
+            continue;
+        char file[4096];
+        snprintf(file, sizeof file, "%s/territories.json", catalog_dir(c));
+        diag_add(diags, false, file, "$.territories",
+                 "le territoire « %s » n'est plus dans ce fichier, alors que %ld réponse(s) au formulaire « %s » "
+                 "y sont rattachées (enregistrées dans %s) : remettez-le. Le nom, la population, l'objectif et le "
+                 "contour d'un territoire peuvent changer, pas son code.",
+                 code, n, form_id, db_name);
+        missing = 1;
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) {
+        db_error(db, err, errlen);
+        return -1;
+    }
+    return missing;
 }

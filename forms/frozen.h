@@ -51,6 +51,15 @@ typedef enum frozen_mode {
 int frozen_check(struct sqlite3 *db, const char *db_name, catalog *c, frozen_mode mode, diag_list *diags, char *err,
                  size_t errlen);
 
+/* Checks that every territory code with answers in db (table stats_tally, schema 3 or later: the single
+ * territory question of each answer) is still a territory of c, or an extra choice of that form's territory
+ * question in some version ("autre_commune"). A territory's name, population, target and outline may change; its
+ * code, under answers, may not: the analyzer would find those answers attached to no territory. Adds one error per
+ * missing code, naming it, the form and the number of answers. Returns 0, 1 when some code is missing, or -1 with
+ * a message in err. */
+int frozen_check_territories(struct sqlite3 *db, const char *db_name, const catalog *c, diag_list *diags, char *err,
+                             size_t errlen);
+
 /* The version a changed form should take: the highest version of id in c with its last number increased
  * ("1" -> "2", "2026.10" -> "2026.11"), into buf. */
 void frozen_next_version(const catalog *c, const char *id, char *buf, size_t len);

@@ -171,5 +171,34 @@ row_level() { # the relabelled service is flagged; the others, and the new one (
         grep -q "connait_pmi est non comparable" "$tmp/ind3.err" && ! grep -q "connait_cmp est" "$tmp/ind3.err"
 }
 check "versions 2 and 3: one service relabelled, one added: only the relabelled one's indicators are flagged" row_level
+# ---- a territory recoded under its answers: refused; renamed: fine ----------------------------------------------
+cp "$forms/territories.json" "$tmp/territories.json"
+jq '(.territories[] | select(.code == "QN09399A") | .code) = "QN09399Z"' "$tmp/territories.json" >"$forms/territories.json"
+before=$(state)
+st=0
+timeout 20 "$bin" serve --db "$db" --forms "$forms" --listen 127.0.0.1:0 --quiet >/dev/null 2>"$tmp/terr.err" || st=$?
+check "a territory code with answers recoded: refused, naming the code and its answers" \
+    eval '[ $st -ne 0 ] && [ $st -ne 124 ] && grep -q "le territoire « QN09399A » n.est plus dans ce fichier" "$tmp/terr.err" &&
+          grep -q "réponse(s) au formulaire « resident »" "$tmp/terr.err"'
+check "nothing stored changed" [ "$(state)" = "$before" ]
+jq '(.territories[] | select(.code == "QN09399A") | .name) = "Les Tilleuls-Nord"' "$tmp/territories.json" >"$forms/territories.json"
+start_collector "$bin" "$db" "$forms"
+check "the same territory renamed: the collector starts" test -n "${base#http://}"
+stop_collector
+cp "$tmp/territories.json" "$forms/territories.json"
+
+# ---- an archived old version that names the shared list: offer.json changed since, so it no longer says what
+# was answered. The advice is to delete the file (the database has the text), not to renumber it.
+mkdir -p "$forms/versions"
+cp "$src/forms/resident.json" "$forms/versions/resident-1.json"
+st=0
+timeout 20 "$bin" serve --db "$db" --forms "$forms" --listen 127.0.0.1:0 --quiet >/dev/null 2>"$tmp/archived.err" || st=$?
+check "an archived version changed by offer.json: refused, advised to delete the file" \
+    eval '[ $st -ne 0 ] && [ $st -ne 124 ] && grep -q "versions/resident-1.json" "$tmp/archived.err" &&
+          grep -q "Supprimez ce fichier" "$tmp/archived.err" && ! grep -q "\"version\": \"4\"" "$tmp/archived.err"'
+rm "$forms/versions/resident-1.json"
+start_collector "$bin" "$db" "$forms"
+check "once deleted, the collector starts (version 1 read from the database)" test -n "${base#http://}"
+stop_collector
 check "no sanitizer report" sanitizer_clean
 finish
