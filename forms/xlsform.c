@@ -103,6 +103,27 @@ static void lang_header(char *buf, size_t size, const char *base, const char *co
 }
 
 /* ---------------------------------------------------------------------------------------------------------- */
+/* List names                                                                                                   */
+/* ---------------------------------------------------------------------------------------------------------- */
+
+/* True when name is a list_name the writer gives to the own list of question qid (its inline choices, rows or
+ * scale labels; suffix "", "_rows" or "_labels"): qid + suffix, or that followed by "-N" (N >= 2), the name it
+ * takes when another list already has the first. The reader puts such a list back into the question when that
+ * question is its only user; any other list is a choice_lists entry. */
+static bool own_list_name(const char *qid, const char *suffix, const char *name)
+{
+    size_t n = strlen(qid), m = strlen(suffix);
+    if (strncmp(name, qid, n) != 0 || strncmp(name + n, suffix, m) != 0)
+        return false;
+    const char *rest = name + n + m;
+    if (rest[0] == '\0')
+        return true;
+    if (rest[0] != '-' || rest[1] < '1' || rest[1] > '9' || strcmp(rest, "-1") == 0)
+        return false;
+    return strspn(rest + 1, "0123456789") == strlen(rest + 1);
+}
+
+/* ---------------------------------------------------------------------------------------------------------- */
 /* Writing                                                                                                      */
 /* ---------------------------------------------------------------------------------------------------------- */
 
@@ -127,6 +148,7 @@ typedef struct writer {
     size_t nplangs;
     wcolumn scols[128];
     size_t nscols;
+    json_t *list_names;  /* every list_name given so far, and the names of choice_lists and "offre" */
     size_t ccol_paper, ccol_exclusive, ccol_kind, ccol_pro; /* choices sheet: fixed columns */
     lxw_row_t srow, crow;
 } writer;
@@ -173,16 +195,68 @@ static lxw_col_t scol(const writer *w, const char *base, const char *lang)
     abort(); /* a column missing from the table is a programmer error */
 }
 
+/* True when s starts with an Office escape "_xHHHH_", which a reader of the workbook (ours, Excel) decodes. */
+static bool is_office_escape(const char *s)
+{
+    if (s[0] != '_' || s[1] != 'x' || s[6] != '_')
+        return false;
+    for (size_t i = 2; i < 6; i++)
+        if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f') || (s[i] >= 'A' && s[i] <= 'F')))
+            return false;
+    return true;
+}
+
+/* s with every literal "_xHHHH_" written "_x005F_xHHHH_" (the escaped underscore), so that it reads back as
+ * typed: libxlsxwriter writes it as is, and readers decode it as a character. A new string, or NULL when s
+ * needs no escape. */
+static char *escape_office(const char *s)
+{
+    size_t n = 0, len = strlen(s);
+    for (size_t i = 0; i + 7 <= len; i++)
+        n += is_office_escape(s + i);
+    if (n == 0)
+        return NULL;
+    char *out = xmalloc(len + 6 * n + 1), *o = out;
+    for (size_t i = 0; i < len; i++) {
+        if (i + 7 <= len && is_office_escape(s + i)) {
+            memcpy(o, "_x005F", 6);
+            o += 6;
+        }
+        *o++ = s[i];
+    }
+    *o = '\0';
+    return out;
+}
+
 static void wstr(writer *w, lxw_worksheet *ws, lxw_row_t row, lxw_col_t col, const char *s)
 {
-    lxw_error e = worksheet_write_string(ws, row, col, s, NULL);
+    char *escaped = escape_office(s);
+    lxw_error e = worksheet_write_string(ws, row, col, escaped ? escaped : s, NULL);
+    free(escaped);
     if (e != LXW_NO_ERROR && !w->failed)
         werror(w, "écriture de la cellule impossible : %s", lxw_strerror(e));
 }
 
+/* A number cell, except for a real that a number cell would not bring back as a real: a whole one (5.0, 1e14
+ * would come back as the integers 5 and 100000000000000), or one whose shortest form has 17 digits (a number
+ * cell keeps 16). Those are written as text, as JSON writes them ("5.0"), and the reader keeps the text's
+ * realness (read_num). */
 static void wnum(writer *w, lxw_worksheet *ws, lxw_row_t row, lxw_col_t col, const json_t *v)
 {
-    lxw_error e = worksheet_write_number(ws, row, col, json_number_value(v), NULL);
+    double d = json_number_value(v);
+    if (json_is_real(v)) {
+        char buf[40];
+        snprintf(buf, sizeof buf, "%.16g", d);
+        if (d == floor(d) || strtod(buf, NULL) != d) {
+            snprintf(buf, sizeof buf, "%.17g", d);
+            /* "%.17g" is exact for a finite double; ".0" marks a whole one as real, as JSON writes it */
+            if (strspn(buf, "-0123456789") == strlen(buf))
+                snprintf(buf + strlen(buf), sizeof buf - strlen(buf), ".0");
+            wstr(w, ws, row, col, buf);
+            return;
+        }
+    }
+    lxw_error e = worksheet_write_number(ws, row, col, d, NULL);
     if (e != LXW_NO_ERROR && !w->failed)
         werror(w, "écriture de la cellule impossible : %s", lxw_strerror(e));
 }
@@ -295,15 +369,26 @@ static void write_offer(writer *w)
     }
 }
 
+/* Into out, the list_name for the own list of question qid (suffix "", "_rows" or "_labels") that no list has
+ * yet: ID, else ID-2, ID-3... (own_list_name). Two lists under one name would be read back as one list, in
+ * both questions. The name is taken. */
+static void own_list(writer *w, const char *qid, const char *suffix, char *out, size_t size)
+{
+    snprintf(out, size, "%s%s", qid, suffix);
+    for (unsigned n = 2; json_object_get(w->list_names, out) != NULL; n++)
+        snprintf(out, size, "%s%s-%u", qid, suffix, n);
+    json_object_set_new(w->list_names, out, json_true());
+}
+
 /* The list_name a question's choices or rows (key) are written under: a named list or "offre" keeps its name,
- * an inline list is written now under "ID" (choices) or "ID_rows" (rows). */
+ * an inline list is written now under its own name (own_list). */
 static void list_ref(writer *w, const char *qid, const char *key, const json_t *v, char *out, size_t size)
 {
     if (json_is_string(v)) {
         snprintf(out, size, "%s", json_string_value(v));
         return;
     }
-    snprintf(out, size, strcmp(key, "rows") == 0 ? "%s_rows" : "%s", qid);
+    own_list(w, qid, strcmp(key, "rows") == 0 ? "_rows" : "", out, size);
     write_list(w, out, v);
 }
 
@@ -367,7 +452,7 @@ static void write_question(writer *w, const json_t *q)
         wstr(w, w->survey, row, scol(w, "parameters", NULL), p);
         const json_t *labels = json_object_get(q, "labels");
         if (labels != NULL) {
-            snprintf(list, sizeof list, "%s_labels", id);
+            own_list(w, id, "_labels", list, sizeof list);
             wstr(w, w->survey, row, scol(w, "labels", NULL), list);
             write_scale_labels(w, list, labels);
         }
@@ -433,7 +518,7 @@ static void write_settings(writer *w)
 }
 
 /* Warns about a named list that the reader will take for an inline one: used by one question only (as its
- * choices, or rows) and named as that question's inline list would be. */
+ * choices, or rows) and named as that question's own list would be (own_list_name). */
 static void warn_ambiguous_lists(writer *w)
 {
     const char *name;
@@ -447,12 +532,10 @@ static void warn_ambiguous_lists(writer *w)
                 const char *id = json_string_value(json_object_get(q, "id"));
                 const char *c = json_string_value(json_object_get(q, "choices"));
                 const char *r = json_string_value(json_object_get(q, "rows"));
-                char rn[128];
-                snprintf(rn, sizeof rn, "%s_rows", id ? id : "");
                 if (c && strcmp(c, name) == 0)
-                    uses++, same |= id && strcmp(id, name) == 0;
+                    uses++, same |= id && own_list_name(id, "", name);
                 if (r && strcmp(r, name) == 0)
-                    uses++, same |= strcmp(rn, name) == 0;
+                    uses++, same |= id && own_list_name(id, "_rows", name);
             }
         if (uses == 1 && same)
             diag_add(w->diags, true, w->file, "choices",
@@ -571,6 +654,7 @@ bool xlsform_write(const json_t *doc, const json_t *offer_doc, const char *path,
     w.settings = workbook_add_worksheet(w.wb, "settings");
     w.bold = workbook_add_format(w.wb);
     format_set_bold(w.bold);
+    w.list_names = json_object();
     static const char *const keys[] = {"id", "version", "languages", "title", "notice", "choice_lists", "sections",
                                        NULL};
     check_keys(&w, doc, keys, "formulaire");
@@ -579,6 +663,9 @@ bool xlsform_write(const json_t *doc, const json_t *offer_doc, const char *path,
     warn_ambiguous_lists(&w);
     const char *name;
     const json_t *list;
+    json_object_set_new(w.list_names, OFFER_LIST_NAME, json_true());
+    json_object_foreach(json_object_get(doc, "choice_lists"), name, list)
+        json_object_set_new(w.list_names, name, json_true());
     json_object_foreach(json_object_get(doc, "choice_lists"), name, list)
         write_list(&w, name, list);
     write_sections(&w);
@@ -591,12 +678,14 @@ bool xlsform_write(const json_t *doc, const json_t *offer_doc, const char *path,
         werror(&w, "classeur impossible à écrire : %s", lxw_strerror(e));
     if (w.failed)
         goto fail;
+    json_decref(w.list_names);
     if (outfile_commit(out, err, sizeof err) != 0) {
         werror(&w, "%s", err);
         return false;
     }
     return true;
 fail:
+    json_decref(w.list_names);
     if (w.wb != NULL)
         workbook_close(w.wb);
     outfile_discard(out);
@@ -630,7 +719,7 @@ typedef struct rlist {
     unsigned first;    /* row of the first item */
     size_t uses;       /* as choices or rows of a question */
     bool labels;       /* named by a scale's labels column */
-    const char *user;  /* the inline list name the single user would give it ("R02", "R23_rows") */
+    const char *user;  /* its name when that is its last user's own list name ("R02", "R23_rows", "R02-2") */
 } rlist;
 
 /* A question's reference to a list, resolved once the whole survey is read. */
@@ -1119,6 +1208,20 @@ static json_t *read_choice(reader *r, const rheader *h, unsigned row, bool is_of
     return c;
 }
 
+/* Warns when the rows of list ln resume at row after rows of other lists (its previous row is last). XLSForm
+ * reads every row of a list_name as one list, wherever it is, and so does this reader: a choice added at the
+ * bottom of the sheet belongs to its list. But two lists given one name by mistake would silently become one,
+ * in every question using either: the warning points at the place where that would show. */
+static void check_resumed(reader *r, const xlsx_sheet *s, unsigned row, unsigned col, const char *ln,
+                          const char *prev, unsigned last)
+{
+    if (last == 0 || strcmp(prev, ln) == 0)
+        return;
+    rwarn(r, s, row, col, "la liste « %s » reprend ici après d'autres listes (sa ligne précédente est la %u) : "
+                          "ces lignes lui sont ajoutées ; si c'est une autre liste, donnez-lui un autre nom", ln,
+          last);
+}
+
 /* Reads every list of the choices sheet into r->lists (and the shared offer into r->offer_services). */
 static void read_choices(reader *r, const xlsx_sheet *s)
 {
@@ -1130,6 +1233,8 @@ static void read_choices(reader *r, const xlsx_sheet *s)
         return;
     }
     r->lists = xcalloc(s->nrows + 1, sizeof *r->lists);
+    char prev[256] = ""; /* the list of the last row read */
+    unsigned offer_last = 0;
     for (unsigned row = 2; row <= s->nrows; row++) {
         char buf[256];
         const char *ln = hget(r, &h, row, "list_name", buf, sizeof buf);
@@ -1145,7 +1250,11 @@ static void read_choices(reader *r, const xlsx_sheet *s)
         json_t *c = read_choice(r, &h, row, is_offer);
         if (c == NULL)
             continue;
+        unsigned lcol = hcol(&h, "list_name", "");
         if (is_offer) {
+            check_resumed(r, s, row, lcol, ln, prev, offer_last);
+            offer_last = row;
+            snprintf(prev, sizeof prev, "%s", ln);
             if (r->offer_services == NULL)
                 r->offer_services = json_array();
             char p[64];
@@ -1155,6 +1264,9 @@ static void read_choices(reader *r, const xlsx_sheet *s)
             continue;
         }
         rlist *l = find_list(r, ln);
+        if (l != NULL)
+            check_resumed(r, s, row, lcol, ln, prev, l->rows[json_array_size(l->items) - 1]);
+        snprintf(prev, sizeof prev, "%s", ln);
         if (l == NULL) {
             json_object_set_new(r->list_index, ln, json_integer((json_int_t)r->nlists));
             l = &r->lists[r->nlists++];
@@ -1215,7 +1327,7 @@ static const char *const survey_known[] = {"type", "name", "label", "hint", "req
                                            "constraint_message", "appearance", "parameters", "min", "max",
                                            "max_length", "max_selected", "multiple", "rows", "row_labels",
                                            "labels", NULL};
-static const char *const survey_ignored[] = {"required_message", "guidance_hint", "read_only", "default",
+static const char *const survey_ignored[] = {"guidance_hint", "read_only", "default",
                                              "note", "comment", "comments", NULL};
 static const struct {
     const char *base, *why;
@@ -1237,6 +1349,24 @@ static bool in_list(const char *const *list, const char *s)
     return false;
 }
 
+/* required_message::… has no place in the survey language: a required question left empty shows the page's
+ * own message, one for every question, in each language (pages.json, "required"). Warns once per column, at its
+ * first filled cell, saying so and how many cells are not taken. */
+static void warn_required_message(reader *r, const rheader *h, const rcolumn *col)
+{
+    const xlsx_sheet *s = h->sheet;
+    unsigned first = 0, n = 0;
+    for (unsigned row = 2; row <= s->nrows; row++)
+        if (xlsx_cell_at(s, row, col->col) != NULL && n++ == 0)
+            first = row;
+    if (n == 0)
+        return;
+    rwarn(r, s, first, col->col, "« required_message » (%s) non repris (%u cellule%s) : le questionnaire n'a pas de "
+                                 "message d'obligation propre à une question ; la page affiche à la place son "
+                                 "propre message « Réponse obligatoire. » (pages.json, « required »)",
+          col->lang, n, n > 1 ? "s" : "");
+}
+
 /* Refuses the columns we cannot honour (at their first filled cell), warns about unknown ones. */
 static void check_survey_columns(reader *r, const rheader *h)
 {
@@ -1245,6 +1375,10 @@ static void check_survey_columns(reader *r, const rheader *h)
         const char *b = h->cols[i].base;
         if (in_list(survey_known, b))
             continue;
+        if (strcmp(b, "required_message") == 0) {
+            warn_required_message(r, h, &h->cols[i]);
+            continue;
+        }
         const char *why = NULL;
         for (size_t k = 0; k < sizeof survey_refused / sizeof *survey_refused; k++)
             if (strcmp(survey_refused[k].base, b) == 0)
@@ -1359,6 +1493,13 @@ static void read_num(reader *r, rstate *st, unsigned row, json_t *q, const char 
         return;
     }
     json_t *n = read_number(r, st->h.sheet, row, c, v, key);
+    /* A number cell cannot tell 5 from 5.0, but a text cell can: "5.0" and "1e14" are reals, as in JSON (the
+     * writer writes whole reals so). */
+    if (n != NULL && json_is_integer(n) && cell->kind == XLSX_STRING && strpbrk(v, ".eE") != NULL) {
+        double d = (double)json_integer_value(n);
+        json_decref(n);
+        n = json_real(d);
+    }
     if (n != NULL)
         json_object_set_new(q, key, n);
 }
@@ -1683,7 +1824,8 @@ static json_t *labels_object(reader *r, const rlist *l, const char *path)
 }
 
 /* Counts the uses of each list, then writes each reference as an inline array (a list used once, named as its
- * question's own list would be), as the list's name (a shared list), or as the scale labels object. */
+ * question's own list would be: own_list_name), as the list's name (a shared list), or as the scale labels
+ * object. */
 static void resolve_refs(reader *r, json_t *doc)
 {
     for (size_t i = 0; i < r->nrefs; i++) {
@@ -1699,9 +1841,8 @@ static void resolve_refs(reader *r, json_t *doc)
         }
         l->uses++;
         const char *id = json_string_value(json_object_get(f->q, "id"));
-        char own[160];
-        snprintf(own, sizeof own, strcmp(f->key, "rows") == 0 ? "%s_rows" : "%s", id);
-        l->user = strcmp(own, l->name) == 0 ? l->name : NULL;
+        bool own = id && own_list_name(id, strcmp(f->key, "rows") == 0 ? "_rows" : "", l->name);
+        l->user = own ? l->name : NULL;
     }
     json_t *named = json_object();
     for (size_t i = 0; i < r->nlists; i++) {

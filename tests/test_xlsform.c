@@ -5,15 +5,36 @@
  */
 #include "testutil.h"
 
+#include <dirent.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <xlsxwriter.h>
 
 #include "form.h"
+#include "formscmd.h"
 #include "offer.h"
+#include "outfile.h"
 #include "terr.h"
+#include "util.h"
 #include "xlsform.h"
+
+/* outfile_commit, wrapped at link time (CMakeLists.txt): the commits counted from commit_count = 0 whose bit is
+ * set in commit_fail fail as a full disk would, the temporary removed. */
+int __real_outfile_commit(outfile *o, char *err, size_t errlen);
+int __wrap_outfile_commit(outfile *o, char *err, size_t errlen);
+static unsigned commit_count, commit_fail;
+
+int __wrap_outfile_commit(outfile *o, char *err, size_t errlen)
+{
+    if (commit_fail & (1u << ++commit_count)) {
+        outfile_discard(o);
+        snprintf(err, errlen, "échec simulé de l'écriture n°%u", commit_count);
+        return -1;
+    }
+    return __real_outfile_commit(o, err, errlen);
+}
 
 static char tmpdir[] = "/tmp/test_xlsform.XXXXXX";
 
@@ -368,6 +389,10 @@ static const bad_case bad_cases[] = {
     /* 19 */ {"type|name|label|parameters\nbegin_group|g|G|\nrange|r|R|start=1 end=5 step=2\nend_group", false,
               "survey!D3", "step=1"},
     /* 20 */ {"type|name|label\nbegin_group|g|G\n|a|A\nend_group", false, "survey!A3", "« type » manquant"},
+    /* 21 */ {"type|name|label|required_message\nbegin_group|g|G|\ninteger|a|A|Dites-le !\ninteger|b|B|Et ici\n"
+              "end_group", true, "survey!D3", "non repris (2 cellules) : le questionnaire n'a pas de message "
+              "d'obligation propre à une question ; la page affiche à la place son propre message « Réponse "
+              "obligatoire. »"},
 };
 
 static void test_bad_workbooks(void **state)
@@ -491,6 +516,239 @@ static void test_write_failures(void **state)
     json_decref(doc);
 }
 
+/* ---------------------------------------------------------------------------------------------------------- */
+/* List names, texts and numbers that must come back exactly                                                   */
+/* ---------------------------------------------------------------------------------------------------------- */
+
+/* A question's own list never shares its list_name with another list: a named list, the offer, or another
+ * question's own list. Each of these documents was read back with lists merged or taken for the offer. */
+static void test_list_names(void **state)
+{
+    (void)state;
+    static const char *const docs[] = {
+        /* qa's own choices and the named list "qa" of qb: both questions came back with x, y, a, b */
+        "{\"id\": \"t\", \"version\": \"1\", \"languages\": [\"fr\"], \"title\": {\"fr\": \"T\"},"
+        " \"choice_lists\": {\"qa\": [{\"code\": \"x\", \"paper\": 3, \"label\": {\"fr\": \"X\"}},"
+        "                            {\"code\": \"y\", \"paper\": 4, \"label\": {\"fr\": \"Y\"}}]},"
+        " \"sections\": [{\"id\": \"s\", \"title\": {\"fr\": \"S\"}, \"questions\": ["
+        "  {\"id\": \"qa\", \"type\": \"single\", \"label\": {\"fr\": \"A\"}, \"choices\": ["
+        "    {\"code\": \"a\", \"paper\": 1, \"label\": {\"fr\": \"a\"}}, {\"code\": \"b\", \"paper\": 2, \"label\": {\"fr\": \"b\"}}]},"
+        "  {\"id\": \"qb\", \"type\": \"single\", \"label\": {\"fr\": \"B\"}, \"choices\": \"qa\"}]}]}",
+        /* the grid G's own rows (G_rows) and the own choices of a question named G_rows; the scale S's labels
+         * (S_labels) and the own choices of S_labels; a question named offre (its list is not the offer);
+         * a named list called like a suffixed own name, used by two questions */
+        "{\"id\": \"t\", \"version\": \"1\", \"languages\": [\"fr\"], \"title\": {\"fr\": \"T\"},"
+        " \"choice_lists\": {\"G_rows-2\": [{\"code\": \"n\", \"label\": {\"fr\": \"N\"}}]},"
+        " \"sections\": [{\"id\": \"s\", \"title\": {\"fr\": \"S\"}, \"questions\": ["
+        "  {\"id\": \"G\", \"type\": \"grid\", \"label\": {\"fr\": \"G\"},"
+        "   \"rows\": [{\"code\": \"r1\", \"label\": {\"fr\": \"R1\"}}], \"choices\": \"G_rows-2\"},"
+        "  {\"id\": \"G_rows\", \"type\": \"single\", \"label\": {\"fr\": \"GR\"},"
+        "   \"choices\": [{\"code\": \"c\", \"label\": {\"fr\": \"C\"}}]},"
+        "  {\"id\": \"S\", \"type\": \"scale\", \"label\": {\"fr\": \"S\"}, \"min\": 1, \"max\": 3,"
+        "   \"labels\": {\"1\": {\"fr\": \"bas\"}, \"3\": {\"fr\": \"haut\"}}},"
+        "  {\"id\": \"S_labels\", \"type\": \"multiple\", \"label\": {\"fr\": \"SL\"},"
+        "   \"choices\": [{\"code\": \"d\", \"label\": {\"fr\": \"D\"}}]},"
+        "  {\"id\": \"offre\", \"type\": \"single\", \"label\": {\"fr\": \"O\"},"
+        "   \"choices\": [{\"code\": \"e\", \"label\": {\"fr\": \"E\"}}]},"
+        "  {\"id\": \"H\", \"type\": \"single\", \"label\": {\"fr\": \"H\"}, \"choices\": \"G_rows-2\"}]}]}",
+    };
+    for (size_t i = 0; i < sizeof docs / sizeof *docs; i++) {
+        json_t *doc = tu_json(docs[i]);
+        round_trip(doc, NULL, "names.xlsx");
+        json_decref(doc);
+    }
+}
+
+/* Rows of a list after rows of another list still belong to it (a choice added at the bottom of the sheet), with
+ * a warning at the place where it resumes; each list keeps its own rows. */
+static void test_resumed_list(void **state)
+{
+    (void)state;
+    tsheet s[] = {{"survey", "type|name|label\nbegin_group|g|G\nselect_one on|a|A\nselect_one autre|b|B\n"
+                             "select_one on|c|C\nend_group"},
+                  {"choices", "list_name|name|label\non|oui|Oui\nautre|x|X\non|non|Non\nautre|y|Y"},
+                  {"settings", settings_ok}};
+    diag_list d = {0};
+    json_t *doc = read_book(s, 3, &d, NULL);
+    if (doc == NULL) {
+        show(&d);
+        fail_msg("read");
+    }
+    expect(&d, true, "choices!A4", "la liste « on » reprend ici après d'autres listes (sa ligne précédente est la 2)");
+    expect(&d, true, "choices!A5", "la liste « autre » reprend ici");
+    json_t *want = tu_json("{\"on\": [{\"code\": \"oui\", \"label\": {\"fr\": \"Oui\"}}, {\"code\": \"non\", "
+                           "\"label\": {\"fr\": \"Non\"}}], \"autre\": [{\"code\": \"x\", \"label\": {\"fr\": \"X\"}},"
+                           " {\"code\": \"y\", \"label\": {\"fr\": \"Y\"}}]}");
+    assert_true(json_equal(json_object_get(doc, "choice_lists"), want));
+    assert_int_equal(d.warnings, 2);
+    json_decref(want);
+    json_decref(doc);
+    diag_list_free(&d);
+}
+
+/* A text holding a literal Office escape ("_x0041_" is not "A"), and reals that a number cell would turn into
+ * integers (5.0, 1e14) or round (17 significant digits). */
+static void test_exact_texts_and_reals(void **state)
+{
+    (void)state;
+    json_t *doc = tu_json(
+        "{\"id\": \"t\", \"version\": \"1\", \"languages\": [\"fr\"], \"title\": {\"fr\": \"_x0041_ et _X0042_\"},"
+        " \"sections\": [{\"id\": \"s\", \"title\": {\"fr\": \"_x005F_ _x00e9__x00E9_ _x12_ _x0000_\"}, \"questions\": ["
+        "  {\"id\": \"a\", \"type\": \"decimal\", \"label\": {\"fr\": \"code _x000D_\"}, \"min\": 5.0, \"max\": 1e14},"
+        "  {\"id\": \"b\", \"type\": \"decimal\", \"label\": {\"fr\": \"B\"}, \"min\": -0.5, \"max\": 0.30000000000000004},"
+        "  {\"id\": \"c\", \"type\": \"decimal\", \"label\": {\"fr\": \"C\"}, \"min\": -2.0, \"max\": 1e300},"
+        "  {\"id\": \"d\", \"type\": \"integer\", \"label\": {\"fr\": \"D\"}, \"min\": 5, \"max\": 100000000000000}]}]}");
+    round_trip(doc, NULL, "exact.xlsx");
+    json_decref(doc);
+}
+
+/* ---------------------------------------------------------------------------------------------------------- */
+/* forms import: what is on disk when a write fails                                                            */
+/* ---------------------------------------------------------------------------------------------------------- */
+
+static char *read_all(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        fail_msg("cannot open %s", path);
+    sbuf b = {0};
+    char buf[4096];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+        sbuf_add(&b, buf, n);
+    fclose(f);
+    return b.data ? b.data : strdup("");
+}
+
+static void copy_file(const char *from, const char *to)
+{
+    char *data = read_all(from);
+    FILE *f = fopen(to, "wb");
+    assert_non_null(f);
+    fputs(data, f);
+    fclose(f);
+    free(data);
+}
+
+/* Sets the French text at key of doc (a form: its title; offer.json: its first service's label) in file path. */
+static void set_text(const char *path, bool offer_file, const char *text)
+{
+    json_t *doc = load_file(path);
+    json_t *o = offer_file ? json_object_get(json_array_get(json_object_get(doc, "services"), 0), "label")
+                           : json_object_get(doc, "title");
+    json_object_set_new(o, "fr", json_string(text));
+    assert_int_equal(json_dump_file(doc, path, JSON_INDENT(2)), 0);
+    json_decref(doc);
+}
+
+/* Runs `collector forms import book --forms dir` with the commits in fail failing; its standard error is kept
+ * in *err (owned by the caller). Returns the exit status. */
+static int run_import(const char *book, const char *dir, unsigned fail, char **err)
+{
+    char log[512];
+    tmp_path(log, sizeof log, "import.log");
+    fflush(stderr);
+    int saved = dup(2), fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    assert_true(saved >= 0 && fd >= 0);
+    dup2(fd, 2);
+    close(fd);
+    char *argv[] = {(char *)"import", (char *)book, (char *)"--forms", (char *)dir, NULL};
+    commit_count = 0;
+    commit_fail = fail;
+    int rc = formscmd_import(4, argv);
+    commit_fail = 0;
+    fflush(stderr);
+    dup2(saved, 2);
+    close(saved);
+    *err = read_all(log);
+    unlink(log);
+    return rc;
+}
+
+static void remove_dir(const char *dir)
+{
+    DIR *d = opendir(dir);
+    assert_non_null(d);
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        char p[1024];
+        if (e->d_name[0] == '.' && (e->d_name[1] == '\0' || strcmp(e->d_name, "..") == 0))
+            continue;
+        snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
+        unlink(p);
+    }
+    closedir(d);
+    rmdir(dir);
+}
+
+/* The import writes offer.json, then the form. When the second write fails, offer.json is put back and the report
+ * says nothing was written; when it cannot be put back either, the report says exactly what was written. */
+static void test_import_commit_failures(void **state)
+{
+    (void)state;
+    char dir[512], book[512], form_path[600], offer_path[600];
+    tmp_path(dir, sizeof dir, "forms");
+    tmp_path(book, sizeof book, "import.xlsx");
+    snprintf(form_path, sizeof form_path, "%s/resident.json", dir);
+    snprintf(offer_path, sizeof offer_path, "%s/offer.json", dir);
+    assert_int_equal(mkdir(dir, 0700), 0);
+    DIR *d = opendir(FORMS_DIR);
+    assert_non_null(d);
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        size_t n = strlen(e->d_name);
+        char from[1024], to[1024];
+        if (n < 6 || strcmp(e->d_name + n - 5, ".json") != 0)
+            continue;
+        snprintf(from, sizeof from, "%s/%s", FORMS_DIR, e->d_name);
+        snprintf(to, sizeof to, "%s/%s", dir, e->d_name);
+        copy_file(from, to);
+    }
+    closedir(d);
+    char *argv[] = {(char *)"export", (char *)"resident", (char *)"--forms", dir, (char *)"-o", book, NULL};
+    assert_int_equal(formscmd_export(6, argv), 0);
+    /* The folder now differs from the workbook in both files: an import rewrites both. */
+    set_text(form_path, false, "Titre local");
+    set_text(offer_path, true, "Ancien nom");
+    char *form_before = read_all(form_path), *offer_before = read_all(offer_path);
+
+    static const struct {
+        unsigned fail;          /* commits that fail: 1 offer.json, 2 the form, 3 offer.json put back */
+        bool offer_written, form_written;
+        const char *report;
+    } cases[] = {
+        {1u << 1, false, false, "rien n'a été écrit"},
+        {1u << 2, false, false, "rien n'a été écrit"},
+        {1u << 2 | 1u << 3, true, false, "seul "},
+        {0, true, true, NULL},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char *err = NULL;
+        int rc = run_import(book, dir, cases[i].fail, &err);
+        char *form_now = read_all(form_path), *offer_now = read_all(offer_path);
+        bool form_changed = strcmp(form_now, form_before) != 0, offer_changed = strcmp(offer_now, offer_before) != 0;
+        if (rc != (cases[i].form_written ? 0 : 1) || form_changed != cases[i].form_written ||
+            offer_changed != cases[i].offer_written || (cases[i].report && !strstr(err, cases[i].report)) ||
+            (cases[i].offer_written && !cases[i].form_written && strstr(err, "rien n'a été écrit")))
+            fail_msg("case %zu: status %d, form %s, offer.json %s; output:\n%s", i + 1, rc,
+                     form_changed ? "written" : "kept", offer_changed ? "written" : "kept", err);
+        if (cases[i].fail == (1u << 2) && !strstr(err, "remis dans son état d'avant l'import"))
+            fail_msg("case %zu: offer.json put back without a word:\n%s", i + 1, err);
+        free(form_now);
+        free(offer_now);
+        free(err);
+        if (offer_changed) { /* as before the next case */
+            FILE *f = fopen(offer_path, "wb");
+            fputs(offer_before, f);
+            fclose(f);
+        }
+    }
+    free(form_before);
+    free(offer_before);
+    unlink(book);
+    remove_dir(dir);
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -509,7 +767,9 @@ int main(void)
         cmocka_unit_test(test_shipped_round_trip), cmocka_unit_test(test_every_construct),
         cmocka_unit_test(test_spreadsheet_variants), cmocka_unit_test(test_default_language),
         cmocka_unit_test(test_bad_workbooks), cmocka_unit_test(test_bad_sheets), cmocka_unit_test(test_locate),
-        cmocka_unit_test(test_write_failures),
+        cmocka_unit_test(test_write_failures), cmocka_unit_test(test_list_names),
+        cmocka_unit_test(test_resumed_list), cmocka_unit_test(test_exact_texts_and_reals),
+        cmocka_unit_test(test_import_commit_failures),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

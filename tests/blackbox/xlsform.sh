@@ -89,6 +89,15 @@ edit "$tmp/e2.xlsx" "$tmp/edited.xlsx" xl/sharedStrings.xml "x.replace('<t>Centr
 before=$(snapshot "$forms")
 run "$bin" forms import "$tmp/edited.xlsx" --forms "$forms"
 expect "import of an edited workbook" 0 "offer.json mis à jour : " "nouvelle version"
+# The shared list changed: the operators' form, which names it too, changes with it.
+expect "the other form using the changed list is named" 0 \
+    "forms/operator.json: \$: avertissement: le formulaire operator version 1 utilise aussi la liste partagée « offre », qui change" \
+    "donnez-lui aussi une nouvelle version"
+# The advice for a version changed in place: a new version, nothing to copy (the database keeps the old one).
+expect "same version changed: the advice is a new version, nothing to copy" 0 \
+    "rien à copier : la base du collecteur garde la définition de chaque version qui a des réponses"
+grep -q "versions/" "$tmp/out" && not_ok "no advice to copy the old version under versions/" "$(cat "$tmp/out")" ||
+    ok "no advice to copy the old version under versions/"
 check "R13 reworded" jq -e '[.sections[].questions[] | select(.id == "R13")][0].label.fr == "Avez-vous un médecin traitant déclaré ?"' \
     "$forms/resident.json"
 check "choice added to R16" jq -e '[.sections[].questions[] | select(.id == "R16")][0].choices[-1] ==
@@ -113,6 +122,17 @@ grep -q '\$\.sections' "$tmp/out" && not_ok "errors name cells, not JSON paths" 
 edit "$tmp/resident.xlsx" "$tmp/repeat.xlsx" xl/sharedStrings.xml "x.replace('<t>begin_group</t>', '<t>begin_repeat</t>', 1)"
 run "$bin" forms import "$tmp/repeat.xlsx" --forms "$forms"
 expect "repeat refused" 1 "survey!A" "begin_repeat" "répétés"
+# R07 renamed: the form alone is sound, but resident.indicators.json names R07; check-forms (and the analyzer)
+# would fail after the write, so the import refuses it, naming the indicator file. Its private image of the
+# folder is removed.
+edit "$tmp/resident.xlsx" "$tmp/r07.xlsx" xl/sharedStrings.xml \
+    "x.replace('<t>R07</t>', '<t>R07x</t>', 1).replace('<t>select_one R07</t>', '<t>select_one R07x</t>', 1)"
+mkdir "$tmp/img"
+TMPDIR=$tmp/img run "$bin" forms import "$tmp/r07.xlsx" --forms "$forms"
+expect "a question the indicators use, renamed: refused" 1 "resident.indicators.json" "R07" "rien n'a été écrit"
+grep -q "$tmp/img" "$tmp/out" && not_ok "errors name the folder's files, not the image's" "$(cat "$tmp/out")" ||
+    ok "errors name the folder's files, not the image's"
+[ -z "$(ls -A "$tmp/img")" ] && ok "the folder's image is removed" || not_ok "the folder's image is removed" "$(ls -R "$tmp/img")"
 echo "not a workbook" >"$tmp/text.xlsx"
 run "$bin" forms import "$tmp/text.xlsx" --forms "$forms"
 expect "not a zip" 1 "text.xlsx"
