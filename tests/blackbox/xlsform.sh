@@ -133,6 +133,43 @@ expect "a question the indicators use, renamed: refused" 1 "resident.indicators.
 grep -q "$tmp/img" "$tmp/out" && not_ok "errors name the folder's files, not the image's" "$(cat "$tmp/out")" ||
     ok "errors name the folder's files, not the image's"
 [ -z "$(ls -A "$tmp/img")" ] && ok "the folder's image is removed" || not_ok "the folder's image is removed" "$(ls -R "$tmp/img")"
+# The issue's hostile workbooks, through the command: each a clear error, nothing written.
+python3 - "$tmp/resident.xlsx" "$tmp" <<'PY'
+import sys, zipfile
+src, out = sys.argv[1], sys.argv[2]
+zin = zipfile.ZipFile(src)
+def rewrite(dst, member, fn):
+    with zipfile.ZipFile(out + "/" + dst, "w", zipfile.ZIP_DEFLATED) as z:
+        for item in zin.infolist():
+            data = zin.read(item.filename)
+            z.writestr(item.filename, fn(data) if item.filename == member else data)  # not item: writestr updates it
+# 100,000 rows in the survey sheet
+rows = "".join('<row r="%d"><c r="A%d" t="inlineStr"><is><t>note</t></is></c></row>' % (r, r) for r in range(3, 100003))
+rewrite("rows.xlsx", "xl/worksheets/sheet1.xml", lambda d: d.replace(b"</sheetData>", rows.encode() + b"</sheetData>"))
+# invalid UTF-8 in the shared strings
+rewrite("utf8.xlsx", "xl/sharedStrings.xml", lambda d: d.replace("Avez-vous".encode(), b"Avez-\xff\xfeous", 1))
+# a formula where a label should be (the first question's French label)
+rewrite("formula.xlsx", "xl/worksheets/sheet1.xml", lambda d: d.replace(b'<c r="C3" t="s">', b'<c r="C3" t="s"><f>A1&amp;B1</f>', 1))
+# a zip bomb: the survey sheet inflates to 80 MB
+rewrite("bomb.xlsx", "xl/worksheets/sheet1.xml", lambda d: d.replace(b"</sheetData>", b" " * (80 << 20) + b"</sheetData>"))
+# no survey sheet
+with zipfile.ZipFile(out + "/nosurvey.xlsx", "w", zipfile.ZIP_DEFLATED) as z:
+    for item in zin.infolist():
+        data = zin.read(item.filename)
+        if item.filename == "xl/workbook.xml":
+            data = data.replace(b'name="survey"', b'name="questions"')
+        z.writestr(item.filename, data)
+PY
+run "$bin" forms import "$tmp/rows.xlsx" --forms "$forms"
+expect "100,000 rows: refused, the sheet and row named" 1 "survey" "20 000 lignes" "rien n'a été écrit"
+run "$bin" forms import "$tmp/utf8.xlsx" --forms "$forms"
+expect "invalid UTF-8 in the shared strings: refused" 1 "sharedStrings.xml" "UTF-8" "rien n'a été écrit"
+run "$bin" forms import "$tmp/formula.xlsx" --forms "$forms"
+expect "a formula in a label: refused, the cell named" 1 "survey!C3" "formule" "rien n'a été écrit"
+run "$bin" forms import "$tmp/bomb.xlsx" --forms "$forms"
+expect "a zip bomb: refused" 1 "sheet1.xml" "rien n'a été écrit"
+run "$bin" forms import "$tmp/nosurvey.xlsx" --forms "$forms"
+expect "no survey sheet: refused" 1 "survey" "rien n'a été écrit"
 echo "not a workbook" >"$tmp/text.xlsx"
 run "$bin" forms import "$tmp/text.xlsx" --forms "$forms"
 expect "not a zip" 1 "text.xlsx"
