@@ -5,6 +5,8 @@
  *   collector backup --db PATH DEST                                               online backup
  *   collector check-forms [DIR]                 lint every survey definition of a forms folder
  *   collector territories FILE.csv --commune C  turn the official ANCT list of QPV into a territories file
+ *   collector forms export|import|diff|translations  questionnaires as XLSForm workbooks, versions, translations
+ *                                                    (formscmd.h)
  */
 #include <stdio.h>
 #include <stdlib.h>
