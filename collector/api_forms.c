@@ -93,6 +93,7 @@ void api_territories(hreq *h, const char *const *params)
         const terr *t = &ts->items[i];
         json_t *o = json_pack("{s:s, s:s, s:s, s:i}", "code", t->code, "name", t->name, "kind",
                               t->qpv ? "qpv" : "rest", "paper", t->paper);
+        json_object_set_new(o, "names", terr_names_json(t)); /* "name" stays French for existing clients */
         if (t->target > 0)
             json_object_set_new(o, "target", json_integer(t->target));
         json_array_append_new(list, o);

@@ -149,7 +149,8 @@ req GET /api/v1/forms/resident/versions/99
 expect "GET an unknown version: 404" 404 '.code == "unknown_form_version"' '.field == "form_version"'
 req GET /api/v1/territories
 expect "GET /api/v1/territories" 200 '[.territories[].code] | index("QN09399A")' \
-    '.territories[] | select(.code == "QN09399A") | .kind == "qpv"'
+    '.territories[] | select(.code == "QN09399A") | .kind == "qpv"' \
+    '.territories[] | select(.code == "QN09399A") | .name == .names.fr and (.names.ar | length > 0)'
 req GET /api/v1/stats
 expect "GET /api/v1/stats on an empty database: every form at 0, every territory hidden" 200 '.min_n == 11' \
     '[.forms[].count] == [0, 0]' '[.forms[].territories[].count] | all(. == null)'
