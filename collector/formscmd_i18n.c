@@ -1,6 +1,7 @@
 /* formscmd_i18n.c -- "collector forms translations": the status of every text of a language in the current
- * version of a form (ok, missing, stale, not tracked), and --accept, with which a translator who has reviewed
- * texts records that they now match the French. The record format and the statuses are forms/i18n.h's.
+ * version of a form, or in offer.json under the pseudo-id "offre" (ok, missing, stale, not tracked), and
+ * --accept, with which a translator who has reviewed texts records that they now match the French. The record
+ * format and the statuses are forms/i18n.h's.
  */
 #include "formscmd.h"
 
@@ -10,6 +11,7 @@
 
 #include "catalog.h"
 #include "i18n.h"
+#include "offer.h"
 #include "util.h"
 
 #define SHOWN_CHARS 40 /* code points of each text shown on a status line */
@@ -52,6 +54,16 @@ usage:
     return 2;
 }
 
+/* What the texts listed belong to: a form's current version, or offer.json. */
+typedef struct subject {
+    const char *id;           /* the form's id, or I18N_OFFER_ID */
+    const char *version;      /* the form's version, or NULL for offer.json */
+    const char *file;         /* the file the texts are in */
+    const char *const *langs; /* its languages (French may be among them) */
+    size_t nlangs;
+    const char *offer_langs[I18N_MAX_LANGS]; /* storage of langs for offer.json */
+} subject;
+
 /* Appends s to b shortened to max code points (with "…"), line breaks and tabs turned into spaces, so that a
  * text fits on its status line. */
 static void shorten(sbuf *b, const char *s, size_t max)
@@ -84,7 +96,8 @@ static void print_padded(const char *s, size_t width)
 }
 
 /* Prints one status line per text, or the JSON listing; counts statuses into counts. */
-static void list_texts(const options *o, const form *f, const i18n_record *r, const i18n_texts *texts, size_t counts[4])
+static void list_texts(const options *o, const subject *f, const i18n_record *r, const i18n_texts *texts,
+                       size_t counts[4])
 {
     size_t keyw = 0;
     for (size_t i = 0; i < texts->count; i++)
@@ -116,7 +129,7 @@ static void list_texts(const options *o, const form *f, const i18n_record *r, co
         sbuf_free(&line);
     }
     if (o->json) {
-        json_t *doc = json_pack("{s:s, s:s, s:s, s:o, s:{s:I, s:I, s:I, s:I}}", "form", f->id, "version", f->version,
+        json_t *doc = json_pack("{s:s, s:s?, s:s, s:o, s:{s:I, s:I, s:I, s:I}}", "form", f->id, "version", f->version,
                                 "lang", o->lang, "texts", arr, "summary", "ok", (json_int_t)counts[I18N_OK], "missing",
                                 (json_int_t)counts[I18N_MISSING], "stale", (json_int_t)counts[I18N_STALE], "unknown",
                                 (json_int_t)counts[I18N_UNKNOWN]);
@@ -130,16 +143,16 @@ static void list_texts(const options *o, const form *f, const i18n_record *r, co
 
 /* Records the current French of the texts named in o (all translated texts when none is named). Returns 0, or
  * 1 after printing why nothing was written. */
-static int accept_texts(const options *o, const form *f, i18n_record *r, const i18n_texts *texts)
+static int accept_texts(const options *o, const subject *f, i18n_record *r, const i18n_texts *texts)
 {
     size_t n = 0;
     for (size_t k = 0; k < o->nkeys; k++) {
         const i18n_text *t = i18n_texts_find(texts, o->keys[k]);
         if (t == NULL) {
             fprintf(stderr,
-                    "collector forms translations : le formulaire %s n'a pas de texte « %s » (la liste "
-                    "sans --accept donne les clés)\n",
-                    f->id, o->keys[k]);
+                    "collector forms translations : %s (%s) n'a pas de texte « %s » (la liste sans --accept "
+                    "donne les clés)\n",
+                    f->id, f->file, o->keys[k]);
             return 1;
         }
         if (!json_is_string(json_object_get(t->text, o->lang))) {
@@ -160,7 +173,7 @@ static int accept_texts(const options *o, const form *f, i18n_record *r, const i
     }
     char err[512];
     char *path = i18n_record_path(o->dir, f->id);
-    int rc = i18n_record_save(r, f->languages, f->nlanguages, texts, err, sizeof err);
+    int rc = i18n_record_save(r, f->langs, f->nlangs, texts, err, sizeof err);
     if (rc != 0)
         fprintf(stderr, "collector forms translations : %s\n", err);
     else if (!o->json)
@@ -169,35 +182,59 @@ static int accept_texts(const options *o, const form *f, i18n_record *r, const i
     return rc != 0;
 }
 
-/* The current version of form o->id in c with language o->lang, or NULL after printing why not. */
-static const form *find_form(const options *o, const catalog *c)
+/* Fills s with offer.json of c, and its texts into texts. Returns false after printing why not. */
+static bool find_offer(const options *o, const catalog *c, subject *s, i18n_texts *texts)
 {
-    const form *f = catalog_current(c, o->id);
-    if (f == NULL) {
+    const offer *off = catalog_offer(c);
+    if (off == NULL) {
+        fprintf(stderr, "collector forms translations : pas de liste des services locaux (offer.json) dans %s\n",
+                o->dir);
+        return false;
+    }
+    *s = (subject){.id = I18N_OFFER_ID, .file = offer_file(off)}; /* no version */
+    s->nlangs = i18n_offer_languages(offer_doc(off), s->offer_langs, I18N_MAX_LANGS);
+    s->langs = s->offer_langs;
+    i18n_offer_texts_collect(offer_doc(off), texts);
+    return true;
+}
+
+/* Fills s with the current version of form o->id in c (or offer.json for I18N_OFFER_ID), having language
+ * o->lang, and its texts into texts. Returns false after printing why not. */
+static bool find_subject(const options *o, const catalog *c, subject *s, i18n_texts *texts)
+{
+    if (strcmp(o->lang, "fr") == 0) {
+        fprintf(stderr, "collector forms translations : le français est la langue d'origine des textes, pas une "
+                        "traduction\n");
+        return false;
+    }
+    const form *f = strcmp(o->id, I18N_OFFER_ID) == 0 ? NULL : catalog_current(c, o->id);
+    if (f != NULL) {
+        *s = (subject){.id = f->id, .version = f->version, .file = f->file, .langs = f->languages,
+                       .nlangs = f->nlanguages};
+        i18n_texts_collect(f->doc, texts);
+    } else if (strcmp(o->id, I18N_OFFER_ID) == 0) {
+        if (!find_offer(o, c, s, texts))
+            return false;
+    } else {
         fprintf(stderr, "collector forms translations : pas de formulaire « %s » dans %s (formulaires :", o->id,
                 o->dir);
         for (size_t i = 0; i < catalog_count(c); i++)
             if (catalog_current(c, catalog_at(c, i)->id) == catalog_at(c, i))
                 fprintf(stderr, " %s", catalog_at(c, i)->id);
-        fprintf(stderr, ")\n");
-        return NULL;
+        fprintf(stderr, " ; liste des services locaux : %s)\n", I18N_OFFER_ID);
+        return false;
     }
-    if (strcmp(o->lang, "fr") == 0) {
-        fprintf(stderr, "collector forms translations : le français est la langue d'origine des textes, pas une "
-                        "traduction\n");
-        return NULL;
-    }
-    if (!form_has_language(f, o->lang)) {
-        fprintf(stderr,
-                "collector forms translations : le formulaire %s (version %s) n'a pas la langue « %s » "
-                "(langues :",
-                f->id, f->version, o->lang);
-        for (size_t l = 0; l < f->nlanguages; l++)
-            fprintf(stderr, " %s", f->languages[l]);
-        fprintf(stderr, ")\n");
-        return NULL;
-    }
-    return f;
+    for (size_t l = 0; l < s->nlangs; l++)
+        if (strcmp(s->langs[l], o->lang) == 0)
+            return true;
+    fprintf(stderr, "collector forms translations : %s (%s) n'a pas la langue « %s » (langues :", s->id, s->file,
+            o->lang);
+    if (s->version == NULL)
+        fprintf(stderr, " fr");
+    for (size_t l = 0; l < s->nlangs; l++)
+        fprintf(stderr, " %s", s->langs[l]);
+    fprintf(stderr, ")\n");
+    return false;
 }
 
 int formscmd_translations(int argc, char **argv)
@@ -216,15 +253,14 @@ int formscmd_translations(int argc, char **argv)
         diag_print(&diags, stderr);
         goto done;
     }
-    const form *f = find_form(&o, c);
-    if (f == NULL)
+    subject subj = {0}, *f = &subj;
+    if (!find_subject(&o, c, f, &texts))
         goto done;
     diag_list_free(&diags); /* the loader's missing-translation warnings: the listing shows them */
     if ((r = i18n_record_load(o.dir, f->id, &diags)) == NULL) {
         diag_print(&diags, stderr);
         goto done;
     }
-    i18n_texts_collect(f->doc, &texts);
     if (o.accept && accept_texts(&o, f, r, &texts) != 0)
         goto done;
     size_t counts[4] = {0};
@@ -235,8 +271,12 @@ int formscmd_translations(int argc, char **argv)
         list_texts(&o, f, r, &texts, counts);
     }
     if (!o.json) {
-        printf("%s version %s, langue %s : %zu textes, %zu ok, %zu à revoir, %zu manquante(s), %zu non suivie(s)\n",
-               f->id, f->version, o.lang, texts.count, counts[I18N_OK], counts[I18N_STALE], counts[I18N_MISSING],
+        if (f->version != NULL)
+            printf("%s version %s", f->id, f->version);
+        else
+            printf("%s (%s)", f->id, f->file);
+        printf(", langue %s : %zu textes, %zu ok, %zu à revoir, %zu manquante(s), %zu non suivie(s)\n", o.lang,
+               texts.count, counts[I18N_OK], counts[I18N_STALE], counts[I18N_MISSING],
                counts[I18N_UNKNOWN]);
         if (counts[I18N_STALE] + counts[I18N_UNKNOWN] > 0)
             printf("Après relecture : collector forms translations %s --lang %s --forms %s --accept [CLÉ...]\n", f->id,

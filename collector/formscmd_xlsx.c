@@ -584,6 +584,8 @@ int formscmd_import(int argc, char **argv)
     fprintf(stderr, "%s : formulaire %s version %s (%zu sections, %zu questions)\n", out, f->id, f->version,
             f->nsections, f->nquestions);
     i18n_note_import(x.out_dir, x.old_doc, doc, &diags);
+    if (x.offer_changed)
+        i18n_note_offer_import(x.out_dir, x.old_offer, x.new_offer, &diags);
     rc = 0;
 done:
     diag_print(&diags, stderr);

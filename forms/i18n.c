@@ -14,6 +14,7 @@
 #include <openssl/evp.h>
 
 #include "jcheck.h"
+#include "offer.h"
 #include "outfile.h"
 #include "util.h"
 
@@ -135,6 +136,46 @@ void i18n_texts_collect(const json_t *doc, i18n_texts *out)
     }
 }
 
+void i18n_offer_texts_collect(const json_t *doc, i18n_texts *out)
+{
+    size_t i;
+    const json_t *so;
+    json_array_foreach(json_object_get(doc, "services"), i, so) {
+        const char *code = json_string_value(json_object_get(so, "code"));
+        if (code == NULL)
+            continue; /* offer_load reports it */
+        char sp[JC_PATH_MAX], p[JC_PATH_MAX];
+        jc_path_index(sp, "$.services", i);
+        jc_path_key(p, sp, "label");
+        add_text(out, json_object_get(so, "label"), p, "%s.label", code);
+        jc_path_key(p, sp, "label_pro");
+        add_text(out, json_object_get(so, "label_pro"), p, "%s.label_pro", code);
+    }
+}
+
+size_t i18n_offer_languages(const json_t *doc, const char **langs, size_t max)
+{
+    size_t n = 0, i;
+    const json_t *so;
+    /* offer.json declares no languages: the ones its labels carry are those the forms that name it use (a form
+     * restricts the list to its own languages). */
+    json_array_foreach(json_object_get(doc, "services"), i, so) {
+        static const char *const fields[] = {"label", "label_pro"};
+        for (size_t f = 0; f < 2; f++) {
+            const char *lang;
+            const json_t *v;
+            json_object_foreach(json_object_get(so, fields[f]), lang, v) {
+                bool seen = strcmp(lang, "fr") == 0;
+                for (size_t k = 0; k < n && !seen; k++)
+                    seen = strcmp(langs[k], lang) == 0;
+                if (!seen && n < max)
+                    langs[n++] = lang;
+            }
+        }
+    }
+    return n;
+}
+
 const i18n_text *i18n_texts_find(const i18n_texts *t, const char *key)
 {
     for (size_t i = 0; i < t->count; i++)
@@ -202,7 +243,10 @@ struct i18n_record {
 char *i18n_record_path(const char *dir, const char *id)
 {
     sbuf b = {0};
-    sbuf_addf(&b, "%s/%s.translations.json", dir, id);
+    if (strcmp(id, I18N_OFFER_ID) == 0)
+        sbuf_addf(&b, "%s/offer.translations.json", dir);
+    else
+        sbuf_addf(&b, "%s/%s.translations.json", dir, id);
     return b.data;
 }
 
@@ -387,38 +431,50 @@ done:
  * The stale check of check-forms.
  */
 
-/* Warns for each stale translation of form f, whose record is in dir. */
-static void check_form(const form *f, const char *dir, diag_list *diags)
+/* Warns for each stale translation in langs (n of them; French is skipped) of the texts of id, read from file,
+ * whose record is in dir. */
+static void check_texts(const char *id, const char *file, const i18n_texts *texts, const char *const *langs,
+                        size_t n, const char *dir, diag_list *diags)
 {
-    i18n_record *r = i18n_record_load(dir, f->id, diags);
+    i18n_record *r = i18n_record_load(dir, id, diags);
     if (r == NULL)
         return;
-    i18n_texts texts = {0};
-    i18n_texts_collect(f->doc, &texts);
-    for (size_t i = 0; i < texts.count; i++) {
-        const i18n_text *t = &texts.items[i];
-        for (size_t l = 1; l < f->nlanguages; l++) {
-            const char *lang = f->languages[l];
-            if (i18n_status_of(r, lang, t) != I18N_STALE)
+    for (size_t i = 0; i < texts->count; i++) {
+        const i18n_text *t = &texts->items[i];
+        for (size_t l = 0; l < n; l++) {
+            const char *lang = langs[l];
+            if (strcmp(lang, "fr") == 0 || i18n_status_of(r, lang, t) != I18N_STALE)
                 continue;
             char p[JC_PATH_MAX];
             jc_path_key(p, t->path, lang);
-            diag_add(diags, true, f->file, p,
+            diag_add(diags, true, file, p,
                      "%s %s : la traduction %s a été faite sur un texte français qui a changé depuis (à revoir, "
                      "puis « collector forms translations %s --lang %s --accept %s »)",
-                     f->id, t->key, lang, f->id, lang, t->key);
+                     id, t->key, lang, id, lang, t->key);
         }
     }
-    i18n_texts_free(&texts);
     i18n_record_free(r);
 }
 
 void i18n_check(const catalog *c, diag_list *diags)
 {
+    i18n_texts texts = {0};
     for (size_t i = 0; i < catalog_count(c); i++) {
         const form *f = catalog_at(c, i);
-        if (catalog_current(c, f->id) == f)
-            check_form(f, catalog_dir(c), diags);
+        if (catalog_current(c, f->id) != f)
+            continue;
+        i18n_texts_collect(f->doc, &texts);
+        check_texts(f->id, f->file, &texts, f->languages, f->nlanguages, catalog_dir(c),
+                    diags);
+        i18n_texts_free(&texts);
+    }
+    const offer *o = catalog_offer(c);
+    if (o != NULL) {
+        const char *langs[I18N_MAX_LANGS];
+        size_t n = i18n_offer_languages(offer_doc(o), langs, I18N_MAX_LANGS);
+        i18n_offer_texts_collect(offer_doc(o), &texts);
+        check_texts(I18N_OFFER_ID, offer_file(o), &texts, langs, n, catalog_dir(c), diags);
+        i18n_texts_free(&texts);
     }
 }
 
@@ -467,15 +523,12 @@ static bool note_text(i18n_record *r, const char *lang, const i18n_text *t, cons
     return i18n_status_of(r, lang, t) == I18N_STALE;
 }
 
-void i18n_note_import(const char *dir, const json_t *old_doc, const json_t *new_doc, diag_list *diags)
+/* The part of an import's record update common to forms and offer.json: id's record in dir is updated from the
+ * texts olds (any order; sorted here) to news, for langs (n of them, French excepted); file names the document
+ * in the stale warnings. */
+static void note_texts(const char *dir, const char *id, const char *file, i18n_texts *olds, const i18n_texts *news,
+                       const char *const *langs, size_t nlangs, diag_list *diags)
 {
-    const char *id = json_string_value(json_object_get(new_doc, "id"));
-    if (id == NULL)
-        return;
-    i18n_texts olds = {0}, news = {0};
-    const char *langs[16];
-    size_t nlangs = 0;
-    char form_file[1024];
     diag_list load_diags = {0};
     i18n_record *r = i18n_record_load(dir, id, &load_diags);
     if (r == NULL) {
@@ -486,38 +539,66 @@ void i18n_note_import(const char *dir, const json_t *old_doc, const json_t *new_
         free(path);
         goto done;
     }
-    snprintf(form_file, sizeof form_file, "%s/%s.json", dir, id);
-    if (old_doc != NULL)
-        i18n_texts_collect(old_doc, &olds);
-    i18n_texts_collect(new_doc, &news);
     /* Sorted by key, so that a form of thousands of texts is matched in n log n. */
-    if (olds.count > 0) /* qsort's array may not be NULL, even empty */
-        qsort(olds.items, olds.count, sizeof *olds.items, cmp_text_key);
-    size_t i;
-    const json_t *l;
-    json_array_foreach(json_object_get(new_doc, "languages"), i, l) {
-        const char *lang = json_string_value(l);
-        if (lang != NULL && strcmp(lang, "fr") != 0 && nlangs < sizeof langs / sizeof *langs)
-            langs[nlangs++] = lang;
-    }
-    for (size_t t = 0; t < news.count; t++) {
-        const i18n_text *nt = &news.items[t];
-        const i18n_text *o = olds.count ? bsearch(nt, olds.items, olds.count, sizeof *olds.items, cmp_text_key) : NULL;
+    if (olds->count > 0) /* qsort's array may not be NULL, even empty */
+        qsort(olds->items, olds->count, sizeof *olds->items, cmp_text_key);
+    for (size_t t = 0; t < news->count; t++) {
+        const i18n_text *nt = &news->items[t];
+        const i18n_text *o =
+            olds->count ? bsearch(nt, olds->items, olds->count, sizeof *olds->items, cmp_text_key) : NULL;
         for (size_t k = 0; k < nlangs; k++) {
             if (!note_text(r, langs[k], nt, o))
                 continue;
             char p[JC_PATH_MAX];
             jc_path_key(p, nt->path, langs[k]);
-            diag_add(diags, true, form_file, p,
+            diag_add(diags, true, file, p,
                      "%s : traduction %s à revoir (le texte français a changé, pas la traduction)", nt->key, langs[k]);
         }
     }
     char err[512];
-    if (i18n_record_save(r, langs, nlangs, &news, err, sizeof err) != 0)
+    if (i18n_record_save(r, langs, nlangs, news, err, sizeof err) != 0)
         diag_add(diags, true, r->path, "$", "suivi des traductions non mis à jour : %s", err);
 done:
     diag_list_free(&load_diags);
     i18n_record_free(r);
+}
+
+void i18n_note_import(const char *dir, const json_t *old_doc, const json_t *new_doc, diag_list *diags)
+{
+    const char *id = json_string_value(json_object_get(new_doc, "id"));
+    if (id == NULL)
+        return;
+    i18n_texts olds = {0}, news = {0};
+    const char *langs[I18N_MAX_LANGS];
+    size_t nlangs = 0;
+    char form_file[1024];
+    snprintf(form_file, sizeof form_file, "%s/%s.json", dir, id);
+    if (old_doc != NULL)
+        i18n_texts_collect(old_doc, &olds);
+    i18n_texts_collect(new_doc, &news);
+    size_t i;
+    const json_t *l;
+    json_array_foreach(json_object_get(new_doc, "languages"), i, l) {
+        const char *lang = json_string_value(l);
+        if (lang != NULL && strcmp(lang, "fr") != 0 && nlangs < I18N_MAX_LANGS)
+            langs[nlangs++] = lang;
+    }
+    note_texts(dir, id, form_file, &olds, &news, langs, nlangs, diags);
+    i18n_texts_free(&olds);
+    i18n_texts_free(&news);
+}
+
+void i18n_note_offer_import(const char *dir, const json_t *old_offer, const json_t *new_offer, diag_list *diags)
+{
+    i18n_texts olds = {0}, news = {0};
+    const char *langs[I18N_MAX_LANGS];
+    size_t nlangs = i18n_offer_languages(new_offer, langs, I18N_MAX_LANGS);
+    char file[1024];
+    snprintf(file, sizeof file, "%s/offer.json", dir);
+    if (old_offer != NULL)
+        i18n_offer_texts_collect(old_offer, &olds);
+    i18n_offer_texts_collect(new_offer, &news);
+    note_texts(dir, I18N_OFFER_ID, file, &olds, &news, langs, nlangs, diags);
     i18n_texts_free(&olds);
     i18n_texts_free(&news);
 }

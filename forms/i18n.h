@@ -12,6 +12,9 @@
  *   Q.scale:N                           the label of point N of scale question Q
  *   list:NAME.CODE                      a choice of the shared list choice_lists.NAME
  *
+ * The shared list of local services (offer.json) is tracked the same way under the pseudo-id I18N_OFFER_ID, its
+ * record being offer.translations.json beside it, with the keys CODE.label and CODE.label_pro.
+ *
  * Ownership: i18n_texts and i18n_record own what they hold; language maps in an i18n_text are borrowed from the
  * document they were collected from, which must outlive them.
  */
@@ -27,10 +30,12 @@
 #include "diag.h"
 
 #define I18N_HASH_LEN 16 /* hex digits of SHA-256 kept: enough to tell two wordings apart */
+#define I18N_OFFER_ID "offre" /* the pseudo-id of offer.json's texts: the name forms give the list */
+#define I18N_MAX_LANGS 16      /* languages tracked per record, French excepted */
 
-/* Adds a warning for every text of every current form whose translation is stale, naming the form, the text
- * and the language (missing translations are reported by the form loader), and an error for a record file that
- * cannot be read. */
+/* Adds a warning for every text of every current form, and of the catalog's offer.json, whose translation is
+ * stale, naming the form (or offer.json), the text and the language (missing translations are reported by the
+ * form loader), and an error for a record file that cannot be read. */
 void i18n_check(const catalog *c, diag_list *diags);
 
 /* Records, after a form document old_doc (NULL for a new form) was replaced by new_doc in dir (an import from
@@ -39,6 +44,9 @@ void i18n_check(const catalog *c, diag_list *diags);
  * the text and language is added to diags. The record file is rewritten atomically; a failure to read or write
  * it is a warning (the form itself was imported). */
 void i18n_note_import(const char *dir, const json_t *old_doc, const json_t *new_doc, diag_list *diags);
+
+/* The same for offer.json in dir, rewritten from old_offer (NULL when there was none) to new_offer. */
+void i18n_note_offer_import(const char *dir, const json_t *old_offer, const json_t *new_offer, diag_list *diags);
 
 /* ---------------------------------------------------------------------------------------------------------
  * The parts the command `collector forms translations` and the tests use.
@@ -59,6 +67,14 @@ typedef struct i18n_texts {
 /* Collects every text of doc, in document order, into out (which starts zeroed). Parts that are not shaped as
  * forms/README.md says are skipped: the form loader reports them. Free with i18n_texts_free. */
 void i18n_texts_collect(const json_t *doc, i18n_texts *out);
+
+/* Collects the service names of offer document doc (offer.json), keyed CODE.label and CODE.label_pro, with
+ * their paths "$.services[I].label". Free with i18n_texts_free. */
+void i18n_offer_texts_collect(const json_t *doc, i18n_texts *out);
+
+/* The languages other than French found in the labels of offer document doc, in order of first appearance,
+ * borrowed from doc: at most max of them into langs. Returns how many. */
+size_t i18n_offer_languages(const json_t *doc, const char **langs, size_t max);
 
 /* The text with this key, or NULL. Linear: for a few look-ups. */
 const i18n_text *i18n_texts_find(const i18n_texts *t, const char *key);
@@ -81,7 +97,8 @@ const char *i18n_status_name(i18n_status s);
 
 typedef struct i18n_record i18n_record;
 
-/* The path of form id's record in dir, in a new string (free it). */
+/* The path of form id's record in dir, in a new string (free it): DIR/ID.translations.json, and
+ * DIR/offer.translations.json for I18N_OFFER_ID. */
 char *i18n_record_path(const char *dir, const char *id);
 
 /* Reads the record of form id in dir: an empty record when the file does not exist; NULL when it exists but is

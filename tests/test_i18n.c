@@ -1,6 +1,6 @@
 /* test_i18n.c -- translation status (forms/i18n.c): the stable keys of a form's texts, the hash, the record
  * file (load, save, refusal of a broken one), the stale warnings of check-forms, and the record's update after
- * an import, case by case.
+ * an import, case by case; the same for offer.json (pseudo-id "offre").
  */
 #include "testutil.h"
 
@@ -399,6 +399,188 @@ static void test_note_import_prunes_and_reports(void **state)
     remove_folder(dir);
 }
 
+/* ---------------------------------------------------------------------------------------------------------
+ * offer.json, tracked under the pseudo-id "offre".
+ */
+
+/* A two-service offer: labels in fr, ar, en; label_pro (fr, en) for the first only. */
+static json_t *mini_offer(void)
+{
+    return tu_json("{\"services\": ["
+                   " {\"code\": \"pmi\", \"paper\": 1, \"kind\": \"prevention\","
+                   "  \"label\": {\"fr\": \"PMI\", \"ar\": \"حماية الأمومة\", \"en\": \"Mother and child\"},"
+                   "  \"label_pro\": {\"fr\": \"PMI (pro)\", \"en\": \"PMI service\"}},"
+                   " {\"code\": \"cmp\", \"paper\": 2, \"kind\": \"sante_mentale\","
+                   "  \"label\": {\"fr\": \"CMP\", \"ar\": \"مركز نفسي\", \"en\": \"Mental health centre\"}}]}");
+}
+
+/* Accepts every translated text of offer doc in dir, in each of its languages. */
+static void accept_offer(const char *dir, const json_t *doc)
+{
+    diag_list diags = {0};
+    i18n_record *r = i18n_record_load(dir, I18N_OFFER_ID, &diags);
+    assert_non_null(r);
+    i18n_texts texts = {0};
+    i18n_offer_texts_collect(doc, &texts);
+    const char *langs[I18N_MAX_LANGS];
+    size_t n = i18n_offer_languages(doc, langs, I18N_MAX_LANGS);
+    for (size_t l = 0; l < n; l++)
+        for (size_t i = 0; i < texts.count; i++)
+            if (json_is_string(json_object_get(texts.items[i].text, langs[l])))
+                i18n_record_accept(r, langs[l], &texts.items[i]);
+    char err[512] = "";
+    if (i18n_record_save(r, langs, n, &texts, err, sizeof err) != 0)
+        fail_msg("save: %s", err);
+    i18n_record_free(r);
+    i18n_texts_free(&texts);
+}
+
+/* The status of key in lang for offer doc with the record in dir. */
+static i18n_status offer_status_in(const char *dir, const json_t *doc, const char *lang, const char *key)
+{
+    diag_list diags = {0};
+    i18n_record *r = i18n_record_load(dir, I18N_OFFER_ID, &diags);
+    assert_non_null(r);
+    i18n_texts texts = {0};
+    i18n_offer_texts_collect(doc, &texts);
+    const i18n_text *t = i18n_texts_find(&texts, key);
+    assert_non_null(t);
+    i18n_status s = i18n_status_of(r, lang, t);
+    i18n_texts_free(&texts);
+    i18n_record_free(r);
+    diag_list_free(&diags);
+    return s;
+}
+
+static void test_offer_keys(void **state)
+{
+    (void)state;
+    json_t *doc = mini_offer();
+    i18n_texts texts = {0};
+    i18n_offer_texts_collect(doc, &texts);
+    assert_int_equal(texts.count, 3);
+    assert_string_equal(texts.items[0].key, "pmi.label");
+    assert_string_equal(texts.items[0].path, "$.services[0].label");
+    assert_string_equal(texts.items[1].key, "pmi.label_pro");
+    assert_string_equal(texts.items[1].path, "$.services[0].label_pro");
+    assert_string_equal(texts.items[2].key, "cmp.label");
+    assert_string_equal(texts.items[2].path, "$.services[1].label");
+    i18n_texts_free(&texts);
+    const char *langs[I18N_MAX_LANGS];
+    assert_int_equal(i18n_offer_languages(doc, langs, I18N_MAX_LANGS), 2);
+    assert_string_equal(langs[0], "ar");
+    assert_string_equal(langs[1], "en");
+    assert_int_equal(i18n_offer_languages(doc, langs, 1), 1); /* never more than asked */
+    char *path = i18n_record_path("/f", I18N_OFFER_ID);
+    assert_string_equal(path, "/f/offer.translations.json");
+    free(path);
+    json_decref(doc);
+}
+
+static void test_offer_check(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/test_i18n_XXXXXX";
+    json_t *form_doc = tu_load("form_valid.json");
+    make_folder(dir, form_doc);
+    json_t *doc = mini_offer();
+    write_json(dir, "offer.json", doc);
+    accept_offer(dir, doc);
+    diag_list diags = {0};
+    catalog *c = catalog_open(dir, &diags);
+    assert_non_null(c);
+    assert_non_null(catalog_offer(c));
+    assert_int_equal(catalog_count(c), 1); /* offer.translations.json is not a form */
+    size_t before = diags.warnings;
+    i18n_check(c, &diags);
+    assert_int_equal(diags.warnings, before);
+    assert_int_equal(diags.errors, 0);
+    catalog_close(c);
+
+    /* cmp's French reworded: one warning per translation, naming offer.json, the key, the language */
+    tu_set(doc, "services[1].label.fr", json_string("CMP (centre médico-psychologique)"));
+    write_json(dir, "offer.json", doc);
+    diag_list_free(&diags);
+    c = catalog_open(dir, &diags);
+    assert_non_null(c);
+    before = diags.warnings;
+    i18n_check(c, &diags);
+    assert_int_equal(diags.warnings, before + 2);
+    assert_true(tu_has_diag(&diags, true, "$.services[1].label.ar",
+                            "offre cmp.label : la traduction ar a été faite sur un texte français qui a changé"));
+    assert_true(tu_has_diag(&diags, true, "$.services[1].label.en", "offre cmp.label : la traduction en"));
+    bool named_file = false;
+    for (size_t i = 0; i < diags.count; i++)
+        named_file |= strstr(diags.items[i].file, "/offer.json") != NULL &&
+                      strcmp(diags.items[i].path, "$.services[1].label.ar") == 0;
+    assert_true(named_file);
+    assert_int_equal(offer_status_in(dir, doc, "ar", "pmi.label"), I18N_OK);
+    assert_int_equal(offer_status_in(dir, doc, "ar", "pmi.label_pro"), I18N_MISSING);
+    catalog_close(c);
+
+    /* a broken offer record is an error naming its file */
+    char path[600];
+    snprintf(path, sizeof path, "%s/offer.translations.json", dir);
+    FILE *fp = fopen(path, "w");
+    assert_non_null(fp);
+    fputs("{\"form\": \"resident\", \"languages\": {}}", fp);
+    fclose(fp);
+    diag_list_free(&diags);
+    c = catalog_open(dir, &diags);
+    assert_non_null(c);
+    i18n_check(c, &diags);
+    assert_int_equal(diags.errors, 1);
+    assert_true(tu_has_diag(&diags, false, "$.form", "« resident », pas « offre »"));
+    catalog_close(c);
+    diag_list_free(&diags);
+    json_decref(doc);
+    json_decref(form_doc);
+    remove_folder(dir);
+}
+
+static void test_offer_note_import(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/test_i18n_XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    json_t *old_doc = mini_offer();
+    diag_list diags = {0};
+    /* a first offer: every translation made from its French */
+    i18n_note_offer_import(dir, NULL, old_doc, &diags);
+    assert_int_equal(diags.count, 0);
+    assert_int_equal(offer_status_in(dir, old_doc, "ar", "cmp.label"), I18N_OK);
+    assert_int_equal(offer_status_in(dir, old_doc, "en", "pmi.label_pro"), I18N_OK);
+    /* pmi's French changed with its Arabic, cmp's French alone, and a service added */
+    json_t *new_doc = json_deep_copy(old_doc);
+    tu_set(new_doc, "services[0].label.fr", json_string("PMI (protection maternelle et infantile)"));
+    tu_set(new_doc, "services[0].label.ar", json_string("PMI (حماية الأمومة والطفولة)"));
+    tu_set(new_doc, "services[1].label.fr", json_string("CMP (centre médico-psychologique)"));
+    json_array_append_new(json_object_get(new_doc, "services"),
+                          tu_json("{\"code\": \"ccas\", \"paper\": 3, \"kind\": \"social\","
+                                  " \"label\": {\"fr\": \"CCAS\", \"ar\": \"المركز الاجتماعي\"}}"));
+    i18n_note_offer_import(dir, old_doc, new_doc, &diags);
+    assert_int_equal(diags.errors, 0);
+    assert_int_equal(offer_status_in(dir, new_doc, "ar", "pmi.label"), I18N_OK);
+    assert_int_equal(offer_status_in(dir, new_doc, "en", "pmi.label"), I18N_STALE);
+    assert_int_equal(offer_status_in(dir, new_doc, "ar", "cmp.label"), I18N_STALE);
+    assert_int_equal(offer_status_in(dir, new_doc, "ar", "ccas.label"), I18N_OK);
+    assert_int_equal(offer_status_in(dir, new_doc, "en", "pmi.label_pro"), I18N_OK);
+    assert_true(tu_has_diag(&diags, true, "$.services[1].label.ar", "cmp.label : traduction ar à revoir"));
+    assert_true(tu_has_diag(&diags, true, "$.services[0].label.en", "pmi.label : traduction en à revoir"));
+    assert_false(tu_has_diag(&diags, true, "$.services[0].label.ar", "à revoir"));
+    assert_int_equal(diags.warnings, 3); /* pmi en, cmp ar, cmp en */
+    char path[600];
+    snprintf(path, sizeof path, "%s/offer.translations.json", dir);
+    json_t *rec = json_load_file(path, 0, NULL);
+    assert_non_null(rec);
+    assert_string_equal(json_string_value(json_object_get(rec, "form")), "offre");
+    json_decref(rec);
+    diag_list_free(&diags);
+    json_decref(old_doc);
+    json_decref(new_doc);
+    remove_folder(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -408,6 +590,9 @@ int main(void)
         cmocka_unit_test(test_check_stale),
         cmocka_unit_test(test_note_import),
         cmocka_unit_test(test_note_import_prunes_and_reports),
+        cmocka_unit_test(test_offer_keys),
+        cmocka_unit_test(test_offer_check),
+        cmocka_unit_test(test_offer_note_import),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

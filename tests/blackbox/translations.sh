@@ -3,6 +3,7 @@
 # that `collector check-forms` warns for each of its translations (ar, en, tr), that `collector forms
 # translations` lists it as "à revoir", and that once the Arabic is updated and accepted only en and tr remain.
 # Also: the shipped records are current, and bad languages, forms and keys are refused without writing anything.
+# The same for offer.json under the pseudo-id "offre" (record offer.translations.json).
 # Usage: translations.sh COLLECTOR_BINARY SOURCE_DIR
 set -u
 bin=$1
@@ -125,6 +126,47 @@ expect "translations tr: R14.label manquante" 0 "manquante  R14.label" "1 manqua
 printf '{"form": "resident", "languages": {"ar": {"R13.label": "zz"}}}' >"$f/resident.translations.json"
 cmd=("$bin" check-forms "$f")
 expect "broken record is an error" 1 "resident.translations.json: \$.languages.ar[\"R13.label\"]: erreur: empreinte"
+
+# offer.json, tracked as "offre": the shipped record is current; a service's French reworded is stale in every
+# language that translated it, until accepted.
+for lang in ar en tr; do
+    cmd=("$bin" forms translations offre --lang "$lang" --forms "$src/forms")
+    expect "shipped offer $lang: all tracked" 0 " 0 à revoir, " " 0 non suivie(s)" "ok         pmi.label"
+done
+cp -r "$src/forms" "$tmp/forms2"
+g=$tmp/forms2
+python3 - "$g/offer.json" <<'PY'
+import json, sys
+p = sys.argv[1]
+doc = json.load(open(p, encoding="utf-8"))
+for s in doc["services"]:
+    if s["code"] == "cmp":
+        s["label"]["fr"] = "CMP (centre médico-psychologique, consultations gratuites)"
+json.dump(doc, open(p, "w", encoding="utf-8"), ensure_ascii=False, indent=2)
+PY
+cmd=("$bin" check-forms "$g")
+expect "check-forms: offer cmp.label stale in ar, en, tr" 0 \
+    "offer.json: \$.services[3].label.ar: avertissement: offre cmp.label : la traduction ar a été faite" \
+    "\$.services[3].label.en: avertissement: offre cmp.label : la traduction en" \
+    "\$.services[3].label.tr: avertissement: offre cmp.label : la traduction tr" "!cmp.label_pro" "0 erreur(s)"
+stale_count "check-forms: exactly 3 stale offer warnings" 3
+cmd=("$bin" forms translations offre --lang ar --forms "$g")
+expect "translations offre ar: cmp.label à revoir" 0 "à revoir   cmp.label" "ok         pmi.label" \
+    ", 1 à revoir," "--accept"
+check "translations offre --json: cmp.label stale" \
+    bash -c "'$bin' forms translations offre --lang ar --forms '$g' --json |
+             jq -e '(.texts[] | select(.key == \"cmp.label\") | .status == \"stale\") and .summary.stale == 1'"
+cmd=("$bin" forms translations offre --lang de --forms "$g")
+expect "offer: unknown language refused" 1 "n'a pas la langue « de » (langues : fr ar en tr)"
+cmd=("$bin" forms translations offre --lang ar --forms "$g" --accept nothere.label)
+expect "offer: unknown key refused" 1 "pas de texte « nothere.label »"
+cmd=("$bin" forms translations offre --lang ar --forms "$g" --accept cmp.label)
+expect "offer: accept cmp.label in ar" 0 "1 traduction(s) ar validée(s)" "offer.translations.json" ", 0 à revoir,"
+cmd=("$bin" check-forms "$g")
+expect "check-forms: offer ar cleared, en and tr remain" 0 "!la traduction ar" "offre cmp.label : la traduction en" \
+    "offre cmp.label : la traduction tr" "0 erreur(s)"
+stale_count "check-forms: exactly 2 stale offer warnings" 2
+check "offer record is not listed as a form" bash -c "! '$bin' check-forms '$g' | grep -q 'formulaire offre'"
 
 check "no sanitizer report" sanitizer_clean
 finish
