@@ -81,34 +81,13 @@ static void store_free(struct xlsx_store *st)
  * Text buffers with a limit, for the character data of one cell or shared string.
  */
 
-typedef struct tbuf {
-    char *data;
-    size_t len, cap;
-} tbuf;
-
-/* Appends s[0..n); false (and nothing appended) when the text would pass max bytes. */
-static bool tbuf_add(tbuf *b, const char *s, size_t n, size_t max)
+/* Appends s[0..n) to b; false (and nothing appended) when the text would pass max bytes. */
+static bool tbuf_add(sbuf *b, const char *s, size_t n, size_t max)
 {
     if (n > max || b->len > max - n)
         return false;
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 64;
-        while (cap < b->len + n + 1)
-            cap *= 2;
-        b->data = xrealloc(b->data, cap);
-        b->cap = cap;
-    }
-    memcpy(b->data + b->len, s, n);
-    b->len += n;
-    b->data[b->len] = '\0';
+    sbuf_add(b, s, n);
     return true;
-}
-
-static void tbuf_reset(tbuf *b)
-{
-    b->len = 0;
-    if (b->data)
-        b->data[0] = '\0';
 }
 
 static int hexval(char c)
@@ -565,7 +544,7 @@ static char *rels_part_of(const char *part)
 
 typedef struct rich {
     int t, rph;   /* depth inside <t> and <rPh> */
-    tbuf text;
+    sbuf text;
     bool too_long;
 } rich;
 
@@ -595,7 +574,7 @@ static void rich_reset(rich *r)
 {
     r->t = r->rph = 0;
     r->too_long = false;
-    tbuf_reset(&r->text);
+    sbuf_reset(&r->text);
 }
 
 /* Decodes the escapes of the text read; false when it passes XLSX_MAX_CELL_BYTES. */
@@ -701,7 +680,7 @@ typedef struct sheet_ctx {
     unsigned c_row, c_col;
     char type[16];
     int v, f, is;        /* depth inside <v>, <f>, <is> */
-    tbuf vtext;
+    sbuf vtext;
     bool v_too_long;
     rich r;
 } sheet_ctx;
@@ -824,7 +803,7 @@ static void XMLCALL sheet_start(void *ud, const XML_Char *name, const XML_Char *
         snprintf(c->type, sizeof c->type, "%s", t ? t : "n");
         if (t && strlen(t) >= sizeof c->type)
             c->type[0] = '?'; /* longer than any known type: reported as unknown at the end of the cell */
-        tbuf_reset(&c->vtext);
+        sbuf_reset(&c->vtext);
         c->v_too_long = false;
         rich_reset(&c->r);
     }

@@ -53,15 +53,20 @@ static void save_for(i18n_record *r, const json_t *doc)
     i18n_texts_free(&texts);
 }
 
-/* The status of key in lang for document doc with the record in dir. */
-static i18n_status status_in(const char *dir, const json_t *doc, const char *lang, const char *key)
+/* The status of key in lang for document doc with the record in dir: a form, or the offer when is_offer. */
+static i18n_status status_of_doc(const char *dir, const json_t *doc, bool is_offer, const char *lang,
+                                 const char *key)
 {
     diag_list diags = {0};
-    i18n_record *r = i18n_record_load(dir, json_string_value(json_object_get(doc, "id")), &diags);
+    i18n_record *r = i18n_record_load(dir, is_offer ? I18N_OFFER_ID : json_string_value(json_object_get(doc, "id")),
+                                      &diags);
     diag_print(&diags, stderr);
     assert_non_null(r);
     i18n_texts texts = {0};
-    i18n_texts_collect(doc, &texts);
+    if (is_offer)
+        i18n_offer_texts_collect(doc, &texts);
+    else
+        i18n_texts_collect(doc, &texts);
     const i18n_text *t = i18n_texts_find(&texts, key);
     if (t == NULL)
         fail_msg("no text %s", key);
@@ -70,6 +75,11 @@ static i18n_status status_in(const char *dir, const json_t *doc, const char *lan
     i18n_record_free(r);
     diag_list_free(&diags);
     return s;
+}
+
+static i18n_status status_in(const char *dir, const json_t *doc, const char *lang, const char *key)
+{
+    return status_of_doc(dir, doc, false, lang, key);
 }
 
 /* ---------------------------------------------------------------------------------------------------------
@@ -435,21 +445,9 @@ static void accept_offer(const char *dir, const json_t *doc)
     i18n_texts_free(&texts);
 }
 
-/* The status of key in lang for offer doc with the record in dir. */
 static i18n_status offer_status_in(const char *dir, const json_t *doc, const char *lang, const char *key)
 {
-    diag_list diags = {0};
-    i18n_record *r = i18n_record_load(dir, I18N_OFFER_ID, &diags);
-    assert_non_null(r);
-    i18n_texts texts = {0};
-    i18n_offer_texts_collect(doc, &texts);
-    const i18n_text *t = i18n_texts_find(&texts, key);
-    assert_non_null(t);
-    i18n_status s = i18n_status_of(r, lang, t);
-    i18n_texts_free(&texts);
-    i18n_record_free(r);
-    diag_list_free(&diags);
-    return s;
+    return status_of_doc(dir, doc, true, lang, key);
 }
 
 static void test_offer_keys(void **state)
