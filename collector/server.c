@@ -169,8 +169,9 @@ static void allow_header(struct evhttp_request *req, unsigned methods)
 {
     static const struct { unsigned bit; const char *name; } all[] = {
         {EVHTTP_REQ_GET, "GET"}, {EVHTTP_REQ_HEAD, "HEAD"}, {EVHTTP_REQ_POST, "POST"},
+        {EVHTTP_REQ_PATCH, "PATCH"}, {EVHTTP_REQ_DELETE, "DELETE"},
     };
-    char allow[64] = "";
+    char allow[80] = "";
     for (size_t i = 0; i < sizeof all / sizeof *all; i++)
         if (methods & all[i].bit) {
             if (allow[0])
@@ -204,7 +205,7 @@ static void dispatch(struct evhttp_request *req, void *arg)
         free_params(params, nparams);
         nparams = 0;
     }
-    hreq *h = http_begin(s, req, r ? r->pattern : "(inconnue)");
+    hreq *h = http_begin(&s->host, s, req, r ? r->pattern : "(inconnue)");
     if (r == NULL) {
         http_error(h, 404, "not_found", NULL, "aucune ressource à cette adresse");
         return;
@@ -442,8 +443,10 @@ static struct bufferevent *make_bev(struct event_base *base, void *arg)
     return c->bev;
 }
 
-void server_watch(srv *s, struct evhttp_request *req, void (*gone)(void *arg), void *arg)
+/* The close watch of the HTTP layer (http_host.watch). */
+static void server_watch(void *host, struct evhttp_request *req, void (*gone)(void *arg), void *arg)
 {
+    srv *s = host;
     struct evhttp_connection *evcon = evhttp_request_get_connection(req);
     for (conn_ctx *c = s->conns; c; c = c->next)
         if (c->evcon == evcon) {
@@ -667,6 +670,7 @@ srv *server_new(const srv_config *cfg)
 {
     srv *s = xcalloc(1, sizeof *s);
     s->cfg = *cfg;
+    s->host = (http_host){.quiet = cfg->quiet, .watch = server_watch, .host = s};
     pthread_mutex_init(&s->done_lock, NULL);
     char err[512];
     signal(SIGPIPE, SIG_IGN);

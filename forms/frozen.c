@@ -1,5 +1,5 @@
 /* frozen.c -- the recorded definitions of answered form versions (see frozen.h). The table is created by the
- * collector's migration 4 (collector/store.c):
+ * collector's migration 4 (collector/store/store.c):
  *
  *   form_versions (form_id, version, fingerprint, definition, first_answer_at, adopted)
  *

@@ -1,6 +1,6 @@
 /* frozen.h -- form versions that have answers are frozen: the collector's database keeps, for each (form, version)
  * that received an answer, the fingerprint and the canonical text of its definition (table form_versions, created
- * by collector/store.c, schema 4). This module reads and writes that table for both programs:
+ * by collector/store/store.c, schema 4). This module reads and writes that table for both programs:
  *
  *   - frozen_record, when the first answer of a version is stored (same transaction);
  *   - frozen_adopt, at the collector's start, for versions that have answers but no record yet (a database from

@@ -12,7 +12,7 @@
 
 #define UISTR_MAX_TEXT 4000 /* bytes of one text: the longest, the RGPD-like help of the entry page, is < 600 */
 
-/* The keys each page's script reads (t('key') in collector/web/app.js, print.js, entry.js). A key added to a
+/* The keys each page's script reads (t('key') in collector/pages/app.js, print.js, entry.js). A key added to a
  * script is added here, and to French in forms/pages.json. */
 static const char *const form_keys[] = {
     "next", "back", "start", "send", "listen", "stop", "lang", "chooseLang", "step", "pending1", "pendingN",

@@ -6,8 +6,10 @@
 #include <stdarg.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <time.h>
 
 static void oom(size_t n)
@@ -204,4 +206,20 @@ bool util_is_lang_code(const char *s)
     for (size_t i = 0; ok && i < n; i++)
         ok = s[i] >= 'a' && s[i] <= 'z';
     return ok;
+}
+
+int util_random(void *buf, size_t n)
+{
+    uint8_t *p = buf;
+    while (n > 0) {
+        ssize_t got = getrandom(p, n, 0);
+        if (got < 0) {
+            if (errno == EINTR)
+                continue;
+            return -1;
+        }
+        p += (size_t)got;
+        n -= (size_t)got;
+    }
+    return 0;
 }

@@ -41,6 +41,9 @@ bool util_is_lang_code(const char *s);
 /* Writes today's local date (the server's time zone) as "YYYY-MM-DD" into buf (at least 11 bytes). */
 void util_today(char buf[11]);
 
+/* Fills buf with n cryptographically random bytes (getrandom); returns 0 or -1. */
+int util_random(void *buf, size_t n);
+
 /* A growable byte buffer, always NUL-terminated. Starts zeroed ({0}); sbuf_free releases it. */
 typedef struct sbuf {
     char *data;

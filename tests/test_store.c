@@ -379,7 +379,7 @@ static void assert_tally_is_view(sqlite3 *db, const char *step)
     free(view);
 }
 
-/* Schema 2 as released (migrations 1 and 2 of collector/store.c, frozen here: the databases in the field). */
+/* Schema 2 as released (migrations 1 and 2 of collector/store/store.c, frozen here: the databases in the field). */
 static const char schema2[] =
     "CREATE TABLE submissions (id INTEGER PRIMARY KEY, uuid TEXT NOT NULL UNIQUE, form_id TEXT NOT NULL,"
     "  form_version TEXT NOT NULL, lang TEXT NOT NULL, channel TEXT NOT NULL, territory TEXT, started_at TEXT,"
@@ -559,7 +559,7 @@ static void test_frozen_versions(void **state)
     sqlite3_close(db);
     char *subs = db_text(SUBMISSIONS_SQL);
     store *s = open_store();
-    assert_int_equal(store_schema_version(s), 4);
+    assert_int_equal(store_schema_version(s), STORE_SCHEMA_VERSION);
     store_close(s);
     char *t = db_text(SUBMISSIONS_SQL);
     assert_string_equal(t, subs);

@@ -1,4 +1,4 @@
-/* test_suppress.c -- the minimum-count rule of the public counts (collector/suppress.c): numbered cases (the
+/* test_suppress.c -- the minimum-count rule of the public counts (collector/api/suppress.c): numbered cases (the
  * audit's town, sums of small territories, ties, the bucket outside the territories file, nothing left to hide,
  * invalid arguments), then random tables checked against the property the rule promises: the total minus the
  * shown parts holds nobody or at least min_n.

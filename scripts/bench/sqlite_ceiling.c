@@ -3,7 +3,7 @@
  *
  *   sqlite_ceiling DB_PATH BATCH SECONDS
  *
- * Creates DB_PATH (which must not exist: the CREATE TABLE fails otherwise) with the collector's submissions table (collector/store.c, migration
+ * Creates DB_PATH (which must not exist: the CREATE TABLE fails otherwise) with the collector's submissions table (collector/store/store.c, migration
  * 1), in WAL mode with synchronous=FULL, then for SECONDS stores rows in transactions of BATCH rows, each row
  * as the collector's writer stores it: a lookup of its uuid, then the insert of the same columns and the same
  * answers payload that scripts/bench/post_submission.lua sends. Prints "batch B: N rows in T s: R rows/s".
@@ -16,7 +16,7 @@
 
 #include <sqlite3.h>
 
-/* Copied from collector/store.c, migration 1 (the submissions table and its index). */
+/* Copied from collector/store/store.c, migration 1 (the submissions table and its index). */
 static const char schema[] = "CREATE TABLE submissions ("
                              "  id INTEGER PRIMARY KEY,"
                              "  uuid TEXT NOT NULL UNIQUE,"
@@ -66,7 +66,7 @@ static bool exec(sqlite3 *db, const char *sql)
     return true;
 }
 
-/* Stores one row as collector/store.c:insert_one does; returns false on an SQLite error. */
+/* Stores one row as collector/store/store.c:insert_one does; returns false on an SQLite error. */
 static bool store_row(sqlite3_stmt *find, sqlite3_stmt *insert, unsigned long long *seed, const char *now)
 {
     unsigned long long a = rnd(seed), b = rnd(seed);

@@ -4,7 +4,7 @@
  * that answer questions by their ids and codes, and sqlite3 to read what landed.
  *
  * Environment: COLLECTOR_BIN (default build/bin/collector of this checkout), FORMS_DIR (default forms/), and
- * WEB_DIR (optional: the page's files to serve instead of collector/web/, the collector's --web).
+ * WEB_DIR (optional: the page's files to serve instead of collector/pages/, the collector's --web).
  * Nothing is built or downloaded here: the binary must exist, and the browser is /usr/bin/chromium. */
 'use strict';
 const assert = require('node:assert/strict');
@@ -18,7 +18,7 @@ const { chromium } = require('playwright-core');
 const REPO = path.resolve(__dirname, '..', '..');
 const COLLECTOR_BIN = path.resolve(REPO, process.env.COLLECTOR_BIN || 'build/bin/collector');
 const FORMS_DIR = path.resolve(REPO, process.env.FORMS_DIR || 'forms');
-/* Optional: another copy of collector/web/ to serve (the collector's --web), e.g. to try a fix of the page. */
+/* Optional: another copy of collector/pages/ to serve (the collector's --web), e.g. to try a fix of the page. */
 const WEB_DIR = process.env.WEB_DIR ? path.resolve(REPO, process.env.WEB_DIR) : null;
 const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',

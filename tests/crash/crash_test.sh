@@ -129,7 +129,7 @@ for r in $(seq "$rounds"); do
         not_ok "round $r: each uuid once, earlier rounds intact" "$total rows, $distinct distinct uuids," \
             "$missing_all acknowledged in all rounds missing, integrity: $integrity"
     fi
-    # The counts of /api/v1/stats live in the transactions of the rows (collector/store.c, migration 3): after a
+    # The counts of /api/v1/stats live in the transactions of the rows (collector/store/store.c, migration 3): after a
     # kill they still add up to exactly what counts.
     tally_diff=$(sqlite3 "$db" "WITH t AS (SELECT form_id, territory, channel, lang, day, n FROM stats_tally),
         v AS (SELECT form_id, coalesce(territory, ''), channel, lang, substr(received_at, 1, 10), count(*)

@@ -125,7 +125,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     server_config_defaults(&cfg);
     cfg.db_path = db_path;
     cfg.forms_dir = fuzz_path(forms, sizeof forms, "forms");
-    cfg.web_dir = fuzz_path(web, sizeof web, "collector/web");
+    cfg.web_dir = fuzz_path(web, sizeof web, "collector/pages");
     cfg.listen = "127.0.0.1:0";
     cfg.max_body = MAX_BODY;
     cfg.max_headers = 16 * 1024;

@@ -1,4 +1,4 @@
-/* engine.test.js -- the browser's form engine (collector/web/engine.js) against the shared tables
+/* engine.test.js -- the browser's form engine (collector/pages/engine.js) against the shared tables
  * tests/data/expressions.json and tests/data/answers.json (the same cases as tests/test_expr.c and
  * tests/test_answers.c), plus pruneHidden, the page helpers and the shipped forms.
  * Run from the repository root: node --test tests/js/
@@ -9,7 +9,7 @@ const assert = require('node:assert');
 const fs = require('node:fs');
 const path = require('node:path');
 
-const FE = require('../../collector/web/engine.js');
+const FE = require('../../collector/pages/engine.js');
 const {expandOffer, expandTemplates} = require('./offer.js');
 
 const ROOT = path.join(__dirname, '..', '..');
@@ -443,7 +443,7 @@ test('evaluate without values reads every reference as empty', () => {
 });
 
 test('no eval and no Function in engine.js, and it loads as a plain script', () => {
-    const src = fs.readFileSync(path.join(ROOT, 'collector/web/engine.js'), 'utf8');
+    const src = fs.readFileSync(path.join(ROOT, 'collector/pages/engine.js'), 'utf8');
     assert.ok(!/\beval\s*\(|\bFunction\s*\(/.test(src));
     const vm = require('node:vm');
     const sandbox = {TextEncoder};

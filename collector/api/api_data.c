@@ -15,7 +15,7 @@
 #include "api.h"
 #include "auth.h"
 #include "export.h"
-#include "server.h"
+#include "app.h"
 #include "suppress.h"
 #include "util.h"
 
@@ -337,7 +337,7 @@ static void stream_next(struct evhttp_connection *conn, void *arg)
     /* Done (or a read error, which the truncated stream and the log show). */
     if (rc != SQLITE_DONE && rc != SQLITE_ROW)
         fprintf(stderr, "collector: export interrompu : %s\n", sqlite3_errmsg(x->db));
-    server_watch(x->h->srv, req, NULL, NULL);
+    http_watch(x->h, req, NULL, NULL);
     evhttp_send_reply_end(req);
     http_end(x->h, 200);
     stream_free(x);
@@ -349,7 +349,7 @@ static void export_start(hreq *h, const char *form_id, bool csv)
         return;
     export_layout *layout = export_layout_new(h->srv->forms, form_id);
     if (layout == NULL) {
-        api_unknown_form(h, form_id);
+        http_unknown_form(h, form_id);
         return;
     }
     export_stream *x = xcalloc(1, sizeof *x);
@@ -370,7 +370,7 @@ static void export_start(hreq *h, const char *form_id, bool csv)
     snprintf(disposition, sizeof disposition, "attachment; filename=\"%s.%s\"", form_id, csv ? "csv" : "jsonl");
     evhttp_add_header(out, "Content-Disposition", disposition);
     http_common_headers(h->req);
-    server_watch(h->srv, h->req, stream_gone, x);
+    http_watch(h, h->req, stream_gone, x);
     evhttp_send_reply_start(h->req, 200, "OK");
     if (csv) {
         export_csv_header(layout, &x->buf);

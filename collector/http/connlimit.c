@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "store.h"
 #include "util.h"
 
 #define MIN_BUCKETS 64
@@ -34,7 +33,7 @@ connlimit *connlimit_new(int per_client, size_t expected)
 {
     connlimit *cl = xcalloc(1, sizeof *cl);
     cl->per_client = per_client < 1 ? 1 : per_client;
-    if (store_random(&cl->secret, sizeof cl->secret) < 0)
+    if (util_random(&cl->secret, sizeof cl->secret) < 0)
         cl->secret = 0x9e3779b97f4a7c15ull;
     cl->nbuckets = MIN_BUCKETS;
     while (cl->nbuckets < expected && cl->nbuckets < MAX_BUCKETS)

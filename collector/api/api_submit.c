@@ -12,7 +12,7 @@
 
 #include "answers.h"
 #include "api.h"
-#include "server.h"
+#include "app.h"
 #include "util.h"
 
 #define RETRY_AFTER_BUSY "2"
@@ -190,7 +190,7 @@ static const form *check_envelope(hreq *h, const char *form_id, json_t *body, su
         return NULL;
     }
     if (catalog_current(h->srv->forms, form_id) == NULL) {
-        api_unknown_form(h, form_id);
+        http_unknown_form(h, form_id);
         return NULL;
     }
     const char *version = json_string_value(json_object_get(body, "form_version"));
@@ -202,7 +202,7 @@ static const form *check_envelope(hreq *h, const char *form_id, json_t *body, su
     }
     const form *f = catalog_get(h->srv->forms, form_id, version);
     if (f == NULL) {
-        api_unknown_version(h, form_id, version);
+        http_unknown_version(h, form_id, version);
         return NULL;
     }
     const json_t *lang = json_object_get(body, "lang");

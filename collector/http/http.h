@@ -1,4 +1,4 @@
-/* http.h -- request plumbing shared by the API handlers: a per-request context, JSON replies and errors, the
+/* http.h -- request plumbing shared by the API handlers and the pages; it depends on nothing above it: a per-request context, JSON replies and errors, the
  * access log, and checked reading of bodies and query parameters.
  *
  * Every reply goes through http_reply_* or http_error, which log one line (method, route, status, duration:
@@ -18,9 +18,19 @@
 
 struct srv;
 
+/* What this layer needs from the service above it (server.c), which owns the connections: whether to log, and
+ * how to be told that a request's connection has closed. */
+typedef struct http_host {
+    bool quiet;                  /* no access log */
+    /* Arms (gone != NULL) or disarms the close watch of req's connection. */
+    void (*watch)(void *host, struct evhttp_request *req, void (*gone)(void *arg), void *arg);
+    void *host;
+} http_host;
+
 typedef struct hreq {
     struct evhttp_request *req;  /* NULL once the client is gone */
-    struct srv *srv;
+    struct srv *srv;             /* the service's shared state (app.h), opaque to this layer */
+    const http_host *host;
     const char *route;           /* route pattern, for the log */
     const char *method;
     struct timespec t0;
@@ -28,7 +38,12 @@ typedef struct hreq {
 } hreq;
 
 /* Creates the context of a request being dispatched. */
-hreq *http_begin(struct srv *s, struct evhttp_request *req, const char *route);
+hreq *http_begin(const http_host *host, struct srv *s, struct evhttp_request *req, const char *route);
+
+/* Asks for gone(arg) to be called if the connection of req closes before its reply is sent; gone == NULL
+ * cancels. A request answered later (a submission waiting for its commit, an export stream) uses it to never
+ * touch a request libevent has freed. */
+void http_watch(const hreq *h, struct evhttp_request *req, void (*gone)(void *arg), void *arg);
 
 /* evhttp_send_reply, except that a reply to HEAD keeps the body's Content-Length and drops the body. */
 void http_send(struct evhttp_request *req, int status, const char *reason, struct evbuffer *body);
@@ -59,5 +74,10 @@ bool http_require_json(hreq *h);
 
 /* Adds the headers every reply carries (content type options, caching, privacy). */
 void http_common_headers(struct evhttp_request *req);
+
+/* The 404 replies for a form id or a version the catalog does not have, quoting the client's text cut at a
+ * character boundary. */
+void http_unknown_form(hreq *h, const char *form_id);
+void http_unknown_version(hreq *h, const char *form_id, const char *version);
 
 #endif /* COLLECTOR_HTTP_H */

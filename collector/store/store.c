@@ -184,6 +184,141 @@ static const char *const migrations[] = {
     "  PRIMARY KEY (form_id, version)"
     ") STRICT, WITHOUT ROWID;"
     "CREATE INDEX submissions_by_version ON submissions(form_id, form_version);",
+
+    /* 5: the coordinator's console and data stewardship (README.md, "Data stewardship").
+     * - A submission may be excluded (excluded_at, excluded_reason: a test sheet, a duplicate, out of scope) or
+     *   received in test mode (test = 1, set at insert from settings.test_mode); both stay stored but count no
+     *   more: counted_submissions leaves them out, retained_submissions (what counted before) keeps them for the
+     *   analyzer's and exports' flags that bring them back. m(R) of migration 3 gains the factor
+     *   (excluded_at IS NULL AND test = 0), so the triggers are replaced and the tally rebuilt from the view.
+     * - A correction replaces answers in place (what counts is the latest) and keeps the previous text in
+     *   submission_history with who, when, why and what changed; an erasure deletes the rows and their history.
+     * - audit: every administrative action, append-only (triggers refuse UPDATE and DELETE).
+     * - sessions and signin_links: the console's cookie sessions and the mediators' one-time links; only
+     *   hashes of their secrets are stored. Times there are to the second ("YYYY-MM-DDTHH:MM:SSZ", comparable as
+     *   text), as an expiry of minutes needs. */
+    "ALTER TABLE submissions ADD COLUMN excluded_at TEXT;"
+    "ALTER TABLE submissions ADD COLUMN excluded_reason TEXT;"
+    "ALTER TABLE submissions ADD COLUMN test INTEGER NOT NULL DEFAULT 0 CHECK (test IN (0, 1));"
+    "CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;"
+    "CREATE TABLE submission_history ("
+    "  id INTEGER PRIMARY KEY,"
+    "  uuid TEXT NOT NULL,"
+    "  at TEXT NOT NULL,"
+    "  actor INTEGER,"               /* token id; NULL for the command line */
+    "  actor_name TEXT NOT NULL,"
+    "  action TEXT NOT NULL CHECK (action IN ('correct', 'exclude', 'include')),"
+    "  reason TEXT NOT NULL,"
+    "  previous TEXT,"               /* correct: the answers before (compact JSON, keys sorted) */
+    "  changes TEXT"                 /* correct: JSON [{question, before, after}] */
+    ") STRICT;"
+    "CREATE INDEX submission_history_by_uuid ON submission_history(uuid);"
+    "CREATE TABLE audit ("
+    "  id INTEGER PRIMARY KEY,"
+    "  at TEXT NOT NULL,"
+    "  actor INTEGER,"               /* token id; NULL for the command line */
+    "  actor_name TEXT NOT NULL,"
+    "  action TEXT NOT NULL,"
+    "  target TEXT,"                 /* a uuid, a token id, form@version...; NULL for an erasure */
+    "  reason TEXT,"
+    "  detail TEXT"                  /* JSON; never an answer */
+    ") STRICT;"
+    "CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;"
+    "CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;"
+    "CREATE TABLE sessions ("
+    "  id INTEGER PRIMARY KEY,"
+    "  secret_hash BLOB NOT NULL UNIQUE,"
+    "  token_id INTEGER NOT NULL REFERENCES tokens(id),"
+    "  csrf TEXT NOT NULL,"
+    "  created_at TEXT NOT NULL,"
+    "  expires_at TEXT NOT NULL,"
+    "  ended_at TEXT"
+    ") STRICT;"
+    "CREATE TABLE signin_links ("
+    "  secret_hash BLOB PRIMARY KEY,"
+    "  token_id INTEGER NOT NULL REFERENCES tokens(id),"
+    "  created_at TEXT NOT NULL,"
+    "  expires_at TEXT NOT NULL,"
+    "  used_at TEXT"
+    ") STRICT, WITHOUT ROWID;"
+    "DROP VIEW counted_submissions;"
+    "CREATE VIEW retained_submissions AS"
+    "  SELECT s.* FROM submissions s WHERE s.paper_id IS NULL"
+    "  UNION ALL"
+    "  SELECT s.* FROM submissions s JOIN sheets h ON h.form_id = s.form_id AND h.final_uuid = s.uuid"
+    "  WHERE h.status IN ('single', 'awaiting_second', 'verified', 'reconciled');"
+    "CREATE VIEW counted_submissions AS"
+    "  SELECT * FROM retained_submissions WHERE excluded_at IS NULL AND test = 0;"
+    "DROP TRIGGER stats_submission_insert;"
+    "DROP TRIGGER stats_submission_delete;"
+    "DROP TRIGGER stats_submission_update;"
+    "DROP TRIGGER stats_sheet_insert;"
+    "DROP TRIGGER stats_sheet_delete;"
+    "DROP TRIGGER stats_sheet_update;"
+    "CREATE TRIGGER stats_submission_insert AFTER INSERT ON submissions"
+    "  WHEN NEW.excluded_at IS NULL AND NEW.test = 0 BEGIN"
+    "  INSERT INTO stats_tally (form_id, territory, channel, lang, day, n)"
+    "    SELECT NEW.form_id, coalesce(NEW.territory, ''), NEW.channel, NEW.lang, substr(NEW.received_at, 1, 10), m"
+    "    FROM (SELECT (NEW.paper_id IS NULL) + (SELECT count(*) FROM sheets h WHERE h.final_uuid = NEW.uuid"
+    "      AND h.form_id = NEW.form_id AND h.status IN ('single', 'awaiting_second', 'verified', 'reconciled')) AS m)"
+    "    WHERE m > 0"
+    "  ON CONFLICT (form_id, territory, channel, lang, day) DO UPDATE SET n = n + excluded.n;"
+    "END;"
+    "CREATE TRIGGER stats_submission_delete AFTER DELETE ON submissions"
+    "  WHEN OLD.excluded_at IS NULL AND OLD.test = 0 BEGIN"
+    "  UPDATE stats_tally SET n = n - ((OLD.paper_id IS NULL) + (SELECT count(*) FROM sheets h"
+    "    WHERE h.final_uuid = OLD.uuid AND h.form_id = OLD.form_id"
+    "    AND h.status IN ('single', 'awaiting_second', 'verified', 'reconciled')))"
+    "  WHERE form_id = OLD.form_id AND territory = coalesce(OLD.territory, '') AND channel = OLD.channel"
+    "    AND lang = OLD.lang AND day = substr(OLD.received_at, 1, 10);"
+    "END;"
+    "CREATE TRIGGER stats_submission_update AFTER UPDATE OF uuid, form_id, lang, channel, territory, received_at,"
+    "  paper_id, excluded_at, test ON submissions BEGIN"
+    "  UPDATE stats_tally SET n = n - ((OLD.paper_id IS NULL) + (SELECT count(*) FROM sheets h"
+    "    WHERE h.final_uuid = OLD.uuid AND h.form_id = OLD.form_id"
+    "    AND h.status IN ('single', 'awaiting_second', 'verified', 'reconciled')))"
+    "  WHERE OLD.excluded_at IS NULL AND OLD.test = 0"
+    "    AND form_id = OLD.form_id AND territory = coalesce(OLD.territory, '') AND channel = OLD.channel"
+    "    AND lang = OLD.lang AND day = substr(OLD.received_at, 1, 10);"
+    "  INSERT INTO stats_tally (form_id, territory, channel, lang, day, n)"
+    "    SELECT NEW.form_id, coalesce(NEW.territory, ''), NEW.channel, NEW.lang, substr(NEW.received_at, 1, 10), m"
+    "    FROM (SELECT (NEW.paper_id IS NULL) + (SELECT count(*) FROM sheets h WHERE h.final_uuid = NEW.uuid"
+    "      AND h.form_id = NEW.form_id AND h.status IN ('single', 'awaiting_second', 'verified', 'reconciled')) AS m)"
+    "    WHERE m > 0 AND NEW.excluded_at IS NULL AND NEW.test = 0"
+    "  ON CONFLICT (form_id, territory, channel, lang, day) DO UPDATE SET n = n + excluded.n;"
+    "END;"
+    "CREATE TRIGGER stats_sheet_insert AFTER INSERT ON sheets"
+    "  WHEN NEW.status IN ('single', 'awaiting_second', 'verified', 'reconciled') BEGIN"
+    "  INSERT INTO stats_tally (form_id, territory, channel, lang, day, n)"
+    "    SELECT s.form_id, coalesce(s.territory, ''), s.channel, s.lang, substr(s.received_at, 1, 10), 1"
+    "    FROM submissions s WHERE s.uuid = NEW.final_uuid AND s.form_id = NEW.form_id"
+    "      AND s.excluded_at IS NULL AND s.test = 0"
+    "  ON CONFLICT (form_id, territory, channel, lang, day) DO UPDATE SET n = n + excluded.n;"
+    "END;"
+    "CREATE TRIGGER stats_sheet_delete AFTER DELETE ON sheets"
+    "  WHEN OLD.status IN ('single', 'awaiting_second', 'verified', 'reconciled') BEGIN"
+    "  UPDATE stats_tally SET n = n - 1 WHERE (form_id, territory, channel, lang, day) ="
+    "    (SELECT s.form_id, coalesce(s.territory, ''), s.channel, s.lang, substr(s.received_at, 1, 10)"
+    "     FROM submissions s WHERE s.uuid = OLD.final_uuid AND s.form_id = OLD.form_id"
+    "       AND s.excluded_at IS NULL AND s.test = 0);"
+    "END;"
+    "CREATE TRIGGER stats_sheet_update AFTER UPDATE OF form_id, status, final_uuid ON sheets BEGIN"
+    "  UPDATE stats_tally SET n = n - 1"
+    "  WHERE OLD.status IN ('single', 'awaiting_second', 'verified', 'reconciled')"
+    "    AND (form_id, territory, channel, lang, day) ="
+    "    (SELECT s.form_id, coalesce(s.territory, ''), s.channel, s.lang, substr(s.received_at, 1, 10)"
+    "     FROM submissions s WHERE s.uuid = OLD.final_uuid AND s.form_id = OLD.form_id"
+    "       AND s.excluded_at IS NULL AND s.test = 0);"
+    "  INSERT INTO stats_tally (form_id, territory, channel, lang, day, n)"
+    "    SELECT s.form_id, coalesce(s.territory, ''), s.channel, s.lang, substr(s.received_at, 1, 10), 1"
+    "    FROM submissions s WHERE NEW.status IN ('single', 'awaiting_second', 'verified', 'reconciled')"
+    "      AND s.uuid = NEW.final_uuid AND s.form_id = NEW.form_id AND s.excluded_at IS NULL AND s.test = 0"
+    "  ON CONFLICT (form_id, territory, channel, lang, day) DO UPDATE SET n = n + excluded.n;"
+    "END;"
+    "DELETE FROM stats_tally;"
+    "INSERT INTO stats_tally (form_id, territory, channel, lang, day, n)"
+    "  SELECT form_id, coalesce(territory, ''), channel, lang, substr(received_at, 1, 10), count(*)"
+    "  FROM counted_submissions WHERE true GROUP BY 1, 2, 3, 4, 5;",
 };
 
 #define NMIGRATIONS (sizeof migrations / sizeof *migrations)
@@ -277,14 +412,18 @@ store *store_open(const char *path, bool readonly, char *err, size_t errlen)
         owner_only(path);
         if (exec(s->db, "PRAGMA journal_mode = WAL", err, errlen) < 0 ||
             exec(s->db, "PRAGMA synchronous = FULL", err, errlen) < 0 ||
-            exec(s->db, "PRAGMA foreign_keys = ON", err, errlen) < 0 || migrate(s, err, errlen) < 0)
+            exec(s->db, "PRAGMA foreign_keys = ON", err, errlen) < 0 ||
+            /* an erased answer is overwritten, not left in a free page (steward.h, erasure) */
+            exec(s->db, "PRAGMA secure_delete = ON", err, errlen) < 0 || migrate(s, err, errlen) < 0)
             goto err;
         if (sqlite3_prepare_v3(s->db, "SELECT content_hash, receipt FROM submissions WHERE uuid = ?",
                                -1, SQLITE_PREPARE_PERSISTENT, &s->find, NULL) != SQLITE_OK ||
             sqlite3_prepare_v3(s->db,
                                "INSERT INTO submissions (uuid, form_id, form_version, lang, channel, territory, "
-                               "started_at, received_at, receipt, content_hash, answers) "
-                               "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                               "started_at, received_at, receipt, content_hash, answers, test) "
+                               "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+                               /* what arrives in test mode is marked as a test (steward.h) */
+                               "EXISTS (SELECT 1 FROM settings WHERE key = 'test_mode' AND value = 'on'))",
                                -1, SQLITE_PREPARE_PERSISTENT, &s->insert, NULL) != SQLITE_OK) {
             snprintf(err, errlen, "préparation des requêtes : %s", sqlite3_errmsg(s->db));
             goto err;
@@ -338,18 +477,7 @@ void store_now_minute(char *buf, size_t len)
 
 int store_random(void *buf, size_t n)
 {
-    uint8_t *p = buf;
-    while (n > 0) {
-        ssize_t got = getrandom(p, n, 0);
-        if (got < 0) {
-            if (errno == EINTR)
-                continue;
-            return -1;
-        }
-        p += got;
-        n -= (size_t)got;
-    }
-    return 0;
+    return util_random(buf, n);
 }
 
 void store_uuid4(char out[37])
@@ -839,6 +967,18 @@ int store_token_list(store *s, void *f)
     }
     sqlite3_finalize(st);
     return 0;
+}
+
+void store_token_name(store *s, long id, char *name, size_t len)
+{
+    sqlite3_stmt *st;
+    name[0] = '\0';
+    if (sqlite3_prepare_v2(s->db, "SELECT name FROM tokens WHERE id = ?", -1, &st, NULL) != SQLITE_OK)
+        return;
+    sqlite3_bind_int64(st, 1, id);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        snprintf(name, len, "%s", (const char *)sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
 }
 
 int store_token_revoke(store *s, long id)

@@ -20,7 +20,7 @@
 #include "api.h"
 #include "auth.h"
 #include "export.h"
-#include "server.h"
+#include "app.h"
 #include "util.h"
 
 #define PAPER_ID_MAX 20
@@ -175,7 +175,7 @@ void api_paper_entry(hreq *h, const char *const *params)
     if (!api_known_fields(h, body, fields))
         goto fail;
     if (catalog_current(h->srv->forms, params[0]) == NULL) {
-        api_unknown_form(h, params[0]);
+        http_unknown_form(h, params[0]);
         goto fail;
     }
     const char *paper_id = json_string_value(json_object_get(body, "paper_id"));
@@ -195,7 +195,7 @@ void api_paper_entry(hreq *h, const char *const *params)
     const form *f = version ? catalog_get(h->srv->forms, params[0], version) : catalog_current(h->srv->forms,
                                                                                                 params[0]);
     if (f == NULL) {
-        api_unknown_version(h, params[0], version);
+        http_unknown_version(h, params[0], version);
         goto fail;
     }
     const char *lang = json_string_value(json_object_get(body, "lang"));
@@ -299,7 +299,7 @@ void api_paper_discrepancies(hreq *h, const char *const *params)
         return;
     export_layout *l = export_layout_new(h->srv->forms, params[0]);
     if (l == NULL) {
-        api_unknown_form(h, params[0]);
+        http_unknown_form(h, params[0]);
         return;
     }
     sqlite3 *db = store_db(h->srv->reader);
@@ -333,7 +333,7 @@ void api_paper_sheets(hreq *h, const char *const *params)
     if (!auth_require(h, AUTH_MEDIATOR | AUTH_ADMIN, NULL))
         return;
     if (catalog_current(h->srv->forms, params[0]) == NULL) {
-        api_unknown_form(h, params[0]);
+        http_unknown_form(h, params[0]);
         return;
     }
     sqlite3_stmt *st;
@@ -494,7 +494,7 @@ void api_paper_reconcile(hreq *h, const char *const *params)
     json_t *a[2] = {NULL, NULL}, *entries = NULL;
     export_layout *l = export_layout_new(h->srv->forms, params[0]);
     if (l == NULL) {
-        api_unknown_form(h, params[0]);
+        http_unknown_form(h, params[0]);
         goto fail;
     }
     if (!reconcile_body_ok(h, body, l))

@@ -9,7 +9,6 @@
 
 #include <event2/http_struct.h>
 
-#include "server.h"
 #include "util.h"
 
 static const char *method_name(enum evhttp_cmd_type t)
@@ -28,11 +27,12 @@ static const char *method_name(enum evhttp_cmd_type t)
     return "?";
 }
 
-hreq *http_begin(struct srv *s, struct evhttp_request *req, const char *route)
+hreq *http_begin(const http_host *host, struct srv *s, struct evhttp_request *req, const char *route)
 {
     hreq *h = xcalloc(1, sizeof *h);
     h->req = req;
     h->srv = s;
+    h->host = host;
     h->route = route;
     h->method = method_name(evhttp_request_get_command(req));
     clock_gettime(CLOCK_MONOTONIC, &h->t0);
@@ -42,7 +42,7 @@ hreq *http_begin(struct srv *s, struct evhttp_request *req, const char *route)
 /* The access log: method, route pattern, status, duration. Nothing that identifies a person. */
 void http_end(hreq *h, int status)
 {
-    if (!h->srv->cfg.quiet) {
+    if (!h->host->quiet) {
         struct timespec t1;
         clock_gettime(CLOCK_MONOTONIC, &t1);
         double ms = (double)(t1.tv_sec - h->t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - h->t0.tv_nsec) / 1e6;
@@ -57,10 +57,15 @@ static void on_gone(void *arg)
     h->req = NULL; /* libevent frees the request with its connection: never touch it again */
 }
 
+void http_watch(const hreq *h, struct evhttp_request *req, void (*gone)(void *arg), void *arg)
+{
+    h->host->watch(h->host->host, req, gone, arg);
+}
+
 void http_hold(hreq *h)
 {
     h->async = true;
-    server_watch(h->srv, h->req, on_gone, h);
+    http_watch(h, h->req, on_gone, h);
 }
 
 void http_send(struct evhttp_request *req, int status, const char *reason, struct evbuffer *body)
@@ -98,7 +103,7 @@ void http_reply_buffer(hreq *h, int status, const char *content_type, struct evb
     if (h->req != NULL) {
         /* Disarm the watch first: sending may free the connection. */
         if (h->async)
-            server_watch(h->srv, h->req, NULL, NULL);
+            http_watch(h, h->req, NULL, NULL);
         struct evkeyvalq *out = evhttp_request_get_output_headers(h->req);
         evhttp_remove_header(out, "Content-Type");
         evhttp_add_header(out, "Content-Type", content_type);
@@ -166,4 +171,16 @@ bool http_require_json(hreq *h)
     http_error(h, 415, "unsupported_media_type", "Content-Type",
                "le corps doit être envoyé en application/json");
     return false;
+}
+
+void http_unknown_form(hreq *h, const char *form_id)
+{
+    const char *id = form_id ? form_id : "";
+    http_error(h, 404, "unknown_form", "form", "formulaire inconnu « %.*s »", util_utf8_prefix(id, strlen(id), 64), id);
+}
+
+void http_unknown_version(hreq *h, const char *form_id, const char *version)
+{
+    http_error(h, 404, "unknown_form_version", "form_version", "le formulaire %s n'a pas de version « %.*s »", form_id,
+               util_utf8_prefix(version, strlen(version), 32), version);
 }

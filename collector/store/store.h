@@ -18,7 +18,7 @@
 
 #include <jansson.h>
 
-#define STORE_SCHEMA_VERSION 4
+#define STORE_SCHEMA_VERSION 5
 #define STORE_RECEIPT_LEN 11   /* "K7M2Q-9XDHT": 10 base-32 characters and a dash */
 
 typedef struct store store;
@@ -143,6 +143,9 @@ int store_token_add(store *s, const char *role, const char *name, char *secret, 
 
 /* Prints the tokens (id, role, name, created, revoked) as lines on f. */
 int store_token_list(store *s, void *f);
+
+/* The name of token id into name ("" when unknown). */
+void store_token_name(store *s, long id, char *name, size_t len);
 
 /* Revokes token id; returns 0, 1 when no such active token, -1 on error. */
 int store_token_revoke(store *s, long id);

@@ -5,7 +5,6 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "store.h"
 #include "util.h"
 
 typedef struct bucket {
@@ -24,7 +23,7 @@ ratelimit *ratelimit_new(double rate, double burst)
     ratelimit *rl = xcalloc(1, sizeof *rl);
     rl->rate = rate;
     rl->burst = burst < 1 ? 1 : burst;
-    if (store_random(&rl->key, sizeof rl->key) < 0)
+    if (util_random(&rl->key, sizeof rl->key) < 0)
         rl->key = 0x9e3779b97f4a7c15ull;
     return rl;
 }

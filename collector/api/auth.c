@@ -4,7 +4,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "server.h"
+#include "app.h"
 
 unsigned auth_role_bit(const char *role)
 {
@@ -17,7 +17,7 @@ unsigned auth_role_bit(const char *role)
     return 0;
 }
 
-bool auth_require(hreq *h, unsigned roles, long *token_id)
+bool auth_identify(hreq *h, unsigned roles, auth_identity *who)
 {
     const char *hdr = evhttp_find_header(evhttp_request_get_input_headers(h->req), "Authorization");
     char role[16];
@@ -33,7 +33,21 @@ bool auth_require(hreq *h, unsigned roles, long *token_id)
         http_error(h, 403, "forbidden", "Authorization", "le rôle « %s » ne permet pas cette action", role);
         return false;
     }
+    if (who) {
+        memset(who, 0, sizeof *who);
+        who->token_id = id;
+        who->role = auth_role_bit(role);
+        store_token_name(h->srv->reader, id, who->name, sizeof who->name);
+    }
+    return true;
+}
+
+bool auth_require(hreq *h, unsigned roles, long *token_id)
+{
+    auth_identity who;
+    if (!auth_identify(h, roles, &who))
+        return false;
     if (token_id)
-        *token_id = id;
+        *token_id = who.token_id;
     return true;
 }

@@ -13,7 +13,7 @@
 #include <zlib.h>
 
 #include "api.h"
-#include "server.h"
+#include "app.h"
 #include "uistr.h"
 #include "util.h"
 
@@ -373,7 +373,7 @@ static void send_page(hreq *h, int kind, const char *form_id)
             return;
         }
     }
-    api_unknown_form(h, form_id);
+    http_unknown_form(h, form_id);
 }
 
 void web_form_page(hreq *h, const char *const *params)
@@ -420,7 +420,7 @@ void web_qr(hreq *h, const char *const *params)
 {
     const catalog *c = h->srv->forms;
     if (catalog_current(c, params[0]) == NULL) {
-        api_unknown_form(h, params[0]);
+        http_unknown_form(h, params[0]);
         return;
     }
     struct evkeyvalq query;

@@ -5,7 +5,7 @@
  * A form page is one self-contained HTML document: style, scripts, the form definition, the territories (names
  * in every language) and the page's own words in the form's languages (forms/pages.json, see uistr.h) are
  * inlined, so that a phone on a slow network gets the first question after a single round trip. Pages are built
- * once at start-up from the templates in the web folder (collector/web), compressed once, and sent with a strict
+ * once at start-up from the templates in the web folder (collector/pages), compressed once, and sent with a strict
  * Content-Security-Policy that allows exactly their inline scripts, by hash.
  */
 #ifndef COLLECTOR_WEB_H

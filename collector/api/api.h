@@ -35,11 +35,6 @@ json_t *api_read_json(hreq *h);
 /* Replies 400 unknown_field naming the member and returns false when body has a member that is not in fields
  * (NULL-terminated). */
 bool api_known_fields(hreq *h, json_t *body, const char *const *fields);
-/* The 404 replies for a form id or a version the catalog does not have (also used by web.c), quoting the
- * client's text cut at a character boundary. */
-void api_unknown_form(hreq *h, const char *form_id);
-void api_unknown_version(hreq *h, const char *form_id, const char *version);
-
 /* api_paper.c: paper questionnaires, double entry, reconciliation */
 void api_paper_entry(hreq *h, const char *const *params);
 void api_paper_discrepancies(hreq *h, const char *const *params);

@@ -5,20 +5,8 @@
 #include <sqlite3.h>
 
 #include "api.h"
-#include "server.h"
+#include "app.h"
 #include "util.h"
-
-void api_unknown_form(hreq *h, const char *form_id)
-{
-    const char *id = form_id ? form_id : "";
-    http_error(h, 404, "unknown_form", "form", "formulaire inconnu « %.*s »", util_utf8_prefix(id, strlen(id), 64), id);
-}
-
-void api_unknown_version(hreq *h, const char *form_id, const char *version)
-{
-    http_error(h, 404, "unknown_form_version", "form_version", "le formulaire %s n'a pas de version « %.*s »", form_id,
-               util_utf8_prefix(version, strlen(version), 32), version);
-}
 
 void api_healthz(hreq *h, const char *const *params)
 {
@@ -65,7 +53,7 @@ void api_form_current(hreq *h, const char *const *params)
 {
     const form *f = catalog_current(h->srv->forms, params[0]);
     if (f == NULL) {
-        api_unknown_form(h, params[0]);
+        http_unknown_form(h, params[0]);
         return;
     }
     reply_form(h, f);
@@ -76,9 +64,9 @@ void api_form_version(hreq *h, const char *const *params)
     const form *f = catalog_get(h->srv->forms, params[0], params[1]);
     if (f == NULL) {
         if (catalog_current(h->srv->forms, params[0]) == NULL)
-            api_unknown_form(h, params[0]);
+            http_unknown_form(h, params[0]);
         else
-            api_unknown_version(h, params[0], params[1]);
+            http_unknown_version(h, params[0], params[1]);
         return;
     }
     reply_form(h, f);

@@ -1,0 +1,2 @@
+/* session.c -- see session.h. */
+#include "session.h"

@@ -1,0 +1,2 @@
+/* steward.c -- see steward.h. */
+#include "steward.h"
