@@ -94,6 +94,8 @@ static const route routes[] = {
     {"/sw.js", EVHTTP_REQ_GET | EVHTTP_REQ_HEAD, web_service_worker, false},
     {"/print/{id}", EVHTTP_REQ_GET | EVHTTP_REQ_HEAD, web_print_page, true},
     {"/entry", EVHTTP_REQ_GET | EVHTTP_REQ_HEAD, web_entry_page, true},
+    {"/admin", EVHTTP_REQ_GET | EVHTTP_REQ_HEAD, web_admin_page, true},
+    {"/signin", EVHTTP_REQ_GET | EVHTTP_REQ_HEAD, web_signin_page, true},
 };
 
 /* Matches path against pattern segment by segment. A pattern segment "{name}" captures a whole path segment

@@ -43,6 +43,11 @@ static const char *const entry_keys[] = {
     "recUnknownField", "recOther", "signedOut", "noForms", "menu", "menuEntry", "menuReconcile", "menuForms",
     "signout", NULL};
 
+/* The console (admin.js), the one-time link's landing page (signin.js) and the residents' link page (home.js). */
+static const char *const admin_keys[] = {"title", "loading", "noscript", NULL};
+static const char *const signin_keys[] = {"title", "loading", "noscript", NULL};
+static const char *const home_keys[] = {"title", "loading", "noscript", NULL};
+
 typedef struct page_keys {
     const char *page;
     const char *const *keys;
@@ -53,6 +58,9 @@ static const page_keys pages[] = {
     {"form", form_keys, true},
     {"print", print_keys, true},
     {"entry", entry_keys, false},
+    {"admin", admin_keys, false},
+    {"signin", signin_keys, false},
+    {"home", home_keys, true},
 };
 #define NPAGES (sizeof pages / sizeof *pages)
 

@@ -20,15 +20,18 @@
 #define WEB_MAX_FILE (1024 * 1024)
 
 /* The pages, each built from a template set: an HTML template, its style and its script. */
-enum { KIND_FORM, KIND_PRINT, KIND_ENTRY, NKINDS };
+enum { KIND_FORM, KIND_PRINT, KIND_ENTRY, KIND_ADMIN, KIND_SIGNIN, KIND_HOME, NKINDS };
 
 /* The page of pages.json (uistr.h) whose words each kind shows. */
-static const char *const ui_page[NKINDS] = {"form", "print", "entry"};
+static const char *const ui_page[NKINDS] = {"form", "print", "entry", "admin", "signin", "home"};
 
 static const char *const templates[NKINDS][3] = {
     {"form.html", "app.css", "app.js"},
     {"print.html", "print.css", "print.js"},
     {"entry.html", "entry.css", "entry.js"},
+    {"admin.html", "admin.css", "admin.js"},    /* the coordinator's console */
+    {"signin.html", "signin.css", "signin.js"}, /* where a one-time sign-in link lands */
+    {"home.html", "home.css", "home.js"},       /* GET / for residents: the campaign's links */
 };
 
 typedef struct page {
@@ -269,8 +272,9 @@ web *web_new(const char *dir, const catalog *c, char *err, size_t errlen)
             !add_page(w, KIND_PRINT, f, text, engine, tjson, forms, ui))
             goto gzip_err;
     }
-    if (!add_page(w, KIND_ENTRY, NULL, text, engine, tjson, forms, ui))
-        goto gzip_err;
+    for (int k = KIND_ENTRY; k < NKINDS; k++) /* the pages that are not per form */
+        if (!add_page(w, k, NULL, text, engine, tjson, forms, ui))
+            goto gzip_err;
     sbuf_adds(&w->sw, sw);
     etag_of(w->sw.data, w->sw.len, w->sw_etag);
     goto done;
@@ -392,6 +396,24 @@ void web_entry_page(hreq *h, const char *const *params)
     send_page(h, KIND_ENTRY, NULL);
 }
 
+void web_admin_page(hreq *h, const char *const *params)
+{
+    (void)params;
+    send_page(h, KIND_ADMIN, NULL);
+}
+
+void web_signin_page(hreq *h, const char *const *params)
+{
+    (void)params;
+    send_page(h, KIND_SIGNIN, NULL);
+}
+
+void web_home_page(hreq *h, const char *const *params)
+{
+    (void)params;
+    send_page(h, KIND_HOME, NULL);
+}
+
 void web_service_worker(hreq *h, const char *const *params)
 {
     (void)params;
@@ -400,7 +422,7 @@ void web_service_worker(hreq *h, const char *const *params)
 }
 
 /* The public base URL of the service: --public-url, or what the client used to reach it (Host header). */
-static bool base_url(hreq *h, char *out, size_t len)
+bool web_base_url(hreq *h, char *out, size_t len)
 {
     if (h->srv->cfg.public_url) {
         snprintf(out, len, "%s", h->srv->cfg.public_url);
@@ -414,6 +436,44 @@ static bool base_url(hreq *h, char *out, size_t len)
             return false;
     snprintf(out, len, "http://%s", host);
     return true;
+}
+
+char *web_qr_svg(const char *url, const char *caption)
+{
+    QRcode *qr = QRcode_encodeString(url, 0, QR_ECLEVEL_M, QR_MODE_8, 1);
+    if (qr == NULL)
+        return NULL;
+    /* One path of unit squares, with the four-module quiet zone the standard asks for, and the address and the
+     * territory written under it for people whose phone cannot scan. */
+    int size = qr->width + 8, below = 14; /* room for the two lines of text */
+    sbuf svg = {0};
+    sbuf_addf(&svg, "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %d %d\" shape-rendering=\"crispEdges\">"
+              "<rect width=\"100%%\" height=\"100%%\" fill=\"#fff\"/><path fill=\"#000\" d=\"", size, size + below);
+    for (int y = 0; y < qr->width; y++)
+        for (int x = 0; x < qr->width; x++)
+            if (qr->data[y * qr->width + x] & 1)
+                sbuf_addf(&svg, "M%d %dh1v1h-1z", x + 4, y + 4);
+    sbuf_addf(&svg, "\"/><text x=\"%d\" y=\"%d\" font-family=\"sans-serif\" font-size=\"3\" text-anchor=\"middle\">",
+              size / 2, size + 2);
+    const char *label = caption ? caption : "";
+    for (const char *p = label; *p; p++) { /* names come from the operator's file: escape them all the same */
+        if (*p == '<') sbuf_adds(&svg, "&lt;");
+        else if (*p == '&') sbuf_adds(&svg, "&amp;");
+        else if (*p == '>') sbuf_adds(&svg, "&gt;");
+        else sbuf_add(&svg, p, 1);
+    }
+    /* The address in monospace, sized to fit the width (a character is about 0.6 em wide). */
+    double fs = (double)(size - 2) / (0.62 * (double)strlen(url));
+    sbuf_addf(&svg, "</text><text x=\"%d\" y=\"%d\" font-family=\"monospace\" font-size=\"%.2f\" "
+              "text-anchor=\"middle\">", size / 2, size + 6, fs > 2.2 ? 2.2 : fs);
+    for (const char *p = url; *p; p++) {
+        if (*p == '&') sbuf_adds(&svg, "&amp;");
+        else if (*p == '<') sbuf_adds(&svg, "&lt;");
+        else sbuf_add(&svg, p, 1);
+    }
+    sbuf_adds(&svg, "</text></svg>\n");
+    QRcode_free(qr);
+    return svg.data;
 }
 
 void web_qr(hreq *h, const char *const *params)
@@ -436,47 +496,18 @@ void web_qr(hreq *h, const char *const *params)
         http_error(h, 400, "invalid_field", "t", "territoire inconnu « %.*s »", util_utf8_prefix(t, strlen(t), 32), t);
         goto done;
     }
-    if (!base_url(h, base, sizeof base)) {
+    if (!web_base_url(h, base, sizeof base)) {
         http_error(h, 400, "invalid_host", "Host", "en-tête Host invalide ; lancez le collecteur avec --public-url");
         goto done;
     }
     char url[512];
     snprintf(url, sizeof url, "%s/f/%s%s%s", base, params[0], t ? "?t=" : "", t ? t : "");
-    QRcode *qr = QRcode_encodeString(url, 0, QR_ECLEVEL_M, QR_MODE_8, 1);
-    if (qr == NULL) {
+    char *svgtext = web_qr_svg(url, territory ? territory->name : "");
+    if (svgtext == NULL) {
         http_error(h, 500, "qr_failed", NULL, "QR code impossible pour cette adresse");
         goto done;
     }
-    /* One path of unit squares, with the four-module quiet zone the standard asks for, and the address and the
-     * territory written under it for people whose phone cannot scan. */
-    int size = qr->width + 8, caption = 14;
-    sbuf svg = {0};
-    sbuf_addf(&svg, "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %d %d\" shape-rendering=\"crispEdges\">"
-              "<rect width=\"100%%\" height=\"100%%\" fill=\"#fff\"/><path fill=\"#000\" d=\"", size, size + caption);
-    for (int y = 0; y < qr->width; y++)
-        for (int x = 0; x < qr->width; x++)
-            if (qr->data[y * qr->width + x] & 1)
-                sbuf_addf(&svg, "M%d %dh1v1h-1z", x + 4, y + 4);
-    sbuf_addf(&svg, "\"/><text x=\"%d\" y=\"%d\" font-family=\"sans-serif\" font-size=\"3\" text-anchor=\"middle\">",
-              size / 2, size + 2);
-    const char *label = territory ? territory->name : "";
-    for (const char *p = label; *p; p++) { /* names come from the operator's file: escape them all the same */
-        if (*p == '<') sbuf_adds(&svg, "&lt;");
-        else if (*p == '&') sbuf_adds(&svg, "&amp;");
-        else if (*p == '>') sbuf_adds(&svg, "&gt;");
-        else sbuf_add(&svg, p, 1);
-    }
-    /* The address in monospace, sized to fit the width (a character is about 0.6 em wide). */
-    double fs = (double)(size - 2) / (0.62 * (double)strlen(url));
-    sbuf_addf(&svg, "</text><text x=\"%d\" y=\"%d\" font-family=\"monospace\" font-size=\"%.2f\" "
-              "text-anchor=\"middle\">", size / 2, size + 6, fs > 2.2 ? 2.2 : fs);
-    for (const char *p = url; *p; p++) {
-        if (*p == '&') sbuf_adds(&svg, "&amp;");
-        else if (*p == '<') sbuf_adds(&svg, "&lt;");
-        else sbuf_add(&svg, p, 1);
-    }
-    sbuf_adds(&svg, "</text></svg>\n");
-    QRcode_free(qr);
+    sbuf svg = {.data = svgtext, .len = strlen(svgtext), .cap = strlen(svgtext) + 1};
     struct evbuffer *b = evbuffer_new();
     evbuffer_add(b, svg.data, svg.len);
     sbuf_free(&svg);

@@ -27,7 +27,18 @@ void web_free(web *w);
 void web_form_page(hreq *h, const char *const *params);
 void web_print_page(hreq *h, const char *const *params);
 void web_entry_page(hreq *h, const char *const *params);
+void web_admin_page(hreq *h, const char *const *params);   /* /admin, the coordinator's console */
+void web_signin_page(hreq *h, const char *const *params);  /* /signin, where a one-time link lands */
+void web_home_page(hreq *h, const char *const *params);    /* the residents' links (GET / when signed out) */
 void web_service_worker(hreq *h, const char *const *params);
 void web_qr(hreq *h, const char *const *params);
+
+/* The public base URL of the service ("https://example.org", no trailing slash): --public-url, or what the
+ * client used to reach it (its Host header, checked). False when the Host header is unusable. */
+bool web_base_url(hreq *h, char *out, size_t len);
+
+/* A QR code of url as a standalone SVG document (quiet zone included), with caption and the address written
+ * under it for phones that cannot scan. Owned by the caller (free); NULL when url cannot be encoded. */
+char *web_qr_svg(const char *url, const char *caption);
 
 #endif /* COLLECTOR_WEB_H */
