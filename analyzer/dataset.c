@@ -10,6 +10,27 @@
 #include "answers.h"
 #include "util.h"
 
+static bool include_excluded, include_tests; /* ds_set_include */
+
+void ds_set_include(bool excluded, bool tests)
+{
+    include_excluded = excluded;
+    include_tests = tests;
+}
+
+/* The rows an analysis reads: what counts, or with ds_set_include what counted before stewardship less what was
+ * not brought back (a schema-5 view either way). */
+static const char *source(void)
+{
+    if (include_excluded && include_tests)
+        return "retained_submissions";
+    if (include_excluded)
+        return "(SELECT * FROM retained_submissions WHERE test = 0)";
+    if (include_tests)
+        return "(SELECT * FROM retained_submissions WHERE excluded_at IS NULL)";
+    return "counted_submissions";
+}
+
 static char *dup_or_null(const char *s)
 {
     return s ? xstrdup(s) : NULL;
@@ -53,10 +74,12 @@ long ds_count_filtered(const char *db_path, const char *form_id, const ds_filter
     sqlite3 *db = NULL;
     sqlite3_stmt *st = NULL;
     long n = -1;
+    char sql[512];
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM %s WHERE form_id = ?1 AND (?2 IS NULL OR form_version = ?2) AND "
+             "(?3 IS NULL OR substr(received_at, 1, 10) >= ?3) AND (?4 IS NULL OR substr(received_at, 1, 10) <= ?4)",
+             source());
     if (sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
-        sqlite3_prepare_v2(db, "SELECT count(*) FROM counted_submissions WHERE form_id = ?1 AND (?2 IS NULL OR "
-                           "form_version = ?2) AND (?3 IS NULL OR substr(received_at, 1, 10) >= ?3) AND (?4 IS NULL "
-                           "OR substr(received_at, 1, 10) <= ?4)", -1, &st, NULL) == SQLITE_OK) {
+        sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK) {
         sqlite3_busy_timeout(db, 5000);
         sqlite3_bind_text(st, 1, form_id, -1, SQLITE_TRANSIENT);
         sqlite3_bind_text(st, 2, f->version, -1, SQLITE_TRANSIENT);
@@ -113,10 +136,11 @@ int ds_scan_range(const char *db_path, const catalog *c, const char *form_id, in
         goto done;
     }
     sqlite3_busy_timeout(db, 5000); /* the collector may be writing: wait for its commit, never block it */
-    if (sqlite3_prepare_v2(db, "SELECT uuid, form_version, territory, channel, lang, answers, received_at FROM "
-                           "counted_submissions WHERE form_id = ?1 AND id BETWEEN ?2 AND ?3 AND (?4 IS NULL OR "
-                           "form_version = ?4) AND (?5 IS NULL OR substr(received_at, 1, 10) >= ?5) AND (?6 IS "
-                           "NULL OR substr(received_at, 1, 10) <= ?6)", -1, &st, NULL) != SQLITE_OK) {
+    char sql[640];
+    snprintf(sql, sizeof sql, "SELECT uuid, form_version, territory, channel, lang, answers, received_at FROM %s "
+             "WHERE form_id = ?1 AND id BETWEEN ?2 AND ?3 AND (?4 IS NULL OR form_version = ?4) AND (?5 IS NULL OR "
+             "substr(received_at, 1, 10) >= ?5) AND (?6 IS NULL OR substr(received_at, 1, 10) <= ?6)", source());
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
         snprintf(err, errlen, "%s n'est pas une base du collecteur à jour (%s)", db_path, sqlite3_errmsg(db));
         goto done;
     }

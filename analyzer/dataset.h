@@ -50,6 +50,12 @@ typedef struct ds_counts {
     size_t count, rejected, unknown_version;
 } ds_counts;
 
+/* Brings back, for the rest of the run, answers that do not count (README.md, "Data stewardship"): excluded
+ * ones (--include-excluded) and those received in test mode (--include-tests). Every read of this module then
+ * uses the view retained_submissions (what counted before stewardship) less what was not asked for, instead of
+ * counted_submissions. Set once before any read: the analyzer's threads read it without a lock. */
+void ds_set_include(bool excluded, bool tests);
+
 /* Calls fn for every counted record of form_id that passes the form check -- the web and single-entry answers
  * in the order they were received, then the double-entered sheets -- without keeping them (no ORDER BY: sorting
  * a million answers would cost more than reading them): the record and its strings are valid during the call only. An analysis of a million

@@ -37,6 +37,8 @@ static void usage(FILE *out)
             "                      [--indicators FICHIER.json] [--ci wilson|clopper-pearson|beta|logit]\n"
             "                      [--level 0.95] [--min-n 11] [--format json|csv] [-o FICHIER]\n"
             "                      [--no-grouping]  (vérification : une ligne par répondant, mêmes résultats)\n"
+            "                      [--include-excluded] [--include-tests]  (aussi pour report et export)\n"
+            "      les réponses exclues et celles du mode test sont laissées de côté, sauf avec ces options.\n"
             "      indicateurs par territoire, ensemble des QPV, reste de la commune et commune, avec\n"
             "      intervalles de confiance, effets de plan, tests et secret statistique.\n"
             "  analyzer report --db CHEMIN [--forms DOSSIER] [--form resident] [--operator-form operator]\n"
@@ -300,14 +302,17 @@ static int cmd_indicators(int argc, char **argv)
                *format = "json", *output = NULL;
     double level = 0.95;
     long min_n = DISC_DEFAULT_MIN_N;
-    bool no_grouping = false;
+    bool no_grouping = false, inc_excluded = false, inc_tests = false;
     const opt opts[] = {{"--db", OPT_STRING, &db},         {"--forms", OPT_STRING, &forms},
                         {"--form", OPT_STRING, &form_id},     {"--margins", OPT_STRING, &margins},
                         {"--indicators", OPT_STRING, &indicators}, {"--ci", OPT_STRING, &ci},
                         {"--format", OPT_STRING, &format}, {"-o", OPT_STRING, &output},
                         {"--level", OPT_LEVEL, &level},    {"--min-n", OPT_MIN_N, &min_n},
-                        {"--no-grouping", OPT_FLAG, &no_grouping}, {NULL, OPT_FLAG, NULL}};
+                        {"--no-grouping", OPT_FLAG, &no_grouping},
+                        {"--include-excluded", OPT_FLAG, &inc_excluded}, {"--include-tests", OPT_FLAG, &inc_tests},
+                        {NULL, OPT_FLAG, NULL}};
     int rc = parse_opts("indicators", argc, argv, opts);
+    ds_set_include(inc_excluded, inc_tests);
     an_method method;
     if (rc == 0 && db == NULL)
         rc = bad("indicators", "--db", "obligatoire");
@@ -376,7 +381,7 @@ static int cmd_report(int argc, char **argv)
                *format = "html", *output = NULL;
     double level = 0.95;
     long min_n = DISC_DEFAULT_MIN_N;
-    bool include_text = false;
+    bool include_text = false, inc_excluded = false, inc_tests = false;
     wave_list waves = {0};
     const opt opts[] = {{"--db", OPT_STRING, &db},
                         {"--wave", OPT_WAVE, &waves},
@@ -389,8 +394,11 @@ static int cmd_report(int argc, char **argv)
                         {"--level", OPT_LEVEL, &level},
                         {"--min-n", OPT_MIN_N, &min_n},
                         {"--include-text", OPT_FLAG, &include_text},
+                        {"--include-excluded", OPT_FLAG, &inc_excluded},
+                        {"--include-tests", OPT_FLAG, &inc_tests},
                         {NULL, OPT_FLAG, NULL}};
     int rc = parse_opts("report", argc, argv, opts);
+    ds_set_include(inc_excluded, inc_tests);
     if (rc == 0 && db == NULL)
         rc = bad("report", "--db", "obligatoire");
     if (rc == 0 && strcmp(format, "html") != 0 && strcmp(format, "md") != 0)
@@ -457,12 +465,14 @@ static int emit_export(const void *obj, FILE *f)
 static int cmd_export(int argc, char **argv)
 {
     const char *db = NULL, *forms = "forms", *form_id = NULL, *output = NULL;
-    bool include_text = false, raw_text = false;
+    bool include_text = false, raw_text = false, inc_excluded = false, inc_tests = false;
     const opt opts[] = {{"--db", OPT_STRING, &db},       {"--forms", OPT_STRING, &forms},
                         {"--form", OPT_STRING, &form_id},   {"-o", OPT_STRING, &output},
                         {"--include-text", OPT_FLAG, &include_text}, {"--raw-text", OPT_FLAG, &raw_text},
+                        {"--include-excluded", OPT_FLAG, &inc_excluded}, {"--include-tests", OPT_FLAG, &inc_tests},
                         {NULL, OPT_FLAG, NULL}};
     int rc = parse_opts("export", argc, argv, opts);
+    ds_set_include(inc_excluded, inc_tests);
     if (rc == 0 && db == NULL)
         rc = bad("export", "--db", "obligatoire");
     if (rc == 0 && form_id == NULL)

@@ -10,12 +10,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <event2/keyvalq_struct.h>
 #include <sqlite3.h>
 
 #include "api.h"
 #include "auth.h"
 #include "export.h"
 #include "app.h"
+#include "steward.h"
 #include "suppress.h"
 #include "util.h"
 
@@ -126,13 +128,25 @@ static bool counts_by_territory(const form *f)
     return false;
 }
 
-/* {"territory", "name", "target"?} of territory t (targets apply to the forms counts_by_territory accepts). */
-static json_t *territory_entry(const terr *t)
+/* {"territory", "name", "target"?} of territory t for form form_id: each form has its own target there
+ * (terr_target: the residents' form is not the operators'). */
+static json_t *territory_entry(const terr *t, const char *form_id)
 {
     json_t *o = json_pack("{s:s, s:s}", "territory", t->code, "name", t->name);
-    if (t->target > 0)
-        json_object_set_new(o, "target", json_integer(t->target));
+    if (terr_target(t, form_id) > 0)
+        json_object_set_new(o, "target", json_integer(terr_target(t, form_id)));
     return o;
+}
+
+/* Sets "target" of fo to the sum of form_id's targets over the territories, when there is one: a form whose
+ * answers are not counted by territory (the operators') still has its own campaign target. */
+static void set_form_target(json_t *fo, const terr_set *ts, const char *form_id)
+{
+    json_int_t sum = 0;
+    for (size_t t = 0; ts && t < ts->count; t++)
+        sum += terr_target(&ts->items[t], form_id);
+    if (sum > 0)
+        json_object_set_new(fo, "target", json_integer(sum));
 }
 
 /* Sets "count" of o to n, or to null with "suppressed" (and "fewer_than" for a primary suppression). */
@@ -197,12 +211,13 @@ void api_stats(hreq *h, const char *const *params)
         }
         json_t *territories = json_array();
         for (size_t t = 0; t < parts; t++) {
-            json_t *o = territory_entry(&ts->items[t]);
+            json_t *o = territory_entry(&ts->items[t], f->id);
             set_count(o, n[t], status[t], min_n);
             json_array_append_new(territories, o);
         }
         json_t *fo = json_pack("{s:s}", "form", f->id);
         set_count(fo, total, total_hidden ? SUPPRESS_PRIMARY : SUPPRESS_SHOW, min_n);
+        set_form_target(fo, ts, f->id);
         json_object_set_new(fo, "territories", territories);
         json_array_append_new(forms, fo);
     }
@@ -237,7 +252,7 @@ void api_stats_detail(hreq *h, const char *const *params)
         json_int_t n = json_integer_value(json_object_get(counts, "count"));
         json_t *territories = json_array();
         for (size_t t = 0; counts_by_territory(f) && ts && t < ts->count; t++) {
-            json_t *o = territory_entry(&ts->items[t]);
+            json_t *o = territory_entry(&ts->items[t], f->id);
             json_object_set_new(o, "count", json_integer(json_integer_value(json_object_get(by_terr,
                                                                                            ts->items[t].code))));
             json_array_append_new(territories, o);
@@ -250,6 +265,7 @@ void api_stats_detail(hreq *h, const char *const *params)
                                                          "count", v));
         total += n;
         json_t *fo = json_pack("{s:s, s:I, s:o}", "form", f->id, "count", n, "by_territory", territories);
+        set_form_target(fo, ts, f->id);
         static const char *const groups[][2] = {{"channel", "by_channel"}, {"lang", "by_lang"}, {"day", "by_day"}};
         for (size_t g = 0; g < sizeof groups / sizeof *groups; g++) {
             json_t *o = json_object_get(counts, groups[g][0]);
@@ -265,9 +281,13 @@ void api_stats_detail(hreq *h, const char *const *params)
  * Streaming exports.
  */
 
+/* ?include= of an export: answers that do not count, brought back on request (steward.h) */
+enum { INCLUDE_EXCLUDED = 1, INCLUDE_TESTS = 2 };
+
 typedef struct export_stream {
     hreq *h;
     bool csv;
+    unsigned include;          /* INCLUDE_* bits; nonzero adds the columns excluded and test */
     sqlite3 *db;
     sqlite3_stmt *st;
     export_layout *layout;
@@ -299,12 +319,21 @@ static void append_row(export_stream *x)
     for (int i = 0; i < EXPORT_NMETA; i++)
         meta[i] = (const char *)sqlite3_column_text(st, i);
     json_t *answers = json_loads((const char *)sqlite3_column_text(st, EXPORT_NMETA), 0, NULL);
+    bool excluded = sqlite3_column_int(st, EXPORT_NMETA + 1) != 0, test = sqlite3_column_int(st, EXPORT_NMETA + 2) != 0;
     if (x->csv) {
         export_csv_row(x->layout, meta, answers, &x->buf);
+        if (x->include) { /* the two flag columns after the answers, before the line's end */
+            x->buf.len -= 2;
+            sbuf_addf(&x->buf, ",%d,%d\r\n", excluded, test);
+        }
     } else {
         json_t *o = json_pack("{s:s, s:s, s:s?, s:s, s:s, s:s, s:s?, s:O?}", "uuid", meta[0], "form_version",
                               meta[1], "territory", meta[2], "channel", meta[3], "lang", meta[4], "received_at", meta[5],
                               "paper_id", meta[6], "answers", answers);
+        if (x->include) {
+            json_object_set_new(o, "excluded", json_boolean(excluded));
+            json_object_set_new(o, "test", json_boolean(test));
+        }
         char *line = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
         sbuf_adds(&x->buf, line);
         sbuf_add(&x->buf, "\n", 1);
@@ -343,27 +372,32 @@ static void stream_next(struct evhttp_connection *conn, void *arg)
     stream_free(x);
 }
 
-static void export_start(hreq *h, const char *form_id, bool csv)
+/* Starts streaming form_id's answers (layout taken) once the export's audit row is committed. */
+static void stream_begin(hreq *h, const char *form_id, bool csv, unsigned include, export_layout *layout)
 {
-    if (!auth_require(h, AUTH_ANALYST | AUTH_ADMIN, NULL))
-        return;
-    export_layout *layout = export_layout_new(h->srv->forms, form_id);
-    if (layout == NULL) {
-        http_unknown_form(h, form_id);
-        return;
-    }
     export_stream *x = xcalloc(1, sizeof *x);
     x->h = h;
     x->csv = csv;
+    x->include = include;
     x->layout = layout;
+    /* What counts (counted_submissions) by default; with ?include=, what counted before stewardship
+     * (retained_submissions) less what was not asked for. Both say each row's flags. */
+    const char *sql = include ? "SELECT uuid, form_version, territory, channel, lang, received_at, paper_id, answers, "
+                                "excluded_at IS NOT NULL, test FROM retained_submissions WHERE form_id = ?1 AND "
+                                "(excluded_at IS NULL OR ?2) AND (test = 0 OR ?3) ORDER BY id"
+                              : "SELECT uuid, form_version, territory, channel, lang, received_at, paper_id, answers, "
+                                "0, 0 FROM counted_submissions WHERE form_id = ?1 ORDER BY id";
     if (sqlite3_open_v2(h->srv->cfg.db_path, &x->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(x->db, "SELECT uuid, form_version, territory, channel, lang, received_at, paper_id, answers "
-                           "FROM counted_submissions WHERE form_id = ? ORDER BY id", -1, &x->st, NULL) != SQLITE_OK) {
+        sqlite3_prepare_v2(x->db, sql, -1, &x->st, NULL) != SQLITE_OK) {
         stream_free(x);
         http_error(h, 503, "database_unavailable", NULL, "la base de données ne répond pas");
         return;
     }
     sqlite3_bind_text(x->st, 1, form_id, -1, SQLITE_TRANSIENT);
+    if (include) {
+        sqlite3_bind_int(x->st, 2, (include & INCLUDE_EXCLUDED) != 0);
+        sqlite3_bind_int(x->st, 3, (include & INCLUDE_TESTS) != 0);
+    }
     struct evkeyvalq *out = evhttp_request_get_output_headers(h->req);
     evhttp_add_header(out, "Content-Type", csv ? "text/csv; charset=utf-8" : "application/x-ndjson; charset=utf-8");
     char disposition[128];
@@ -374,6 +408,10 @@ static void export_start(hreq *h, const char *form_id, bool csv)
     evhttp_send_reply_start(h->req, 200, "OK");
     if (csv) {
         export_csv_header(layout, &x->buf);
+        if (include) {
+            x->buf.len -= 2;
+            sbuf_adds(&x->buf, ",excluded,test\r\n");
+        }
         struct evbuffer *b = evbuffer_new();
         evbuffer_add(b, x->buf.data, x->buf.len);
         evhttp_send_reply_chunk_with_cb(h->req, b, stream_next, x);
@@ -381,6 +419,121 @@ static void export_start(hreq *h, const char *form_id, bool csv)
     } else {
         stream_next(NULL, x);
     }
+}
+
+/* The audit row of an export, written by the writer thread before any answer leaves (steward.h): an export
+ * nobody could account for does not start. */
+typedef struct export_job {
+    commitq_job job;           /* first member */
+    hreq *h;
+    bool csv;
+    unsigned include;
+    export_layout *layout;
+    char form_id[64];
+    char name[128];
+    steward_actor who;
+    char detail[96];
+} export_job;
+
+static int export_audit(store *s, commitq_job *job, char *err, size_t errlen)
+{
+    export_job *e = (export_job *)job;
+    job->sub.outcome = STORE_CREATED;
+    return steward_audit(s, &e->who, "export", e->form_id, NULL, e->detail, err, errlen);
+}
+
+static void export_audited(commitq_job *job)
+{
+    export_job *e = (export_job *)job;
+    hreq *h = e->h;
+    h->srv->inflight--;
+    if (job->sub.outcome != STORE_CREATED) {
+        export_layout_free(e->layout);
+        if (h->req)
+            evhttp_add_header(evhttp_request_get_output_headers(h->req), "Retry-After", "10");
+        http_error(h, 503, "storage_unavailable", NULL, "l'export n'a pas pu être inscrit au journal ; réessayez plus "
+                   "tard");
+    } else if (h->req == NULL) {
+        export_layout_free(e->layout);
+        http_end(h, 200);
+    } else {
+        http_watch(h, h->req, NULL, NULL);
+        stream_begin(h, e->form_id, e->csv, e->include, e->layout);
+    }
+    free(e);
+}
+
+/* Reads ?include=excluded,test (either, both, in any order); other parameters are ignored as before. Replies 400
+ * and returns false on an unknown value. */
+static bool export_include(hreq *h, unsigned *include)
+{
+    *include = 0;
+    const char *q = evhttp_uri_get_query(evhttp_request_get_evhttp_uri(h->req));
+    struct evkeyvalq kv;
+    kv.tqh_first = NULL; /* TAILQ_INIT, which <sys/queue.h> would give outside POSIX */
+    kv.tqh_last = &kv.tqh_first;
+    if (q == NULL)
+        return true;
+    if (evhttp_parse_query_str(q, &kv) != 0) {
+        http_error(h, 400, "invalid_query", NULL, "paramètres de requête illisibles");
+        return false;
+    }
+    bool ok = true;
+    for (struct evkeyval *p = kv.tqh_first; ok && p; p = p->next.tqe_next) {
+        if (strcmp(p->key, "include") != 0)
+            continue;
+        for (const char *v = p->value; ok && *v;) {
+            size_t n = strcspn(v, ",");
+            if (n == 8 && strncmp(v, "excluded", n) == 0)
+                *include |= INCLUDE_EXCLUDED;
+            else if (n == 4 && strncmp(v, "test", n) == 0)
+                *include |= INCLUDE_TESTS;
+            else {
+                http_error(h, 400, "invalid_field", "include", "« include » prend « excluded », « test » ou les deux "
+                           "(« excluded,test »)");
+                ok = false;
+            }
+            v += n + (v[n] == ',');
+        }
+    }
+    evhttp_clear_headers(&kv);
+    return ok;
+}
+
+static void export_start(hreq *h, const char *form_id, bool csv)
+{
+    auth_identity who;
+    unsigned include;
+    if (!auth_identify(h, AUTH_ANALYST | AUTH_ADMIN, &who) || !export_include(h, &include))
+        return;
+    export_layout *layout = export_layout_new(h->srv->forms, form_id);
+    if (layout == NULL) {
+        http_unknown_form(h, form_id);
+        return;
+    }
+    export_job *e = xcalloc(1, sizeof *e);
+    e->h = h;
+    e->csv = csv;
+    e->include = include;
+    e->layout = layout;
+    snprintf(e->form_id, sizeof e->form_id, "%s", form_id);
+    snprintf(e->name, sizeof e->name, "%s", who.name);
+    e->who = (steward_actor){.token_id = who.token_id, .name = e->name};
+    snprintf(e->detail, sizeof e->detail, "{\"format\":\"%s\",\"include\":[%s%s%s]}", csv ? "csv" : "jsonl",
+             include & INCLUDE_EXCLUDED ? "\"excluded\"" : "", include == (INCLUDE_EXCLUDED | INCLUDE_TESTS) ? "," : "",
+             include & INCLUDE_TESTS ? "\"test\"" : "");
+    e->job.apply = export_audit;
+    e->job.finish = export_audited;
+    e->job.user = e;
+    http_hold(h);
+    if (commitq_push(h->srv->writer, &e->job) < 0) {
+        evhttp_add_header(evhttp_request_get_output_headers(h->req), "Retry-After", "2");
+        http_error(h, 503, "busy", NULL, "le service est trop chargé, réessayez dans un instant");
+        export_layout_free(layout);
+        free(e);
+        return;
+    }
+    h->srv->inflight++;
 }
 
 void api_export_csv(hreq *h, const char *const *params)

@@ -18,6 +18,7 @@
 #include <jansson.h>
 
 #include "store.h"
+#include "util.h"
 
 #define STEWARD_REASON_MAX 500   /* characters in a reason: a sentence, not a report */
 
@@ -78,9 +79,30 @@ int steward_set_test_mode(store *s, const steward_actor *who, bool on, char *err
 /* Deletes every submission marked as a test (and their sheets and history), audited "purge_tests" with the
  * count; *purged gets the number of submissions deleted. */
 int steward_purge_tests(store *s, const steward_actor *who, long *purged, char *err, size_t errlen);
+/* The same with the reason given (NULL: none) in its audit row. A sheet with any test entry goes whole. */
+int steward_purge_tests_why(store *s, const steward_actor *who, const char *reason, long *purged, char *err,
+                            size_t errlen);
+
+/* The changes from before to after (two answers objects) as a new JSON array [{question, before, after}] in the
+ * order of question ids; an answer absent on one side is null there. Empty when they are equal. */
+json_t *steward_changes(const json_t *before, const json_t *after);
+
+/* steward_checkpoint on a short-lived connection of its own to the database at db_path: for the server, whose
+ * loop holds only a read-only connection and must not borrow the writer thread's. Waits at most wait_ms for a
+ * commit under way or a reader on an older snapshot (an export being streamed); -1 with a message when they
+ * kept it from finishing (try again later), or on error. Returns 0 when the WAL is empty. */
+int steward_checkpoint_file(const char *db_path, int wait_ms, char *err, size_t errlen);
+
+/* How many submissions are marked as tests, and how many are excluded (stored, not counted). Returns 0 or -1. */
+int steward_campaign_counts(store *s, long *tests, long *excluded);
 
 /* The audit trail, oldest first, as a JSON array [{id, at, actor, actor_name, action, target, reason, detail}]
  * (a new reference), from id > after, at most limit rows (0: all). NULL on error. */
 json_t *steward_audit_list(store *s, long after, long limit);
+
+/* Appends the entries of steward_audit_list as CSV (header line first, CRLF line ends, comma-separated, French
+ * headers: numero,date,acteur_id,acteur,action,cible,motif,detail; cells a spreadsheet would take for a formula
+ * are guarded as in every export, csv.h) to out. */
+void steward_audit_csv(const json_t *entries, sbuf *out);
 
 #endif /* COLLECTOR_STEWARD_H */
