@@ -1,7 +1,12 @@
 /* entry.js -- the mediators' keyboard data-entry page for paper questionnaires, EpiData-style.
  *
- * Sign in with a mediator token (kept in sessionStorage only: it goes when the tab closes; every API call sends
- * it as `Authorization: Bearer …`, and a 401 brings back the sign-in with a message). Choose the form. Then one
+ * Sign in ONCE per device: the mediator types a token (or opens a one-time link, signin.js) and the page POSTs it
+ * to /api/v1/session, which answers with an HttpOnly session cookie and a CSRF secret. The token is then
+ * forgotten: the page keeps nothing secret in storage, only a "signed in here" hint in localStorage so that a
+ * fresh load asks GET /api/v1/session (which gives the CSRF secret back) instead of showing the sign-in. Every
+ * API call carries the cookie, and the POSTs the X-CSRF-Token header; a 401 (session expired, ended, or its
+ * token revoked) brings back the sign-in with a message; « Se déconnecter » ends the session (DELETE
+ * /api/v1/session). Choose the form. Then one
  * compact field per answer, in the order of the paper: the sheet number first, then every question (one field
  * per grid row). Typing a choice's PAPER NUMBER fills it, shows its label beside the field ("2 → Non") and, when
  * no other number starts the same way, moves on; several choices are typed as numbers separated by spaces or
@@ -178,24 +183,31 @@
   }
 
   /* ---- API ---- */
-  var TOKEN_KEY = 'diagsante-paper-token', FORM_KEY = 'diagsante-paper-form';
+  /* SIGNED_KEY is a hint, not a secret (the cookie is HttpOnly); signin.js sets it too. FORM_KEY: the last form. */
+  var SIGNED_KEY = 'diagsante-session', FORM_KEY = 'diagsante-paper-form';
   function store(k, v) {
     try { if (v == null) sessionStorage.removeItem(k); else sessionStorage.setItem(k, v); } catch (e) { /* storage off */ }
   }
   function stored(k) { try { return sessionStorage.getItem(k); } catch (e) { return null; } }
-  var token = stored(TOKEN_KEY);
+  function hint(on) {
+    try { if (on) localStorage.setItem(SIGNED_KEY, '1'); else localStorage.removeItem(SIGNED_KEY); } catch (e) { /* off */ }
+  }
+  function hinted() { try { return localStorage.getItem(SIGNED_KEY) === '1'; } catch (e) { return false; } }
+  var signed = false;          /* a live session, as far as the page knows */
+  var csrf = '';               /* the session's CSRF secret, sent back on every POST */
   function Unauthorized() { this.unauthorized = true; }
-  /* Resolves {status, body}; a 401 signs out (and rejects with an Unauthorized that callers ignore); a network
-   * failure rejects with an Error. */
-  function api(method, path, body, tok) {
-    var headers = { Authorization: 'Bearer ' + (tok || token) };
+  /* Resolves {status, body}; a 401 signs out (and rejects with an Unauthorized that callers ignore) unless quiet;
+   * a network failure rejects with an Error. */
+  function api(method, path, body, quiet) {
+    var headers = {};
     if (body !== undefined) headers['Content-Type'] = 'application/json';
+    if (method !== 'GET' && csrf) headers['X-CSRF-Token'] = csrf;
     return fetch(path, { method: method, headers: headers, body: body !== undefined ? JSON.stringify(body) : undefined,
-      credentials: 'omit', cache: 'no-store', referrerPolicy: 'no-referrer' }).then(function (r) {
+      credentials: 'same-origin', cache: 'no-store', referrerPolicy: 'no-referrer' }).then(function (r) {
       return r.text().then(function (body) {
         var j = {};
         try { j = body ? JSON.parse(body) : {}; } catch (e) { j = { message: body.slice(0, 200) }; }
-        if (r.status === 401 && !tok) {
+        if (r.status === 401 && !quiet) {
           signOut(t('expired'));
           throw new Unauthorized();
         }
@@ -223,7 +235,7 @@
   function show(name) {
     at = name;
     screen.textContent = '';
-    $('menu').hidden = !token || name === 'signin';
+    $('menu').hidden = !signed || name === 'signin';
     ['entry', 'reconcile', 'forms'].forEach(function (n) {
       var b = $('nav-' + n);
       if (n === name) b.setAttribute('aria-current', 'page'); else b.removeAttribute('aria-current');
@@ -231,10 +243,17 @@
   }
 
   /* ---- sign-in ---- */
+  /* Forgets the session on this page (the server has ended it, or is asked to by the caller). */
   function signOut(msg) {
-    token = null;
-    store(TOKEN_KEY, null);
+    signed = false;
+    csrf = '';
+    hint(false);
     renderSignin(msg);
+  }
+  function signedIn(session) {
+    signed = true;
+    csrf = session.csrf;
+    hint(true);
   }
   function renderSignin(msg) {
     show('signin');
@@ -255,11 +274,18 @@
       if (!tok) { err.textContent = t('noToken'); input.focus(); return; }
       err.textContent = '';
       say(t('checking'));
-      /* The sheets list needs a mediator or admin token: it tells whether this one is accepted. */
-      api('GET', base(FORMS[0]) + '/sheets', undefined, tok).then(function (r) {
-        if (r.status === 200) {
-          token = tok;
-          store(TOKEN_KEY, tok);
+      /* The token opens a session (cookie) and is forgotten; a mediator or an administrator may type sheets. */
+      api('POST', '/api/v1/session', { token: tok }, true).then(function (r) {
+        input.value = '';
+        if (r.status === 200 && r.body.role !== 'mediator' && r.body.role !== 'admin') {
+          csrf = r.body.csrf;
+          api('DELETE', '/api/v1/session', undefined, true).catch(function () {});
+          csrf = '';
+          say('');
+          err.textContent = t('tokenForbidden');
+          input.focus();
+        } else if (r.status === 200) {
+          signedIn(r.body);
           say(t('signedIn'), 'ok');
           afterSignin();
         } else {
@@ -878,10 +904,13 @@
   $('nav-forms').addEventListener('click', function () { renderForms(); });
   $('nav-signout').addEventListener('click', function () {
     sheets = {};
-    signOut(t('signedOut'));
+    /* The server ends the session and clears the cookie; the page forgets it whatever the answer. */
+    api('DELETE', '/api/v1/session', undefined, true).catch(function () {}).then(function () {
+      signOut(t('signedOut'));
+    });
   });
   doc.addEventListener('keydown', function (e) {
-    if (!token || at === 'signin') return;
+    if (!signed || at === 'signin') return;
     if (e.altKey && !e.ctrlKey && !e.metaKey) {
       /* the letter as the layout gives it; with a Mac's Option key, the physical key */
       var k = /^[a-z]$/i.test(e.key) ? e.key.toLowerCase() : String(e.code || '').replace(/^Key/, '').toLowerCase();
@@ -905,6 +934,10 @@
   if (!FORMS.length) {
     screen.textContent = '';
     screen.appendChild(el('p', { class: 'card', text: t('noForms') }));
-  } else if (token) afterSignin();
-  else renderSignin();
+  } else if (hinted()) {
+    /* Signed in on this device before: the session, if it still lives, gives back its CSRF secret. */
+    api('GET', '/api/v1/session', undefined, true).then(function (r) {
+      if (r.status === 200) { signedIn(r.body); afterSignin(); } else signOut(r.status === 401 ? t('expired') : '');
+    }, function (e) { signOut(t('serverDown', { x: e && e.message || e })); });
+  } else renderSignin();
 })();

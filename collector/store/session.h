@@ -14,6 +14,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <time.h>
 
 #include "store.h"
 
@@ -36,6 +37,11 @@ typedef struct session_info {
 int session_open(store *s, long token_id, char secret[SESSION_SECRET_LEN + 1], session_info *info, char *err,
                  size_t errlen);
 
+/* session_open with a life of seconds instead of SESSION_HOURS (the collector's hidden --session-seconds, for
+ * tests of expiry). */
+int session_open_for(store *s, long token_id, long seconds, char secret[SESSION_SECRET_LEN + 1],
+                     session_info *info, char *err, size_t errlen);
+
 /* Looks up a session by its cookie secret: true when it exists, has not ended or expired, and its token is still
  * active; fills *info. Constant-time comparison of hashes. */
 bool session_check(store *s, const char *secret, session_info *info);
@@ -55,6 +61,13 @@ int session_link_new(store *s, long token_id, char secret[SESSION_SECRET_LEN + 1
  * *token_id. Returns 0, 1 when it is unknown, used, expired or its token revoked (one answer for all: a probe
  * learns nothing), -1 on error. */
 int session_link_use(store *s, const char *secret, long *token_id);
+
+/* Whether s has the shape of a secret (SESSION_SECRET_LEN base64url characters): anything else is refused
+ * before the database is asked. */
+bool session_secret_valid(const char *s);
+
+/* Replaces the clock of every expiry (tests); NULL restores time(). Not thread-safe: set it before any use. */
+void session_set_clock(time_t (*now)(void));
 
 /* "YYYY-MM-DDTHH:MM:SSZ" for now + seconds (UTC) into buf (at least 24 bytes). */
 void session_time(long seconds_from_now, char *buf, size_t len);

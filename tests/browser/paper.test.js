@@ -11,6 +11,9 @@
  *    a third mediator reconciles from the keyboard, one value kept from the first entry and one third value with
  *    its mandatory reason → reconciled, the decided record and the decisions (source, reason, who, when) are
  *    stored.
+ * Signing in: the token is typed once per device; the page exchanges it for a session (an HttpOnly,
+ *    SameSite=Strict cookie, POST /api/v1/session), keeps no token anywhere, sends no Authorization header, and
+ *    a reload stays signed in (test 2).
  * 4. axe-core finds no violation on the entry page (sign-in, form choice, entry, reconciliation) nor on the
  *    print page. */
 'use strict';
@@ -20,7 +23,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { execFileSync } = require('node:child_process');
 const L = require('./lib.js');
-const ENGINE = require(path.join(L.REPO, 'collector', 'web', 'engine.js'));
+const ENGINE = require(path.join(L.REPO, 'collector', 'pages', 'engine.js'));
 
 const env = L.environment();
 
@@ -127,13 +130,19 @@ async function typeSheet(page, paperId, answers, during = {}, form = FORM) {
   await waitFocus(page, 'save');
 }
 
-/* Signs in with the keyboard and opens the entry screen of a form (resident by default). */
-async function signIn(page, token, formId = 'resident') {
+/* Signs in with the keyboard and opens the entry screen of a form (resident by default). opts.reload: reload the
+ * page once signed in (a session, not the typed token, keeps it signed in). */
+async function signIn(page, token, formId = 'resident', opts = {}) {
   await page.goto(env.collector.base + '/entry');
   await waitFocus(page, 'token');
   await page.keyboard.type(token);
   await page.keyboard.press('Enter');
   await page.waitForFunction(() => document.getElementById('forms-screen') || document.getElementById('entry'));
+  if (opts.reload) {
+    await page.reload();
+    await page.waitForFunction(() => document.getElementById('forms-screen') || document.getElementById('entry'));
+    assert.equal(await page.locator('#token').count(), 0, 'a reload asks for the token again');
+  }
   if (await page.locator('#forms-screen').count()) {
     const key = await page.locator(`[data-form="${formId}"] .key`).textContent();
     await page.keyboard.press(key.trim());
@@ -224,9 +233,22 @@ test('the print page numbers every question and choice, writes skips in words, a
 
 test('a whole sheet typed from the keyboard lands in the database as typed, skipped questions absent', async () => {
   const token = addToken('mediator', 'm1');
-  await L.withPage(env, { context: DESK }, async ({ page }) => {
-    await signIn(page, token);
+  await L.withPage(env, { context: DESK }, async ({ page, context }) => {
+    // Every API request of the page: none may carry the token, after the sign-in none an Authorization header.
+    const sent = [];
+    page.on('request', r => { if (r.url().includes('/api/')) sent.push({ url: r.url(), method: r.method(), h: r.headers(), body: r.postData() || '' }); });
+    await signIn(page, token, 'resident', { reload: true });
+    const c = (await context.cookies()).find(x => x.name === 'ds_session');
+    assert.ok(c && c.httpOnly && c.sameSite === 'Strict', 'an HttpOnly, SameSite=Strict session cookie');
+    assert.ok(!JSON.stringify(await page.evaluate(() => [Object.entries(localStorage), Object.entries(sessionStorage)])).includes(token),
+      'the token is kept in no storage');
     const err = key => page.locator(`.field[data-key="${key}"] .err`);
+    const checkSent = () => {
+      assert.equal(sent.filter(r => r.body.includes(token)).length, 1, 'the token is sent once, to open the session');
+      assert.ok(sent.every(r => !r.h.authorization), 'no Authorization header');
+      const posts = sent.filter(r => r.method === 'POST' && !r.url.endsWith('/api/v1/session'));
+      assert.ok(posts.length > 0 && posts.every(r => /^[A-Za-z0-9_-]{43}$/.test(r.h['x-csrf-token'] || '')), 'POSTs carry X-CSRF-Token');
+    };
     await typeSheet(page, '000123', SHEET, {
       // A number that is no choice is refused at once, and the focus stays.
       R07: async () => {
@@ -264,6 +286,7 @@ test('a whole sheet typed from the keyboard lands in the database as typed, skip
     await waitFocus(page, 'paper_id');
     assert.equal(await page.locator('.field[data-key="paper_id"] .in').inputValue(), '');
     assert.equal(await page.locator('.field[data-key="R01"] .in').inputValue(), '');
+    checkSent();
   });
   const rows = L.sql(env.collector.db, "SELECT channel, paper_id, entry, lang, form_version, answers FROM submissions WHERE paper_id = '000123'");
   assert.equal(rows.length, 1);
@@ -438,7 +461,7 @@ test('a token revoked during a sheet: back to the sign-in with a message, the ty
     await page.keyboard.press('Alt+r');                   // the first request with the revoked token
     await page.locator('#token-err').filter({ hasText: /401/ }).waitFor();
     await waitFocus(page, 'token');
-    assert.ok(await page.evaluate(t => !Object.keys(sessionStorage).some(k => sessionStorage.getItem(k) === t), token),
+    assert.ok(await page.evaluate(t => ![sessionStorage, localStorage].some(st => Object.keys(st).some(k => st.getItem(k) === t)), token),
       'the revoked token is still kept');
     await page.keyboard.type(spare);
     await page.keyboard.press('Enter');
