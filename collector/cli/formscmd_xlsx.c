@@ -374,9 +374,10 @@ static void warn_offer_users(const catalog *c, const json_t *doc, const image *i
 /* Runs check-forms' folder checks on the folder dir as it will be once doc is written to out (and offer.json, when
  * it changes): the catalog (versions, territories' population codes), the indicator files and the pages' words.
  * Errors go to diags; the catalog's warnings are left out (the form's and the offer's were given already, with
- * their cells), those of the indicator and page checks are kept. Returns the number of errors added. */
+ * their cells), those of the indicator and page checks are kept. When all pass and o->vet is set, it vets the
+ * folder's catalog too (its status goes to *vetoed). Returns the number of errors added. */
 static size_t check_folder(const char *dir, const char *out, const import_ctx *x, const json_t *doc,
-                           diag_list *diags)
+                           const formscmd_import_opts *o, int *vetoed, diag_list *diags)
 {
     size_t before = diags->errors;
     image im;
@@ -404,6 +405,13 @@ static size_t check_folder(const char *dir, const char *out, const import_ctx *x
             add_renamed(diags, &local.items[i], &im, dir, out, x->offer_path);
     if (c != NULL && x->offer_changed)
         warn_offer_users(c, doc, &im, dir, out, x->offer_path, diags);
+    if (c != NULL && o->vet != NULL && diags->errors == before) {
+        diag_list vetted = {0};
+        *vetoed = o->vet(c, o->vet_arg, &vetted);
+        for (size_t i = 0; i < vetted.count; i++)
+            add_renamed(diags, &vetted.items[i], &im, dir, out, x->offer_path);
+        diag_list_free(&vetted);
+    }
     catalog_close(c);
     sbuf_free(&summary);
     diag_list_free(&local);
@@ -535,6 +543,80 @@ fail:
     return w;
 }
 
+/* See formscmd.h. */
+void formscmd_import_result_free(formscmd_import_result *r)
+{
+    if (r == NULL)
+        return;
+    form_free(r->form);
+    json_decref(r->doc);
+    json_decref(r->old_doc);
+    *r = (formscmd_import_result){0};
+}
+
+int formscmd_import_book(const xlsx_book *book, const formscmd_import_opts *o, diag_list *diags,
+                         formscmd_import_result *r)
+{
+    import_ctx x = {0};
+    json_t *wb_offer = NULL, *where = NULL;
+    written w = WROTE_NOTHING;
+    int rc = FORMSCMD_IMPORT_INVALID;
+    *r = (formscmd_import_result){0};
+    json_t *doc = xlsform_read_book(book, o->name, &wb_offer, &where, diags);
+    if (doc == NULL)
+        goto done;
+    const char *id = json_string_value(json_object_get(doc, "id"));
+    if (o->out == NULL)
+        snprintf(r->out, sizeof r->out, "%s/%s.json", o->dir, id);
+    else
+        snprintf(r->out, sizeof r->out, "%s", o->out);
+    const char *out = r->out;
+    const char *slash = strrchr(out, '/');
+    snprintf(x.out_dir, sizeof x.out_dir, "%.*s", slash ? (int)(slash - out) : 1, slash ? out : ".");
+    snprintf(x.offer_path, sizeof x.offer_path, "%s/offer.json", x.out_dir);
+    load_folder(o->dir, &x, diags);
+    if (diags->errors > 0)
+        goto done;
+    size_t first = diags->count;
+    choose_offer(&x, wb_offer, o->name, diags);
+    form_shared shared = {x.territories, x.offer};
+    r->form = form_load_json_shared(doc, o->name, &shared, diags);
+    xlsform_locate(where, diags, first);
+    if (r->form == NULL || diags->errors > 0)
+        goto done;
+    /* The form is sound on its own; the indicator files and the other forms must still agree with it. */
+    if (check_folder(o->dir, out, &x, doc, o, &r->vetoed, diags) > 0 || r->vetoed != 0) {
+        rc = r->vetoed != 0 ? FORMSCMD_IMPORT_VETOED : FORMSCMD_IMPORT_INVALID;
+        goto done;
+    }
+    if (file_exists(out))
+        x.old_doc = json_load_file(out, 0, NULL);
+    warn_same_version(&x, doc, out, diags);
+    r->offer_changed = x.offer_changed;
+    r->offer_services = json_array_size(json_object_get(wb_offer, "services"));
+    if (o->dry_run) {
+        rc = FORMSCMD_IMPORT_OK;
+        goto done;
+    }
+    w = write_outputs(&x, doc, out, diags);
+    if (w != WROTE_ALL) {
+        rc = w == WROTE_OFFER_ONLY ? FORMSCMD_IMPORT_PARTIAL : FORMSCMD_IMPORT_INVALID;
+        goto done;
+    }
+    i18n_note_import(x.out_dir, x.old_doc, doc, diags);
+    if (x.offer_changed)
+        i18n_note_offer_import(x.out_dir, x.old_offer, x.new_offer, diags);
+    rc = FORMSCMD_IMPORT_OK;
+done:
+    r->doc = doc;
+    r->old_doc = json_incref(x.old_doc);
+    snprintf(r->offer_path, sizeof r->offer_path, "%s", x.offer_path);
+    json_decref(wb_offer);
+    json_decref(where);
+    ctx_free(&x);
+    return rc;
+}
+
 int formscmd_import(int argc, char **argv)
 {
     options o;
@@ -542,63 +624,24 @@ int formscmd_import(int argc, char **argv)
     if (rc != 0)
         return rc;
     diag_list diags = {0};
-    import_ctx x = {0};
-    json_t *wb_offer = NULL, *where = NULL;
-    form *f = NULL;
-    char out[4200];
-    written w = WROTE_NOTHING;
-    rc = 1;
-    json_t *doc = xlsform_read(o.file, &wb_offer, &where, &diags);
-    if (doc == NULL)
-        goto done;
-    const char *id = json_string_value(json_object_get(doc, "id"));
-    if (o.out == NULL)
-        snprintf(out, sizeof out, "%s/%s.json", o.dir, id);
-    else
-        snprintf(out, sizeof out, "%s", o.out);
-    const char *slash = strrchr(out, '/');
-    snprintf(x.out_dir, sizeof x.out_dir, "%.*s", slash ? (int)(slash - out) : 1, slash ? out : ".");
-    snprintf(x.offer_path, sizeof x.offer_path, "%s/offer.json", x.out_dir);
-    load_folder(o.dir, &x, &diags);
-    if (diags.errors > 0)
-        goto done;
-    size_t first = diags.count;
-    choose_offer(&x, wb_offer, o.file, &diags);
-    form_shared shared = {x.territories, x.offer};
-    f = form_load_json_shared(doc, o.file, &shared, &diags);
-    xlsform_locate(where, &diags, first);
-    if (f == NULL || diags.errors > 0)
-        goto done;
-    /* The form is sound on its own; the indicator files and the other forms must still agree with it. */
-    if (check_folder(o.dir, out, &x, doc, &diags) > 0)
-        goto done;
-    if (file_exists(out))
-        x.old_doc = json_load_file(out, 0, NULL);
-    warn_same_version(&x, doc, out, &diags);
-    w = write_outputs(&x, doc, out, &diags);
-    if (w != WROTE_ALL)
-        goto done;
-    if (x.offer_changed)
-        fprintf(stderr, "offer.json mis à jour : %zu services\n",
-                json_array_size(json_object_get(wb_offer, "services")));
-    fprintf(stderr, "%s : formulaire %s version %s (%zu sections, %zu questions)\n", out, f->id, f->version,
-            f->nsections, f->nquestions);
-    i18n_note_import(x.out_dir, x.old_doc, doc, &diags);
-    if (x.offer_changed)
-        i18n_note_offer_import(x.out_dir, x.old_offer, x.new_offer, &diags);
-    rc = 0;
-done:
+    formscmd_import_result r = {0};
+    formscmd_import_opts io = {.dir = o.dir, .out = o.out, .name = o.file};
+    xlsx_book *book = xlsx_open(o.file, &diags);
+    int st = book ? formscmd_import_book(book, &io, &diags, &r) : FORMSCMD_IMPORT_INVALID;
+    xlsx_free(book);
+    if (st == FORMSCMD_IMPORT_OK) {
+        if (r.offer_changed)
+            fprintf(stderr, "offer.json mis à jour : %zu services\n", r.offer_services);
+        fprintf(stderr, "%s : formulaire %s version %s (%zu sections, %zu questions)\n", r.out, r.form->id,
+                r.form->version, r.form->nsections, r.form->nquestions);
+    }
     diag_print(&diags, stderr);
-    if (rc != 0 && w == WROTE_OFFER_ONLY)
+    if (st == FORMSCMD_IMPORT_PARTIAL)
         fprintf(stderr, "%zu erreur(s) : seul %s a été écrit (la liste des services du classeur) ; %s n'a pas "
-                "été écrit\n", diags.errors, x.offer_path, out);
-    else if (rc != 0 && diags.errors > 0)
+                "été écrit\n", diags.errors, r.offer_path, r.out);
+    else if (st != FORMSCMD_IMPORT_OK && diags.errors > 0)
         fprintf(stderr, "%zu erreur(s) : rien n'a été écrit\n", diags.errors);
-    form_free(f);
-    json_decref(doc);
-    json_decref(wb_offer);
-    json_decref(where);
-    ctx_free(&x);
+    formscmd_import_result_free(&r);
     diag_list_free(&diags);
-    return rc;
+    return st == FORMSCMD_IMPORT_OK ? 0 : 1;
 }
