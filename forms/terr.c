@@ -152,11 +152,45 @@ static bool load_name(jcheck *jc, const char *path, const json_t *o, terr *t)
     return ok;
 }
 
+/* Reads "targets" of territory object o, {form id: non-negative integer}, into t (after "target", which is the
+ * residents' target: both may be given only if they agree). Returns false after reporting. */
+static bool load_targets(jcheck *jc, const char *path, const json_t *o, terr *t)
+{
+    const json_t *targets = jc_member(jc, path, o, "targets", JSON_OBJECT, false);
+    if (targets == NULL)
+        return true;
+    char p[JC_PATH_MAX], q[JC_PATH_MAX];
+    jc_path_key(p, path, "targets");
+    bool ok = true;
+    const char *id;
+    const json_t *v;
+    json_object_foreach((json_t *)targets, id, v) {
+        jc_path_key(q, p, id);
+        if (!jc_is_slug(id, 32, true)) {
+            jc_error(jc, q, "« %s » n'est pas un identifiant de questionnaire (minuscules, chiffres, _ et -)", id);
+            ok = false;
+        } else if (!json_is_integer(v) || json_integer_value(v) < 0) {
+            jc_error(jc, q, "l'objectif du questionnaire « %s » doit être un nombre entier positif ou nul", id);
+            ok = false;
+        }
+    }
+    const json_t *resident = json_object_get(targets, "resident");
+    if (ok && resident && json_object_get(o, "target") && json_integer_value(resident) != t->target) {
+        jc_error(jc, p, "« target » (%ld) et « targets.resident » (%lld) se contredisent : gardez-en un seul",
+                 t->target, (long long)json_integer_value(resident));
+        ok = false;
+    }
+    if (ok && resident)
+        t->target = (long)json_integer_value(resident);
+    t->targets = targets;
+    return ok;
+}
+
 /* Reads one territory object into t; returns false after reporting. */
 static bool load_one(jcheck *jc, const char *path, const json_t *o, size_t index, size_t depth, terr *t)
 {
     static const char *const keys[] = {"code", "name", "kind", "insee_com", "paper", "population", "target",
-                                       "outline", NULL};
+                                       "targets", "outline", NULL};
     if (!json_is_object(o)) {
         jc_error(jc, path, "un territoire doit être un objet");
         return false;
@@ -200,6 +234,7 @@ static bool load_one(jcheck *jc, const char *path, const json_t *o, size_t index
         jc_error(jc, p, "l'objectif doit être positif");
         ok = false;
     }
+    ok &= load_targets(jc, path, o, t);
     json_t *insee = jc_member(jc, path, o, "insee_com", JSON_ARRAY, false);
     if (insee) {
         size_t i;
@@ -450,6 +485,14 @@ const char *terr_name(const terr *t, const char *lang)
 {
     const char *s = t->names && lang ? json_string_value(json_object_get(t->names, lang)) : NULL;
     return s ? s : t->name;
+}
+
+long terr_target(const terr *t, const char *form_id)
+{
+    const json_t *v = t->targets ? json_object_get(t->targets, form_id) : NULL;
+    if (v)
+        return (long)json_integer_value(v);
+    return strcmp(form_id, "resident") == 0 ? t->target : 0;
 }
 
 json_t *terr_names_json(const terr *t)

@@ -24,7 +24,9 @@ typedef struct terr {
                               * string (then French only) */
     bool qpv;                /* kind "qpv"; false for "rest" */
     int paper;               /* number printed on paper */
-    long target;             /* answers aimed for, 0 when none */
+    long target;             /* answers aimed for by the residents' form ("target", or "targets"."resident"),
+                              * 0 when none; kept for the readers that know only that form */
+    const json_t *targets;   /* {form id: answers aimed for} ("targets"), or NULL: see terr_target */
     const json_t *population; /* nested object by population_by codes, or NULL */
     const json_t *outline;    /* GeoJSON geometry (Polygon or MultiPolygon, [longitude, latitude]), or NULL */
 } terr;
@@ -55,6 +57,10 @@ const terr *terr_find(const terr_set *set, const char *code);
 
 /* The name of t in lang (a language code such as "ar"), its French name when it has none in lang. */
 const char *terr_name(const terr *t, const char *lang);
+
+/* The answers form_id aims for in t: "targets"[form_id] when the file gives it, else the old "target" for the
+ * residents' form "resident" only (another form never borrows the residents' target); 0 when none. */
+long terr_target(const terr *t, const char *form_id);
 
 /* The name of t in every language it has, as a new JSON object {"fr": …, …} (at least "fr"). */
 json_t *terr_names_json(const terr *t);

@@ -68,6 +68,11 @@ static const terr_case cases[] = {
     {"territories[0].name", "{\"fr\": \"\"}", "$.territories[0].name.fr", "texte non vide"},
     {"territories[0].name", "3", "$.territories[0].name", "objet par langue"},
     {"territories[0].name", "[\"Les Tilleuls\"]", "$.territories[0].name", "objet par langue"},
+    /* targets per form: a form id and a count each; the old "target" is the residents' and must agree */
+    {"territories[0].targets", "{\"operator\": -2}", "$.territories[0].targets.operator", "positif ou nul"},
+    {"territories[0].targets", "{\"operator\": \"12\"}", "$.territories[0].targets.operator", "nombre entier"},
+    {"territories[0].targets", "{\"Opérateur\": 3}", "$.territories[0].targets.Opérateur", "identifiant"},
+    {"territories[0].targets", "{\"resident\": 40}", "$.territories[0].targets", "se contredisent"},
 };
 
 static void test_errors(void **state)
@@ -140,6 +145,49 @@ static void test_name_maps(void **state)
         assert_string_not_equal(terr_name(&ts->items[i], "tr"), ts->items[i].name);
     }
     terr_free(ts);
+    diag_list_free(&diags);
+}
+
+/* Targets per form: "targets" gives each form its own; the old "target" stays the residents' form's, and no
+ * other form borrows it (the operators' form aims at organisations, not residents). */
+static void test_targets(void **state)
+{
+    (void)state;
+    json_t *doc = tu_load("territories_test.json");
+    tu_set(doc, "territories[0].targets", tu_json("{\"resident\": 50, \"operator\": 7}"));
+    tu_set(doc, "territories[1].targets", tu_json("{\"resident\": 30, \"operator\": 0}"));
+    diag_list diags = {0};
+    terr_set *ts = terr_from_json(doc, "case", &diags);
+    diag_print(&diags, stderr);
+    assert_non_null(ts);
+    assert_int_equal(terr_target(&ts->items[0], "resident"), 50);
+    assert_int_equal(terr_target(&ts->items[0], "operator"), 7);
+    assert_int_equal(terr_target(&ts->items[0], "other"), 0);
+    assert_int_equal(ts->items[1].target, 30); /* "targets.resident" alone sets the residents' target */
+    assert_int_equal(terr_target(&ts->items[1], "resident"), 30);
+    assert_int_equal(terr_target(&ts->items[1], "operator"), 0);
+    terr_free(ts);
+    json_decref(doc);
+
+    /* the old key alone: the residents' target only */
+    doc = tu_load("territories_test.json");
+    ts = terr_from_json(doc, "case", &diags);
+    assert_non_null(ts);
+    assert_int_equal(terr_target(&ts->items[0], "resident"), 50);
+    assert_int_equal(terr_target(&ts->items[0], "operator"), 0);
+    terr_free(ts);
+    json_decref(doc);
+
+    /* the shipped example gives both forms a target in every territory */
+    ts = terr_load(FORMS_DIR "/territories.json", &diags);
+    assert_non_null(ts);
+    for (size_t i = 0; i < ts->count; i++) {
+        assert_true(terr_target(&ts->items[i], "resident") > 0);
+        assert_true(terr_target(&ts->items[i], "operator") > 0);
+        assert_int_equal(terr_target(&ts->items[i], "resident"), ts->items[i].target);
+    }
+    terr_free(ts);
+    assert_int_equal(diags.errors, 0);
     diag_list_free(&diags);
 }
 
@@ -223,6 +271,7 @@ int main(void)
         cmocka_unit_test(test_fixture),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_name_maps),
+        cmocka_unit_test(test_targets),
         cmocka_unit_test(test_anct_csv),
         cmocka_unit_test(test_anct_csv_errors),
     };
