@@ -49,6 +49,7 @@ typedef struct srv_config {
     const char *web_dir;         /* templates of the pages (collector/pages) */
     const char *public_url;      /* base URL printed in QR codes; NULL: from the Host header */
     bool no_signals;             /* do not handle SIGTERM/SIGINT (an embedding test stops it with server_stop) */
+    long session_seconds;        /* a console session's life; 0: SESSION_HOURS (hidden --session-seconds, tests) */
 } srv_config;
 
 struct evhttp_request;
@@ -68,6 +69,7 @@ typedef struct srv {
     ratelimit *limiter;
     connlimit *perclient;        /* connections per client address; NULL when there is no per-client cap */
     struct web *web;
+    struct reload_retired *retired; /* catalogs and pages replaced by reloads, freed at the end (reload.h) */
     http_host host;              /* what the HTTP layer needs from the server (http.h) */
     pthread_mutex_t done_lock;   /* jobs handed back by the writer, waiting for the loop to answer them */
     commitq_job *done_head;

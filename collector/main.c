@@ -7,17 +7,24 @@
  *   collector territories FILE.csv --commune C  turn the official ANCT list of QPV into a territories file
  *   collector forms export|import|diff|translations  questionnaires as XLSForm workbooks, versions, translations
  *                                                    (formscmd.h)
+ *   collector submissions|audit|campaign ...   data stewardship: corrections, exclusions, erasure, audit trail,
+ *                                              test mode (cmd_steward.h)
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
+#include <sqlite3.h>
+
 #include "auth.h"
+#include "session.h"
+#include "steward.h"
 #include "import.h"
 #include "catalog.h"
 #include "diag.h"
 #include "formscmd.h"
+#include "cmd_steward.h"
 #include "i18n.h"
 #include "indicators.h"
 #include "offer.h"
@@ -111,6 +118,11 @@ static int cmd_serve(int argc, char **argv)
         } else if (strcmp(a, "--public-url") == 0) {
             if (!flag_value(argc, argv, &i, &cfg.public_url))
                 return 2;
+        } else if (strcmp(a, "--session-seconds") == 0) {
+            /* hidden, for tests of expiry: a console session's life (README.md, "Sessions, CSRF and one-time
+             * links") */
+            if (!flag_long(argc, argv, &i, 1, 7L * 24 * 3600, &cfg.session_seconds))
+                return 2;
         } else if (strcmp(a, "--trust-proxy") == 0) {
             cfg.trust_proxy = true;
         } else if (strcmp(a, "--quiet") == 0) {
@@ -134,10 +146,65 @@ static int cmd_serve(int argc, char **argv)
     return server_run(&cfg);
 }
 
-/* token add|list|revoke: manage the bearer tokens of mediators, analysts and administrators. */
+/* The command line's changes to tokens, each in one transaction with its audit row: revoking ends the token's
+ * sessions and links at once; a link prints its URL (base: --public-url). Returns 0, 1 when the token is not
+ * there (or not an active mediator's, for a link), -1 with a message in err. */
+static const steward_actor cli_actor = {.token_id = 0, .name = "ligne de commande"};
+
+static int token_change(store *s, const char *sub, long id, const char *role, const char *base, char *err,
+                        size_t errlen)
+{
+    char target[32], secret[SESSION_SECRET_LEN + 1] = "", expires[24] = "", r[16] = "";
+    snprintf(target, sizeof target, "token:%ld", id);
+    if (store_begin(s, err, errlen) < 0)
+        return -1;
+    int rc;
+    if (strcmp(sub, "add") == 0) {
+        char detail[64];
+        snprintf(detail, sizeof detail, "{\"role\":\"%s\"}", role);
+        rc = steward_audit(s, &cli_actor, "token_create", target, NULL, detail, err, errlen);
+    } else if (strcmp(sub, "revoke") == 0) {
+        rc = store_token_revoke(s, id);
+        if (rc == 0 && (session_end_token(s, id) < 0 ||
+                        steward_audit(s, &cli_actor, "token_revoke", target, NULL, NULL, err, errlen) < 0))
+            rc = -1;
+    } else {
+        sqlite3_stmt *st = NULL;
+        if (sqlite3_prepare_v2(store_db(s), "SELECT role FROM tokens WHERE id = ? AND revoked_at IS NULL", -1, &st,
+                               NULL) == SQLITE_OK) {
+            sqlite3_bind_int64(st, 1, id);
+            if (sqlite3_step(st) == SQLITE_ROW)
+                snprintf(r, sizeof r, "%s", (const char *)sqlite3_column_text(st, 0));
+        }
+        sqlite3_finalize(st);
+        rc = strcmp(r, "mediator") != 0 ? 1 : session_link_new(s, id, secret, expires, err, errlen);
+        char detail[64];
+        snprintf(detail, sizeof detail, "{\"expires_at\":\"%s\"}", expires);
+        if (rc == 0 && steward_audit(s, &cli_actor, "signin_link", target, NULL, detail, err, errlen) < 0)
+            rc = -1;
+    }
+    if (rc != 0) {
+        if (rc < 0 && err[0] == '\0')
+            snprintf(err, errlen, "%s", sqlite3_errmsg(store_db(s)));
+        store_rollback(s);
+        return rc;
+    }
+    if (store_commit(s, err, errlen) < 0)
+        return -1;
+    if (strcmp(sub, "link") == 0) {
+        size_t n = strlen(base);
+        while (n > 0 && base[n - 1] == '/')
+            n--;
+        printf("%.*s/signin#%s\n", (int)n, base, secret);
+        fprintf(stderr, "lien de connexion à usage unique, valable jusqu'à %s (UTC)\n", expires);
+    }
+    return 0;
+}
+
+/* token add|list|revoke|link: manage the bearer tokens of mediators, analysts and administrators. */
 static int cmd_token(int argc, char **argv)
 {
-    const char *sub = argc > 1 ? argv[1] : "", *db = "data/collector.db", *role = NULL, *name = NULL;
+    const char *sub = argc > 1 ? argv[1] : "", *db = "data/collector.db", *role = NULL, *name = NULL, *pub = NULL;
     long id = -1;
     for (int i = 2; i < argc; i++) {
         if (strcmp(argv[i], "--db") == 0) {
@@ -152,16 +219,22 @@ static int cmd_token(int argc, char **argv)
         } else if (strcmp(argv[i], "--id") == 0) {
             if (!flag_long(argc, argv, &i, 1, 1L << 40, &id))
                 return 2;
+        } else if (strcmp(argv[i], "--public-url") == 0) {
+            if (!flag_value(argc, argv, &i, &pub))
+                return 2;
         } else {
             fprintf(stderr, "collector token: argument inconnu « %s »\n", argv[i]);
             return 2;
         }
     }
     bool add = strcmp(sub, "add") == 0, list = strcmp(sub, "list") == 0, revoke = strcmp(sub, "revoke") == 0;
-    if ((!add && !list && !revoke) || (add && (role == NULL || name == NULL)) || (revoke && id < 0)) {
+    bool link = strcmp(sub, "link") == 0;
+    if ((!add && !list && !revoke && !link) || (add && (role == NULL || name == NULL)) || (revoke && id < 0) ||
+        (link && (id < 0 || pub == NULL))) {
         fprintf(stderr, "usage: collector token add --db CHEMIN --role mediator|analyst|admin --name NOM\n"
                         "       collector token list --db CHEMIN\n"
-                        "       collector token revoke --db CHEMIN --id N\n");
+                        "       collector token revoke --db CHEMIN --id N\n"
+                        "       collector token link --db CHEMIN --id N --public-url https://ADRESSE\n");
         return 2;
     }
     if (add && auth_role_bit(role) == 0) {
@@ -185,6 +258,8 @@ static int cmd_token(int argc, char **argv)
             fprintf(stderr, "collector token: %s\n", err);
             rc = 1;
         } else {
+            if (token_change(s, "add", id, role, NULL, err, sizeof err) < 0)
+                fprintf(stderr, "collector token: journal d'audit : %s\n", err);
             printf("%s\n", secret);
             fprintf(stderr, "jeton %ld (%s, %s) créé : notez-le maintenant, il ne sera plus affiché.\n", id, role,
                     name);
@@ -192,9 +267,12 @@ static int cmd_token(int argc, char **argv)
     } else if (list) {
         rc = store_token_list(s, stdout) == 0 ? 0 : 1;
     } else {
-        int r = store_token_revoke(s, id);
+        err[0] = '\0';
+        int r = token_change(s, sub, id, NULL, pub, err, sizeof err);
         if (r == 1)
-            fprintf(stderr, "collector token: pas de jeton actif %ld\n", id);
+            fprintf(stderr, "collector token: pas de jeton %sactif %ld\n", link ? "de médiateur " : "", id);
+        else if (r < 0)
+            fprintf(stderr, "collector token: %s\n", err);
         rc = r == 0 ? 0 : 1;
     }
     store_close(s);
@@ -410,13 +488,18 @@ static const command commands[] = {
               "[--burst N] [--min-n 11] [--web DOSSIER] "
               "[--public-url URL] [--trust-proxy] [--quiet]",
      cmd_serve},
-    {"token", "token add|list|revoke --db CHEMIN [--role ROLE --name NOM | --id N]", cmd_token},
+    {"token", "token add|list|revoke|link --db CHEMIN [--role ROLE --name NOM | --id N [--public-url URL]]",
+     cmd_token},
     {"backup", "backup --db CHEMIN DESTINATION", cmd_backup},
     {"import", "import --db CHEMIN --form ID [--forms DOSSIER] [--dry-run] FICHIER.csv", cmd_import},
     {"double-entry", "double-entry --db CHEMIN --form ID --rate PART", cmd_double_entry},
     {"check-forms", "check-forms [DIR]", cmd_check_forms},
     {"territories", "territories LISTE_QPV.csv --commune CODE_INSEE", cmd_territories},
     {"forms", "forms export|import|diff|translations ... (collector forms, sans argument, pour le détail)", formscmd},
+    {"submissions", "submissions show|correct|exclude|include|delete|erase ... (collector submissions, sans "
+                    "argument, pour le détail)", cmd_submissions},
+    {"audit", "audit [--csv] [--after N] [--limit N] --db CHEMIN", cmd_audit},
+    {"campaign", "campaign test on|off|status | purge-tests [--reason MOTIF] --db CHEMIN", cmd_campaign},
 };
 
 static void usage(FILE *out)

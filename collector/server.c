@@ -34,9 +34,12 @@
 
 #include "api.h"
 #include "http.h"
+#include "reload.h"
 #include "suppress.h"
 #include "util.h"
 #include "web.h"
+#include "home.h"
+#include "poster.h"
 
 #define HARD_BODY_FACTOR 4         /* evhttp's own cap, as a multiple of the API body limit */
 #define MAX_ROUTE_PARAMS 3
@@ -58,6 +61,9 @@ struct conn_ctx {
     struct event *deadline;      /* closes a connection that has not sent a whole request in --timeout seconds */
     uint64_t client;             /* the keyed hash of the peer address (connlimit.h), when counted */
     bool counted;                /* counted in s->perclient: released exactly once, in conn_closed */
+    struct evbuffer_cb_entry *peek; /* watches the input for the start of each request (see "Body caps") */
+    bool at_start;               /* the next bytes read begin a request */
+    bool upload;                 /* the current request goes to the upload route: the upload cap applies */
     conn_ctx *prev, *next;
 };
 
@@ -77,6 +83,10 @@ typedef struct route {
 static const route routes[] = {
     {"/healthz", EVHTTP_REQ_GET | EVHTTP_REQ_HEAD, api_healthz, false},
     {"/api/v1/forms", EVHTTP_REQ_GET | EVHTTP_REQ_HEAD, api_forms_list, true},
+    /* before /api/v1/forms/{id} and .../versions/{v}, which would take these paths */
+    {API_FORMS_UPLOAD_ROUTE, EVHTTP_REQ_POST, api_forms_import, true},
+    {"/api/v1/forms/{id}/versions", EVHTTP_REQ_GET | EVHTTP_REQ_HEAD, api_form_versions, true},
+    {"/api/v1/forms/{id}/versions/{v}.xlsx", EVHTTP_REQ_GET, api_form_version_xlsx, true},
     {"/api/v1/forms/{id}", EVHTTP_REQ_GET | EVHTTP_REQ_HEAD, api_form_current, true},
     {"/api/v1/forms/{id}/versions/{v}", EVHTTP_REQ_GET | EVHTTP_REQ_HEAD, api_form_version, true},
     {"/api/v1/forms/{id}/submissions", EVHTTP_REQ_POST, api_submit, true},
@@ -89,6 +99,11 @@ static const route routes[] = {
     {"/api/v1/forms/{id}/paper/discrepancies", EVHTTP_REQ_GET, api_paper_discrepancies, true},
     {"/api/v1/forms/{id}/paper/sheets", EVHTTP_REQ_GET, api_paper_sheets, true},
     {"/api/v1/forms/{id}/paper/{p}/reconcile", EVHTTP_REQ_POST, api_paper_reconcile, true},
+    /* sessions and people (api_people.c); a sign-in is limited like any request, so tokens cannot be guessed fast */
+    {"/api/v1/session", EVHTTP_REQ_POST | EVHTTP_REQ_GET | EVHTTP_REQ_HEAD | EVHTTP_REQ_DELETE, api_session, true},
+    {"/api/v1/tokens", EVHTTP_REQ_GET | EVHTTP_REQ_HEAD | EVHTTP_REQ_POST, api_tokens, true},
+    {"/api/v1/tokens/{id}/revoke", EVHTTP_REQ_POST, api_tokens_revoke, true},
+    {"/api/v1/tokens/{id}/link", EVHTTP_REQ_POST, api_tokens_link, true},
     {"/f/{id}", EVHTTP_REQ_GET | EVHTTP_REQ_HEAD, web_form_page, true},
     {"/qr/{id}", EVHTTP_REQ_GET | EVHTTP_REQ_HEAD, web_qr, true},
     {"/sw.js", EVHTTP_REQ_GET | EVHTTP_REQ_HEAD, web_service_worker, false},
@@ -96,6 +111,21 @@ static const route routes[] = {
     {"/entry", EVHTTP_REQ_GET | EVHTTP_REQ_HEAD, web_entry_page, true},
     {"/admin", EVHTTP_REQ_GET | EVHTTP_REQ_HEAD, web_admin_page, true},
     {"/signin", EVHTTP_REQ_GET | EVHTTP_REQ_HEAD, web_signin_page, true},
+    {"/", EVHTTP_REQ_GET | EVHTTP_REQ_HEAD, home_root, true},
+    {"/poster/{id}/{t}", EVHTTP_REQ_GET | EVHTTP_REQ_HEAD, poster_page, true},
+    /* data stewardship (api_steward.c) */
+    {"/api/v1/submissions/{uuid}", EVHTTP_REQ_GET | EVHTTP_REQ_HEAD | EVHTTP_REQ_PATCH | EVHTTP_REQ_DELETE,
+     api_submission, true},
+    {"/api/v1/submissions/{uuid}/exclude", EVHTTP_REQ_POST, api_submission_exclude, true},
+    {"/api/v1/submissions/{uuid}/include", EVHTTP_REQ_POST, api_submission_include, true},
+    {"/api/v1/erasure", EVHTTP_REQ_POST, api_erasure, true},
+    {"/api/v1/campaign", EVHTTP_REQ_GET | EVHTTP_REQ_HEAD, api_campaign, true},
+    {"/api/v1/campaign/test", EVHTTP_REQ_POST, api_campaign_test, true},
+    {"/api/v1/campaign/purge-tests", EVHTTP_REQ_POST, api_campaign_purge, true},
+    {"/api/v1/audit.csv", EVHTTP_REQ_GET, api_audit_csv, true},
+    {"/api/v1/audit", EVHTTP_REQ_GET | EVHTTP_REQ_HEAD, api_audit, true},
+    {"/api/v1/progress", EVHTTP_REQ_GET | EVHTTP_REQ_HEAD, api_progress, true},
+    {"/api/v1/links", EVHTTP_REQ_GET | EVHTTP_REQ_HEAD, api_links, true},
 };
 
 /* Matches path against pattern segment by segment. A pattern segment "{name}" captures a whole path segment
@@ -325,11 +355,62 @@ static void on_done(evutil_socket_t fd, short what, void *arg)
  */
 
 
+/* ---------------------------------------------------------------------------------------------------------
+ * Body caps. evhttp reads a whole body before any handler runs, up to its connection's cap, and answers its own
+ * HTML 413 above it: HARD_BODY_FACTOR times the API limit. A request to the workbook upload route, whose own limit is
+ * API_FORMS_UPLOAD_MAX, gets UPLOAD_HARD_CAP instead: its request line is looked at as its first bytes arrive, before
+ * evhttp parses the headers, and the cap goes back to the usual one when its reply is sent. At most SRV_MAX_UPLOADS
+ * connections hold the larger cap at once, so that clients without credentials (checked only once the body is
+ * read) cannot hold more than SRV_MAX_UPLOADS * UPLOAD_HARD_CAP through that route; one more is capped as usual.
+ */
+#define UPLOAD_HARD_CAP (2 * (size_t)API_FORMS_UPLOAD_MAX)
+#define SRV_MAX_UPLOADS 4
+
+static size_t usual_body_cap(const srv *s)
+{
+    return s->cfg.max_body * HARD_BODY_FACTOR;
+}
+
+static int uploads_held(const srv *s)
+{
+    int n = 0;
+    for (const conn_ctx *c = s->conns; c; c = c->next)
+        n += c->upload;
+    return n;
+}
+
+/* Chooses the cap of the request whose first bytes are at the head of in, once there are enough of them to tell
+ * (the route's request line and one more character, or a shorter line). */
+static void body_cap_choose(conn_ctx *c, struct evbuffer *in)
+{
+    static const char line[] = "POST " API_FORMS_UPLOAD_ROUTE;
+    char head[sizeof line];
+    ev_ssize_t got = evbuffer_copyout(in, head, sizeof head);
+    size_t n = got > 0 ? (size_t)got : 0;
+    if (n < sizeof head && memchr(head, '\n', n) == NULL)
+        return;
+    char next = head[sizeof line - 1];
+    c->at_start = false;
+    c->upload = n == sizeof head && memcmp(head, line, sizeof line - 1) == 0 && (next == ' ' || next == '?') &&
+                uploads_held(c->s) < SRV_MAX_UPLOADS;
+    size_t cap = c->upload ? UPLOAD_HARD_CAP : usual_body_cap(c->s);
+    evhttp_connection_set_max_body_size(c->evcon, (ev_ssize_t)cap);
+}
+
+static void on_input(struct evbuffer *in, const struct evbuffer_cb_info *info, void *arg)
+{
+    conn_ctx *c = arg;
+    if (info->n_added > 0 && c->at_start)
+        body_cap_choose(c, in);
+}
+
 static void conn_closed(struct evhttp_connection *evcon, void *arg)
 {
     (void)evcon;
     conn_ctx *c = arg;
     srv *s = c->s;
+    if (c->peek)
+        evbuffer_remove_cb_entry(bufferevent_get_input(c->bev), c->peek);
     if (c->gone)
         c->gone(c->gone_arg);
     if (c->counted)
@@ -405,6 +486,10 @@ static void conn_register(evutil_socket_t fd, short what, void *arg)
         setsockopt(sock, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     c->deadline = evtimer_new(bufferevent_get_base(c->bev), deadline_passed, c);
     deadline_arm(c);
+    c->at_start = true;
+    c->peek = evbuffer_add_cb(bufferevent_get_input(c->bev), on_input, c);
+    if (evbuffer_get_length(bufferevent_get_input(c->bev)) > 0)
+        body_cap_choose(c, bufferevent_get_input(c->bev));
 }
 
 static conn_ctx *conn_of(srv *s, struct evhttp_request *req)
@@ -426,6 +511,12 @@ static void request_done(struct evhttp_request *req, void *arg)
         return;
     }
     deadline_arm(c); /* the next request on this connection has its own --timeout */
+    /* The next request has the usual body cap unless it too is an upload; its first bytes may be read already. */
+    c->upload = false;
+    c->at_start = true;
+    evhttp_connection_set_max_body_size(c->evcon, (ev_ssize_t)usual_body_cap(c->s));
+    if (evbuffer_get_length(bufferevent_get_input(c->bev)) > 0)
+        body_cap_choose(c, bufferevent_get_input(c->bev));
 }
 
 static struct bufferevent *make_bev(struct event_base *base, void *arg)
@@ -603,8 +694,7 @@ static int per_client_cap(const srv_config *cfg)
 
 static void configure_http(srv *s)
 {
-    size_t hard = s->cfg.max_body * HARD_BODY_FACTOR;
-    evhttp_set_max_body_size(s->http, (ev_ssize_t)hard);
+    evhttp_set_max_body_size(s->http, (ev_ssize_t)usual_body_cap(s)); /* per request: see "Body caps" */
     evhttp_set_max_headers_size(s->http, (ev_ssize_t)s->cfg.max_headers);
     struct timeval tv = {s->cfg.timeout, 0};
     evhttp_set_timeout_tv(s->http, &tv);
@@ -645,6 +735,7 @@ void server_free(srv *s)
     catalog_close(s->forms);
     ratelimit_free(s->limiter);
     web_free(s->web);
+    reload_retired_free(s); /* after the writer: its jobs held forms of the old catalogs */
     if (s->base)
         event_base_free(s->base);
     pthread_mutex_destroy(&s->done_lock);

@@ -44,9 +44,43 @@ static const char *const entry_keys[] = {
     "signout", NULL};
 
 /* The console (admin.js), the one-time link's landing page (signin.js) and the residents' link page (home.js). */
-static const char *const admin_keys[] = {"title", "loading", "noscript", NULL};
-static const char *const signin_keys[] = {"title", "loading", "noscript", NULL};
-static const char *const home_keys[] = {"title", "loading", "noscript", NULL};
+static const char *const admin_keys[] = {
+    "title", "loading", "noscript", "error", "expired", "noServer", "refused", "signinIntro", "token", "tokenHelp",
+    "signin", "noToken", "checking", "mediatorHere", "mediatorSession", "signedIn", "tokenRefused", "signedOut",
+    "signout", "who", "menu", "readOnly", "testBanner", "secProgress", "secPeople", "secLinks", "secPaper",
+    "secForms", "secData", "secAudit", "roleMediator", "roleAnalyst", "roleAdmin", "roleOther", "progApart",
+    "ofTarget", "noTarget", "noTerritory", "byTerritory", "byTerritoryOf", "byChannel", "byChannelOf", "byLanguage",
+    "byLanguageOf", "byDay", "byMediator", "noDays", "dayChart", "dayMax", "dayRange", "noMediators", "colTerritory",
+    "colAnswers", "colTarget", "colPct", "colBar", "colChannel", "colLanguage", "colName", "colTyped", "colSecond",
+    "colDisagree", "colRate", "ch_web", "ch_mediator", "ch_paper", "peopleList", "noPeople", "colId", "colRole",
+    "colCreated", "colState", "colActions", "active", "revokedAt", "revoke", "revokeWho", "newLink", "newLinkWho",
+    "confirmRevoke", "revoked", "createTitle", "createHelp", "personName", "personRole", "nameRequired", "create",
+    "sending", "created", "createdTitle", "linkTitle", "secretOnce", "secretLabel", "linkHelp", "linkLabel", "qrAlt",
+    "hide", "linkMade", "linksHelp", "noLinks", "posterLangs", "posterLangsChosen", "posterNoLang", "posterOf",
+    "poster", "newTab", "linksOf", "colLink", "colPoster", "paperHelp", "toEntry", "whoTyped", "tokenNo",
+    "st_single", "st_awaiting_second", "st_verified", "st_discrepant", "st_reconciled", "doubleRate",
+    "awaitingTitle", "noneWaiting", "discTitle", "noneDisc", "discOf", "colSheet", "colDiffs", "colEntry1",
+    "colEntry2", "typedByYou", "uploadTitle", "uploadHelp", "xlsxLabel", "check", "noFile", "dryOk", "published",
+    "warnings", "changes", "publish", "confirmPublish", "versionsOf", "colVersion", "colTitle", "colCounted",
+    "colFirst", "colXlsx", "current", "inFolder", "archived", "download", "downloadOf", "findTitle", "uuidLabel",
+    "uuidHelp", "uuidRequired", "find", "subTitle", "facts", "fUuid", "fForm", "fVersion", "fChannel", "fLang",
+    "fTerritory", "fReceived", "fStatus", "fExcluded", "fPaper", "excludedWhy", "paperFact", "sub_counted",
+    "sub_excluded", "sub_test", "sub_not_counted", "answers", "answersEdit", "colQuestion", "colValue",
+    "correctHelp", "addQ", "addV", "reasonCorrect", "correct", "noChange", "reasonRequired", "correctedN", "history",
+    "noHistory", "histBy", "histWhy", "stewardTitle", "reasonSteward", "exclude", "include", "delete",
+    "confirmDelete", "deleted", "excludedDone", "includedDone", "erasureTitle", "erasureHelp", "receiptLabel",
+    "erasureReason", "erasureDefault", "erase", "receiptRequired", "confirmErase", "erased", "campaignTitle",
+    "testOn", "testOff", "campaignCounts", "testHelp", "testStart", "testStop", "confirmTestOn", "confirmTestOff",
+    "purge", "confirmPurge", "purged", "auditTitle", "auditCount", "auditCsv", "noAudit", "colWhen", "colWho",
+    "colAction", "colObject", "colReason", "colDetail", "act_signin", "act_signout", "act_token_create",
+    "act_token_revoke", "act_signin_link", "act_correct", "act_exclude", "act_include", "act_erase", "act_export",
+    "act_form_export", "act_form_publish", "act_test_mode", "act_purge_tests", NULL};
+static const char *const signin_keys[] = {"title", "loading", "noscript", "noLink", "signingIn", "signedIn",
+                                          "goEntry", "goAdmin", "linkUsed", "tooMany", "failed", "noServer", NULL};
+static const char *const home_keys[] = {"title", "loading", "noscript", "intro", "language", "forms", "empty",
+                                        "answerIn", "staff", NULL};
+/* The A4 campaign poster (pages/poster.c): one sentence of each chosen language, server-rendered. */
+static const char *const poster_keys[] = {"call", "scan", "address", "rgpd", "territory", NULL};
 
 typedef struct page_keys {
     const char *page;
@@ -61,6 +95,7 @@ static const page_keys pages[] = {
     {"admin", admin_keys, false},
     {"signin", signin_keys, false},
     {"home", home_keys, true},
+    {"poster", poster_keys, true},
 };
 #define NPAGES (sizeof pages / sizeof *pages)
 

@@ -35,16 +35,55 @@ json_t *api_read_json(hreq *h);
 /* Replies 400 unknown_field naming the member and returns false when body has a member that is not in fields
  * (NULL-terminated). */
 bool api_known_fields(hreq *h, json_t *body, const char *const *fields);
+/* api_questionnaires.c: the form versions, their workbooks, and publishing a new version from a workbook
+ * (README.md, "Questionnaires in the console"). An upload may be larger than the API's body limit: up to
+ * API_FORMS_UPLOAD_MAX bytes (a 413 above); server.c lets that route's connections past its usual hard cap. */
+#define API_FORMS_UPLOAD_MAX (4u << 20)
+#define API_FORMS_UPLOAD_ROUTE "/api/v1/forms/import"
+void api_form_versions(hreq *h, const char *const *params);
+void api_form_version_xlsx(hreq *h, const char *const *params);
+void api_forms_import(hreq *h, const char *const *params);
+
+/* api_people.c: sessions, tokens and one-time sign-in links (README.md, "Sessions, CSRF and one-time links").
+ * api_session and api_tokens choose by method (one route per path): POST opens, GET reads, DELETE ends a
+ * session; GET lists, POST creates tokens. */
+void api_session(hreq *h, const char *const *params);
+void api_tokens(hreq *h, const char *const *params);
+void api_session_open(hreq *h, const char *const *params);
+void api_session_get(hreq *h, const char *const *params);
+void api_session_end(hreq *h, const char *const *params);
+void api_tokens_list(hreq *h, const char *const *params);
+void api_tokens_create(hreq *h, const char *const *params);
+void api_tokens_revoke(hreq *h, const char *const *params);
+void api_tokens_link(hreq *h, const char *const *params);
+
 /* api_paper.c: paper questionnaires, double entry, reconciliation */
 void api_paper_entry(hreq *h, const char *const *params);
 void api_paper_discrepancies(hreq *h, const char *const *params);
 void api_paper_sheets(hreq *h, const char *const *params);
 void api_paper_reconcile(hreq *h, const char *const *params);
 
+/* api_steward.c: data stewardship (README.md, "Data stewardship"). api_submission chooses by method: GET reads
+ * one submission, PATCH corrects it, DELETE erases it. */
+void api_submission(hreq *h, const char *const *params);
+void api_submission_exclude(hreq *h, const char *const *params);
+void api_submission_include(hreq *h, const char *const *params);
+void api_erasure(hreq *h, const char *const *params);
+void api_campaign(hreq *h, const char *const *params);
+void api_campaign_test(hreq *h, const char *const *params);
+void api_campaign_purge(hreq *h, const char *const *params);
+void api_audit(hreq *h, const char *const *params);
+void api_audit_csv(hreq *h, const char *const *params);
+
 /* api_data.c: what analysts and campaign teams read. api_stats: the public counts (per form and territory,
  * small ones hidden); api_stats_detail: every count, for analyst and admin tokens. */
 void api_stats(hreq *h, const char *const *params);
 void api_stats_detail(hreq *h, const char *const *params);
+
+/* api_progress.c: the console's counts (admin, analyst): each form against its own targets, by territory,
+ * channel, language and day, and the mediators' paper work; and every campaign link and poster. */
+void api_progress(hreq *h, const char *const *params);
+void api_links(hreq *h, const char *const *params);
 void api_export_csv(hreq *h, const char *const *params);
 void api_export_jsonl(hreq *h, const char *const *params);
 

@@ -14,6 +14,7 @@
 
 #include "api.h"
 #include "app.h"
+#include "home.h"
 #include "uistr.h"
 #include "util.h"
 
@@ -49,6 +50,7 @@ struct web {
     char *csp[NKINDS];     /* one policy per template set: it allows exactly that set's inline script and style */
     sbuf sw;               /* the service worker */
     char sw_etag[24];
+    json_t *ui;            /* pages.json, for the pages built per request (the posters: poster.c) */
 };
 
 /* Reads dir/name whole; NULL with a message when it cannot. */
@@ -230,7 +232,7 @@ static bool add_page(web *w, int kind, const form *f, char *const text[NKINDS][3
 web *web_new(const char *dir, const catalog *c, char *err, size_t errlen)
 {
     char *text[NKINDS][3] = {{0}};
-    char *engine = NULL, *sw = NULL, *tjson = NULL, *forms = NULL;
+    char *engine = NULL, *sw = NULL, *tjson = NULL, *forms = NULL, *home = NULL;
     json_t *ui = NULL;
     web *w = xcalloc(1, sizeof *w);
     /* The pages' words come with the forms (forms/pages.json): a file with errors stops the start, as a form
@@ -272,11 +274,13 @@ web *web_new(const char *dir, const catalog *c, char *err, size_t errlen)
             !add_page(w, KIND_PRINT, f, text, engine, tjson, forms, ui))
             goto gzip_err;
     }
+    home = home_forms_json(c, ui); /* the residents' link page needs titles and languages, not whole forms */
     for (int k = KIND_ENTRY; k < NKINDS; k++) /* the pages that are not per form */
-        if (!add_page(w, k, NULL, text, engine, tjson, forms, ui))
+        if (!add_page(w, k, NULL, text, engine, tjson, k == KIND_HOME ? home : forms, ui))
             goto gzip_err;
     sbuf_adds(&w->sw, sw);
     etag_of(w->sw.data, w->sw.len, w->sw_etag);
+    w->ui = json_incref(ui);
     goto done;
 gzip_err:
     snprintf(err, errlen, "compression des pages impossible");
@@ -291,6 +295,7 @@ done:
     free(sw);
     free(tjson);
     free(forms);
+    free(home);
     json_decref(ui);
     return w;
 }
@@ -308,7 +313,13 @@ void web_free(web *w)
     for (int k = 0; k < NKINDS; k++)
         free(w->csp[k]);
     sbuf_free(&w->sw);
+    json_decref(w->ui);
     free(w);
+}
+
+const json_t *web_ui(const web *w)
+{
+    return w->ui;
 }
 
 /* ---------------------------------------------------------------------------------------------------------
@@ -489,11 +500,20 @@ void web_qr(hreq *h, const char *const *params)
         http_error(h, 400, "invalid_query", NULL, "paramètres d'adresse illisibles");
         return;
     }
-    const char *t = evhttp_find_header(&query, "t");
+    const char *t = evhttp_find_header(&query, "t"), *lang = evhttp_find_header(&query, "lang");
     const terr *territory = t ? terr_find(catalog_territories(c), t) : NULL;
+    const form *f = catalog_current(c, params[0]);
     char base[300];
     if (t && territory == NULL) {
         http_error(h, 400, "invalid_field", "t", "territoire inconnu « %.*s »", util_utf8_prefix(t, strlen(t), 32), t);
+        goto done;
+    }
+    bool known_lang = false; /* the form's languages only: the QR code must not lead to a page it cannot show */
+    for (size_t i = 0; lang && i < f->nlanguages; i++)
+        known_lang |= strcmp(f->languages[i], lang) == 0;
+    if (lang && !known_lang) {
+        http_error(h, 400, "invalid_field", "lang", "langue « %.*s » absente de ce questionnaire",
+                   util_utf8_prefix(lang, strlen(lang), 8), lang);
         goto done;
     }
     if (!web_base_url(h, base, sizeof base)) {
@@ -501,8 +521,9 @@ void web_qr(hreq *h, const char *const *params)
         goto done;
     }
     char url[512];
-    snprintf(url, sizeof url, "%s/f/%s%s%s", base, params[0], t ? "?t=" : "", t ? t : "");
-    char *svgtext = web_qr_svg(url, territory ? territory->name : "");
+    snprintf(url, sizeof url, "%s/f/%s%s%s%s%s", base, params[0], t ? "?t=" : "", t ? t : "",
+             lang ? (t ? "&lang=" : "?lang=") : "", lang ? lang : "");
+    char *svgtext = web_qr_svg(url, territory ? terr_name(territory, lang) : "");
     if (svgtext == NULL) {
         http_error(h, 500, "qr_failed", NULL, "QR code impossible pour cette adresse");
         goto done;

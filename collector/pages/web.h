@@ -33,6 +33,9 @@ void web_home_page(hreq *h, const char *const *params);    /* the residents' lin
 void web_service_worker(hreq *h, const char *const *params);
 void web_qr(hreq *h, const char *const *params);
 
+/* pages.json as web_new loaded it (uistr.h), for the pages built per request; borrowed, lives as long as w. */
+const json_t *web_ui(const web *w);
+
 /* The public base URL of the service ("https://example.org", no trailing slash): --public-url, or what the
  * client used to reach it (its Host header, checked). False when the Host header is unusable. */
 bool web_base_url(hreq *h, char *out, size_t len);

@@ -269,7 +269,7 @@ who_ok() { # html: the channel and language tables' counts are the database's
             | chk("channel table: headers"; $x.head == ["Territoire", "Téléphone", "Papier", "Total", "Objectif", "Atteint"]),
               chk("channel table: a row per territory and Ensemble"; ($x.rows | map(.[0])) == ($terr | map(.name | if type == "object" then .fr else . end)) + ["Ensemble"]),
               ($x.rows | to_entries[] | .value as $r | (if .key < ($terr | length) then [$terr[.key].code] else codes end) as $in
-                | (if .key < ($terr | length) then $terr[.key].target else ($terr | map(.target) | add) end) as $target
+                | (if .key < ($terr | length) then ($terr[.key] | .targets.resident // .target) else ($terr | map(.targets.resident // .target) | add) end) as $target
                 | count(.t as $c | $in | index([$c])) as $tot
                 | chk("channel table \($r[0]): \($r[1:] | join(" | "))"; $r[1] == (count((.t as $c | $in | index([$c])) and .c != "paper") | tostring)
                     and $r[2] == (count((.t as $c | $in | index([$c])) and .c == "paper") | tostring) and $r[3] == ($tot | tostring)
