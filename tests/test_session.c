@@ -11,8 +11,8 @@
 
 #include "session.h"
 #include "store.h"
+#include "storeutil.h"
 
-static char dbpath[64];
 static time_t fake_now;
 
 static time_t fake_clock(void)
@@ -23,10 +23,7 @@ static time_t fake_clock(void)
 static int setup(void **state)
 {
     (void)state;
-    snprintf(dbpath, sizeof dbpath, "/tmp/test_session_XXXXXX");
-    int fd = mkstemp(dbpath);
-    close(fd);
-    unlink(dbpath);
+    su_new_path("test_session");
     fake_now = 1760000000; /* 2025-10-09T08:53:20Z */
     session_set_clock(fake_clock);
     return 0;
@@ -35,23 +32,9 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    char p[96];
     session_set_clock(NULL);
-    unlink(dbpath);
-    snprintf(p, sizeof p, "%s-wal", dbpath);
-    unlink(p);
-    snprintf(p, sizeof p, "%s-shm", dbpath);
-    unlink(p);
+    su_remove();
     return 0;
-}
-
-static store *open_store(void)
-{
-    char err[256];
-    store *s = store_open(dbpath, false, err, sizeof err);
-    if (s == NULL)
-        fail_msg("store_open: %s", err);
-    return s;
 }
 
 static long add_token(store *s, const char *role, const char *name)

@@ -15,8 +15,8 @@
 #include "commitq.h"
 #include "fingerprint.h"
 #include "store.h"
+#include "storeutil.h"
 
-static char dbpath[64];
 
 static void sleep_us(long us)
 {
@@ -27,45 +27,15 @@ static void sleep_us(long us)
 static int setup(void **state)
 {
     (void)state;
-    snprintf(dbpath, sizeof dbpath, "/tmp/test_store_XXXXXX");
-    int fd = mkstemp(dbpath);
-    close(fd);
-    unlink(dbpath);
+    su_new_path("test_store");
     return 0;
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    char p[96];
-    unlink(dbpath);
-    snprintf(p, sizeof p, "%s-wal", dbpath);
-    unlink(p);
-    snprintf(p, sizeof p, "%s-shm", dbpath);
-    unlink(p);
+    su_remove();
     return 0;
-}
-
-static store *open_store(void)
-{
-    char err[256];
-    store *s = store_open(dbpath, false, err, sizeof err);
-    if (s == NULL)
-        fail_msg("store_open: %s", err);
-    return s;
-}
-
-static void fill(store_sub *sub, const char *uuid, const char *answers)
-{
-    memset(sub, 0, sizeof *sub);
-    sub->uuid = uuid;
-    sub->form_id = "resident";
-    sub->form_version = "1";
-    sub->lang = "fr";
-    sub->channel = "web";
-    sub->territory = "QN09399A";
-    sub->answers_json = answers;
-    store_sha256(answers, strlen(answers), sub->hash);
 }
 
 static void test_migrations(void **state)
