@@ -32,6 +32,10 @@ void api_content_hash(const char *form_id, const json_t *body, uint8_t out[32]);
 const char *api_territory_of(const form *f, const json_t *answers);
 /* Reads the request body as a JSON object; replies 415/413/400 and returns NULL when it is not one. */
 json_t *api_read_json(hreq *h);
+/* Hands job to the writer thread, whose finish callback will answer h (the request is held meanwhile). When the
+ * writer cannot take it (queue full, stopping), replies 503 "busy" with Retry-After and returns false: the caller
+ * still owns the job and frees it. */
+bool api_push(hreq *h, commitq_job *job);
 /* Replies 400 unknown_field naming the member and returns false when body has a member that is not in fields
  * (NULL-terminated). */
 bool api_known_fields(hreq *h, json_t *body, const char *const *fields);

@@ -525,15 +525,11 @@ static void export_start(hreq *h, const char *form_id, bool csv)
     e->job.apply = export_audit;
     e->job.finish = export_audited;
     e->job.user = e;
-    http_hold(h);
-    if (commitq_push(h->srv->writer, &e->job) < 0) {
-        evhttp_add_header(evhttp_request_get_output_headers(h->req), "Retry-After", "2");
-        http_error(h, 503, "busy", NULL, "le service est trop chargé, réessayez dans un instant");
+    if (!api_push(h, &e->job)) {
         export_layout_free(layout);
         free(e);
         return;
     }
-    h->srv->inflight++;
 }
 
 void api_export_csv(hreq *h, const char *const *params)

@@ -136,14 +136,10 @@ static void push(hreq *h, paper_job *p)
     p->h = h;
     p->job.user = p;
     p->job.finish = finish;
-    http_hold(h);
-    if (commitq_push(h->srv->writer, &p->job) < 0) {
-        evhttp_add_header(evhttp_request_get_output_headers(h->req), "Retry-After", "2");
-        http_error(h, 503, "busy", NULL, "le service est trop chargé, réessayez dans un instant");
+    if (!api_push(h, &p->job)) {
         paper_job_free(p);
         return;
     }
-    h->srv->inflight++;
 }
 
 /* Checks answers against f; replies 422 and returns false when they break it. */

@@ -114,14 +114,10 @@ static void audit_push(hreq *h, audit_job *a)
     a->job.apply = audit_apply;
     a->job.finish = audit_finish;
     a->job.user = a;
-    http_hold(h);
-    if (commitq_push(h->srv->writer, &a->job) < 0) {
-        evhttp_add_header(evhttp_request_get_output_headers(h->req), "Retry-After", "2");
-        http_error(h, 503, "busy", NULL, "le service est trop chargé, réessayez dans un instant");
+    if (!api_push(h, &a->job)) {
         audit_job_free(a);
         return;
     }
-    h->srv->inflight++;
 }
 
 /* ---------------------------------------------------------------------------------------------------------

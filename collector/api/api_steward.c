@@ -325,14 +325,10 @@ static void push(hreq *h, steward_job *j)
     j->job.apply = apply;
     j->job.finish = finish;
     j->job.user = j;
-    http_hold(h);
-    if (commitq_push(h->srv->writer, &j->job) < 0) {
-        evhttp_add_header(evhttp_request_get_output_headers(h->req), "Retry-After", "2");
-        http_error(h, 503, "busy", NULL, "le service est trop chargé, réessayez dans un instant");
+    if (!api_push(h, &j->job)) {
         job_free(j);
         return;
     }
-    h->srv->inflight++;
 }
 
 /* ---------------------------------------------------------------------------------------------------------

@@ -159,6 +159,18 @@ static void submission_free(submission *sub)
     free(sub);
 }
 
+bool api_push(hreq *h, commitq_job *job)
+{
+    http_hold(h);
+    if (commitq_push(h->srv->writer, job) < 0) {
+        evhttp_add_header(evhttp_request_get_output_headers(h->req), "Retry-After", RETRY_AFTER_BUSY);
+        http_error(h, 503, "busy", NULL, "le service est trop chargé, réessayez dans un instant");
+        return false;
+    }
+    h->srv->inflight++;
+    return true;
+}
+
 /* Replies 400 unknown_field and returns false when body has a member that is not in fields (NULL-terminated). */
 bool api_known_fields(hreq *h, json_t *body, const char *const *fields)
 {
@@ -287,14 +299,10 @@ void api_submit(hreq *h, const char *const *params)
     sub->job.user = sub;
     sub->job.finish = api_submit_finish;
 
-    http_hold(h);
-    if (commitq_push(h->srv->writer, &sub->job) < 0) {
-        evhttp_add_header(evhttp_request_get_output_headers(h->req), "Retry-After", RETRY_AFTER_BUSY);
-        http_error(h, 503, "busy", NULL, "le service est trop chargé, réessayez dans un instant");
+    if (!api_push(h, &sub->job)) {
         submission_free(sub);
         return;
     }
-    h->srv->inflight++;
 }
 
 void api_submit_finish(commitq_job *job)

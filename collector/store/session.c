@@ -36,33 +36,13 @@ void session_time(long seconds_from_now, char *buf, size_t len)
     strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-/* base64url without padding of n bytes into out (4n/3 rounded up, plus the NUL). */
-static void encode(const uint8_t *in, size_t n, char *out)
-{
-    static const char tbl[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    size_t k = 0;
-    uint32_t acc = 0;
-    int bits = 0;
-    for (size_t i = 0; i < n; i++) {
-        acc = (acc << 8) | in[i];
-        bits += 8;
-        while (bits >= 6) {
-            out[k++] = tbl[(acc >> (bits - 6)) & 63];
-            bits -= 6;
-        }
-    }
-    if (bits > 0)
-        out[k++] = tbl[(acc << (6 - bits)) & 63];
-    out[k] = '\0';
-}
-
 /* A fresh secret (SESSION_SECRET_LEN characters) and its hash. Returns 0, or -1 when there is no randomness. */
 static int new_secret(char out[SESSION_SECRET_LEN + 1], uint8_t hash[32])
 {
     uint8_t raw[32];
     if (store_random(raw, sizeof raw) < 0)
         return -1;
-    encode(raw, sizeof raw, out);
+    store_base64url(raw, sizeof raw, out);
     OPENSSL_cleanse(raw, sizeof raw);
     if (hash)
         store_sha256(out, strlen(out), hash);

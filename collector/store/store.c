@@ -899,7 +899,7 @@ long store_count(store *s, const char *form_id)
  * without salt or stretching is right here: the secret is random and long, not a password a person chose.
  */
 
-static void base64url(const uint8_t *in, size_t n, char *out)
+void store_base64url(const uint8_t *in, size_t n, char *out)
 {
     static const char tbl[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     size_t k = 0;
@@ -927,7 +927,7 @@ int store_token_add(store *s, const char *role, const char *name, char *secret, 
         return -1;
     }
     memcpy(secret, "ds_", 3);
-    base64url(raw, sizeof raw, secret + 3);
+    store_base64url(raw, sizeof raw, secret + 3);
     store_sha256(secret, strlen(secret), hash);
     char now[24];
     store_now_minute(now, sizeof now);

@@ -165,6 +165,9 @@ int store_random(void *buf, size_t n);
 /* Writes a random (version 4) uuid in canonical lowercase form into out. */
 void store_uuid4(char out[37]);
 
+/* base64url without padding of n bytes into out (4n/3 rounded up, plus the NUL): how secrets are written. */
+void store_base64url(const uint8_t *in, size_t n, char *out);
+
 /* SHA-256 of data into out. */
 void store_sha256(const void *data, size_t len, uint8_t out[32]);
 
