@@ -39,7 +39,7 @@ typedef struct people_job {
     long actor_id;              /* who acts (0 for a sign-in: the token signing in acts) */
     char actor_name[128];
     long token_id;              /* the token signed in, created, revoked or linked */
-    long session_id;            /* SIGNOUT */
+    long session_id;            /* SIGNOUT: the session ended; SIGNIN_*: the one the browser held, replaced */
     long seconds;               /* a new session's life */
     char credential[PEOPLE_CREDENTIAL_MAX + 1]; /* SIGNIN_LINK: the link's secret */
     char role[16], name[PEOPLE_NAME_MAX * 4 + 1];
@@ -85,6 +85,12 @@ static int apply_signin(store *s, commitq_job *job, char *err, size_t errlen)
     int rc = session_open_for(s, p->token_id, p->seconds, p->secret, &p->info, err, errlen);
     if (rc != 0)
         return rc < 0 ? -1 : 0;
+    /* A sign-in replaces the session this browser held: a session planted in it before, or left by someone
+     * else on a shared tablet, ends here rather than living on beside the new one. */
+    if (p->session_id > 0 && session_end(s, p->session_id) < 0) {
+        snprintf(err, errlen, "%s", sqlite3_errmsg(store_db(s)));
+        return -1;
+    }
     p->result = PEOPLE_OK;
     return audit(s, p, "signin", p->token_id, p->info.name,
                  p->kind == SIGNIN_LINK ? "{\"via\":\"link\"}" : "{\"via\":\"token\"}", err, errlen);
@@ -299,11 +305,6 @@ static bool link_base(hreq *h, people_job *p)
         http_error(h, 400, "invalid_host", "Host", "en-tête Host invalide ; lancez le collecteur avec --public-url");
         return false;
     }
-    if (h->srv->cfg.public_url == NULL && auth_is_tls(h) && strncmp(p->base, "http://", 7) == 0) {
-        char tls[sizeof p->base];
-        snprintf(tls, sizeof tls, "https://%s", p->base + 7);
-        snprintf(p->base, sizeof p->base, "%s", tls);
-    }
     size_t n = strlen(p->base);
     while (n > 0 && p->base[n - 1] == '/')
         p->base[--n] = '\0';
@@ -403,6 +404,9 @@ void api_session_open(hreq *h, const char *const *params)
     } else {
         snprintf(p->credential, sizeof p->credential, "%s", value);
     }
+    session_info held;
+    if (auth_session(h, &held))
+        p->session_id = held.session_id;
     push(h, p, apply_signin);
     p = NULL;
 done:

@@ -3,6 +3,7 @@
 #include "auth.h"
 
 #include <stdio.h>
+#include <ctype.h>
 #include <string.h>
 #include <strings.h>
 
@@ -10,7 +11,6 @@
 
 #include "app.h"
 
-#define ORIGIN_MAX 300
 
 unsigned auth_role_bit(const char *role)
 {
@@ -76,23 +76,45 @@ bool auth_session(hreq *h, session_info *info)
 
 /* The origin ("scheme://host[:port]") the pages are served from: that of --public-url, or the Host header with
  * the scheme of the request. False when neither is usable. */
-static bool own_origin(hreq *h, char *out, size_t len)
+/* origin without a default port ("https://x:443" is "https://x"), lowercased, into out. */
+static void origin_norm(const char *origin, char *out, size_t len)
 {
+    snprintf(out, len, "%s", origin);
+    for (char *p = out; *p; p++)
+        *p = (char)tolower((unsigned char)*p);
+    size_t n = strlen(out);
+    if (strncmp(out, "https://", 8) == 0 && n > 4 && strcmp(out + n - 4, ":443") == 0)
+        out[n - 4] = '\0';
+    else if (strncmp(out, "http://", 7) == 0 && n > 3 && strcmp(out + n - 3, ":80") == 0)
+        out[n - 3] = '\0';
+}
+
+/* Whether origin is one of ours: the origin of --public-url, or the scheme and Host this request came by (a
+ * coordinator on the local network reaches the same pages by another name: those pages are ours too). */
+static bool own_origin(hreq *h, const char *origin)
+{
+    char want[300], got[300];
+    origin_norm(origin, got, sizeof got);
     const char *pub = h->srv->cfg.public_url;
     if (pub) {
         const char *host = strstr(pub, "://");
         size_t n = host ? (size_t)(host + 3 - pub) + strcspn(host + 3, "/?#") : 0;
-        if (n == 0 || n >= len)
-            return false;
-        memcpy(out, pub, n);
-        out[n] = '\0';
-        return true;
+        if (n > 0 && n < sizeof want) {
+            char o[300];
+            memcpy(o, pub, n);
+            o[n] = '\0';
+            origin_norm(o, want, sizeof want);
+            if (strcmp(want, got) == 0)
+                return true;
+        }
     }
     const char *host = header(h, "Host");
     if (host == NULL || host[0] == '\0' || strlen(host) > 255)
         return false;
-    snprintf(out, len, "%s://%s", auth_is_tls(h) ? "https" : "http", host);
-    return true;
+    char o[300];
+    snprintf(o, sizeof o, "%s://%s", auth_is_tls(h) ? "https" : "http", host);
+    origin_norm(o, want, sizeof want);
+    return strcmp(want, got) == 0;
 }
 
 /* A request that changes something with a session cookie must prove it comes from our own pages: the session's
@@ -108,8 +130,7 @@ static bool csrf_ok(hreq *h, const session_info *info)
     bool same = sent && strlen(sent) == strlen(info->csrf) &&
                 CRYPTO_memcmp(sent, info->csrf, strlen(info->csrf)) == 0;
     const char *origin = header(h, "Origin");
-    char own[ORIGIN_MAX];
-    if (same && origin && (!own_origin(h, own, sizeof own) || strcasecmp(origin, own) != 0)) {
+    if (same && origin && !own_origin(h, origin)) {
         http_error(h, 403, "csrf_failed", "Origin", "requête refusée : elle ne vient pas des pages de ce service");
         return false;
     }

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <event2/keyvalq_struct.h>
 #include <openssl/evp.h>
@@ -445,7 +446,10 @@ bool web_base_url(hreq *h, char *out, size_t len)
     for (const char *p = host; *p; p++)
         if (!isalnum((unsigned char)*p) && !strchr(".-:[]", *p))
             return false;
-    snprintf(out, len, "http://%s", host);
+    /* Behind a trusted TLS proxy the residents reach us by https: a poster or link must say so. */
+    const char *proto = h->srv->cfg.trust_proxy ?
+        evhttp_find_header(evhttp_request_get_input_headers(h->req), "X-Forwarded-Proto") : NULL;
+    snprintf(out, len, "%s://%s", proto && strcasecmp(proto, "https") == 0 ? "https" : "http", host);
     return true;
 }
 

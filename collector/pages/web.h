@@ -37,7 +37,8 @@ void web_qr(hreq *h, const char *const *params);
 const json_t *web_ui(const web *w);
 
 /* The public base URL of the service ("https://example.org", no trailing slash): --public-url, or what the
- * client used to reach it (its Host header, checked). False when the Host header is unusable. */
+ * client used to reach it (its Host header, checked; https behind a trusted proxy that says X-Forwarded-Proto:
+ * https). False when the Host header is unusable. */
 bool web_base_url(hreq *h, char *out, size_t len);
 
 /* A QR code of url as a standalone SVG document (quiet zone included), with caption and the address written

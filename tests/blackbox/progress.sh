@@ -204,5 +204,14 @@ for spec in "admin $admin /admin" "analyst $analyst /admin" "mediator $m1 /entry
     else not_ok "GET / with a $role session" "cookie '$c', status $st, Location '$loc'"; fi
 done
 
+# ---- behind a trusted TLS proxy, without --public-url: the links and posters say https ----
+stop_collector
+start_collector "$bin" "$db" "$src/forms" --trust-proxy
+req GET /api/v1/links -H "$(auth "$analyst")" -H 'X-Forwarded-Proto: https' -H 'Host: sante.example.org'
+expect "links behind a TLS proxy: https addresses" 200 \
+    '[.links[].url | startswith("https://sante.example.org/f/")] | all'
+req GET /api/v1/links -H "$(auth "$analyst")" -H 'Host: sante.example.org'
+expect "links over plain http: http addresses" 200 '[.links[].url | startswith("http://sante.example.org/f/")] | all'
+
 check "no sanitizer report" sanitizer_clean
 finish

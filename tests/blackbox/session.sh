@@ -114,6 +114,16 @@ check "collector token link prints a link on the public URL" bash -c '[[ "$1" =~
 check "collector token link refuses an analyst's token" bash -c '! "$1" token link --db "$2" --id 4 --public-url https://x.example 2>/dev/null' _ "$bin" "$db"
 check "the command line's link works once" bash -c 'is "$(signin "{\"link\":\"${1#*#}\"}")" 200 && is "$(signin "{\"link\":\"${1#*#}\"}")" 401' _ "$cli_url"
 
+# ---- a sign-in from a browser that already holds a session replaces it: the old cookie no longer works ----
+signin "{\"token\":\"$adm\"}" >/dev/null
+first=$(cookie_of)
+st=$(signin "{\"token\":\"$adm\"}" -H "Cookie: ds_session=$first")
+second=$(cookie_of)
+check "signing in again while holding a session: 200, a new cookie" \
+    bash -c 'is "$1" 200 && [ -n "$2" ] && [ "$2" != "$3" ]' _ "$st" "$second" "$first"
+check "the session held before is ended" is "$(req GET /api/v1/session -H "Cookie: ds_session=$first")" 401
+check "the new one works" is "$(req GET /api/v1/session -H "Cookie: ds_session=$second")" 200
+
 # ---- sign-out ----
 st=$(req DELETE /api/v1/session "${C[@]}")
 check "sign-out without the CSRF header: 403" is "$st" 403
@@ -156,6 +166,8 @@ st=$(req POST /api/v1/tokens -H "Cookie: ds_session=$esess" -H "X-CSRF-Token: $e
 check "with --public-url, the Origin must be the public one" is "$st" 403
 st=$(req POST /api/v1/tokens -H "Cookie: ds_session=$esess" -H "X-CSRF-Token: $ecsrf" -H 'Origin: https://diag.example.org' -H 'Content-Type: application/json' -d '{"role":"analyst","name":"y"}')
 check "the public Origin passes" is "$st" 201
+st=$(req POST /api/v1/tokens -H "Cookie: ds_session=$esess" -H "X-CSRF-Token: $ecsrf" -H 'Origin: https://DIAG.example.org:443' -H 'Content-Type: application/json' -d '{"role":"analyst","name":"z"}')
+check "the public Origin with its default port written out, in capitals, passes" is "$st" 201
 sleep 3
 check "an expired session: 401" bash -c 'is "$(req GET /api/v1/tokens -H "Cookie: ds_session=$1")" 401 && code_is unauthorized' _ "$esess"
 stop_collector
