@@ -470,12 +470,24 @@ static void publish(hreq *h, const auth_identity *who, const char *data, size_t 
         http_reply_json(h, 200, reply);
         goto done;
     }
-    audit_job *a = audit_job_new(who, "form_publish", r.form->id, r.form->version);
-    a->reply = reply;
+    /* The version is live now: its audit line is written here, on a connection of our own like the checks above
+     * (the loop waits for this rare action anyway), so that a failure can be told as it is -- live, but not in
+     * the journal -- rather than as a 503 that would ask to publish again. */
+    char target[128];
+    snprintf(target, sizeof target, "%.64s@%.32s", r.form->id, r.form->version);
     json_t *detail = json_pack("{s:I, s:b}", "changes", (json_int_t)nchanges, "offer_changed", r.offer_changed);
-    a->detail = json_dumps(detail, JSON_COMPACT | JSON_SORT_KEYS);
+    char *dtext = json_dumps(detail, JSON_COMPACT | JSON_SORT_KEYS);
     json_decref(detail);
-    audit_push(h, a);
+    steward_actor actor = {.token_id = who->token_id, .name = who->name};
+    store *db = store_open(s->cfg.db_path, false, err, sizeof err);
+    if (db == NULL || steward_audit(db, &actor, "form_publish", target, NULL, dtext, err, sizeof err) != 0) {
+        fprintf(stderr, "collector: %s publiée sans ligne d'audit : %s\n", target, err);
+        json_object_set_new(reply, "audit", json_string("la version est en service, mais sa publication n'a pas pu "
+                                                        "être inscrite au journal d'audit"));
+    }
+    store_close(db);
+    free(dtext);
+    http_reply_json(h, 200, reply);
 done:
     formscmd_import_result_free(&r);
     diag_list_free(&diags);
