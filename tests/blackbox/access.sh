@@ -177,8 +177,9 @@ while read -r method pattern anyone m_cell a_cell d_cell; do
         else
             not_ok "$method $path with $c: $want" "got $st, $leaks cookie/CORS header(s) or echoed secret(s)" "$(head -c 300 "$tmp/b")"
         fi
-        # a sign-out ended that session: open another for the next requests
-        if [ "$method $pattern" = "DELETE /api/v1/session" ] && [ "$st" = 200 ]; then
+        # a sign-out ended that session, and a sign-in replaces the session the browser held: open another
+        if [ "$by_session" = 1 ] && [ "$st" = 200 ] &&
+            { [ "$method $pattern" = "DELETE /api/v1/session" ] || [ "$method $pattern" = "POST /api/v1/session" ]; }; then
             new_session "$role"
         fi
     done
