@@ -18,9 +18,7 @@ void ds_set_include(bool excluded, bool tests)
     include_tests = tests;
 }
 
-/* The rows an analysis reads: what counts, or with ds_set_include what counted before stewardship less what was
- * not brought back (a schema-5 view either way). */
-static const char *source(void)
+const char *ds_source(void)
 {
     if (include_excluded && include_tests)
         return "retained_submissions";
@@ -77,7 +75,7 @@ long ds_count_filtered(const char *db_path, const char *form_id, const ds_filter
     char sql[512];
     snprintf(sql, sizeof sql, "SELECT count(*) FROM %s WHERE form_id = ?1 AND (?2 IS NULL OR form_version = ?2) AND "
              "(?3 IS NULL OR substr(received_at, 1, 10) >= ?3) AND (?4 IS NULL OR substr(received_at, 1, 10) <= ?4)",
-             source());
+             ds_source());
     if (sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
         sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK) {
         sqlite3_busy_timeout(db, 5000);
@@ -139,7 +137,7 @@ int ds_scan_range(const char *db_path, const catalog *c, const char *form_id, in
     char sql[640];
     snprintf(sql, sizeof sql, "SELECT uuid, form_version, territory, channel, lang, answers, received_at FROM %s "
              "WHERE form_id = ?1 AND id BETWEEN ?2 AND ?3 AND (?4 IS NULL OR form_version = ?4) AND (?5 IS NULL OR "
-             "substr(received_at, 1, 10) >= ?5) AND (?6 IS NULL OR substr(received_at, 1, 10) <= ?6)", source());
+             "substr(received_at, 1, 10) >= ?5) AND (?6 IS NULL OR substr(received_at, 1, 10) <= ?6)", ds_source());
     if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
         snprintf(err, errlen, "%s n'est pas une base du collecteur à jour (%s)", db_path, sqlite3_errmsg(db));
         goto done;

@@ -56,6 +56,10 @@ typedef struct ds_counts {
  * counted_submissions. Set once before any read: the analyzer's threads read it without a lock. */
 void ds_set_include(bool excluded, bool tests);
 
+/* The rows an analysis reads, as an SQL table expression: counted_submissions, or with ds_set_include what
+ * counted before stewardship less what was not brought back. Every query of the analyzer over answers uses it. */
+const char *ds_source(void);
+
 /* Calls fn for every counted record of form_id that passes the form check -- the web and single-entry answers
  * in the order they were received, then the double-entered sheets -- without keeping them (no ORDER BY: sorting
  * a million answers would cost more than reading them): the record and its strings are valid during the call only. An analysis of a million

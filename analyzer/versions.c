@@ -129,15 +129,17 @@ static ver_notes *check(const ind_set *defs, const form *const *v, size_t n)
     return r;
 }
 
-/* Whether form_id version has a counted answer under filter's dates: EXISTS stops at the first, and the index on
+/* Whether form_id version has an answer the analysis reads (ds_source) under filter's dates: EXISTS stops at the first, and the index on
  * (form_id, form_version) finds it (schema 4). Returns false when the database cannot be read. */
 static bool has_answers(sqlite3 *db, const char *form_id, const char *version, const ds_filter *filter)
 {
     sqlite3_stmt *st;
     bool yes = false;
-    if (sqlite3_prepare_v2(db, "SELECT EXISTS (SELECT 1 FROM counted_submissions WHERE form_id = ?1 AND "
-                           "form_version = ?2 AND (?3 IS NULL OR substr(received_at, 1, 10) >= ?3) AND (?4 IS NULL "
-                           "OR substr(received_at, 1, 10) <= ?4))", -1, &st, NULL) != SQLITE_OK)
+    char sql[512];
+    snprintf(sql, sizeof sql, "SELECT EXISTS (SELECT 1 FROM %s WHERE form_id = ?1 AND form_version = ?2 AND (?3 IS "
+             "NULL OR substr(received_at, 1, 10) >= ?3) AND (?4 IS NULL OR substr(received_at, 1, 10) <= ?4))",
+             ds_source());
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
         return false;
     sqlite3_bind_text(st, 1, form_id, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(st, 2, version, -1, SQLITE_TRANSIENT);

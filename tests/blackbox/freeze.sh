@@ -126,6 +126,16 @@ flagged() {
         grep -q "sante_percue_bonne est non comparable entre les versions 1 et 2 : R07 reformulée" "$tmp/ind.err"
 }
 check "the indicator on R07 is flagged (JSON and a warning), the others are not" flagged
+# The versions an analysis compares are those of the answers it reads: excluded answers of version 1 take it out
+# of the comparison, and --include-excluded brings it back with them.
+cp "$db" "$tmp/excl.db"
+sqlite3 "$tmp/excl.db" "UPDATE submissions SET excluded_at = '2026-01-01T00:00Z', excluded_reason = 'essai'
+    WHERE form_version = '1'"
+"$an" indicators --db "$tmp/excl.db" --forms "$forms" --form resident -o "$tmp/excl.json" 2>/dev/null
+"$an" indicators --db "$tmp/excl.db" --forms "$forms" --form resident --include-excluded -o "$tmp/incl.json" 2>/dev/null
+check "version 1's answers excluded: nothing to compare; with --include-excluded, R07 flagged again" \
+    eval 'jq -e "(.comparability // {}) | has(\"sante_percue_bonne\") | not" "$tmp/excl.json" >/dev/null &&
+        jq -e ".comparability.sante_percue_bonne | test(\"versions 1 et 2\")" "$tmp/incl.json" >/dev/null'
 "$an" export --db "$db" --forms "$forms" --form resident -o "$tmp/an_export.csv" 2>"$tmp/an_export.err"
 check "analyzer export writes the 7 answers" eval '[ "$(($(wc -l <"$tmp/an_export.csv") - 1))" -eq 7 ]'
 "$an" report --db "$db" --forms "$forms" --form resident --format md -o "$tmp/report.md" 2>"$tmp/report.err"
