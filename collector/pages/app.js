@@ -58,19 +58,7 @@
    * transliterations), its French name otherwise. */
   function terrName(x) { return (x.names && x.names[state.lang]) || x.name; }
   function tx(map) { return E.text ? E.text(map, state.lang) : (map && (map[state.lang] || map.fr)) || ''; }
-  function today() {
-    var d = new Date();
-    function p(x) { return (x < 10 ? '0' : '') + x; }
-    return d.getFullYear() + '-' + p(d.getMonth() + 1) + '-' + p(d.getDate());
-  }
-  function uuid4() {
-    var b = new Uint8Array(16);
-    crypto.getRandomValues(b);
-    b[6] = (b[6] & 15) | 64;
-    b[8] = (b[8] & 63) | 128;
-    var h = Array.prototype.map.call(b, function (x) { return (x + 256).toString(16).slice(1); }).join('');
-    return h.slice(0, 8) + '-' + h.slice(8, 12) + '-' + h.slice(12, 16) + '-' + h.slice(16, 20) + '-' + h.slice(20);
-  }
+  var today = E.today, uuid4 = E.uuid4;
 
   /* ---- state: the questionnaire in progress, kept across reloads ---- */
   function fresh() {

@@ -435,7 +435,23 @@ function pruneHidden(form, ans, today) {
   return a;
 }
 
-const FormEngine = {compile, evaluate, evaluateBool, loadForm, check, isRelevant, visibleQuestions, pruneHidden, text, isDate};
+/* ---- What every page that takes answers needs besides: the local date for today(), and a new answer's id. */
+const today = () => {
+  const d = new Date(), p = x => (x < 10 ? '0' : '') + x;
+  return d.getFullYear() + '-' + p(d.getMonth() + 1) + '-' + p(d.getDate());
+};
+// A random (version 4) RFC 4122 uuid: the client makes the id that makes a resend idempotent.
+const uuid4 = () => {
+  const b = new Uint8Array(16);
+  crypto.getRandomValues(b);
+  b[6] = (b[6] & 15) | 64;
+  b[8] = (b[8] & 63) | 128;
+  const h = Array.prototype.map.call(b, x => (x + 256).toString(16).slice(1)).join('');
+  return h.slice(0, 8) + '-' + h.slice(8, 12) + '-' + h.slice(12, 16) + '-' + h.slice(16, 20) + '-' + h.slice(20);
+};
+
+const FormEngine = {compile, evaluate, evaluateBool, loadForm, check, isRelevant, visibleQuestions, pruneHidden, text, isDate,
+  today, uuid4};
 if (typeof module == 'object' && module.exports) module.exports = FormEngine;
 else root.FormEngine = FormEngine;
 })(typeof self != 'undefined' ? self : this);

@@ -64,19 +64,7 @@
   if (!Array.isArray(DEFS)) DEFS = [DEFS];
   var FORMS = DEFS.map(function (def) { return setup(def); });
   function tx(map) { return E.text(map, 'fr'); }
-  function today() {
-    var d = new Date();
-    function p(x) { return (x < 10 ? '0' : '') + x; }
-    return d.getFullYear() + '-' + p(d.getMonth() + 1) + '-' + p(d.getDate());
-  }
-  function uuid4() {
-    var b = new Uint8Array(16);
-    crypto.getRandomValues(b);
-    b[6] = (b[6] & 15) | 64;
-    b[8] = (b[8] & 63) | 128;
-    var h = Array.prototype.map.call(b, function (x) { return (x + 256).toString(16).slice(1); }).join('');
-    return h.slice(0, 8) + '-' + h.slice(8, 12) + '-' + h.slice(12, 16) + '-' + h.slice(16, 20) + '-' + h.slice(20);
-  }
+  var today = E.today, uuid4 = E.uuid4;
 
   /* A form and its entry fields: the sheet number, then one field per question (per row for grids); notes are
    * shown, not typed. Questions are numbered as on paper (print.js): 1, 2, 3… in order, notes aside. */

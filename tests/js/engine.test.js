@@ -454,3 +454,17 @@ test('no eval and no Function in engine.js, and it loads as a plain script', () 
     const f = engine.loadForm(load('tests/data/form_valid.json'), load('tests/data/territories_test.json'));
     assert.strictEqual(render(engine.check(f, {Q1: 'non'}, '2026-11-23').errors).join(), 'Q12:required');
 });
+
+test('uuid4 makes RFC 4122 version 4 ids, each new; today is the local YYYY-MM-DD', () => {
+    const seen = new Set();
+    for (let i = 0; i < 1000; i++) {
+        const u = FE.uuid4();
+        assert.match(u, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+        seen.add(u);
+    }
+    assert.strictEqual(seen.size, 1000);
+    const d = new Date(), t = FE.today();
+    assert.ok(FE.isDate(t), t);
+    assert.strictEqual(+t.slice(0, 4), d.getFullYear());
+    assert.strictEqual(+t.slice(5, 7), d.getMonth() + 1);
+});
