@@ -800,8 +800,10 @@ static void XMLCALL sheet_start(void *ud, const XML_Char *name, const XML_Char *
         c->in_cell = true;
         c->formula = c->has_v = c->has_is = false;
         c->v = c->f = c->is = 0;
-        snprintf(c->type, sizeof c->type, "%s", t ? t : "n");
-        if (t && strlen(t) >= sizeof c->type)
+        t = t ? t : "n";
+        /* Cut at a character boundary: the type is quoted in the error message, which must stay UTF-8. */
+        snprintf(c->type, sizeof c->type, "%.*s", (int)util_utf8_prefix(t, strlen(t), sizeof c->type - 1), t);
+        if (strlen(t) >= sizeof c->type)
             c->type[0] = '?'; /* longer than any known type: reported as unknown at the end of the cell */
         sbuf_reset(&c->vtext);
         c->v_too_long = false;

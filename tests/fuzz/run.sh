@@ -94,6 +94,9 @@ while read -r target max_len timeout; do
             [ "$(stat -c %s "$crashes/$newest")" -le 65536 ]; then
             echo "    the input, in base64 (base64 -d > finding; $exe finding):"
             base64 -w 100 "$crashes/$newest" | sed 's/^/    /'
+            # Again after the input, which can be long: a log cut to its last lines still says what failed.
+            echo "    fuzz_$target: the finding above ($newest):"
+            grep -m 6 -E 'ERROR|INVARIANT|SUMMARY|runtime error|#[0-2] ' "$log" | sed 's/^/    /'
         fi
         failed=1
     fi
