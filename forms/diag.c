@@ -22,11 +22,14 @@ void diag_add(diag_list *list, bool warning, const char *file, const char *path,
     vsnprintf(msg, sizeof msg, fmt, ap);
     util_utf8_trim(msg); /* quoted input cut mid-character stays valid UTF-8 */
     va_end(ap);
+    /* Quoted input cut inside the message (a fixed buffer upstream) must not make it invalid either. */
+    util_utf8_scrub(msg);
 
     diag *d = &list->items[list->count++];
     d->warning = warning;
     d->file = xstrdup(file ? file : "");
     d->path = xstrdup(path ? path : "$");
+    util_utf8_scrub(d->path);
     d->message = xstrdup(msg);
     if (warning)
         list->warnings++;

@@ -111,6 +111,40 @@ size_t util_utf8_trim(char *s)
     return lead;
 }
 
+/* The length of the valid UTF-8 sequence at s (1 to 4), or 0 when it is not one. */
+static size_t utf8_seq(const unsigned char *s)
+{
+    unsigned c = s[0];
+    size_t n = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : (c & 0xF8) == 0xF0 ? 4 : 0;
+    if (n <= 1)
+        return n;
+    unsigned cp = c & (0x7Fu >> n);
+    for (size_t k = 1; k < n; k++) {
+        if ((s[k] & 0xC0) != 0x80)
+            return 0;
+        cp = cp << 6 | (s[k] & 0x3Fu);
+    }
+    static const unsigned min[] = {0, 0, 0x80, 0x800, 0x10000};
+    if (cp < min[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+        return 0;
+    return n;
+}
+
+size_t util_utf8_scrub(char *s)
+{
+    size_t bad = 0;
+    for (unsigned char *p = (unsigned char *)s; *p;) {
+        size_t n = utf8_seq(p);
+        if (n == 0) {
+            *p++ = '?';
+            bad++;
+        } else {
+            p += n;
+        }
+    }
+    return bad;
+}
+
 int util_utf8_prefix(const char *s, size_t len, size_t max)
 {
     size_t n = len < max ? len : max;

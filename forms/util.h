@@ -28,6 +28,11 @@ size_t util_utf8_len(const char *s);
  * so that a cut message stays valid UTF-8 (jansson refuses anything else). Returns the new length. */
 size_t util_utf8_trim(char *s);
 
+/* Replaces, in place, every byte of s that does not belong to a valid UTF-8 sequence (a cut character, an
+ * overlong form, a surrogate) with '?'. For texts built from untrusted input that must be UTF-8 (diagnostics,
+ * JSON). Returns the number of bytes replaced. */
+size_t util_utf8_scrub(char *s);
+
 /* The length in bytes of the longest prefix of s[0..len) of at most max bytes that does not split a UTF-8
  * character: for quoting client input with "%.*s" in a bounded message. */
 int util_utf8_prefix(const char *s, size_t len, size_t max);

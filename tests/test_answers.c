@@ -225,6 +225,11 @@ static void test_quoted_input_stays_utf8(void **state)
     assert_string_equal(cut, "ab");
     char whole[] = "ab\xE2\x82\xAC";
     assert_int_equal(util_utf8_trim(whole), 5);
+    /* scrub: a character cut inside a text, overlong forms, surrogates and stray bytes become '?' */
+    char inner[] = "\xC2\xAB x\xE2\x95 \xC2\xBB \xC0\xAF \xED\xA0\x80 \xF0\x9F\x98\x80 \xFF";
+    assert_int_equal(util_utf8_scrub(inner), 8);
+    assert_string_equal(inner, "\xC2\xAB x?? \xC2\xBB ?? ??? \xF0\x9F\x98\x80 ?");
+    assert_int_equal(util_utf8_scrub(whole), 0);
     assert_int_equal(util_utf8_prefix("\xC3\xA9t\xC3\xA9", 5, 0), 0);
     assert_int_equal(util_utf8_prefix("\xC3\xA9t\xC3\xA9", 5, 1), 0); /* é is 2 bytes */
     assert_int_equal(util_utf8_prefix("\xC3\xA9t\xC3\xA9", 5, 4), 3);
