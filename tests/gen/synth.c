@@ -5,7 +5,15 @@
  * The same generator feeds the benchmarks (a million records straight into a collector database), the tests
  * and the demonstration (JSON lines posted to the collector's API). Deterministic for a given seed.
  *
- *   synth --forms DIR --form ID --n N [--seed S] [--paper-share 0.2] (--db PATH | --jsonl)
+ * With --assumptions FILE (tests/gen/population.json for the demonstration), the answers follow stated
+ * assumptions instead of arbitrary shares: each respondent is poor or not (monetary poverty, drawn with the
+ * file's rate for a QPV or for the rest of the town, give or take a per-territory spread), and the file gives,
+ * for some answer codes, their share among the poor and among the others (R17 "oui": 32 % and 18 %). Codes the
+ * file does not name share the rest as before. So the demonstration's figures are of a plausible order, and what
+ * they show is what the file assumed, which the demonstration prints: not a finding.
+ *
+ *   synth --forms DIR --form ID --n N [--seed S] [--paper-share 0.2] [--assumptions FILE]
+ *         (--db PATH | --jsonl)
  */
 #include <math.h>
 #include <stdint.h>
@@ -54,7 +62,19 @@ typedef struct gen {
     double paper_share;
     double *terr_weight; /* [ts->count] sampling weight of each territory */
     size_t age_q, sex_q; /* indices of the population_by questions, SIZE_MAX when absent */
+    struct assumed *assumed; /* --assumptions: shares of answer codes for the poor and the others */
+    size_t nassumed;
+    double poverty[2];   /* rate of poverty in a QPV [1] and in the rest of the town [0] */
+    double spread;       /* each territory's rate is its kind's, plus or minus up to this */
+    bool poor;           /* the respondent being drawn is poor */
 } gen;
+
+/* One assumption: the share of answer `choice` to question `question` (index in the form), among the poor
+ * [1] and the others [0]. */
+typedef struct assumed {
+    size_t question, choice;
+    double share[2];
+} assumed;
 
 static size_t pick_weighted(rng *r, const double *w, size_t n)
 {
@@ -83,11 +103,38 @@ static double choice_weight(const gen *g, size_t t, const form_question *q, size
     return base * lean;
 }
 
+/* Choice weights with the assumptions applied: an assumed code gets its share, the others share the rest in
+ * proportion to their usual weights. */
+static void assume_weights(const gen *g, const form_question *q, double *w)
+{
+    double fixed = 0, rest = 0;
+    bool any = false, is_fixed[FORM_MAX_CHOICES] = {0};
+    for (size_t k = 0; k < g->nassumed; k++) {
+        const assumed *a = &g->assumed[k];
+        if (a->question != q->index)
+            continue;
+        is_fixed[a->choice] = any = true;
+        fixed += a->share[g->poor];
+    }
+    if (!any)
+        return;
+    for (size_t c = 0; c < q->nchoices; c++)
+        rest += is_fixed[c] ? 0 : w[c];
+    for (size_t c = 0; c < q->nchoices; c++)
+        if (!is_fixed[c])
+            w[c] = rest > 0 && fixed < 1 ? w[c] / rest * (1 - fixed) : 0;
+    for (size_t k = 0; k < g->nassumed; k++)
+        if (g->assumed[k].question == q->index)
+            w[g->assumed[k].choice] = g->assumed[k].share[g->poor];
+}
+
 static const char *pick_choice(gen *g, size_t t, const form_question *q)
 {
     double w[FORM_MAX_CHOICES];
     for (size_t c = 0; c < q->nchoices; c++)
         w[c] = choice_weight(g, t, q, c);
+    if (q->type == FQ_SINGLE)
+        assume_weights(g, q, w);
     return q->choices[pick_weighted(&g->r, w, q->nchoices)].code;
 }
 
@@ -210,6 +257,11 @@ static bool gen_age_sex(gen *g, size_t t, const char **age, const char **sex)
  * answers the checker refuses drawn again, until the checker accepts them all. */
 static json_t *gen_record(gen *g, size_t t)
 {
+    if (g->nassumed > 0) {
+        const terr *tr = &g->ts->items[t];
+        double rate = g->poverty[tr->qpv] + g->spread * (2 * hash_unif(g->seed, t + 1, 0xB0, 0) - 1);
+        g->poor = rng_unif(&g->r) < rate;
+    }
     for (int attempt = 0; attempt < 50; attempt++) {
         json_t *ans = json_object();
         const char *age = NULL, *sex = NULL;
@@ -358,9 +410,50 @@ static int emit_jsonl(gen *g, long n)
     return fflush(stdout) == 0 ? 0 : 1;
 }
 
+/* Reads the assumptions file (see the top of this file); returns 0, or 1 after printing what is wrong. */
+static int load_assumptions(gen *g, const char *path)
+{
+    json_error_t je;
+    json_t *doc = json_load_file(path, 0, &je), *rules;
+    const json_t *pov = json_object_get(doc, "poverty");
+    if (doc == NULL) {
+        fprintf(stderr, "synth : %s : ligne %d : %s\n", path, je.line, je.text);
+        return 1;
+    }
+    g->poverty[1] = json_number_value(json_object_get(pov, "qpv"));
+    g->poverty[0] = json_number_value(json_object_get(pov, "rest"));
+    g->spread = json_number_value(json_object_get(pov, "spread"));
+    rules = json_object_get(doc, "answers");
+    if (!(g->poverty[0] > 0 && g->poverty[0] < 1 && g->poverty[1] > 0 && g->poverty[1] < 1 && g->spread >= 0 &&
+          g->spread < 0.2) || !json_is_array(rules) || json_array_size(rules) == 0) {
+        fprintf(stderr, "synth : %s : « poverty » {qpv, rest, spread} et « answers » attendus\n", path);
+        json_decref(doc);
+        return 1;
+    }
+    g->assumed = xcalloc(json_array_size(rules), sizeof *g->assumed);
+    size_t i;
+    json_t *r;
+    json_array_foreach(rules, i, r) {
+        const form_question *q = form_question_by_id(g->f, json_string_value(json_object_get(r, "question")));
+        const char *code = json_string_value(json_object_get(r, "code"));
+        const form_choice *ch = q && code ? form_choice_by_code(q, code, false) : NULL;
+        double poor = json_number_value(json_object_get(r, "poor")), other = json_number_value(json_object_get(r, "other"));
+        if (ch == NULL || q->type != FQ_SINGLE || !(poor >= 0 && poor <= 1 && other >= 0 && other <= 1)) {
+            fprintf(stderr, "synth : %s : answers[%zu] : question à choix unique, code et parts (0 à 1) du "
+                            "formulaire %s attendus\n", path, i, g->f->id);
+            json_decref(doc);
+            return 1;
+        }
+        g->assumed[g->nassumed++] = (assumed){q->index, (size_t)(ch - q->choices), {other, poor}};
+    }
+    json_decref(doc);
+    return 0;
+}
+
 static int usage(void)
 {
-    fprintf(stderr, "usage: synth --forms DIR --form ID --n N [--seed S] [--paper-share P] (--db PATH | --jsonl)\n"
+    fprintf(stderr, "usage: synth --forms DIR --form ID --n N [--seed S] [--paper-share P] [--assumptions FICHIER]\n"
+                    "             (--db PATH | --jsonl)\n"
                     "       synth --forms DIR --form ID --territories T [--seed S]   (a territories.json)\n");
     return 2;
 }
@@ -419,7 +512,7 @@ static int emit_territories(const form *f, long t, uint64_t seed)
 
 int main(int argc, char **argv)
 {
-    const char *forms = "forms", *form_id = NULL, *db = NULL;
+    const char *forms = "forms", *form_id = NULL, *db = NULL, *assumptions = NULL;
     long n = -1, seed = 1, territories = 0;
     double paper = 0.2;
     bool jsonl = false;
@@ -438,6 +531,8 @@ int main(int argc, char **argv)
             form_id = v;
         else if (strcmp(a, "--db") == 0)
             db = v;
+        else if (strcmp(a, "--assumptions") == 0)
+            assumptions = v;
         else if (strcmp(a, "--n") == 0 ? !util_parse_long(v, 0, 100000000, &n)
                  : strcmp(a, "--seed") == 0 ? !util_parse_long(v, 0, 1L << 40, &seed)
                  : strcmp(a, "--territories") == 0 ? !util_parse_long(v, 2, 1000, &territories)
@@ -466,9 +561,13 @@ int main(int argc, char **argv)
         diag_list_free(&diags);
         return 1;
     }
-    gen g = {catalog_current(c, form_id), catalog_territories(c), (uint64_t)seed, {(uint64_t)seed}, paper, NULL, 0, 0};
+    gen g = {.f = catalog_current(c, form_id), .ts = catalog_territories(c), .seed = (uint64_t)seed,
+             .r = {(uint64_t)seed}, .paper_share = paper};
     setup(&g);
-    int rc = jsonl ? emit_jsonl(&g, n) : emit_db(&g, db, n);
+    int rc = assumptions ? load_assumptions(&g, assumptions) : 0;
+    if (rc == 0)
+        rc = jsonl ? emit_jsonl(&g, n) : emit_db(&g, db, n);
+    free(g.assumed);
     free(g.terr_weight);
     catalog_close(c);
     diag_list_free(&diags);
