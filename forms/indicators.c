@@ -1,6 +1,7 @@
 /* indicators.c -- loading and evaluating indicator definitions (see indicators.h): templates expanded over the
- * rows of a grid, every definition checked and compiled against every version of its form, then evaluated on one
- * record at a time for the analyzer. Exports ind_load and its accessors, and ind_eval.
+ * rows of a grid, every definition checked and compiled against every version of its form, the report's plan
+ * (the file's "report" section) checked against the definitions and the form, then evaluated on one record at a
+ * time for the analyzer. Exports ind_load and its accessors (ind_report_plan among them), and ind_eval.
  */
 #include "indicators.h"
 
@@ -38,6 +39,9 @@ struct ind_set {
     size_t nversions;
     compiled *code;        /* [nversions * ndefs] */
     const char **src;      /* [ndefs * NSLOTS] expression sources */
+    json_t *made;          /* the definitions made for entries that give none; defs point into it */
+    ind_plan plan;         /* the "report" section: arrays owned, texts and ids borrowed from doc */
+    bool has_plan;         /* the file has a "report" section: every indicator then names one of its themes */
 };
 
 const char *ind_kind_name(ind_kind k)
@@ -209,8 +213,8 @@ static json_t *substitute(const char *s, const char *name, const char *value)
     return out;
 }
 
-/* One indicator of template t for row r of its grid: a new object. The label's languages are the template's;
- * a row without a text in one of them gives its French text, as the pages do. */
+/* One indicator of template t for row r of its grid: a new object. The label's (and the definition's) languages
+ * are the template's; a row without a text in one of them gives its French text, as the pages do. */
 static json_t *instantiate(const json_t *t, const form_choice *r)
 {
     static const char *const keys[] = {"id", "question", "numerator", "denominator", "among", "value"};
@@ -221,15 +225,19 @@ static json_t *instantiate(const json_t *t, const form_choice *r)
         if (v != NULL)
             json_object_set_new(o, keys[k], substitute(v, "{row}", r->code));
     }
-    json_t *label = json_object_get(o, "label");
-    const char *lang;
-    json_t *text;
-    json_object_foreach(label, lang, text) {
-        if (!json_is_string(text))
-            continue; /* reported by load_def */
-        json_t *with_label = substitute(json_string_value(text), "{row_label}", form_text(r->label, lang));
-        json_object_set_new(label, lang, substitute(json_string_value(with_label), "{row}", r->code));
-        json_decref(with_label);
+    /* The label and the definition are texts a reader sees: both name the row, in each of their languages. */
+    static const char *const texts[] = {"label", "definition"};
+    for (size_t k = 0; k < sizeof texts / sizeof *texts; k++) {
+        json_t *map = json_object_get(o, texts[k]);
+        const char *lang;
+        json_t *text;
+        json_object_foreach(map, lang, text) {
+            if (!json_is_string(text))
+                continue; /* reported by load_def */
+            json_t *with_label = substitute(json_string_value(text), "{row_label}", form_text(r->label, lang));
+            json_object_set_new(map, lang, substitute(json_string_value(with_label), "{row}", r->code));
+            json_decref(with_label);
+        }
     }
     return o;
 }
@@ -324,16 +332,106 @@ static void load_categories(loader *ld, const char *path, const form_question *q
         load_error(ld, path, "%s a plus de 64 choix : trop pour une distribution", q->id);
 }
 
+/* A language map at o[key] (label, definition, the plan's titles): an object whose values are texts, with a
+ * French one, as everything a reader sees is at least in French. Returns it, or NULL (reported) when it is
+ * malformed, or (reported when required) absent. */
+static const json_t *load_text(loader *ld, const char *path, const json_t *o, const char *key, bool required)
+{
+    const json_t *map = jc_member(&ld->jc, path, o, key, JSON_OBJECT, required);
+    if (map == NULL) {
+        if (json_object_get(o, key) != NULL || required)
+            ld->ok = false;
+        return NULL;
+    }
+    char p[JC_PATH_MAX];
+    jc_path_key(p, path, key);
+    const json_t *fr = json_object_get(map, "fr");
+    if (!json_is_string(fr) || json_string_length(fr) == 0) {
+        load_error(ld, p, "le texte en français (« fr ») manque");
+        return NULL;
+    }
+    const char *lang;
+    json_t *text;
+    json_object_foreach((json_t *)map, lang, text) {
+        if (!json_is_string(text)) {
+            char pl[JC_PATH_MAX];
+            jc_path_key(pl, p, lang);
+            load_error(ld, pl, "un texte est attendu");
+            return NULL;
+        }
+    }
+    return map;
+}
+
+/* A number as a French reader writes it: a decimal comma, no useless zeros (30, 12,5). */
+static void number_fr(char *buf, size_t len, double x)
+{
+    snprintf(buf, len, "%g", x);
+    for (char *c = buf; *c; c++)
+        if (*c == '.')
+            *c = ',';
+}
+
+/* The definition of an entry that gives none, in plain French from its kind and its label (quoted, so that the
+ * label's own capital letter and wording stay as written): a new language map kept in s->made. sub is true when
+ * a denominator restricts a proportion to a sub-population, among when "among" restricts the other kinds. The
+ * words avoid the expression language: the expression itself goes to the report's technical annex. */
+static const json_t *default_definition(ind_set *s, const ind_def *d, bool sub, bool among)
+{
+    const char *label = form_text(d->label, "fr");
+    const char *who = among ? "parmi les personnes concernées" : "parmi les personnes";
+    char num[32];
+    sbuf b = {0};
+    switch (d->kind) {
+    case IND_PROPORTION:
+        if (d->score) {
+            number_fr(num, sizeof num, d->threshold);
+            sbuf_addf(&b, "Part des répondants dont le score « %s » atteint au moins %s, parmi ceux qui ont répondu "
+                      "à toutes les questions du score", form_text(d->score->label, "fr"), num);
+        } else {
+            sbuf_addf(&b, "Part des répondants concernés par « %s », parmi ceux %s", label,
+                      sub ? "à qui la question s'applique" : "qui ont répondu à la question");
+        }
+        if (d->question)
+            sbuf_adds(&b, " ; les réponses « je ne sais pas » et les refus de répondre sont comptés à part");
+        break;
+    case IND_DISTRIBUTION:
+        sbuf_addf(&b, "Répartition des réponses (« %s »), %s qui ont répondu à la question", label, who);
+        if (d->multiple)
+            sbuf_adds(&b, " ; plusieurs réponses étaient possibles : le total dépasse 100\u202f%");
+        break;
+    case IND_MEAN:
+        if (d->score)
+            sbuf_addf(&b, "Moyenne du score « %s », %s qui ont répondu à toutes les questions du score",
+                      form_text(d->score->label, "fr"), who);
+        else
+            sbuf_addf(&b, "Moyenne de « %s », %s qui ont donné une réponse", label, who);
+        break;
+    case IND_RATIO:
+        sbuf_addf(&b, "Rapport « %s » : le total des premiers nombres divisé par le total des seconds, %s qui ont "
+                  "donné les deux", label, who);
+        break;
+    }
+    if (s->made == NULL)
+        s->made = json_array();
+    json_t *map = json_pack("{s:s}", "fr", b.data);
+    sbuf_free(&b);
+    json_array_append_new(s->made, map);
+    return map;
+}
+
 static void load_def(loader *ld, const char *path, const json_t *o, size_t i)
 {
-    static const char *const keys[] = {"id", "theme", "label", "type", "question", "score", "threshold",
-                                       "numerator", "denominator", "among", "value", "for_each_row", NULL};
+    static const char *const keys[] = {"id", "theme", "label", "definition", "type", "question", "score",
+                                       "threshold", "numerator", "denominator", "among", "value", "for_each_row",
+                                       NULL};
     ind_set *s = ld->s;
     ind_def *d = &s->defs[i];
     ld->ok &= jc_only_keys(&ld->jc, path, o, keys);
     d->id = jc_string(&ld->jc, path, o, "id", true);
     d->theme = jc_string(&ld->jc, path, o, "theme", false);
     d->label = jc_member(&ld->jc, path, o, "label", JSON_OBJECT, true);
+    d->definition = load_text(ld, path, o, "definition", false);
     const char *type = jc_string(&ld->jc, path, o, "type", true);
     const char *qref = jc_string(&ld->jc, path, o, "question", false);
     const char *score = jc_string(&ld->jc, path, o, "score", false);
@@ -391,6 +489,191 @@ static void load_def(loader *ld, const char *path, const json_t *o, size_t i)
                    "ou score + threshold ; distribution = question [+ among] ; mean = value ou score [+ among] ; "
                    "ratio = numerator + denominator [+ among]",
                    type);
+    if (d->definition == NULL && json_object_get(o, "definition") == NULL)
+        d->definition = default_definition(s, d, src[SLOT_DENOMINATOR] != NULL, src[SLOT_AMONG] != NULL);
+}
+
+/* ------------------------------------------------------------------ the report's plan */
+
+/* The definition with this id (templates expanded), or NULL. */
+static const ind_def *def_by_id(const ind_set *s, const char *id)
+{
+    for (size_t i = 0; i < s->ndefs; i++)
+        if (s->defs[i].id && strcmp(s->defs[i].id, id) == 0)
+            return &s->defs[i];
+    return NULL;
+}
+
+/* True when some version of the form in the catalog has a question id that carries answers (not a note): a
+ * theme may list a question that only an older version asked, whose answers are still in the database. */
+static bool form_has_question(const loader *ld, const char *id)
+{
+    const catalog *c = ld->s->cat;
+    for (size_t v = 0; v < catalog_count(c); v++) {
+        const form *f = catalog_at(c, v);
+        if (strcmp(f->id, ld->cur->id) != 0)
+            continue;
+        const form_question *q = form_question_by_id(f, id);
+        if (q != NULL && q->type != FQ_NOTE)
+            return true;
+    }
+    return false;
+}
+
+/* One theme of "report.themes". Its questions are question ids of the form, each placed in one theme only (the
+ * report shows a question once). */
+static void load_theme(loader *ld, const char *path, const json_t *o, size_t index)
+{
+    static const char *const keys[] = {"id", "title", "intro", "questions", NULL};
+    ind_plan *p = &ld->s->plan;
+    ind_theme *t = &p->themes[index];
+    ld->ok &= jc_only_keys(&ld->jc, path, o, keys);
+    t->id = jc_string(&ld->jc, path, o, "id", true);
+    t->title = load_text(ld, path, o, "title", true);
+    t->intro = load_text(ld, path, o, "intro", false);
+    const json_t *qs = jc_member(&ld->jc, path, o, "questions", JSON_ARRAY, false);
+    if (t->id == NULL || (qs == NULL && json_object_get(o, "questions") != NULL)) {
+        ld->ok = false;
+        t->id = NULL;
+        return;
+    }
+    if (!jc_is_slug(t->id, 64, true))
+        load_error(ld, path, "identifiant de thème « %s » invalide (lettres minuscules, chiffres, _ et -)", t->id);
+    for (size_t j = 0; j < index; j++)
+        if (p->themes[j].id && strcmp(p->themes[j].id, t->id) == 0)
+            load_error(ld, path, "thème « %s » déjà défini", t->id);
+    t->questions = xcalloc(json_array_size(qs) + 1, sizeof *t->questions);
+    char qpath[JC_PATH_MAX];
+    jc_path_key(qpath, path, "questions");
+    for (size_t k = 0; k < json_array_size(qs); k++) {
+        char qp[JC_PATH_MAX];
+        jc_path_index(qp, qpath, k);
+        const char *qid = json_string_value(json_array_get(qs, k));
+        if (qid == NULL || !form_has_question(ld, qid)) {
+            load_error(ld, qp, "« %s » n'est une question d'aucune version du formulaire %s", qid ? qid : "?",
+                       ld->cur->id);
+            continue;
+        }
+        for (size_t j = 0; j <= index; j++)
+            for (size_t m = 0; m < p->themes[j].nquestions; m++)
+                if (strcmp(p->themes[j].questions[m], qid) == 0)
+                    load_error(ld, qp, "la question %s est déjà placée dans le thème « %s »", qid,
+                               p->themes[j].id ? p->themes[j].id : "?");
+        t->questions[t->nquestions++] = qid;
+    }
+}
+
+/* A list of indicator ids of the plan ("synthesis", "map", "ranked") into *out. Each names an indicator of the
+ * file (a template's expanded id, "connait_pmi"), once; a ranked chart draws the choices of a distribution,
+ * while the summary and the map show one figure per territory, which a distribution does not have. */
+static void load_id_list(loader *ld, const json_t *report, const char *key, const char ***out, size_t *n)
+{
+    const json_t *a = jc_member(&ld->jc, "$.report", report, key, JSON_ARRAY, false);
+    if (a == NULL) {
+        if (json_object_get(report, key) != NULL)
+            ld->ok = false;
+        return;
+    }
+    bool ranked = strcmp(key, "ranked") == 0;
+    char path[JC_PATH_MAX];
+    jc_path_key(path, "$.report", key);
+    *out = xcalloc(json_array_size(a) + 1, sizeof **out);
+    for (size_t k = 0; k < json_array_size(a); k++) {
+        char p[JC_PATH_MAX];
+        jc_path_index(p, path, k);
+        const char *id = json_string_value(json_array_get(a, k));
+        const ind_def *d = id ? def_by_id(ld->s, id) : NULL;
+        if (d == NULL) {
+            load_error(ld, p, "« %s » n'est pas un indicateur de ce fichier", id ? id : "?");
+            continue;
+        }
+        if (ranked && d->kind != IND_DISTRIBUTION)
+            load_error(ld, p, "« %s » n'est pas une distribution : seules les réponses à une question à choix se "
+                       "classent", id);
+        else if (!ranked && d->kind == IND_DISTRIBUTION)
+            load_error(ld, p, "« %s » est une distribution : la synthèse et la carte montrent un seul chiffre par "
+                       "territoire", id);
+        for (size_t j = 0; j < *n; j++)
+            if (strcmp((*out)[j], id) == 0)
+                load_error(ld, p, "« %s » est déjà dans la liste", id);
+        (*out)[(*n)++] = id;
+    }
+}
+
+/* One pair of "report.pairs": a theme of this file beside a theme of the other form's file, which this file
+ * cannot see (only its name is checked here). */
+static void load_pair(loader *ld, const char *path, const json_t *o, ind_pair *pr)
+{
+    static const char *const keys[] = {"resident_theme", "operator_theme", "title", "residents", "operators",
+                                       "reading", NULL};
+    ld->ok &= jc_only_keys(&ld->jc, path, o, keys);
+    pr->resident_theme = jc_string(&ld->jc, path, o, "resident_theme", true);
+    pr->operator_theme = jc_string(&ld->jc, path, o, "operator_theme", true);
+    pr->title = load_text(ld, path, o, "title", true);
+    pr->residents = load_text(ld, path, o, "residents", true);
+    pr->operators = load_text(ld, path, o, "operators", true);
+    pr->reading = load_text(ld, path, o, "reading", true);
+    if (pr->resident_theme == NULL || pr->operator_theme == NULL) {
+        ld->ok = false;
+        return;
+    }
+    if (ind_theme_by_id(&ld->s->plan, pr->resident_theme) == NULL) {
+        char p[JC_PATH_MAX];
+        jc_path_key(p, path, "resident_theme");
+        load_error(ld, p, "thème « %s » inconnu (voir « report.themes »)", pr->resident_theme);
+    }
+}
+
+/* Reads the file's "report" section into s->plan, then checks that every indicator names one of its themes. */
+static void load_plan(loader *ld, const json_t *report)
+{
+    static const char *const keys[] = {"themes", "synthesis", "map", "ranked", "pairs", NULL};
+    ind_set *s = ld->s;
+    ind_plan *p = &s->plan;
+    s->has_plan = true;
+    ld->ok &= jc_only_keys(&ld->jc, "$.report", report, keys);
+    const json_t *themes = jc_member(&ld->jc, "$.report", report, "themes", JSON_ARRAY, true);
+    if (themes == NULL)
+        ld->ok = false;
+    p->themes = xcalloc(json_array_size(themes) + 1, sizeof *p->themes);
+    for (size_t i = 0; i < json_array_size(themes); i++) {
+        char tp[JC_PATH_MAX];
+        jc_path_index(tp, "$.report.themes", i);
+        if (json_is_object(json_array_get(themes, i)))
+            load_theme(ld, tp, json_array_get(themes, i), i);
+        else
+            load_error(ld, tp, "un objet est attendu");
+        p->nthemes++; /* counted even when broken, so that the indices stay those of the file */
+    }
+    load_id_list(ld, report, "synthesis", &p->synthesis, &p->nsynthesis);
+    load_id_list(ld, report, "map", &p->mapped, &p->nmapped);
+    load_id_list(ld, report, "ranked", &p->ranked, &p->nranked);
+    const json_t *pairs = jc_member(&ld->jc, "$.report", report, "pairs", JSON_ARRAY, false);
+    if (pairs == NULL && json_object_get(report, "pairs") != NULL)
+        ld->ok = false;
+    p->pairs = xcalloc(json_array_size(pairs) + 1, sizeof *p->pairs);
+    for (size_t i = 0; i < json_array_size(pairs); i++) {
+        char pp[JC_PATH_MAX];
+        jc_path_index(pp, "$.report.pairs", i);
+        if (json_is_object(json_array_get(pairs, i)))
+            load_pair(ld, pp, json_array_get(pairs, i), &p->pairs[p->npairs++]);
+        else
+            load_error(ld, pp, "un objet est attendu");
+    }
+    for (size_t i = 0; i < s->ndefs; i++) {
+        const ind_def *d = &s->defs[i];
+        char dp[JC_PATH_MAX], tp[JC_PATH_MAX];
+        jc_path_index(dp, "$.indicators", s->origin[i]);
+        if (d->id == NULL)
+            continue; /* already reported */
+        if (d->theme == NULL) {
+            load_error(ld, dp, "« theme » manque : avec un plan (« report »), chaque indicateur est placé dans un "
+                       "de ses thèmes");
+        } else if (ind_theme_by_id(p, d->theme) == NULL) {
+            jc_path_key(tp, dp, "theme");
+            load_error(ld, tp, "thème « %s » absent du plan (« report.themes »)", d->theme);
+        }
+    }
 }
 
 /* Compiles every definition against every version; the current version must take them all. */
@@ -444,7 +727,7 @@ ind_set *ind_load(const char *path, const catalog *c, const char *form_id, diag_
     s->doc = doc;
     s->cat = c;
     s->form_id = ld.cur->id;
-    static const char *const keys[] = {"form", "scores", "indicators", NULL};
+    static const char *const keys[] = {"form", "scores", "indicators", "report", NULL};
     if (!json_is_object(doc)) {
         jc_error(&ld.jc, "$", "un objet JSON est attendu");
         goto fail;
@@ -455,7 +738,8 @@ ind_set *ind_load(const char *path, const catalog *c, const char *form_id, diag_
         load_error(&ld, "$.form", "ce fichier décrit « %s », pas « %s »", fid, form_id);
     const json_t *scores = jc_member(&ld.jc, "$", doc, "scores", JSON_ARRAY, false);
     const json_t *defs = jc_member(&ld.jc, "$", doc, "indicators", JSON_ARRAY, true);
-    if (fid == NULL || defs == NULL)
+    const json_t *report = jc_member(&ld.jc, "$", doc, "report", JSON_OBJECT, false);
+    if (fid == NULL || defs == NULL || (report == NULL && json_object_get(doc, "report") != NULL))
         goto fail;
     s->nscores = json_array_size(scores);
     s->scores = xcalloc(s->nscores + 1, sizeof *s->scores);
@@ -479,6 +763,8 @@ ind_set *ind_load(const char *path, const catalog *c, const char *form_id, diag_
         else
             load_error(&ld, p, "un objet est attendu");
     }
+    if (report != NULL)
+        load_plan(&ld, report);
     if (!ld.ok)
         goto fail;
     for (size_t i = 0; i < catalog_count(c); i++)
@@ -560,6 +846,14 @@ void ind_free(ind_set *s)
         free(s->defs[i].categories);
     for (size_t i = 0; i < s->nscores; i++)
         free(s->scores[i].terms);
+    for (size_t i = 0; i < s->plan.nthemes; i++)
+        free(s->plan.themes[i].questions);
+    free(s->plan.themes);
+    free(s->plan.synthesis);
+    free(s->plan.mapped);
+    free(s->plan.ranked);
+    free(s->plan.pairs);
+    json_decref(s->made);
     free(s->code);
     free(s->src);
     free(s->versions);
@@ -576,6 +870,19 @@ const char *ind_source(const ind_set *s, size_t i, const char *key)
     for (int slot = 0; slot < NSLOTS && i < s->ndefs; slot++)
         if (strcmp(slot_key[slot], key) == 0)
             return s->src[i * NSLOTS + slot];
+    return NULL;
+}
+
+const ind_plan *ind_report_plan(const ind_set *s)
+{
+    return &s->plan; /* all zero when the file has no "report" section */
+}
+
+const ind_theme *ind_theme_by_id(const ind_plan *p, const char *id)
+{
+    for (size_t i = 0; i < p->nthemes; i++)
+        if (p->themes[i].id && strcmp(p->themes[i].id, id) == 0)
+            return &p->themes[i];
     return NULL;
 }
 
@@ -749,4 +1056,23 @@ void ind_eval(const ind_set *s, const form *version, const json_t *answers, cons
         else
             eval_one(&s->defs[i], &s->code[v * s->ndefs + i], &r, &out[i]);
     }
+}
+
+/* ------------------------------------------------------------------ scores alone, for the exports */
+
+size_t ind_score_count(const ind_set *s)
+{
+    return s->nscores;
+}
+
+const ind_score *ind_score_at(const ind_set *s, size_t i)
+{
+    return i < s->nscores ? &s->scores[i] : NULL;
+}
+
+/* The very computation the indicators use (score_value), so that an exported score column and a mean of the score
+ * in the report cannot disagree. */
+ind_state ind_score_eval(const ind_score *sc, const json_t *answers, double *out)
+{
+    return score_value(sc, answers, out);
 }

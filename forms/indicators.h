@@ -67,6 +67,9 @@ typedef struct ind_category {
 typedef struct ind_def {
     const char *id, *theme;
     const json_t *label;            /* language map */
+    const json_t *definition;       /* language map: the indicator in plain words ("Part des habitants qui ..."),
+                                     * as written in the file or, when it gives none, made from the kind and the
+                                     * label; never NULL */
     ind_kind kind;
     const char *question, *row;     /* the item whose nsp / refus are counted apart (row: grid row), or NULL */
     const ind_score *score;         /* proportion (with threshold) or mean of a score, or NULL */
@@ -77,6 +80,38 @@ typedef struct ind_def {
 } ind_def;
 
 typedef struct ind_set ind_set;
+
+/* The plan of the diagnosis report, the file's optional "report" section (forms/README.md, "Le plan du
+ * rapport"): everything the report says that is not a computed figure, so that no theme or title is C. */
+typedef struct ind_theme {
+    const char *id;                 /* what indicators name in "theme" */
+    const json_t *title;            /* language map */
+    const json_t *intro;            /* language map: the theme's introductory sentence, or NULL */
+    const char **questions;         /* question ids the theme reports besides those of its indicators */
+    size_t nquestions;
+} ind_theme;
+
+/* Residents and operators on each service: the residents' indicators of resident_theme beside the operators'
+ * indicators of operator_theme on the same grid row. */
+typedef struct ind_pair {
+    const char *resident_theme, *operator_theme;
+    const json_t *title;            /* language map: the sub-section's heading */
+    const json_t *residents, *operators; /* language maps: the two columns' headings */
+    const json_t *reading;          /* language map: what a gap of GAP points or more means */
+} ind_pair;
+
+typedef struct ind_plan {
+    ind_theme *themes;              /* in the report's order */
+    size_t nthemes;
+    const char **synthesis;         /* indicator ids of the summary's key findings, in order */
+    size_t nsynthesis;
+    const char **mapped;            /* indicator ids drawn on the map (or the ranked dot chart) */
+    size_t nmapped;
+    const char **ranked;            /* distribution indicators drawn as a ranked bar chart per territory (R40) */
+    size_t nranked;
+    ind_pair *pairs;
+    size_t npairs;
+} ind_plan;
 
 /* Loads path (NAME.indicators.json) for form_id of catalog c. Returns NULL with every problem in diags. */
 ind_set *ind_load(const char *path, const catalog *c, const char *form_id, diag_list *diags);
@@ -93,6 +128,12 @@ void ind_free(ind_set *s);
 
 /* The source of expression key ("numerator", "denominator", "among", "value") of definition i, or NULL. */
 const char *ind_source(const ind_set *s, size_t i, const char *key);
+
+/* The report plan of the file (an empty plan, never NULL, when the file has no "report" section). */
+const ind_plan *ind_report_plan(const ind_set *s);
+
+/* The theme with this id in the plan, or NULL. */
+const ind_theme *ind_theme_by_id(const ind_plan *p, const char *id);
 
 /* The form the definitions describe. */
 const char *ind_form_id(const ind_set *s);
@@ -121,5 +162,13 @@ void ind_eval(const ind_set *s, const form *version, const json_t *answers, cons
 
 /* The kind's name in the files and outputs ("proportion", ...). */
 const char *ind_kind_name(ind_kind k);
+
+/* The scores of the file ("scores"), in order: for the exports' score columns. */
+size_t ind_score_count(const ind_set *s);
+const ind_score *ind_score_at(const ind_set *s, size_t i);
+
+/* Evaluates sc on one record's answers exactly as the indicators do: IND_IN with the rounded score in *out, or the
+ * state that makes it missing (IND_OUT an item unanswered, IND_NSP / IND_REFUS an item answered so). */
+ind_state ind_score_eval(const ind_score *sc, const json_t *answers, double *out);
 
 #endif /* FORMS_INDICATORS_H */

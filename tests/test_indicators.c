@@ -347,6 +347,342 @@ static void test_load_reports_all(void **state)
     json_decref(doc);
 }
 
+/* ================================================================== the report's plan and the definitions */
+
+/* A small indicator file with a plan: two themes, a template, each kind once. The validation cases below break
+ * one member of it at a time. */
+static const char plan_fixture[] =
+    "{\"form\": \"resident\",\n"
+    " \"scores\": [{\"id\": \"epices\", \"label\": {\"fr\": \"Score EPICES\"}, \"constant\": 75.14,\n"
+    "   \"terms\": [{\"question\": \"E01\", \"code\": \"oui\", \"coef\": 10.06}]}],\n"
+    " \"indicators\": [\n"
+    "  {\"id\": \"sante_bonne\", \"theme\": \"sante\", \"label\": {\"fr\": \"Santé bonne\"},\n"
+    "   \"definition\": {\"fr\": \"Part des habitants en bonne santé\", \"en\": \"Share in good health\"},\n"
+    "   \"type\": \"proportion\", \"question\": \"R07\", \"numerator\": \"${R07} = 'bon'\"},\n"
+    "  {\"id\": \"sans_medecin\", \"theme\": \"soins\", \"label\": {\"fr\": \"Sans médecin traitant\"},\n"
+    "   \"type\": \"proportion\", \"question\": \"R13\", \"numerator\": \"${R13} = 'non'\"},\n"
+    "  {\"id\": \"besoin_non_satisfait\", \"theme\": \"soins\", \"label\": {\"fr\": \"Sans aide\"},\n"
+    "   \"type\": \"proportion\", \"question\": \"R26\", \"denominator\": \"${R26} != 'non'\",\n"
+    "   \"numerator\": \"${R26} = 'oui_sans_aide'\"},\n"
+    "  {\"id\": \"priorites\", \"theme\": \"sante\", \"label\": {\"fr\": \"Priorités\"}, \"type\": \"distribution\",\n"
+    "   \"question\": \"R40\"},\n"
+    "  {\"id\": \"raisons\", \"theme\": \"soins\", \"label\": {\"fr\": \"Raisons\"}, \"type\": \"distribution\",\n"
+    "   \"question\": \"R19\", \"among\": \"${R17} = 'oui'\"},\n"
+    "  {\"id\": \"epices_moyen\", \"theme\": \"sante\", \"label\": {\"fr\": \"Score moyen\"}, \"type\": \"mean\",\n"
+    "   \"score\": \"epices\"},\n"
+    "  {\"id\": \"epices_30\", \"theme\": \"sante\", \"label\": {\"fr\": \"Précarité\"}, \"type\": \"proportion\",\n"
+    "   \"score\": \"epices\", \"threshold\": 30.5},\n"
+    "  {\"id\": \"accompagnements\", \"theme\": \"soins\", \"label\": {\"fr\": \"Aides\"}, \"type\": \"ratio\",\n"
+    "   \"numerator\": \"1\", \"denominator\": \"2\"},\n"
+    "  {\"for_each_row\": \"R23\", \"id\": \"connait_{row}\", \"theme\": \"soins\",\n"
+    "   \"label\": {\"fr\": \"Connaît : {row_label}\", \"en\": \"Knows {row}\"},\n"
+    "   \"definition\": {\"fr\": \"Part qui connaissent « {row_label} » ({row})\", \"en\": \"Share who know {row}\"},\n"
+    "   \"type\": \"proportion\", \"question\": \"R23.{row}\", \"numerator\": \"${R23.{row}} != 'inconnu'\"}\n"
+    " ],\n"
+    " \"report\": {\n"
+    "  \"themes\": [\n"
+    "   {\"id\": \"soins\", \"title\": {\"fr\": \"Les soins\"}, \"intro\": {\"fr\": \"Accès aux soins.\"},\n"
+    "    \"questions\": [\"R14\", \"R15\"]},\n"
+    "   {\"id\": \"sante\", \"title\": {\"fr\": \"La santé\", \"en\": \"Health\"}}\n"
+    "  ],\n"
+    "  \"synthesis\": [\"sans_medecin\", \"connait_pmi\", \"sante_bonne\"],\n"
+    "  \"map\": [\"sante_bonne\"],\n"
+    "  \"ranked\": [\"priorites\"],\n"
+    "  \"pairs\": [{\"resident_theme\": \"soins\", \"operator_theme\": \"connaissance_offre\",\n"
+    "    \"title\": {\"fr\": \"Connaissance\"}, \"residents\": {\"fr\": \"Habitants\"},\n"
+    "    \"operators\": {\"fr\": \"Opérateurs\"}, \"reading\": {\"fr\": \"méconnu des habitants\"}}]\n"
+    " }\n"
+    "}\n";
+
+/* The text of language map m in lang, or "" when it has none (form_text would fall back to French). */
+static const char *text_in(const json_t *m, const char *lang)
+{
+    const char *t = json_string_value(json_object_get(m, lang));
+    return t ? t : "";
+}
+
+static void test_plan_parsed(void **state)
+{
+    (void)state;
+    diag_list diags = {0};
+    json_t *doc = tu_json(plan_fixture);
+    ind_set *s = load_doc(doc, "resident", &diags);
+    if (s == NULL)
+        diag_print(&diags, stderr);
+    assert_non_null(s);
+    assert_int_equal(diags.errors, 0);
+    const ind_plan *p = ind_report_plan(s);
+    assert_int_equal(p->nthemes, 2); /* in the file's order, not the indicators' */
+    assert_string_equal(p->themes[0].id, "soins");
+    assert_string_equal(form_text(p->themes[0].title, "fr"), "Les soins");
+    assert_string_equal(form_text(p->themes[0].intro, "fr"), "Accès aux soins.");
+    assert_int_equal(p->themes[0].nquestions, 2);
+    assert_string_equal(p->themes[0].questions[0], "R14");
+    assert_string_equal(p->themes[0].questions[1], "R15");
+    assert_string_equal(p->themes[1].id, "sante");
+    assert_string_equal(text_in(p->themes[1].title, "en"), "Health");
+    assert_null(p->themes[1].intro);
+    assert_int_equal(p->themes[1].nquestions, 0);
+    assert_int_equal(p->nsynthesis, 3);
+    assert_string_equal(p->synthesis[0], "sans_medecin");
+    assert_string_equal(p->synthesis[1], "connait_pmi"); /* an expanded template's id */
+    assert_string_equal(p->synthesis[2], "sante_bonne");
+    assert_int_equal(p->nmapped, 1);
+    assert_string_equal(p->mapped[0], "sante_bonne");
+    assert_int_equal(p->nranked, 1);
+    assert_string_equal(p->ranked[0], "priorites");
+    assert_int_equal(p->npairs, 1);
+    assert_string_equal(p->pairs[0].resident_theme, "soins");
+    assert_string_equal(p->pairs[0].operator_theme, "connaissance_offre");
+    assert_string_equal(form_text(p->pairs[0].title, "fr"), "Connaissance");
+    assert_string_equal(form_text(p->pairs[0].residents, "fr"), "Habitants");
+    assert_string_equal(form_text(p->pairs[0].operators, "fr"), "Opérateurs");
+    assert_string_equal(form_text(p->pairs[0].reading, "fr"), "méconnu des habitants");
+    assert_ptr_equal(ind_theme_by_id(p, "sante"), &p->themes[1]);
+    assert_null(ind_theme_by_id(p, "absent"));
+
+    /* Definitions: as written (every language), substituted in a template, or made from the kind. */
+    const ind_def *d = ind_at(s, def_index(s, "sante_bonne"));
+    assert_string_equal(form_text(d->definition, "fr"), "Part des habitants en bonne santé");
+    assert_string_equal(text_in(d->definition, "en"), "Share in good health");
+    d = ind_at(s, def_index(s, "connait_pmi"));
+    assert_string_equal(form_text(d->definition, "fr"),
+                        "Part qui connaissent « PMI (protection maternelle et infantile) » (pmi)");
+    assert_string_equal(text_in(d->definition, "en"), "Share who know pmi");
+    static const struct {
+        const char *id;
+        const char *fragments[3];
+    } made[] = {
+        {"sans_medecin", {"Part des répondants concernés par « Sans médecin traitant »",
+                          "parmi ceux qui ont répondu à la question", "comptés à part"}},
+        {"besoin_non_satisfait", {"« Sans aide »", "parmi ceux à qui la question s'applique", "comptés à part"}},
+        {"priorites", {"Répartition des réponses (« Priorités »)", "parmi les personnes qui ont répondu",
+                       "le total dépasse 100\u202f%"}},
+        {"raisons", {"Répartition des réponses (« Raisons »)", "parmi les personnes concernées", "100\u202f%"}},
+        {"epices_moyen", {"Moyenne du score « Score EPICES »", "toutes les questions du score", NULL}},
+        {"epices_30", {"Part des répondants dont le score « Score EPICES » atteint au moins 30,5", NULL, NULL}},
+        {"accompagnements", {"Rapport « Aides »", "divisé par le total des seconds", NULL}},
+    };
+    for (size_t k = 0; k < sizeof made / sizeof made[0]; k++) {
+        const char *text = form_text(ind_at(s, def_index(s, made[k].id))->definition, "fr");
+        for (size_t f = 0; f < 3 && made[k].fragments[f]; f++)
+            if (strstr(text, made[k].fragments[f]) == NULL)
+                soft_fail("%s: the definition made from its kind lacks \"%s\": %s", made[k].id, made[k].fragments[f],
+                          text);
+        if (strstr(text, "${") != NULL || strstr(text, "mean") != NULL || strstr(text, "ratio") != NULL)
+            soft_fail("%s: the made definition shows a raw expression or an English word: %s", made[k].id, text);
+    }
+    assert_null(strstr(form_text(ind_at(s, def_index(s, "sans_medecin"))->definition, "fr"), "100"));
+    ind_free(s);
+    diag_list_free(&diags);
+
+    /* Without a "report" section: an empty plan, never NULL, and indicators may name any theme. */
+    json_object_del(doc, "report");
+    tu_set(doc, "indicators[0].theme", json_string("nimporte"));
+    s = load_doc(doc, "resident", &diags);
+    assert_non_null(s);
+    p = ind_report_plan(s);
+    assert_non_null(p);
+    assert_int_equal(p->nthemes + p->nsynthesis + p->nmapped + p->nranked + p->npairs, 0);
+    assert_null(ind_theme_by_id(p, "sante"));
+    ind_free(s);
+    diag_list_free(&diags);
+    json_decref(doc);
+    check_soft_failures();
+}
+
+/* One broken copy of plan_fixture: the member at `set` replaced by the JSON text `value` (deleted when NULL);
+ * the load must fail with an error at `path` containing `fragment`. */
+static const struct plan_case {
+    const char *set, *value, *path, *fragment;
+} plan_cases[] = {
+    {"report.sommaire", "[]", "$.report.sommaire", "clé inconnue « sommaire »"},
+    {"report.themes[0].couleur", "\"rouge\"", "$.report.themes[0].couleur", "clé inconnue « couleur »"},
+    {"report.pairs[0].lecture", "{}", "$.report.pairs[0].lecture", "clé inconnue « lecture »"},
+    {"report", "[]", "$.report", "doit être un objet"},
+    {"report.themes", NULL, "$.report.themes", "« themes » est obligatoire"},
+    {"report.themes[1].id", NULL, "$.report.themes[1].id", "« id » est obligatoire"},
+    {"report.themes[1].title", NULL, "$.report.themes[1].title", "« title » est obligatoire"},
+    {"report.themes[1].title", "{\"en\": \"Health\"}", "$.report.themes[1].title", "français"},
+    {"report.themes[0].intro", "{\"fr\": 3}", "$.report.themes[0].intro", "français"},
+    {"report.themes[1].id", "\"Santé\"", "$.report.themes[1]", "identifiant de thème « Santé » invalide"},
+    {"report.themes[1].id", "\"soins\"", "$.report.themes[1]", "thème « soins » déjà défini"},
+    {"report.themes[1]", "\"sante\"", "$.report.themes[1]", "un objet est attendu"},
+    {"indicators[0].theme", "\"etat_sante\"", "$.indicators[0].theme", "thème « etat_sante » absent du plan"},
+    {"indicators[0].theme", NULL, "$.indicators[0]", "« theme » manque"},
+    {"indicators[8].theme", "\"offre\"", "$.indicators[8].theme", "thème « offre » absent du plan"},
+    {"indicators[0].definition", "\"Part des habitants\"", "$.indicators[0].definition", "doit être un objet"},
+    {"indicators[0].definition", "{\"en\": \"Share\"}", "$.indicators[0].definition", "français"},
+    {"indicators[0].definition", "{\"fr\": \"Part\", \"en\": null}", "$.indicators[0].definition.en",
+     "un texte est attendu"},
+    {"report.synthesis[1]", "\"connait\"", "$.report.synthesis[1]", "« connait » n'est pas un indicateur"},
+    {"report.synthesis[0]", "\"priorites\"", "$.report.synthesis[0]", "« priorites » est une distribution"},
+    {"report.synthesis[2]", "\"sans_medecin\"", "$.report.synthesis[2]", "« sans_medecin » est déjà dans la liste"},
+    {"report.synthesis", "{}", "$.report.synthesis", "doit être un tableau"},
+    {"report.map[0]", "\"connait_xyz\"", "$.report.map[0]", "« connait_xyz » n'est pas un indicateur"},
+    {"report.map[0]", "\"raisons\"", "$.report.map[0]", "« raisons » est une distribution"},
+    {"report.ranked[0]", "\"sante_bonne\"", "$.report.ranked[0]", "« sante_bonne » n'est pas une distribution"},
+    {"report.ranked[0]", "7", "$.report.ranked[0]", "« ? » n'est pas un indicateur"},
+    {"report.themes[0].questions[1]", "\"R99\"", "$.report.themes[0].questions[1]",
+     "« R99 » n'est une question d'aucune version du formulaire resident"},
+    {"report.themes[0].questions[1]", "\"O05\"", "$.report.themes[0].questions[1]", "« O05 »"},
+    {"report.themes[1].questions", "[\"R14\"]", "$.report.themes[1].questions[0]",
+     "la question R14 est déjà placée dans le thème « soins »"},
+    {"report.themes[0].questions", "\"R14\"", "$.report.themes[0].questions", "doit être un tableau"},
+    {"report.pairs[0].resident_theme", "\"offre\"", "$.report.pairs[0].resident_theme", "thème « offre » inconnu"},
+    {"report.pairs[0].operator_theme", "\"\"", "$.report.pairs[0].operator_theme", "ne doit pas être vide"},
+    {"report.pairs[0].operator_theme", NULL, "$.report.pairs[0].operator_theme", "est obligatoire"},
+    {"report.pairs[0].reading", NULL, "$.report.pairs[0].reading", "« reading » est obligatoire"},
+    {"report.pairs[0].residents", "{\"fr\": \"\"}", "$.report.pairs[0].residents", "français"},
+};
+
+static void test_plan_errors(void **state)
+{
+    (void)state;
+    for (size_t k = 0; k < sizeof plan_cases / sizeof plan_cases[0]; k++) {
+        json_t *doc = tu_json(plan_fixture);
+        tu_set(doc, plan_cases[k].set, plan_cases[k].value ? tu_json(plan_cases[k].value) : NULL);
+        diag_list diags = {0};
+        ind_set *s = load_doc(doc, "resident", &diags);
+        if (s != NULL || !tu_has_diag(&diags, false, plan_cases[k].path, plan_cases[k].fragment)) {
+            soft_fail("case %zu (%s): %s; expected an error at %s containing \"%s\"; got:", k + 1, plan_cases[k].set,
+                      s ? "loaded" : "not loaded", plan_cases[k].path, plan_cases[k].fragment);
+            for (size_t j = 0; j < diags.count; j++)
+                soft_note("    %s: %s", diags.items[j].path, diags.items[j].message);
+        }
+        ind_free(s);
+        diag_list_free(&diags);
+        json_decref(doc);
+    }
+    check_soft_failures();
+}
+
+/* True when definition i of s reads question qid: its item, a score term, or an expression naming ${qid} or a
+ * row ${qid.ROW}. */
+static bool reads_question(const ind_set *s, size_t i, const char *qid)
+{
+    const ind_def *d = ind_at(s, i);
+    if (d->question && strncmp(d->question, qid, strlen(qid)) == 0 &&
+        (d->question[strlen(qid)] == '\0' || d->question[strlen(qid)] == '.'))
+        return true;
+    for (size_t t = 0; d->score && t < d->score->nterms; t++)
+        if (strcmp(d->score->terms[t].question, qid) == 0)
+            return true;
+    static const char *const keys[] = {"numerator", "denominator", "among", "value"};
+    char whole[160], row[160];
+    snprintf(whole, sizeof whole, "${%s}", qid);
+    snprintf(row, sizeof row, "${%s.", qid);
+    for (size_t k = 0; k < sizeof keys / sizeof *keys; k++) {
+        const char *src = ind_source(s, i, keys[k]);
+        if (src && (strstr(src, whole) || strstr(src, row)))
+            return true;
+    }
+    return false;
+}
+
+/* Writes into out (one id and a space each) the questions of form_id, in any version of the catalog, that s
+ * neither reads in an indicator nor places in a theme of its plan; free text is counted by the report wherever
+ * it is, and notes carry no answer. Returns how many. */
+static size_t unplaced_questions(const ind_set *s, const char *form_id, char *out, size_t len)
+{
+    const ind_plan *p = ind_report_plan(s);
+    size_t n = 0;
+    out[0] = '\0';
+    for (size_t v = 0; v < catalog_count(forms); v++) {
+        const form *fm = catalog_at(forms, v);
+        if (strcmp(fm->id, form_id) != 0)
+            continue;
+        for (size_t q = 0; q < fm->nquestions; q++) {
+            const form_question *fq = &fm->questions[q];
+            bool placed = fq->type == FQ_NOTE || fq->type == FQ_TEXT || fq->type == FQ_LONG_TEXT;
+            for (size_t i = 0; i < ind_count(s) && !placed; i++)
+                placed = reads_question(s, i, fq->id);
+            for (size_t t = 0; t < p->nthemes && !placed; t++)
+                for (size_t k = 0; k < p->themes[t].nquestions && !placed; k++)
+                    placed = strcmp(p->themes[t].questions[k], fq->id) == 0;
+            if (!placed) {
+                size_t used = strlen(out);
+                snprintf(out + used, len - used, "%s ", fq->id);
+                n++;
+            }
+        }
+    }
+    return n;
+}
+
+/* The shipped files report the whole questionnaire: every question of every version of both forms in the
+ * catalog is read by an indicator or placed in a theme; every indicator sits in a theme of the plan and says in
+ * French words what it counts. The check itself must see what a small file leaves out. */
+static void test_shipped_plan(void **state)
+{
+    (void)state;
+    static const char *const ids[] = {"resident", "operator"};
+    for (size_t f = 0; f < 2; f++) {
+        ind_set *s = load_shipped(ids[f]);
+        const ind_plan *p = ind_report_plan(s);
+        if (p->nthemes == 0)
+            soft_fail("%s: no plan", ids[f]);
+        char missing[2048];
+        if (unplaced_questions(s, ids[f], missing, sizeof missing) > 0)
+            soft_fail("%s: questions in no indicator and no theme: %s", ids[f], missing);
+        for (size_t i = 0; i < ind_count(s); i++) {
+            const ind_def *d = ind_at(s, i);
+            const char *def = json_string_value(json_object_get(d->definition, "fr"));
+            if (def == NULL || strlen(def) < 20 || strstr(def, "${") || strchr(def, '{') || strstr(def, "Part des r"))
+                soft_fail("%s: %s has no French definition of its own, or one with a raw expression: %s", ids[f],
+                          d->id, def ? def : "(none)");
+            if (d->theme == NULL || ind_theme_by_id(p, d->theme) == NULL)
+                soft_fail("%s: %s is in no theme of the plan", ids[f], d->id);
+        }
+        for (size_t t = 0; t < p->nthemes; t++) {
+            bool used = p->themes[t].nquestions > 0;
+            for (size_t i = 0; i < ind_count(s) && !used; i++)
+                used = strcmp(ind_at(s, i)->theme, p->themes[t].id) == 0;
+            if (!used || p->themes[t].intro == NULL)
+                soft_fail("%s: theme %s is empty or has no introduction", ids[f], p->themes[t].id);
+        }
+        ind_free(s);
+    }
+    ind_set *res = load_shipped("resident");
+    const ind_plan *p = ind_report_plan(res);
+    assert_int_equal(p->nranked, 1);
+    assert_string_equal(p->ranked[0], "priorites_sante");
+    assert_true(p->nsynthesis >= 7);
+    assert_true(p->nmapped >= 4);
+    assert_int_equal(p->npairs, 2);
+    assert_string_equal(p->pairs[0].resident_theme, "connaissance_offre");
+    assert_string_equal(p->pairs[1].operator_theme, "mobilisation_offre");
+    assert_string_equal(form_text(ind_at(res, def_index(res, "connait_pmi"))->definition, "fr"),
+                        "Part des habitants qui connaissent ce lieu, « PMI (protection maternelle et infantile) », "
+                        "qu'ils y soient allés ou non, parmi ceux qui ont répondu pour ce lieu");
+    ind_free(res);
+
+    /* The fixture reads R07, R13, R26, R40, R19 (and R17 in among), E01 in its score, the rows of R23, and
+     * places R14 and R15: R12 and the profile are left out, free text never is. */
+    diag_list diags = {0};
+    json_t *doc = tu_json(plan_fixture);
+    ind_set *small = load_doc(doc, "resident", &diags);
+    assert_non_null(small);
+    char missing[2048], token[16];
+    assert_true(unplaced_questions(small, "resident", missing, sizeof missing) > 20);
+    static const char *const out[] = {"R12", "R02", "R09", "E02", "R37", "O05"}, *const in[] = {
+        "R07", "R13", "R26", "R40", "R19", "R17", "E01", "R23", "R14", "R15", "R39", "R06b"};
+    for (size_t k = 0; k < sizeof out / sizeof *out; k++) {
+        snprintf(token, sizeof token, "%s ", out[k]);
+        if ((strstr(missing, token) == NULL) != (out[k][0] == 'O')) /* O05 is not a resident question at all */
+            soft_fail("the fixture leaves out %s, the check says: %s", out[k], missing);
+    }
+    for (size_t k = 0; k < sizeof in / sizeof *in; k++) {
+        snprintf(token, sizeof token, "%s ", in[k]);
+        if (strstr(missing, token) != NULL)
+            soft_fail("the fixture places %s, the check says it is left out: %s", in[k], missing);
+    }
+    ind_free(small);
+    diag_list_free(&diags);
+    json_decref(doc);
+    check_soft_failures();
+}
+
 /* ================================================================== evaluation */
 
 /* EPICES written as data equals score_epices for every one of the 2^11 answer patterns, and the precarity
@@ -1838,7 +2174,8 @@ int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, test_setup, test_teardown)
     const struct CMUnitTest tests[] = {
-        T(test_load_shipped), T(test_load_broken),    T(test_load_reports_all),  T(test_epices_all_patterns),
+        T(test_load_shipped), T(test_load_broken),    T(test_load_reports_all),  T(test_plan_parsed),
+        T(test_plan_errors),  T(test_shipped_plan),   T(test_epices_all_patterns),
         T(test_eval),         T(test_margins_errors), T(test_margins_valid),     T(test_min_n),
         T(test_p01),          T(test_empty_group),    T(test_audit_town), T(test_random_disclosure),    T(test_single_respondent), T(test_raking_errors),
         T(test_no_territory), T(test_operator_ratio), T(test_weighted_estimate), T(test_grouping),

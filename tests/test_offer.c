@@ -395,7 +395,8 @@ static void test_templates_equal_inline(void **state)
     assert_non_null(c);
     static const char *const ids[] = {"resident", "operator"};
     static const char *const keys[] = {"numerator", "denominator", "among", "value"};
-    static const size_t templates[] = {3, 2}, per_service[] = {33, 22};
+    /* R23 and O06 (11 services each, 3 and 2 templates), R37 (5 rows) and O14 (4 rows) */
+    static const size_t templates[] = {4, 3}, per_service[] = {33 + 5, 22 + 4};
     for (size_t i = 0; i < 2; i++) {
         char path[512], old_path[512];
         ind_set *now = ind_load(ind_default_path(c, ids[i], path, sizeof path), c, ids[i], &diags);
@@ -457,7 +458,7 @@ static const template_case template_cases[] = {
     {"indicators[9].type", "\"part\"", "$.indicators[9]", "type « part » inconnu", 1},
     {"indicators[9].numerator", "\"${R23.{row}} = 'connnu'\"", "$.indicators[9].numerator", "connnu", 11},
     {"indicators[9].question", "\"R23.{row}x\"", "$.indicators[9]", "n'est pas une ligne de grille", 11},
-    {"indicators[0].id", "\"connait_pmi\"", "$.indicators[9]", "« connait_pmi » déjà utilisé", 1},
+    {"indicators[1].id", "\"connait_pmi\"", "$.indicators[9]", "« connait_pmi » déjà utilisé", 1},
 };
 
 static void test_template_errors(void **state)
@@ -517,8 +518,8 @@ static void test_templates_follow_offer(void **state)
     sbuf summary = {0};
     assert_int_equal(ind_check_dir(c, &diags, &summary), 0);
     assert_int_equal(diags.errors + diags.warnings, 0);
-    assert_non_null(strstr(summary.data, "resident.indicators.json : 44 indicateurs"));
-    assert_non_null(strstr(summary.data, "operator.indicators.json : 29 indicateurs"));
+    assert_non_null(strstr(summary.data, "resident.indicators.json : 79 indicateurs"));
+    assert_non_null(strstr(summary.data, "operator.indicators.json : 43 indicateurs"));
     sbuf_free(&summary);
     char path[512];
     ind_set *s = ind_load(ind_default_path(c, "resident", path, sizeof path), c, "resident", &diags);

@@ -69,7 +69,7 @@ st=$?
 check "check-forms passes with a twelfth service" test "$st" = 0
 check "... says so, with 0 warnings" \
     bash -c "grep -q 'offer.json : 12 services' '$tmp/cf.out' && grep -qF '0 erreur(s), 0 avertissement(s)' '$tmp/cf.out'"
-check "... and counts its three resident indicators" grep -q "resident.indicators.json : 47 indicateurs" "$tmp/cf.out"
+check "... and counts its three resident indicators" grep -q "resident.indicators.json : 82 indicateurs" "$tmp/cf.out"
 
 db=$tmp/add.db
 start_collector "$col" "$db" "$tmp/add"

@@ -50,8 +50,9 @@ function expandTemplates(ind, form) {
       delete e.for_each_row;
       for (const k of ['id', 'question', 'numerator', 'denominator', 'among', 'value'])
         if (typeof e[k] === 'string') e[k] = sub(e[k], '{row}', r.code);
-      for (const l of Object.keys(e.label || {}))
-        e.label[l] = sub(sub(e.label[l], '{row_label}', r.label[l] || r.label.fr), '{row}', r.code);
+      for (const t of ['label', 'definition'])
+        for (const l of Object.keys(e[t] || {}))
+          e[t][l] = sub(sub(e[t][l], '{row_label}', r.label[l] || r.label.fr), '{row}', r.code);
       out.indicators.push(e);
     }
   }
