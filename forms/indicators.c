@@ -713,14 +713,27 @@ static void compile_all(loader *ld)
 
 ind_set *ind_load(const char *path, const catalog *c, const char *form_id, diag_list *diags)
 {
-    loader ld = {{diags, path}, NULL, catalog_current(c, form_id), true};
-    if (ld.cur == NULL) {
+    if (catalog_current(c, form_id) == NULL) {
         diag_add(diags, false, path, "$", "formulaire « %s » inconnu", form_id);
         return NULL;
     }
     json_t *doc = jc_load_file(path, diags);
     if (doc == NULL)
         return NULL;
+    ind_set *s = ind_load_json(doc, path, c, form_id, diags);
+    json_decref(doc);
+    return s;
+}
+
+ind_set *ind_load_json(json_t *doc, const char *name, const catalog *c, const char *form_id, diag_list *diags)
+{
+    const char *path = name;
+    loader ld = {{diags, path}, NULL, catalog_current(c, form_id), true};
+    if (ld.cur == NULL) {
+        diag_add(diags, false, path, "$", "formulaire « %s » inconnu", form_id);
+        return NULL;
+    }
+    json_incref(doc);
     ind_set *s = xcalloc(1, sizeof *s);
     size_t diags_before = diags ? diags->count : 0;
     ld.s = s;

@@ -116,6 +116,10 @@ typedef struct ind_plan {
 /* Loads path (NAME.indicators.json) for form_id of catalog c. Returns NULL with every problem in diags. */
 ind_set *ind_load(const char *path, const catalog *c, const char *form_id, diag_list *diags);
 
+/* As ind_load, from a document already in memory (a plan the report builds, say); name is used in diagnostics.
+ * The set takes its own reference to doc. */
+ind_set *ind_load_json(json_t *doc, const char *name, const catalog *c, const char *form_id, diag_list *diags);
+
 /* Writes the conventional file of form_id, DIR/ID.indicators.json, into buf (len bytes) and returns buf. */
 char *ind_default_path(const catalog *c, const char *form_id, char *buf, size_t len);
 
