@@ -47,14 +47,19 @@ static void usage(FILE *out)
             "                  [-o FICHIER]\n"
             "      le rapport de diagnostic (HTML autonome imprimable, ou Markdown) ; avec plusieurs --wave,\n"
             "      l'évolution de chaque indicateur depuis la première vague.\n"
-            "  analyzer export --db CHEMIN --form ID [--forms DOSSIER] [--include-text] [--raw-text]\n"
-            "                  [-o FICHIER.csv]\n"
-            "      les réponses qui comptent, une ligne par répondant (nsp et refus gardés tels quels) ; une\n"
+            "  analyzer export --db CHEMIN --form ID [--forms DOSSIER] [--format csv|excel|dta|sav|r|xlsx]\n"
+            "                  [--margins FICHIER.csv] [--include-text] [--raw-text] [-o FICHIER]\n"
+            "      les réponses qui comptent, une ligne par répondant, les mêmes colonnes que le CSV du\n"
+            "      collecteur (nsp et refus gardés à part), le poids calé avec --margins et les scores ;\n"
+            "      csv (UTF-8, virgule), excel (point-virgule, virgule décimale, pour Excel), dta (Stata 14+),\n"
+            "      sav (SPSS), r (FICHIER.csv et FICHIER.R) ou xlsx (classeur avec les indicateurs). Une\n"
             "      cellule qui commence par = + - @ (hors nombre), une tabulation ou un retour chariot est\n"
             "      précédée d'une apostrophe pour qu'un tableur ne l'exécute pas comme une formule, sauf avec\n"
-            "      --raw-text (texte tel que saisi, pour un logiciel statistique seulement).\n"
+            "      --raw-text (texte tel que saisi, pour un logiciel statistique seulement). Le texte libre\n"
+            "      seulement avec --include-text. Données personnelles de santé : voir README (RGPD).\n"
             "  analyzer codebook --form ID [--forms DOSSIER] [--format csv|html] [-o FICHIER]\n"
-            "      chaque question, ses libellés dans chaque langue, ses codes, et les indicateurs.\n"
+            "      chaque variable des exports (nom, libellé, valeurs étiquetées comme dans Stata et SPSS),\n"
+            "      les libellés des questions dans chaque langue, et les indicateurs en clair.\n"
             "  analyzer margins [--forms DOSSIER]\n"
             "      le fichier de marges (--margins) tiré des populations par âge et sexe des territoires.\n");
 }
@@ -447,50 +452,119 @@ done:
 /* ------------------------------------------------------------------ export, codebook */
 
 typedef struct export_job {
-    const char *db;
-    const catalog *cat;
-    const char *form;
-    bool include_text;
-    bool raw_text;
+    ext_options o;
+    ext_format format;
+    const char *csv_name; /* r: the CSV's file name, as the script finds it beside itself */
     char err[512];
 } export_job;
 
 static int emit_export(const void *obj, FILE *f)
 {
     export_job *j = (export_job *)obj;
-    return ext_write_csv(j->db, j->cat, j->form, j->include_text, j->raw_text, progress_fn(j->db, j->form),
-                         &progress_of, f, j->err, sizeof j->err);
+    switch (j->format) {
+    case EXT_CSV:
+    case EXT_EXCEL:
+        return ext_write_csv(&j->o, j->format == EXT_EXCEL, f, j->err, sizeof j->err);
+    case EXT_DTA:
+    case EXT_SAV:
+        return ext_write_readstat(&j->o, j->format == EXT_SAV, f, j->err, sizeof j->err);
+    case EXT_R:
+        return ext_write_r(&j->o, j->csv_name, f, j->err, sizeof j->err);
+    case EXT_XLSX:
+        return ext_write_xlsx(&j->o, f, j->err, sizeof j->err);
+    }
+    return -1;
+}
+
+/* --format r writes two files: BASE.csv and BASE.R, BASE being -o without its .R or .csv. */
+static int export_r(export_job *j, const char *output)
+{
+    size_t n = strlen(output);
+    if (n > 2 && strcmp(output + n - 2, ".R") == 0)
+        n -= 2;
+    else if (n > 4 && strcmp(output + n - 4, ".csv") == 0)
+        n -= 4;
+    char csv[4096], script[4096];
+    snprintf(csv, sizeof csv, "%.*s.csv", (int)n, output);
+    snprintf(script, sizeof script, "%.*s.R", (int)n, output);
+    const char *slash = strrchr(csv, '/');
+    j->csv_name = slash ? slash + 1 : csv;
+    j->format = EXT_CSV;
+    j->o.raw_text = true; /* a CSV for R: cells as typed (extract.h) */
+    int rc = write_output("export", csv, emit_export, j);
+    if (rc == 0) {
+        j->format = EXT_R;
+        rc = write_output("export", script, emit_export, j);
+    }
+    return rc;
 }
 
 static int cmd_export(int argc, char **argv)
 {
-    const char *db = NULL, *forms = "forms", *form_id = NULL, *output = NULL;
+    const char *db = NULL, *forms = "forms", *form_id = NULL, *output = NULL, *format = "csv", *margins = NULL;
     bool include_text = false, raw_text = false, inc_excluded = false, inc_tests = false;
     const opt opts[] = {{"--db", OPT_STRING, &db},       {"--forms", OPT_STRING, &forms},
                         {"--form", OPT_STRING, &form_id},   {"-o", OPT_STRING, &output},
+                        {"--format", OPT_STRING, &format}, {"--margins", OPT_STRING, &margins},
                         {"--include-text", OPT_FLAG, &include_text}, {"--raw-text", OPT_FLAG, &raw_text},
                         {"--include-excluded", OPT_FLAG, &inc_excluded}, {"--include-tests", OPT_FLAG, &inc_tests},
                         {NULL, OPT_FLAG, NULL}};
     int rc = parse_opts("export", argc, argv, opts);
     ds_set_include(inc_excluded, inc_tests);
+    ext_format fmt = EXT_CSV;
     if (rc == 0 && db == NULL)
         rc = bad("export", "--db", "obligatoire");
     if (rc == 0 && form_id == NULL)
         rc = bad("export", "--form", "obligatoire");
+    if (rc == 0 && !ext_format_parse(format, &fmt))
+        rc = bad("export", "--format", "csv, excel, dta, sav, r ou xlsx");
+    if (rc == 0 && fmt == EXT_R && (output == NULL || strcmp(output, "-") == 0))
+        rc = bad("export", "-o", "obligatoire avec --format r (FICHIER donne FICHIER.csv et FICHIER.R)");
     if (rc != 0)
         return rc;
     diag_list diags = {0};
     catalog *cat = open_forms(forms, db, &diags);
+    ind_set *defs = NULL;
+    mg_margins *mg = NULL;
+    an_result *res = NULL;
+    char path[4096];
     rc = 1;
-    if (cat && catalog_current(cat, form_id) == NULL)
+    if (cat == NULL)
+        goto done;
+    if (catalog_current(cat, form_id) == NULL) {
         rc = bad("export", "--form", "formulaire inconnu dans le dossier des formulaires");
-    else if (cat) {
-        export_job j = {db, cat, form_id, include_text, raw_text, ""};
-        rc = write_output("export", output, emit_export, &j);
-        progress_done();
-        if (j.err[0])
-            fprintf(stderr, "analyzer export : %s\n", j.err);
+        goto done;
     }
+    /* The indicator file gives the score columns (and the xlsx's indicator sheets); a form may have none. */
+    ind_default_path(cat, form_id, path, sizeof path);
+    if (access(path, R_OK) == 0 && (defs = ind_load(path, cat, form_id, &diags)) == NULL) {
+        diag_print(&diags, stderr);
+        goto done;
+    }
+    if (margins && (mg = load_margins("export", margins, cat, form_id)) == NULL) {
+        rc = 2;
+        goto done;
+    }
+    export_job j = {{db, cat, form_id, defs, mg, include_text, raw_text, NULL, progress_fn(db, form_id), &progress_of},
+                    fmt, NULL, ""};
+    if (fmt == EXT_XLSX && defs && catalog_territories(cat) && catalog_territories(cat)->count > 0) {
+        /* the indicators as `analyzer indicators` computes them, with the same small-cell rules */
+        char err[512];
+        an_options aopt = {AN_CI_DEFAULT, 0.95, DISC_DEFAULT_MIN_N, NULL, NULL, NULL, false, NULL};
+        if ((res = an_run(db, cat, defs, mg, &aopt, err, sizeof err)) == NULL) {
+            fprintf(stderr, "analyzer export : %s\n", err);
+            goto done;
+        }
+        j.o.analysis = res;
+    }
+    rc = fmt == EXT_R ? export_r(&j, output) : write_output("export", output, emit_export, &j);
+    progress_done();
+    if (j.err[0])
+        fprintf(stderr, "analyzer export : %s\n", j.err);
+done:
+    an_free(res);
+    mg_free(mg);
+    ind_free(defs);
     catalog_close(cat);
     diag_list_free(&diags);
     return rc;
@@ -498,7 +572,7 @@ static int cmd_export(int argc, char **argv)
 
 typedef struct codebook_job {
     const catalog *cat;
-    const form *f;
+    const char *form_id;
     const ind_set *defs;
     bool html;
 } codebook_job;
@@ -506,7 +580,7 @@ typedef struct codebook_job {
 static int emit_codebook(const void *obj, FILE *f)
 {
     const codebook_job *j = obj;
-    return j->html ? cb_write_html(j->f, j->defs, f) : cb_write_csv(j->f, j->defs, f);
+    return j->html ? cb_write_html(j->cat, j->form_id, j->defs, f) : cb_write_csv(j->cat, j->form_id, j->defs, f);
 }
 
 static int cmd_codebook(int argc, char **argv)
@@ -533,7 +607,7 @@ static int cmd_codebook(int argc, char **argv)
         if (access(path, R_OK) == 0 && (defs = ind_load(path, cat, form_id, &diags)) == NULL) {
             diag_print(&diags, stderr);
         } else {
-            codebook_job j = {cat, catalog_current(cat, form_id), defs, strcmp(format, "html") == 0};
+            codebook_job j = {cat, form_id, defs, strcmp(format, "html") == 0};
             rc = write_output("codebook", output, emit_codebook, &j);
         }
     }

@@ -331,10 +331,14 @@ static void test_tokens_and_export(void **state)
     snprintf(hdr, sizeof hdr, "Authorization: Bearer %s\r\n", analyst);
     httpc_resp csv = httpc_request(port, "GET", "/api/v1/forms/resident/submissions.csv", hdr, NULL);
     assert_int_equal(csv.status, 200);
-    assert_non_null(strstr(csv.body, "uuid,form_version,territory,channel,lang,received_at,paper_id,R01,R02"));
-    assert_non_null(strstr(csv.body, ",R23.pmi,"));
-    assert_non_null(strstr(csv.body, ",\"dentaire;lunettes\",")); /* ';' quoted for French spreadsheets */
-    assert_non_null(strstr(csv.body, "2b6e9d3c-1f2a-4b5c-8d7e-9f0a1b2c3d4e,1,QN09399A,web,ar,"));
+    assert_non_null(strstr(csv.body, "uuid,form_version,territory,territory_name,channel,lang,received_at,paper_id,"
+                                     "R01,R02"));
+    assert_non_null(strstr(csv.body, ",R23_pmi,"));
+    /* a multiple choice as one 0/1 column per choice (flat.h) */
+    assert_non_null(strstr(csv.body, ",R18_dentaire,R18_medicaments,R18_lunettes,"));
+    assert_null(strstr(csv.body, "R23.pmi"));
+    assert_non_null(strstr(csv.body, "2b6e9d3c-1f2a-4b5c-8d7e-9f0a1b2c3d4e,1,QN09399A,"));
+    assert_non_null(strstr(csv.body, ",web,ar,"));
     httpc_free(&csv);
     httpc_resp jl = httpc_request(port, "GET", "/api/v1/forms/resident/submissions.jsonl", hdr, NULL);
     assert_int_equal(jl.status, 200);

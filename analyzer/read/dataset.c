@@ -135,7 +135,7 @@ int ds_scan_range(const char *db_path, const catalog *c, const char *form_id, in
     }
     sqlite3_busy_timeout(db, 5000); /* the collector may be writing: wait for its commit, never block it */
     char sql[640];
-    snprintf(sql, sizeof sql, "SELECT uuid, form_version, territory, channel, lang, answers, received_at FROM %s "
+    snprintf(sql, sizeof sql, "SELECT uuid, form_version, territory, channel, lang, answers, received_at, paper_id FROM %s "
              "WHERE form_id = ?1 AND id BETWEEN ?2 AND ?3 AND (?4 IS NULL OR form_version = ?4) AND (?5 IS NULL OR "
              "substr(received_at, 1, 10) >= ?5) AND (?6 IS NULL OR substr(received_at, 1, 10) <= ?6)", ds_source());
     if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
@@ -171,7 +171,8 @@ int ds_scan_range(const char *db_path, const catalog *c, const char *form_id, in
         counts->count++;
         ds_record r = {f, (char *)sqlite3_column_text(st, 0), (char *)sqlite3_column_text(st, 2),
                        (char *)sqlite3_column_text(st, 3), (char *)sqlite3_column_text(st, 4),
-                       (char *)sqlite3_column_text(st, 6), answers, report.relevant};
+                       (char *)sqlite3_column_text(st, 6), answers, report.relevant,
+                       (char *)sqlite3_column_text(st, 7)};
         status = fn(ctx, &r);
         answers_report_free(&report);
         json_decref(answers);
@@ -198,7 +199,8 @@ static int keep_record(void *ctx, const ds_record *r)
                                            dup_or_null(r->lang),
                                            dup_or_null(r->received_at),
                                            json_incref(r->answers),
-                                           NULL};
+                                           NULL,
+                                           dup_or_null(r->paper_id)};
     return 0;
 }
 
@@ -227,6 +229,7 @@ void ds_free(dataset *ds)
         free(r->channel);
         free(r->lang);
         free(r->received_at);
+        free(r->paper_id);
         json_decref(r->answers);
     }
     free(ds->records);

@@ -28,6 +28,7 @@ typedef struct ds_record {
     json_t *answers;       /* owned */
     const bool *relevant;  /* ds_scan only: per question of version, whether it was asked (skip logic); NULL in
                               a loaded dataset */
+    char *paper_id;        /* the paper sheet's number, NULL for an answer given on screen */
 } ds_record;
 
 typedef struct dataset {

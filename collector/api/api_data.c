@@ -281,16 +281,19 @@ void api_stats_detail(hreq *h, const char *const *params)
  * Streaming exports.
  */
 
-/* ?include= of an export: answers that do not count, brought back on request (steward.h) */
-enum { INCLUDE_EXCLUDED = 1, INCLUDE_TESTS = 2 };
+/* ?include= of an export: answers that do not count, brought back on request (steward.h), and the free-text
+ * columns, which may identify someone and so leave only when asked for (as `analyzer export --include-text`). */
+enum { INCLUDE_EXCLUDED = 1, INCLUDE_TESTS = 2, INCLUDE_TEXT = 4 };
+#define INCLUDE_ROWS (INCLUDE_EXCLUDED | INCLUDE_TESTS)
 
 typedef struct export_stream {
     hreq *h;
     bool csv;
-    unsigned include;          /* INCLUDE_* bits; nonzero adds the columns excluded and test */
+    unsigned include;          /* INCLUDE_ROWS bits (INCLUDE_TEXT is in the layout); nonzero adds the columns
+                                  excluded and test */
     sqlite3 *db;
     sqlite3_stmt *st;
-    export_layout *layout;
+    export_csv *layout;
     sbuf buf;
     long rows;
 } export_stream;
@@ -299,7 +302,7 @@ static void stream_free(export_stream *x)
 {
     sqlite3_finalize(x->st);
     sqlite3_close(x->db);
-    export_layout_free(x->layout);
+    export_csv_free(x->layout);
     sbuf_free(&x->buf);
     free(x);
 }
@@ -373,11 +376,12 @@ static void stream_next(struct evhttp_connection *conn, void *arg)
 }
 
 /* Starts streaming form_id's answers (layout taken) once the export's audit row is committed. */
-static void stream_begin(hreq *h, const char *form_id, bool csv, unsigned include, export_layout *layout)
+static void stream_begin(hreq *h, const char *form_id, bool csv, unsigned include, export_csv *layout)
 {
     export_stream *x = xcalloc(1, sizeof *x);
     x->h = h;
     x->csv = csv;
+    include &= INCLUDE_ROWS;
     x->include = include;
     x->layout = layout;
     /* What counts (counted_submissions) by default; with ?include=, what counted before stewardship
@@ -428,7 +432,7 @@ typedef struct export_job {
     hreq *h;
     bool csv;
     unsigned include;
-    export_layout *layout;
+    export_csv *layout;
     char form_id[64];
     char name[128];
     steward_actor who;
@@ -448,13 +452,13 @@ static void export_audited(commitq_job *job)
     hreq *h = e->h;
     h->srv->inflight--;
     if (job->sub.outcome != STORE_CREATED) {
-        export_layout_free(e->layout);
+        export_csv_free(e->layout);
         if (h->req)
             evhttp_add_header(evhttp_request_get_output_headers(h->req), "Retry-After", "10");
         http_error(h, 503, "storage_unavailable", NULL, "l'export n'a pas pu être inscrit au journal ; réessayez plus "
                    "tard");
     } else if (h->req == NULL) {
-        export_layout_free(e->layout);
+        export_csv_free(e->layout);
         http_end(h, 200);
     } else {
         http_watch(h, h->req, NULL, NULL);
@@ -488,9 +492,11 @@ static bool export_include(hreq *h, unsigned *include)
                 *include |= INCLUDE_EXCLUDED;
             else if (n == 4 && strncmp(v, "test", n) == 0)
                 *include |= INCLUDE_TESTS;
+            else if (n == 4 && strncmp(v, "text", n) == 0)
+                *include |= INCLUDE_TEXT;
             else {
-                http_error(h, 400, "invalid_field", "include", "« include » prend « excluded », « test » ou les deux "
-                           "(« excluded,test »)");
+                http_error(h, 400, "invalid_field", "include", "« include » prend « excluded », « test », « text » "
+                           "ou plusieurs d'entre eux séparés par des virgules (« excluded,test »)");
                 ok = false;
             }
             v += n + (v[n] == ',');
@@ -506,7 +512,7 @@ static void export_start(hreq *h, const char *form_id, bool csv)
     unsigned include;
     if (!auth_identify(h, AUTH_ANALYST | AUTH_ADMIN, &who) || !export_include(h, &include))
         return;
-    export_layout *layout = export_layout_new(h->srv->forms, form_id);
+    export_csv *layout = export_csv_new(h->srv->forms, form_id, (include & INCLUDE_TEXT) != 0);
     if (layout == NULL) {
         http_unknown_form(h, form_id);
         return;
@@ -519,14 +525,16 @@ static void export_start(hreq *h, const char *form_id, bool csv)
     snprintf(e->form_id, sizeof e->form_id, "%s", form_id);
     snprintf(e->name, sizeof e->name, "%s", who.name);
     e->who = (steward_actor){.token_id = who.token_id, .name = e->name};
-    snprintf(e->detail, sizeof e->detail, "{\"format\":\"%s\",\"include\":[%s%s%s]}", csv ? "csv" : "jsonl",
-             include & INCLUDE_EXCLUDED ? "\"excluded\"" : "", include == (INCLUDE_EXCLUDED | INCLUDE_TESTS) ? "," : "",
-             include & INCLUDE_TESTS ? "\"test\"" : "");
+    snprintf(e->detail, sizeof e->detail, "{\"format\":\"%s\",\"include\":[%s%s%s%s%s]}", csv ? "csv" : "jsonl",
+             include & INCLUDE_EXCLUDED ? "\"excluded\"" : "",
+             (include & INCLUDE_EXCLUDED) && (include & (INCLUDE_TESTS | INCLUDE_TEXT)) ? "," : "",
+             include & INCLUDE_TESTS ? "\"test\"" : "", (include & INCLUDE_TESTS) && (include & INCLUDE_TEXT) ? "," : "",
+             include & INCLUDE_TEXT ? "\"text\"" : "");
     e->job.apply = export_audit;
     e->job.finish = export_audited;
     e->job.user = e;
     if (!api_push(h, &e->job)) {
-        export_layout_free(layout);
+        export_csv_free(layout);
         free(e);
         return;
     }

@@ -1,4 +1,5 @@
-/* export.c -- the flat column layout of answers and its CSV writing (see export.h). */
+/* export.c -- the older column layout (paper double entry, import of old files) and the flat CSV of the API
+ * (see export.h). */
 #include "export.h"
 
 #include "csv.h"
@@ -6,8 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static const char *const meta_names[EXPORT_NMETA] = {EXPORT_META_COLUMNS};
+#include <unistd.h>
 
 static bool has_column(const export_layout *l, const char *name)
 {
@@ -101,32 +101,57 @@ void export_cell(const export_col *col, const json_t *answers, sbuf *out)
     }
 }
 
-void export_csv_header(const export_layout *l, sbuf *out)
+/* ------------------------------------------------------------------ the flat CSV */
+
+export_csv *export_csv_new(const catalog *c, const char *form_id, bool include_text)
 {
-    for (size_t i = 0; i < EXPORT_NMETA; i++) {
+    if (catalog_current(c, form_id) == NULL)
+        return NULL;
+    export_csv *x = xcalloc(1, sizeof *x);
+    char path[4096];
+    ind_default_path(c, form_id, path, sizeof path);
+    if (access(path, R_OK) == 0) {
+        diag_list diags = {0};
+        x->defs = ind_load(path, c, form_id, &diags);
+        if (x->defs == NULL) {
+            fprintf(stderr, "collector: %s ne se charge pas : l'export n'a pas de colonnes de score\n", path);
+            diag_print(&diags, stderr);
+        }
+        diag_list_free(&diags);
+    }
+    x->layout = flat_layout_new(c, form_id, x->defs, include_text);
+    return x;
+}
+
+void export_csv_free(export_csv *x)
+{
+    if (x == NULL)
+        return;
+    flat_layout_free(x->layout);
+    ind_free(x->defs);
+    free(x);
+}
+
+void export_csv_header(const export_csv *x, sbuf *out)
+{
+    for (size_t i = 0; i < x->layout->count; i++) {
         if (i)
             sbuf_add(out, ",", 1);
-        sbuf_adds(out, meta_names[i]);
-    }
-    for (size_t i = 0; i < l->count; i++) {
-        sbuf_add(out, ",", 1);
-        csv_quote(out, l->cols[i].name);
+        csv_quote(out, x->layout->cols[i].name);
     }
     sbuf_add(out, "\r\n", 2);
 }
 
-void export_csv_row(const export_layout *l, const char *const *meta, const json_t *answers, sbuf *out)
+void export_csv_row(const export_csv *x, const char *const *meta, const json_t *answers, sbuf *out)
 {
+    /* The stored metadata (EXPORT_META_COLUMNS) into the flat layout's order, which adds territory_name. */
+    flat_record r = {{meta[0], meta[1], meta[2], NULL, meta[3], meta[4], meta[5], meta[6]}, answers, false, 0};
     sbuf cell = {0};
-    for (size_t i = 0; i < EXPORT_NMETA; i++) {
+    for (size_t i = 0; i < x->layout->count; i++) {
         if (i)
             sbuf_add(out, ",", 1);
-        csv_quote(out, meta[i] ? meta[i] : "");
-    }
-    for (size_t i = 0; i < l->count; i++) {
-        sbuf_add(out, ",", 1);
         sbuf_reset(&cell);
-        export_cell(&l->cols[i], answers, &cell);
+        flat_cell(x->layout, &x->layout->cols[i], &r, &cell);
         csv_quote(out, cell.data ? cell.data : "");
     }
     sbuf_add(out, "\r\n", 2);

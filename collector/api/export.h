@@ -1,9 +1,12 @@
-/* export.h -- the flat layout of a form's answers, as exported (CSV, JSONL) and as the paper-entry import
- * reads it back: one column per question, grid rows as "R23.centre_sante", multiple choices as codes joined
- * by ';', preceded by the metadata columns.
+/* export.h -- the collector's exports of a form's answers.
  *
- * The columns are those of the form's current version, in order, followed by questions that only older
- * versions have, so that every stored answer has a column whatever version it was given against.
+ * GET /api/v1/forms/{id}/submissions.csv writes the one flat layout of forms/flat.h (the layout `analyzer export`
+ * writes too: same names, same cells), with the score columns of the form's indicator file when there is one, and
+ * free text only when asked for (?include=text).
+ *
+ * The older layout below (grid rows as "R23.centre_sante", multiple choices as codes joined by ';') stays for two
+ * things only: the field names of the paper double entry's differences and reconciliation (api_paper.c), and the
+ * paper import, which still reads files written in it.
  */
 #ifndef COLLECTOR_EXPORT_H
 #define COLLECTOR_EXPORT_H
@@ -13,9 +16,11 @@
 #include <jansson.h>
 
 #include "catalog.h"
+#include "flat.h"
+#include "indicators.h"
 #include "util.h"
 
-/* The metadata columns, first in every export. */
+/* The metadata columns as stored (and first in the older layout). */
 #define EXPORT_META_COLUMNS "uuid", "form_version", "territory", "channel", "lang", "received_at", "paper_id"
 #define EXPORT_NMETA 7
 
@@ -36,12 +41,25 @@ export_layout *export_layout_new(const catalog *c, const char *form_id);
 /* Frees the layout; export_layout_free(NULL) does nothing. */
 void export_layout_free(export_layout *l);
 
-/* Appends the CSV header line (with CRLF) to out. */
-void export_csv_header(const export_layout *l, sbuf *out);
+/* The flat CSV of the API (flat.h), with the indicator file that gives its score columns. */
+typedef struct export_csv {
+    flat_layout *layout;
+    ind_set *defs;            /* NULL when the form has no indicator file (no score columns) */
+} export_csv;
 
-/* Appends one CSV record: meta holds the EXPORT_NMETA metadata values (NULL for empty), answers the JSON
+/* The CSV layout of form_id in c, free-text columns only with include_text; NULL when c has no such form. An
+ * indicator file that does not load gives no score columns and a line on standard error. */
+export_csv *export_csv_new(const catalog *c, const char *form_id, bool include_text);
+
+/* Frees x; export_csv_free(NULL) does nothing. */
+void export_csv_free(export_csv *x);
+
+/* Appends the CSV header line (with CRLF) to out. */
+void export_csv_header(const export_csv *x, sbuf *out);
+
+/* Appends one CSV record: meta holds the EXPORT_NMETA stored metadata values (NULL for empty), answers the JSON
  * answers object. */
-void export_csv_row(const export_layout *l, const char *const *meta, const json_t *answers, sbuf *out);
+void export_csv_row(const export_csv *x, const char *const *meta, const json_t *answers, sbuf *out);
 
 /* The text of one answer cell ("" when absent): codes joined by ';' for multiple choices, numbers as JSON
  * writes them. Appends to out. */

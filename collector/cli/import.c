@@ -30,9 +30,11 @@ typedef struct row {
 typedef struct importer {
     const catalog *c;
     const char *form_id;
-    export_layout *layout;
+    export_layout *layout;     /* the older layout (R23.pmi, codes joined by ';'), still read */
+    export_csv *flat;          /* the flat layout every export writes (flat.h) */
     int meta[EXPORT_NMETA];    /* column index of each metadata column, -1 when absent */
-    int *col_of;               /* layout column -> CSV column, -1 when absent */
+    int *col_of;               /* older layout column -> CSV column, -1 when absent */
+    int *flat_of;              /* flat layout column -> CSV column, -1 when absent */
     FILE *out;
     import_result *res;
     row *rows;
@@ -53,21 +55,32 @@ static void report(importer *im, size_t line, const char *column, const char *fm
     im->res->errors++;
 }
 
-/* Maps the header to metadata and question columns; every unknown column is an error. */
+/* Maps the header to metadata and question columns, in the flat layout or the older one; the columns an export
+ * computes (territory_name, weight, the scores) are read past. Every unknown column is an error. */
 static bool read_header(importer *im, char **fields, size_t n)
 {
     static const char *const meta[EXPORT_NMETA] = {EXPORT_META_COLUMNS};
+    const flat_layout *fl = im->flat->layout;
     bool ok = true;
     for (size_t m = 0; m < EXPORT_NMETA; m++)
         im->meta[m] = -1;
     im->col_of = xmalloc((im->layout->count ? im->layout->count : 1) * sizeof *im->col_of);
     for (size_t k = 0; k < im->layout->count; k++)
         im->col_of[k] = -1;
+    im->flat_of = xmalloc(fl->count * sizeof *im->flat_of);
+    for (size_t k = 0; k < fl->count; k++)
+        im->flat_of[k] = -1;
     for (size_t i = 0; i < n; i++) {
         bool known = false;
         for (size_t m = 0; m < EXPORT_NMETA && !known; m++)
             if (strcmp(fields[i], meta[m]) == 0)
                 im->meta[m] = (int)i, known = true;
+        for (size_t k = 0; k < fl->count && !known; k++)
+            if (strcmp(fields[i], fl->cols[k].name) == 0) {
+                known = true;
+                if (fl->cols[k].kind == FLAT_VALUE || fl->cols[k].kind == FLAT_ROW || fl->cols[k].kind == FLAT_CHOICE)
+                    im->flat_of[k] = (int)i;
+            }
         for (size_t k = 0; k < im->layout->count && !known; k++)
             if (strcmp(fields[i], im->layout->cols[k].name) == 0)
                 im->col_of[k] = (int)i, known = true;
@@ -151,6 +164,76 @@ static json_t *cell_value(importer *im, size_t line, const export_col *col, cons
     }
 }
 
+/* Reads the cells of the flat layout's columns into answers: a value or grid row as the older layout reads it, a
+ * multiple question from its 0/1 columns ("nsp" or "refus" in them standing for the whole answer, flat.h). Returns
+ * false after reporting a cell it cannot read. */
+static bool read_flat(importer *im, size_t line, char **fields, size_t n, json_t *answers)
+{
+    const flat_layout *fl = im->flat->layout;
+    json_t *multi = json_object(), *special = json_object();
+    bool ok = true;
+    for (size_t k = 0; k < fl->count; k++) {
+        int i = im->flat_of[k];
+        if (i < 0 || (size_t)i >= n || fields[i][0] == '\0')
+            continue;
+        const flat_col *fc = &fl->cols[k];
+        const char *cell = fields[i];
+        if (fc->kind == FLAT_CHOICE) {
+            json_t *arr = json_object_get(multi, fc->q->id);
+            if (arr == NULL)
+                json_object_set_new(multi, fc->q->id, arr = json_array());
+            if (strcmp(cell, "1") == 0) {
+                json_array_append_new(arr, json_string(fc->code));
+            } else if (flat_special(cell)) {
+                const char *before = json_string_value(json_object_get(special, fc->q->id));
+                if (before && strcmp(before, cell) != 0) {
+                    report(im, line, fc->name, "« %s » alors qu'une autre colonne de %s dit « %s » (invalid_choice)",
+                           cell, fc->q->id, before);
+                    ok = false;
+                }
+                json_object_set_new(special, fc->q->id, json_string(cell));
+            } else if (strcmp(cell, "0") != 0) {
+                report(im, line, fc->name, "« %s » : 1 (cochée), 0 (non cochée), nsp ou refus attendu (invalid_type)",
+                       cell);
+                ok = false;
+            }
+            continue;
+        }
+        export_col col = {fc->name, fc->q, fc->kind == FLAT_ROW ? fc->code : NULL};
+        json_t *v = cell_value(im, line, &col, cell);
+        if (v == NULL) {
+            ok = false;
+        } else if (col.row) {
+            json_t *g = json_object_get(answers, fc->q->id);
+            if (g == NULL)
+                json_object_set_new(answers, fc->q->id, g = json_object());
+            json_object_set_new(g, col.row, v);
+        } else {
+            json_object_set_new(answers, fc->q->id, v);
+        }
+    }
+    const char *qid;
+    json_t *arr;
+    json_object_foreach(multi, qid, arr) {
+        const char *sp = json_string_value(json_object_get(special, qid));
+        if (sp && json_array_size(arr) > 0) {
+            report(im, line, qid, "« %s » avec des cases cochées : l'un ou l'autre (invalid_choice)", sp);
+            ok = false;
+        } else if (sp) {
+            json_object_set_new(answers, qid, json_pack("[s]", sp));
+        } else if (json_array_size(arr) == 0) {
+            report(im, line, qid, "aucune case cochée : laissez les colonnes vides quand la question n'a pas de "
+                   "réponse (invalid_type)");
+            ok = false;
+        } else {
+            json_object_set(answers, qid, arr);
+        }
+    }
+    json_decref(multi);
+    json_decref(special);
+    return ok;
+}
+
 static const char *meta_cell(const importer *im, char **fields, size_t n, int m)
 {
     int i = im->meta[m];
@@ -223,6 +306,8 @@ static void read_row(importer *im, size_t line, char **fields, size_t n)
             json_object_set_new(r.answers, col->q->id, v);
         }
     }
+    if (!read_flat(im, line, fields, n, r.answers))
+        ok = false;
     if (ok) {
         answers_report rep;
         if (answers_check(r.f, r.answers, NULL, &rep) > 0) {
@@ -333,7 +418,7 @@ int import_csv(const char *db_path, const catalog *c, const char *form_id, const
                FILE *out, import_result *res)
 {
     memset(res, 0, sizeof *res);
-    importer im = {c, form_id, NULL, {0}, NULL, out, res, NULL, 0, 0};
+    importer im = {c, form_id, NULL, NULL, {0}, NULL, NULL, out, res, NULL, 0, 0};
     int rc = -1;
     store *db = NULL;
     csv_reader *r = NULL;
@@ -344,7 +429,8 @@ int import_csv(const char *db_path, const catalog *c, const char *form_id, const
         return -1;
     }
     im.layout = export_layout_new(c, form_id);
-    if (im.layout == NULL) {
+    im.flat = export_csv_new(c, form_id, true);
+    if (im.layout == NULL || im.flat == NULL) {
         fprintf(out, "formulaire inconnu « %s »\n", form_id);
         goto done;
     }
@@ -393,7 +479,9 @@ done:
     }
     free(im.rows);
     free(im.col_of);
+    free(im.flat_of);
     export_layout_free(im.layout);
+    export_csv_free(im.flat);
     csv_close(r);
     store_close(db);
     fclose(f);

@@ -289,18 +289,25 @@ tr -d '\r' <"$tmp/body" >"$tmp/export.csv"
 why=()
 [ "$st" = 200 ] || why+=("status $st")
 header Content-Type | grep -q '^text/csv' || why+=("Content-Type $(header Content-Type)")
-head -n 1 "$tmp/export.csv" | grep -q '^uuid,form_version,territory,channel,lang,received_at,paper_id,R01,R02,R03,' ||
+head -n 1 "$tmp/export.csv" |
+    grep -q '^uuid,form_version,territory,territory_name,channel,lang,received_at,paper_id,R01,R02,R03,' ||
     why+=("header: $(head -n 1 "$tmp/export.csv" | cut -c 1-120)")
-head -n 1 "$tmp/export.csv" | tr ',' '\n' | grep -qx 'R23.pmi' || why+=("no R23.pmi column")
+head -n 1 "$tmp/export.csv" | tr ',' '\n' | grep -qx 'R23_pmi' || why+=("no R23_pmi column")
+head -n 1 "$tmp/export.csv" | grep -q ',poids,score_epices$' || why+=("no weight and score columns at the end")
 [ "$(wc -l <"$tmp/export.csv")" -eq 5 ] || why+=("$(wc -l <"$tmp/export.csv") lines, expected header + 4")
-grep -q "^$u2,1,QN09399A,mediator,en,[0-9-]*T[0-9][0-9]:[0-9][0-9]Z,,QN09399A,25-39,femme," "$tmp/export.csv" ||
+grep -q "^$u2,1,QN09399A,Les Tilleuls,mediator,en,[0-9-]*T[0-9][0-9]:[0-9][0-9]Z,,QN09399A,25-39,femme," "$tmp/export.csv" ||
     why+=("no row for $u2 with its metadata")
-# The R23.pmi cell of u4's row holds its grid answer; R06 holds both codes.
-col=$(head -n 1 "$tmp/export.csv" | tr ',' '\n' | grep -nx 'R23.pmi' | cut -d: -f1)
-[ -n "$col" ] && [ "$(grep "^$u4," "$tmp/export.csv" | cut -d, -f"$col")" = connu_utilise ] ||
-    why+=("R23.pmi of $u4 is not connu_utilise")
-# Multiple answers join with ';', which the CSV quotes (a French spreadsheet would split on it).
-grep "^$u4," "$tmp/export.csv" | grep -qF ',"francais;arabe",' || why+=("R06 of $u4 is not \"francais;arabe\"")
+# cell NAME UUID: the cell of column NAME in UUID's row.
+cell() {
+    local c
+    c=$(head -n 1 "$tmp/export.csv" | tr ',' '\n' | grep -nx "$1" | cut -d: -f1)
+    [ -n "$c" ] && grep "^$2," "$tmp/export.csv" | cut -d, -f"$c"
+}
+# The R23_pmi cell of u4's row holds its grid answer; R06 is one 0/1 column per choice, both ticked, none else.
+[ "$(cell R23_pmi "$u4")" = connu_utilise ] || why+=("R23_pmi of $u4 is not connu_utilise")
+[ "$(cell R06_francais "$u4")/$(cell R06_arabe "$u4")/$(cell R06_turc "$u4")" = 1/1/0 ] ||
+    why+=("R06_francais/arabe/turc of $u4: $(cell R06_francais "$u4")/$(cell R06_arabe "$u4")/$(cell R06_turc "$u4")")
+[ "$(cell R06_francais "$u2")" = "" ] || why+=("R06_francais of $u2, who did not answer R06, is not empty")
 if [ ${#why[@]} -eq 0 ]; then ok "CSV export with an analyst token: header, grid columns, one row each"; else
     not_ok "CSV export with an analyst token" "${why[@]}"; fi
 

@@ -17,7 +17,7 @@ source "$src/tests/blackbox/lib.sh"
 # A copy of the shipped forms folder (definitions only) in $tmp/NAME.
 forms_copy() {
     mkdir -p "$tmp/$1"
-    cp "$src"/forms/*.json "$tmp/$1/"
+    cp "$src"/forms/*.json "$src"/forms/*.geojson "$tmp/$1/"
 }
 # The form definition a page embeds (<script type="application/json" id=ID>), from the HTML in file $1.
 embedded() { # FILE ID
@@ -54,7 +54,7 @@ for f in resident operator; do
     check "$f: analyzer indicators with the templates and offer.json = with the inline definitions" \
         cmp "$tmp/shipped.$f.json" "$tmp/inline.$f.json"
     check "$f: the codebook too (questions, rows, labels, indicators)" \
-        bash -c "grep -q '^indicator,' '$tmp/shipped.$f.codebook' && cmp '$tmp/shipped.$f.codebook' '$tmp/inline.$f.codebook'"
+        bash -c "grep -q '^indicateur,' '$tmp/shipped.$f.codebook' && cmp '$tmp/shipped.$f.codebook' '$tmp/inline.$f.codebook'"
 done
 jqf "... and the resident output has the 33 per-service indicators" "$tmp/shipped.resident.json" \
     '[.indicators[].id | select(test("^(connait|utilise|utilise_si_connu)_"))] | unique | length == 33'
@@ -126,8 +126,8 @@ jqf "... and the operators' operateurs_connaissent_maison_des_femmes" "$tmp/indo
 check "analyzer report shows the service" grep -q "Maison des femmes" "$tmp/report.html"
 "$an" codebook --forms "$tmp/add" --form resident >"$tmp/codebook.csv" 2>>"$tmp/an.err"
 check "the codebook has its row (paper number 12, Turkish label)" \
-    grep -q "^row,R23,,[a-z_]*,maison_des_femmes,12,Maison des femmes,.*,Kadın evi" "$tmp/codebook.csv"
-check "... and its indicators" grep -q "^indicator,utilise_si_connu_maison_des_femmes," "$tmp/codebook.csv"
+    grep -q "^variable,R23_maison_des_femmes,R23,maison_des_femmes,12,,,[^,]*,ligne de grille,[a-z_]*,Maison des femmes,.*,Kadın evi" "$tmp/codebook.csv"
+check "... and its indicators" grep -q "^indicateur,utilise_si_connu_maison_des_femmes," "$tmp/codebook.csv"
 
 # ---- a service removed ----------------------------------------------------------------------------------------
 forms_copy rm

@@ -88,6 +88,19 @@ check "round trip: the same answers and sheet numbers" test \
     "$(sqlite3 "$tmp/new.db" "SELECT paper_id, answers FROM counted_submissions ORDER BY paper_id")"
 "$bin" import --db "$tmp/new.db" --form resident --forms "$src/forms" "$tmp/export.csv" >"$tmp/imp" 2>&1
 check "importing again: already present, reported, not duplicated" grep -q '0 importée(s), 2 déjà présente(s)' "$tmp/imp"
+# The older layout (before issue 16: a grid row as R23.pmi, a multiple answer's codes joined by ';') still reads.
+printf 'paper_id,R01,R02,R03,R07,R17,R06,R23.pmi\nO1,QN09399A,25-39,femme,bon,non,francais;arabe,connu\n' >"$tmp/old.csv"
+"$bin" import --db "$tmp/new.db" --form resident --forms "$src/forms" "$tmp/old.csv" >"$tmp/imp" 2>&1
+check "a file in the older layout (R23.pmi, \"francais;arabe\") still imports" test \
+    "$(sqlite3 "$tmp/new.db" "SELECT json_extract(answers, '\$.R06') || json_extract(answers, '\$.R23.pmi') FROM submissions WHERE paper_id = 'O1'")" = '["francais","arabe"]connu'
+# The flat layout's 0/1 columns: "nsp" or "refus" in them stands for the whole answer; anything else is an error.
+printf 'paper_id,R01,R02,R03,R07,R17,R06_francais,R06_arabe,R06_turc\nF1,QN09399A,25-39,femme,bon,non,refus,refus,refus\nF2,QN09399A,25-39,femme,bon,non,1,oui,0\n' >"$tmp/flat.csv"
+"$bin" import --db "$tmp/new.db" --form resident --forms "$src/forms" "$tmp/flat.csv" >"$tmp/imp" 2>&1
+check "a 0/1 column that holds neither 0, 1, nsp nor refus: the cell named" grep -q 'ligne 3, colonne R06_arabe' "$tmp/imp"
+sed -i '$d' "$tmp/flat.csv"
+"$bin" import --db "$tmp/new.db" --form resident --forms "$src/forms" "$tmp/flat.csv" >"$tmp/imp" 2>&1
+check "refus in the 0/1 columns is the answer [\"refus\"]" test \
+    "$(sqlite3 "$tmp/new.db" "SELECT json_extract(answers, '\$.R06') FROM submissions WHERE paper_id = 'F1'")" = '["refus"]'
 printf 'paper_id,R01,R02,R03,R07,R17,R18,R04\nN1,QN09399A,25-39,femme,bon,non,,\nN2,QN09399A,25-39,femme,bon,peut,,\nN3,QN09399A,12,femme,bon,non,,seul\nN1,hors_qpv,75+,homme,bon,non,,\n' >"$tmp/bad.csv"
 "$bin" import --db "$tmp/new.db" --form resident --forms "$src/forms" "$tmp/bad.csv" >"$tmp/imp" 2>&1
 st=$?
