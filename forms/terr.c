@@ -1,4 +1,8 @@
 /* terr.c -- loading the territories of a town from territories.json or the ANCT list of QPV (see terr.h). */
+
+/* realpath() is in POSIX's XSI part, which glibc declares only with _XOPEN_SOURCE (see outfile.c). */
+#define _XOPEN_SOURCE 700
+
 #include "terr.h"
 
 #include <ctype.h>
@@ -91,6 +95,10 @@ static bool check_polygon(const json_t *poly, size_t *points)
 /* A GeoJSON Polygon or MultiPolygon geometry in longitude and latitude. */
 static bool check_outline(jcheck *jc, const char *path, const json_t *g)
 {
+    if (!json_is_object(g)) {
+        jc_error(jc, path, "un contour est un objet GeoJSON (géométrie Polygon ou MultiPolygon)");
+        return false;
+    }
     const char *type = json_string_value(json_object_get(g, "type"));
     const json_t *coords = json_object_get(g, "coordinates");
     size_t points = 0, i;
@@ -102,9 +110,13 @@ static bool check_outline(jcheck *jc, const char *path, const json_t *g)
         ok = true;
         json_array_foreach(coords, i, poly) ok &= check_polygon(poly, &points);
     }
-    if (!ok)
+    if (!ok && points > TERR_MAX_POINTS)
+        jc_error(jc, path, "contour trop détaillé : plus de %d points (simplifiez-le, par exemple avec mapshaper)",
+                 TERR_MAX_POINTS);
+    else if (!ok)
         jc_error(jc, path, "un contour est une géométrie GeoJSON Polygon ou MultiPolygon en [longitude, latitude] "
-                 "(anneaux d'au moins 4 points, %d points au plus)", TERR_MAX_POINTS);
+                 "WGS 84 (anneaux d'au moins 4 points) ; un fichier en Lambert-93 se convertit avec "
+                 "« ogr2ogr -t_srs EPSG:4326 »");
     return ok;
 }
 
@@ -267,9 +279,12 @@ static bool load_one(jcheck *jc, const char *path, const json_t *o, size_t index
     return ok;
 }
 
+static bool load_outlines(jcheck *jc, terr_set *set, const char *file);
+
 terr_set *terr_from_json(json_t *doc, const char *file, diag_list *diags)
 {
-    static const char *const keys[] = {"example", "note", "commune", "population_by", "territories", NULL};
+    static const char *const keys[] = {"example", "note", "commune", "population_by", "outlines", "territories",
+                                       NULL};
     jcheck jc = {diags, file};
     size_t errors_before = diags ? diags->errors : 0;
     terr_set *set = xcalloc(1, sizeof *set);
@@ -336,12 +351,129 @@ terr_set *terr_from_json(json_t *doc, const char *file, diag_list *diags)
             }
         }
     }
+    if (ok && json_object_get(doc, "outlines"))
+        ok &= load_outlines(&jc, set, file);
     if (!ok || (diags && diags->errors > errors_before))
         goto err;
     return set;
 err:
     terr_free(set);
     return NULL;
+}
+
+/* ------------------------------------------------------------------ outlines file */
+
+const char *const terr_code_properties[] = {"code", "code_qp", "CODE_QP", NULL};
+
+/* The territory code of a feature's properties, or NULL. */
+static const char *feature_code(const json_t *props)
+{
+    for (size_t i = 0; terr_code_properties[i]; i++) {
+        const char *c = json_string_value(json_object_get(props, terr_code_properties[i]));
+        if (c)
+            return c;
+    }
+    return NULL;
+}
+
+/* The path of the outlines file: name itself when absolute, else beside the territories file — the real file,
+ * so that a territories.json reached through a link (the staging folder of `collector forms import`, which
+ * links the folder's files) still finds its outlines. */
+static char *outlines_path(const char *file, const char *name)
+{
+    char *real = file ? realpath(file, NULL) : NULL;
+    const char *base = real ? real : file;
+    const char *slash = base ? strrchr(base, '/') : NULL;
+    char *p;
+    if (name[0] == '/' || slash == NULL) {
+        p = xstrdup(name);
+    } else {
+        size_t dir = (size_t)(slash - base) + 1, len = dir + strlen(name) + 1;
+        p = xmalloc(len);
+        memcpy(p, base, dir);
+        memcpy(p + dir, name, strlen(name) + 1);
+    }
+    free(real);
+    return p;
+}
+
+/* Reads the FeatureCollection named by "outlines" and gives each territory without an inline "outline" the
+ * geometry of its feature. Features of other territories are skipped (the national QPV file lists them all);
+ * a territory may have no feature (then no outline). Errors name the outlines file and the feature's path.
+ * Returns false after reporting. */
+static bool load_outlines(jcheck *jc, terr_set *set, const char *file)
+{
+    const json_t *v = json_object_get(set->doc, "outlines");
+    const char *name = json_string_value(v);
+    if (name == NULL || *name == '\0' || strlen(name) > 1024) {
+        jc_error(jc, "$.outlines", "le nom d'un fichier GeoJSON de contours est attendu (\"territories.geojson\")");
+        return false;
+    }
+    char *path = outlines_path(file, name);
+    bool ok = false;
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) {
+        jc_error(jc, "$.outlines", "impossible d'ouvrir le fichier de contours « %s » : %s", path, strerror(errno));
+        goto done;
+    }
+    long size = fseek(f, 0, SEEK_END) == 0 ? ftell(f) : -1;
+    fclose(f);
+    if (size < 0 || size > TERR_OUTLINES_MAX_BYTES) {
+        jc_error(jc, "$.outlines", "fichier de contours « %s » illisible ou trop gros (%ld Mo au plus) : gardez les "
+                 "seuls QPV de la commune", path, TERR_OUTLINES_MAX_BYTES >> 20);
+        goto done;
+    }
+    set->outlines = jc_load_file(path, jc->diags);
+    if (set->outlines == NULL)
+        goto done;
+    jcheck oj = {jc->diags, path};
+    const json_t *features = json_object_get(set->outlines, "features");
+    const char *type = json_string_value(json_object_get(set->outlines, "type"));
+    if (type == NULL || strcmp(type, "FeatureCollection") != 0 || !json_is_array(features)) {
+        jc_error(&oj, "$", "un fichier de contours est une FeatureCollection GeoJSON (« type » et « features »)");
+        goto done;
+    }
+    if (json_array_size(features) > TERR_OUTLINES_MAX_FEATURES) {
+        jc_error(&oj, "$.features", "plus de %d contours : gardez les seuls QPV de la commune",
+                 TERR_OUTLINES_MAX_FEATURES);
+        goto done;
+    }
+    ok = true;
+    const json_t **seen = xcalloc(set->count, sizeof *seen);
+    size_t i;
+    const json_t *feat;
+    json_array_foreach(features, i, feat) {
+        char p[JC_PATH_MAX], q[JC_PATH_MAX];
+        jc_path_index(p, "$.features", i);
+        const char *code = feature_code(json_object_get(feat, "properties"));
+        if (code == NULL) {
+            jc_path_key(q, p, "properties");
+            jc_error(&oj, q, "le code du territoire manque : propriété « code » (ou « code_qp » des fichiers "
+                     "officiels)");
+            ok = false;
+            continue;
+        }
+        for (size_t t = 0; t < set->count; t++) {
+            if (strcmp(set->items[t].code, code) != 0)
+                continue;
+            if (seen[t]) {
+                jc_error(&oj, p, "deuxième contour pour le territoire « %s »", code);
+                ok = false;
+                break;
+            }
+            seen[t] = feat;
+            jc_path_key(q, p, "geometry");
+            if (!check_outline(&oj, q, json_object_get(feat, "geometry")))
+                ok = false;
+            else if (set->items[t].outline == NULL) /* an inline outline wins: it was written for this town */
+                set->items[t].outline = json_object_get(feat, "geometry");
+            break;
+        }
+    }
+    free(seen);
+done:
+    free(path);
+    return ok;
 }
 
 /* Splits an insee_com cell, which lists several communes for a QPV that spans them, into a JSON array. */
@@ -530,6 +662,7 @@ void terr_free(terr_set *set)
     if (set == NULL)
         return;
     json_decref(set->doc);
+    json_decref(set->outlines);
     free(set->items);
     free(set);
 }

@@ -16,6 +16,12 @@
 #include "diag.h"
 
 #define TERR_MAX 2000 /* territories in one file: the whole ANCT list is about 1,600 */
+#define TERR_OUTLINES_MAX_BYTES (128L << 20) /* an outlines file: France's 1,600 QPV take a few dozen MB */
+#define TERR_OUTLINES_MAX_FEATURES 20000
+
+/* The properties a feature of an outlines file may carry its territory code in, in this order: our own "code",
+ * then the names the official QPV files use (ANCT 2024 on data.gouv.fr: "code_qp"; the 2015 files: "CODE_QP"). */
+extern const char *const terr_code_properties[];
 
 typedef struct terr {
     const char *code;        /* "QN09399A" or a slug such as "hors_qpv" */
@@ -28,11 +34,13 @@ typedef struct terr {
                               * 0 when none; kept for the readers that know only that form */
     const json_t *targets;   /* {form id: answers aimed for} ("targets"), or NULL: see terr_target */
     const json_t *population; /* nested object by population_by codes, or NULL */
-    const json_t *outline;    /* GeoJSON geometry (Polygon or MultiPolygon, [longitude, latitude]), or NULL */
+    const json_t *outline;    /* GeoJSON geometry (Polygon or MultiPolygon, [longitude, latitude]), or NULL: the
+                               * territory's "outline", else its feature in the file named by "outlines" */
 } terr;
 
 typedef struct terr_set {
     json_t *doc;             /* the territories document (owned); territories point into it */
+    json_t *outlines;        /* the GeoJSON FeatureCollection named by "outlines" (owned), or NULL */
     bool example;            /* the file says its figures are illustrative */
     const char *commune_insee, *commune_name; /* may be NULL */
     const char *population_by[2]; /* question ids of the population nesting; NULL when unused */
@@ -49,7 +57,8 @@ terr_set *terr_load(const char *path, diag_list *diags);
  * of that commune as "hors_qpv". Returns NULL with errors added to diags. */
 terr_set *terr_load_anct_csv(const char *path, const char *insee, diag_list *diags);
 
-/* Builds a set from a parsed territories document; takes a new reference to doc. file names it in diagnostics. */
+/* Builds a set from a parsed territories document; takes a new reference to doc. file names it in diagnostics,
+ * and its folder is where a relative "outlines" path is read from. */
 terr_set *terr_from_json(json_t *doc, const char *file, diag_list *diags);
 
 /* The territory with this code, or NULL. */

@@ -31,7 +31,7 @@ static void copy_forms(char *dir, size_t len)
     if (mkdtemp(dir) == NULL)
         fail_msg("mkdtemp failed");
     char cmd[1200];
-    snprintf(cmd, sizeof cmd, "cp %s/*.json '%s'/", FORMS_DIR, dir);
+    snprintf(cmd, sizeof cmd, "cp %s/*.json %s/*.geojson '%s'/", FORMS_DIR, FORMS_DIR, dir);
     assert_int_equal(system(cmd), 0);
 }
 

@@ -264,6 +264,119 @@ static void test_anct_csv_errors(void **state)
     diag_list_free(&diags);
 }
 
+/* ------------------------------------------------------------------ outlines file */
+
+#define SQUARE "{\"type\": \"Polygon\", \"coordinates\": [[[2.4, 48.9], [2.41, 48.9], [2.41, 48.91], [2.4, 48.9]]]}"
+
+/* Writes text to a new file in dir (a mkdtemp folder) and returns its path (static). */
+static const char *write_in(const char *dir, const char *name, const char *text)
+{
+    static char path[256];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+    return path;
+}
+
+/* Loads the fixture with "outlines" set to name, from a territories file written in dir. */
+static terr_set *load_with_outlines(const char *dir, const char *name, diag_list *diags)
+{
+    json_t *doc = tu_load("territories_test.json");
+    json_object_set_new(doc, "outlines", json_string(name));
+    char *text = json_dumps(doc, 0);
+    char tpath[256];
+    snprintf(tpath, sizeof tpath, "%s", write_in(dir, "territories.json", text));
+    free(text);
+    json_decref(doc);
+    return terr_load(tpath, diags);
+}
+
+/* The file of outlines: read beside the territories file, features matched by "code" or by the official files'
+ * "code_qp" / "CODE_QP", other features skipped, an inline outline kept. */
+static void test_outlines_file(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/test_terr_geo_XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    diag_list diags = {0};
+    static const char *const props[] = {"code", "code_qp", "CODE_QP"};
+    for (size_t i = 0; i < 3; i++) {
+        char text[1024];
+        snprintf(text, sizeof text, "{\"type\": \"FeatureCollection\", \"features\": ["
+                 "{\"type\": \"Feature\", \"properties\": {\"%s\": \"QN09399A\"}, \"geometry\": " SQUARE "},"
+                 "{\"type\": \"Feature\", \"properties\": {\"%s\": \"QN75001A\"}, \"geometry\": " SQUARE "}]}",
+                 props[i], props[i]);
+        write_in(dir, "contours.geojson", text);
+        terr_set *ts = load_with_outlines(dir, "contours.geojson", &diags);
+        diag_print(&diags, stderr);
+        assert_non_null(ts);
+        const json_t *o = terr_find(ts, "QN09399A")->outline;
+        assert_non_null(o);
+        assert_string_equal(json_string_value(json_object_get(o, "type")), "Polygon");
+        assert_null(terr_find(ts, "hors_qpv")->outline); /* no feature: no outline */
+        terr_free(ts);
+    }
+    diag_list_free(&diags);
+
+    /* the shipped example: every territory has an outline from forms/territories.geojson, the rest of the town
+     * with a hole per neighbourhood (the two adjacent ones share one) */
+    terr_set *ts = terr_load(FORMS_DIR "/territories.json", &diags);
+    diag_print(&diags, stderr);
+    assert_non_null(ts);
+    for (size_t i = 0; i < ts->count; i++)
+        assert_non_null(ts->items[i].outline);
+    assert_int_equal(json_array_size(json_object_get(terr_find(ts, "hors_qpv")->outline, "coordinates")), 4);
+    terr_free(ts);
+    diag_list_free(&diags);
+
+    /* errors name the outlines file and the feature */
+    typedef struct bad {
+        const char *text, *file_part, *path, *msg;
+    } bad;
+    static const bad bads[] = {
+        {"[1]", "contours.geojson", "$", "FeatureCollection"},
+        {"{\"type\": \"FeatureCollection\", \"features\": [{\"type\": \"Feature\", \"properties\": {\"nom\": \"x\"}, "
+         "\"geometry\": " SQUARE "}]}", "contours.geojson", "$.features[0].properties", "code_qp"},
+        {"{\"type\": \"FeatureCollection\", \"features\": [{\"type\": \"Feature\", \"properties\": {\"code\": "
+         "\"QN09399A\"}, \"geometry\": {\"type\": \"Point\", \"coordinates\": [2.4, 48.9]}}]}", "contours.geojson",
+         "$.features[0].geometry", "Polygon"},
+        /* Lambert-93 metres instead of degrees: the message says how to convert */
+        {"{\"type\": \"FeatureCollection\", \"features\": [{\"type\": \"Feature\", \"properties\": {\"code_qp\": "
+         "\"QN09399A\"}, \"geometry\": {\"type\": \"Polygon\", \"coordinates\": [[[652000, 6862000], [653000, "
+         "6862000], [653000, 6863000], [652000, 6862000]]]}}]}", "contours.geojson", "$.features[0].geometry",
+         "EPSG:4326"},
+        {"{\"type\": \"FeatureCollection\", \"features\": [{\"type\": \"Feature\", \"properties\": {\"code\": "
+         "\"QN09399A\"}, \"geometry\": " SQUARE "}, {\"type\": \"Feature\", \"properties\": {\"code\": \"QN09399A\"}, "
+         "\"geometry\": " SQUARE "}]}", "contours.geojson", "$.features[1]", "deuxième contour"},
+        {"{\"type\": \"FeatureCollection\", \"features\": [", "contours.geojson", NULL, ""},
+    };
+    for (size_t i = 0; i < sizeof bads / sizeof *bads; i++) {
+        write_in(dir, "contours.geojson", bads[i].text);
+        ts = load_with_outlines(dir, "contours.geojson", &diags);
+        if (ts != NULL || diags.count == 0 || strstr(diags.items[0].file, bads[i].file_part) == NULL ||
+            (bads[i].path && !tu_has_diag(&diags, false, bads[i].path, bads[i].msg))) {
+            fprintf(stderr, "outlines case %zu:\n", i);
+            diag_print(&diags, stderr);
+            fail();
+        }
+        diag_list_free(&diags);
+    }
+    ts = load_with_outlines(dir, "absent.geojson", &diags);
+    assert_null(ts);
+    assert_true(tu_has_diag(&diags, false, "$.outlines", "impossible d'ouvrir"));
+    diag_list_free(&diags);
+    ts = load_with_outlines(dir, "", &diags);
+    assert_null(ts);
+    assert_true(tu_has_diag(&diags, false, "$.outlines", "GeoJSON"));
+    diag_list_free(&diags);
+
+    unlink(write_in(dir, "contours.geojson", ""));
+    unlink(write_in(dir, "territories.json", ""));
+    rmdir(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -274,6 +387,7 @@ int main(void)
         cmocka_unit_test(test_targets),
         cmocka_unit_test(test_anct_csv),
         cmocka_unit_test(test_anct_csv_errors),
+        cmocka_unit_test(test_outlines_file),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -698,8 +698,8 @@ static void test_import_commit_failures(void **state)
     while ((e = readdir(d)) != NULL) {
         size_t n = strlen(e->d_name);
         char from[1024], to[1024];
-        if (n < 6 || strcmp(e->d_name + n - 5, ".json") != 0)
-            continue;
+        if ((n < 6 || strcmp(e->d_name + n - 5, ".json") != 0) && (n < 9 || strcmp(e->d_name + n - 8, ".geojson") != 0))
+            continue; /* the forms folder: definitions, territories and their outlines */
         snprintf(from, sizeof from, "%s/%s", FORMS_DIR, e->d_name);
         snprintf(to, sizeof to, "%s/%s", dir, e->d_name);
         copy_file(from, to);

@@ -1,18 +1,191 @@
-/* chart.c -- interval charts as SVG (see chart.h). */
+/* chart.c -- interval, ranked dot and ranked bar charts as SVG (see chart.h). Exports chart_text_width and the
+ * chart_* figures. */
 #include "chart.h"
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "frfmt.h"
 #include "util.h"
 
-#define WIDTH 640
-#define LABEL_W 210
-#define PLOT_W 390
-#define ROW_H 20
-#define TOP 24
-#define BOTTOM 26
+#define FONT_FAMILY "DejaVu Sans, Arial, sans-serif"
+#define SAFETY 1.06      /* text measures are rounded up by this much: hinting, a substituted font's kerning */
+#define ROW_H 20         /* a row of one line */
+#define ROW_H2 32        /* a row whose label takes two lines */
+#define LINE_H 13        /* between the two lines of a label */
+#define TOP 12
+#define BOTTOM 26        /* the axis' tick labels */
+#define GAP 8            /* between a label and the plot, the plot and its values */
+#define LABEL_BYTES 512  /* one line of a label */
+
+/* ------------------------------------------------------------------ measuring text */
+
+/* Advance widths of DejaVu Sans (units of 1/2048 em) for U+0020..U+007E then U+00A0..U+00FF, read from the
+ * font's hmtx table. DejaVu is the widest of the fonts the figures name (Arial's letters are narrower), so a
+ * label measured with it fits whichever of them the reader's browser uses. */
+static const unsigned short adv_regular[191] = {
+    651, 821, 942, 1716, 1303, 1946, 1597, 563, 799, 799, 1024, 1716, 651, 739, 651, 690,
+    1303, 1303, 1303, 1303, 1303, 1303, 1303, 1303, 1303, 1303, 690, 690, 1716, 1716, 1716, 1087,
+    2048, 1401, 1405, 1430, 1577, 1294, 1178, 1587, 1540, 604, 604, 1343, 1141, 1767, 1532, 1612,
+    1235, 1612, 1423, 1300, 1251, 1499, 1401, 2025, 1403, 1251, 1403, 799, 690, 799, 1716, 1024,
+    1024, 1255, 1300, 1126, 1300, 1260, 721, 1300, 1298, 569, 569, 1186, 569, 1995, 1298, 1253,
+    1300, 1300, 842, 1067, 803, 1298, 1212, 1675, 1212, 1212, 1075, 1303, 690, 1303, 1716, 651,
+    821, 1303, 1303, 1303, 1303, 690, 1024, 1024, 2048, 965, 1253, 1716, 739, 2048, 1024, 1024,
+    1716, 821, 821, 1024, 1303, 1303, 651, 1024, 821, 965, 1253, 1985, 1985, 1985, 1087, 1401,
+    1401, 1401, 1401, 1401, 1401, 1995, 1430, 1294, 1294, 1294, 1294, 604, 604, 604, 604, 1587,
+    1532, 1612, 1612, 1612, 1612, 1612, 1716, 1612, 1499, 1499, 1499, 1499, 1251, 1239, 1290, 1255,
+    1255, 1255, 1255, 1255, 1255, 2011, 1126, 1260, 1260, 1260, 1260, 569, 569, 569, 569, 1253,
+    1298, 1253, 1253, 1253, 1253, 1253, 1716, 1253, 1298, 1298, 1298, 1298, 1212, 1300, 1212,
+};
+static const unsigned short adv_bold[191] = {
+    713, 934, 1067, 1716, 1425, 2052, 1786, 627, 936, 936, 1071, 1716, 778, 850, 778, 748,
+    1425, 1425, 1425, 1425, 1425, 1425, 1425, 1425, 1425, 1425, 819, 819, 1716, 1716, 1716, 1188,
+    2048, 1585, 1561, 1503, 1700, 1399, 1399, 1681, 1714, 762, 762, 1587, 1305, 2038, 1714, 1741,
+    1501, 1741, 1577, 1475, 1397, 1663, 1585, 2259, 1579, 1483, 1485, 936, 748, 936, 1716, 1024,
+    1024, 1382, 1466, 1214, 1466, 1389, 891, 1466, 1458, 702, 702, 1362, 702, 2134, 1458, 1407,
+    1466, 1466, 1010, 1219, 979, 1458, 1335, 1892, 1321, 1335, 1192, 1458, 748, 1458, 1716, 713,
+    934, 1425, 1425, 1303, 1425, 748, 1024, 1024, 2048, 1155, 1323, 1716, 850, 2048, 1024, 1024,
+    1716, 897, 897, 1024, 1507, 1303, 778, 1024, 897, 1155, 1323, 2120, 2120, 2120, 1188, 1585,
+    1585, 1585, 1585, 1585, 1585, 2222, 1503, 1399, 1399, 1399, 1399, 762, 762, 762, 762, 1716,
+    1714, 1741, 1741, 1741, 1741, 1741, 1716, 1741, 1663, 1663, 1663, 1663, 1483, 1511, 1473, 1382,
+    1382, 1382, 1382, 1382, 1382, 2146, 1214, 1389, 1389, 1389, 1389, 702, 702, 702, 702, 1407,
+    1458, 1407, 1407, 1407, 1407, 1407, 1716, 1407, 1458, 1458, 1458, 1458, 1335, 1466, 1335,
+};
+
+/* The code point at *s (UTF-8), advancing *s; a byte that starts no valid sequence counts as one character. */
+static unsigned next_cp(const char **s)
+{
+    const unsigned char *p = (const unsigned char *)*s;
+    unsigned cp = p[0];
+    int len = cp < 0x80 ? 1 : (cp & 0xE0) == 0xC0 ? 2 : (cp & 0xF0) == 0xE0 ? 3 : (cp & 0xF8) == 0xF0 ? 4 : 1;
+    if (len > 1) {
+        cp &= 0x3F >> (len - 1);
+        for (int i = 1; i < len; i++) {
+            if ((p[i] & 0xC0) != 0x80) {
+                *s += 1;
+                return 0xFFFD;
+            }
+            cp = cp << 6 | (p[i] & 0x3F);
+        }
+    }
+    *s += len;
+    return cp;
+}
+
+/* The advance of one code point in 1/2048 em. Outside the table: the few typographic signs French text uses,
+ * and for anything else (Arabic, say) a full em, wider than any letter of the table. */
+static unsigned advance(unsigned cp, bool bold)
+{
+    const unsigned short *t = bold ? adv_bold : adv_regular;
+    if (cp >= 0x20 && cp <= 0x7E)
+        return t[cp - 0x20];
+    if (cp >= 0xA0 && cp <= 0xFF)
+        return t[95 + cp - 0xA0];
+    switch (cp) {
+    case 0x202F: /* narrow no-break space */
+    case 0x2009:
+        return 409;
+    case 0x2019: /* apostrophe */
+        return bold ? 778 : 651;
+    case 0x2013:
+        return 1024;
+    case 0x0152:
+    case 0x0153:
+        return bold ? 2390 : 2191;
+    case 0x2212:
+        return 1716;
+    default:
+        return 2048;
+    }
+}
+
+double chart_text_width(const char *s, double font_size, bool bold)
+{
+    double units = 0;
+    while (s && *s)
+        units += advance(next_cp(&s), bold);
+    return units / 2048.0 * font_size * SAFETY;
+}
+
+/* ------------------------------------------------------------------ labels */
+
+/* A label laid out in one or two lines of at most maxw units; cut is true when the second line ends with an
+ * ellipsis (the full text then goes to the label's <title>). */
+typedef struct label_fit {
+    char line[2][LABEL_BYTES];
+    int nlines;
+    bool cut;
+    double width; /* of the widest line */
+} label_fit;
+
+/* Copies at most n bytes of s into dst (LABEL_BYTES), trailing spaces dropped. */
+static void copy_line(char *dst, const char *s, size_t n)
+{
+    if (n >= LABEL_BYTES)
+        n = LABEL_BYTES - 1;
+    while (n > 0 && s[n - 1] == ' ')
+        n--;
+    memcpy(dst, s, n);
+    dst[n] = '\0';
+}
+
+/* The number of bytes of s that fit in maxw, broken after a space when one is in reach (else anywhere). */
+static size_t fit_prefix(const char *s, double maxw, bool bold, bool at_space)
+{
+    const char *p = s, *last_space = NULL;
+    double w = 0;
+    while (*p) {
+        const char *q = p;
+        unsigned cp = next_cp(&q);
+        double a = advance(cp, bold) / 2048.0 * CHART_FONT * SAFETY;
+        if (w + a > maxw)
+            break;
+        w += a;
+        if (cp == ' ')
+            last_space = q;
+        p = q;
+    }
+    if (*p == '\0')
+        return (size_t)(p - s);
+    if (at_space && last_space && last_space > s)
+        return (size_t)(last_space - s);
+    return (size_t)(p - s);
+}
+
+static void fit_label(label_fit *f, const char *s, double maxw, bool bold)
+{
+    memset(f, 0, sizeof *f);
+    f->nlines = 1;
+    size_t len = strlen(s);
+    if (chart_text_width(s, CHART_FONT, bold) <= maxw && len < LABEL_BYTES) {
+        copy_line(f->line[0], s, len);
+    } else {
+        size_t a = fit_prefix(s, maxw, bold, true);
+        if (a == 0)
+            a = len ? 1 : 0;
+        copy_line(f->line[0], s, a);
+        const char *rest = s + a;
+        while (*rest == ' ')
+            rest++;
+        f->nlines = *rest ? 2 : 1;
+        if (*rest) {
+            if (chart_text_width(rest, CHART_FONT, bold) <= maxw && strlen(rest) < LABEL_BYTES) {
+                copy_line(f->line[1], rest, strlen(rest));
+            } else {
+                double ell = chart_text_width("…", CHART_FONT, bold);
+                size_t b = fit_prefix(rest, maxw - ell, bold, false);
+                copy_line(f->line[1], rest, b);
+                /* never split a UTF-8 sequence: fit_prefix stops on character boundaries */
+                strcat(f->line[1], "…");
+                f->cut = true;
+            }
+        }
+    }
+    for (int i = 0; i < f->nlines; i++)
+        f->width = fmax(f->width, chart_text_width(f->line[i], CHART_FONT, bold));
+}
 
 static void xml_text(sbuf *b, const char *s)
 {
@@ -36,16 +209,49 @@ static void xml_text(sbuf *b, const char *s)
     }
 }
 
-static double xpos(double v, double xmax)
+/* Writes a fitted label right-aligned at x around the row's middle y; full is the label's whole text. */
+static void put_label(sbuf *b, const label_fit *f, const char *full, double x, double y, bool bold)
+{
+    sbuf_addf(b, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\"%s>", x,
+              f->nlines == 2 ? y - LINE_H / 2.0 + 4 : y + 4, bold ? " font-weight=\"bold\"" : "");
+    if (f->cut) {
+        sbuf_adds(b, "<title>");
+        xml_text(b, full);
+        sbuf_adds(b, "</title>");
+    }
+    if (f->nlines == 2) {
+        sbuf_addf(b, "<tspan x=\"%.1f\">", x);
+        xml_text(b, f->line[0]);
+        sbuf_addf(b, "</tspan><tspan x=\"%.1f\" dy=\"%d\">", x, LINE_H);
+        xml_text(b, f->line[1]);
+        sbuf_adds(b, "</tspan>");
+    } else {
+        xml_text(b, f->line[0]);
+    }
+    sbuf_adds(b, "</text>");
+}
+
+/* ------------------------------------------------------------------ the frame every chart shares */
+
+/* The horizontal layout of a chart: labels, plot, values. */
+typedef struct frame {
+    double label_w;     /* labels end at label_w - GAP */
+    double plot_x, plot_w;
+    double xmax;
+    bool percent;
+    int height;
+} frame;
+
+static double xpos(const frame *fr, double v)
 {
     if (!(v >= 0))
         v = 0;
-    if (v > xmax)
-        v = xmax;
-    return LABEL_W + PLOT_W * v / xmax;
+    if (v > fr->xmax)
+        v = fr->xmax;
+    return fr->plot_x + fr->plot_w * v / fr->xmax;
 }
 
-/* A "nice" upper bound for a non-proportion axis: 1, 2 or 5 times a power of ten. */
+/* A "nice" upper bound for an axis: 1, 2 or 5 times a power of ten. */
 static double nice(double v)
 {
     if (!(v > 0))
@@ -54,8 +260,81 @@ static double nice(double v)
     return v <= p ? p : v <= 2 * p ? 2 * p : v <= 5 * p ? 5 * p : 10 * p;
 }
 
-char *chart_intervals(const char *title, const chart_row *rows, size_t n, double xmax, bool percent)
+/* A value as the chart writes it: "34 %" or "2,5". */
+static char *value_text(char *buf, size_t len, double v, bool percent, int decimals)
 {
+    return percent ? fr_pct(buf, len, v, decimals) : fr_num(buf, len, v, decimals);
+}
+
+/* Decimals for the ticks of an axis to xmax (four steps): as few as the step needs. */
+static int tick_decimals(double xmax, bool percent)
+{
+    double step = (percent ? 100 * xmax : xmax) / 4;
+    for (int d = 0; d < 3; d++)
+        if (fabs(step * pow(10, d) - round(step * pow(10, d))) < 1e-9)
+            return d;
+    return 3;
+}
+
+/* Sets the frame from the labels' widths (fits, n of them) and the widest value text (value_w). */
+static void frame_set(frame *fr, const label_fit *fits, size_t n, double value_w, double xmax, bool percent)
+{
+    double widest = 0;
+    for (size_t i = 0; i < n; i++)
+        widest = fmax(widest, fits[i].width);
+    fr->label_w = fmax(40, ceil(widest) + 2 * GAP);
+    fr->xmax = xmax;
+    fr->percent = percent;
+    /* the last tick's label is centred on the plot's end: half of it may stand in the values' column */
+    char t[FR_BUF];
+    double half_tick = chart_text_width(value_text(t, sizeof t, xmax, percent, tick_decimals(xmax, percent)),
+                                        CHART_FONT, false) / 2;
+    fr->plot_x = fr->label_w;
+    fr->plot_w = CHART_WIDTH - fr->label_w - fmax(value_w + GAP, half_tick) - 4;
+}
+
+static void svg_open(sbuf *b, const char *kind, const char *title, int height)
+{
+    sbuf_addf(b, "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart chart-%s\" viewBox=\"0 0 %d %d\" "
+              "width=\"100%%\" role=\"img\" font-family=\"" FONT_FAMILY "\" font-size=\"%d\"><title>",
+              kind, CHART_WIDTH, height, CHART_FONT);
+    xml_text(b, title);
+    sbuf_adds(b, "</title>");
+}
+
+/* Four steps of grid lines from the plot's top to its bottom (bottom), their values under it. */
+static void axis(sbuf *b, const frame *fr, int bottom)
+{
+    int d = tick_decimals(fr->xmax, fr->percent);
+    for (int k = 0; k <= 4; k++) {
+        double v = fr->xmax * k / 4, x = xpos(fr, v);
+        char t[FR_BUF];
+        sbuf_addf(b, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#d5dde6\"/>", x, TOP - 4, x, bottom);
+        sbuf_addf(b, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\" fill=\"#444\">", x, fr->height - 8);
+        xml_text(b, value_text(t, sizeof t, v, fr->percent, d));
+        sbuf_adds(b, "</text>");
+    }
+}
+
+/* The rows' vertical middles into mid[] (n of them); returns the bottom of the last row. */
+static int row_layout(const label_fit *fits, size_t n, double *mid)
+{
+    double y = TOP;
+    for (size_t i = 0; i < n; i++) {
+        int h = fits[i].nlines == 2 ? ROW_H2 : ROW_H;
+        mid[i] = y + h / 2.0;
+        y += h;
+    }
+    return (int)ceil(y);
+}
+
+/* ------------------------------------------------------------------ intervals and dots */
+
+static char *draw_rows(const char *kind, const char *title, const chart_row *rows, size_t n, double xmax,
+                       bool percent)
+{
+    if (n == 0)
+        return NULL;
     if (!percent) {
         double m = 0;
         for (size_t i = 0; i < n; i++)
@@ -63,175 +342,156 @@ char *chart_intervals(const char *title, const chart_row *rows, size_t n, double
                 m = fmax(m, rows[i].has_ci ? rows[i].hi : rows[i].est);
         xmax = nice(m);
     }
-    int height = TOP + (int)n * ROW_H + BOTTOM;
-    sbuf b = {0};
-    sbuf_addf(&b, "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %d %d\" width=\"%d\" height=\"%d\" "
-              "role=\"img\" font-family=\"DejaVu Sans, Arial, sans-serif\" font-size=\"11\"><title>",
-              WIDTH, height, WIDTH, height);
-    xml_text(&b, title);
-    sbuf_adds(&b, "</title>");
-    /* axis: five ticks */
-    for (int k = 0; k <= 4; k++) {
-        double v = xmax * k / 4, x = xpos(v, xmax);
-        sbuf_addf(&b, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#d5dde6\"/>", x, TOP - 4, x,
-                  TOP + (int)n * ROW_H);
-        if (percent)
-            sbuf_addf(&b, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\" fill=\"#444\">%.0f %%</text>", x,
-                      height - 8, v * 100);
-        else
-            sbuf_addf(&b, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\" fill=\"#444\">%g</text>", x, height - 8,
-                      v);
+    if (!(xmax > 0))
+        xmax = 1;
+    label_fit *fits = xcalloc(n, sizeof *fits);
+    double *mid = xcalloc(n, sizeof *mid);
+    double value_w = 0;
+    int dec = percent ? 0 : 1;
+    for (size_t i = 0; i < n; i++) {
+        fit_label(&fits[i], rows[i].label ? rows[i].label : "", CHART_LABEL_MAX, rows[i].reference);
+        char t[FR_BUF];
+        if (rows[i].shown)
+            value_w = fmax(value_w, chart_text_width(value_text(t, sizeof t, rows[i].est, percent, dec), CHART_FONT,
+                                                     false));
     }
+    frame fr;
+    frame_set(&fr, fits, n, value_w, xmax, percent);
+    int bottom = row_layout(fits, n, mid);
+    fr.height = bottom + BOTTOM;
+    sbuf b = {0};
+    svg_open(&b, kind, title, fr.height);
+    axis(&b, &fr, bottom);
     for (size_t i = 0; i < n; i++)
         if (rows[i].reference && rows[i].shown) {
-            double x = xpos(rows[i].est, xmax);
+            double x = xpos(&fr, rows[i].est);
             sbuf_addf(&b, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#c25400\" "
-                      "stroke-dasharray=\"4 3\"/>", x, TOP - 6, x, TOP + (int)n * ROW_H);
+                      "stroke-dasharray=\"4 3\"/>", x, TOP - 6, x, bottom);
         }
     for (size_t i = 0; i < n; i++) {
         const chart_row *r = &rows[i];
-        int y = TOP + (int)i * ROW_H + ROW_H / 2;
-        sbuf_addf(&b, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\"%s>", LABEL_W - 8, y + 4,
-                  r->reference ? " font-weight=\"bold\"" : "");
-        xml_text(&b, r->label);
-        sbuf_adds(&b, "</text>");
+        double y = mid[i];
+        put_label(&b, &fits[i], r->label ? r->label : "", fr.label_w - GAP, y, r->reference);
         if (!r->shown) {
-            sbuf_addf(&b, "<text x=\"%d\" y=\"%d\" fill=\"#666\" font-style=\"italic\">", LABEL_W + 4, y + 4);
-            xml_text(&b, r->why ? r->why : "non publié");
+            label_fit why;
+            fit_label(&why, r->why ? r->why : "non publié", fr.plot_w - 8, false);
+            sbuf_addf(&b, "<text x=\"%.1f\" y=\"%.1f\" fill=\"#666\" font-style=\"italic\">", fr.plot_x + 4, y + 4);
+            xml_text(&b, why.line[0]);
             sbuf_adds(&b, "</text>");
             continue;
         }
         const char *colour = r->reference ? "#c25400" : "#123d6b";
-        if (r->has_ci)
-            sbuf_addf(&b, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"%s\" stroke-width=\"2\"/>"
-                      "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"%s\"/>"
-                      "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"%s\"/>",
-                      xpos(r->lo, xmax), y, xpos(r->hi, xmax), y, colour, xpos(r->lo, xmax), y - 5,
-                      xpos(r->lo, xmax), y + 5, colour, xpos(r->hi, xmax), y - 5, xpos(r->hi, xmax), y + 5, colour);
-        sbuf_addf(&b, "<circle cx=\"%.1f\" cy=\"%d\" r=\"4.5\" fill=\"%s\"/>", xpos(r->est, xmax), y, colour);
-        if (percent)
-            sbuf_addf(&b, "<text x=\"%d\" y=\"%d\" fill=\"#333\">%.0f %%</text>", LABEL_W + PLOT_W + 8, y + 4,
-                      r->est * 100);
-        else
-            sbuf_addf(&b, "<text x=\"%d\" y=\"%d\" fill=\"#333\">%.1f</text>", LABEL_W + PLOT_W + 8, y + 4, r->est);
+        if (r->has_ci) {
+            double lo = xpos(&fr, r->lo), hi = xpos(&fr, r->hi);
+            sbuf_addf(&b, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" stroke-width=\"2\"/>"
+                      "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\"/>"
+                      "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\"/>",
+                      lo, y, hi, y, colour, lo, y - 5, lo, y + 5, colour, hi, y - 5, hi, y + 5, colour);
+        }
+        char t[FR_BUF];
+        sbuf_addf(&b, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"4.5\" fill=\"%s\"/>", xpos(&fr, r->est), y, colour);
+        sbuf_addf(&b, "<text x=\"%.1f\" y=\"%.1f\" fill=\"#333\">", fr.plot_x + fr.plot_w + GAP, y + 4);
+        xml_text(&b, value_text(t, sizeof t, r->est, percent, dec));
+        sbuf_adds(&b, "</text>");
     }
     sbuf_adds(&b, "</svg>");
+    free(fits);
+    free(mid);
     return b.data;
 }
 
-/* ------------------------------------------------------------------ maps */
-
-#define MAP_W 600
-#define MAP_H 380
-#define MAP_LEGEND 150
-
-typedef struct bbox {
-    double lon0, lon1, lat0, lat1;
-} bbox;
-
-/* Calls fn on every ring of a Polygon or MultiPolygon. */
-static void each_ring(const json_t *g, void (*fn)(void *ctx, const json_t *ring), void *ctx)
+char *chart_intervals(const char *title, const chart_row *rows, size_t n, double xmax, bool percent)
 {
-    const char *type = json_string_value(json_object_get(g, "type"));
-    const json_t *coords = json_object_get(g, "coordinates"), *poly, *ring;
-    size_t i, j;
-    if (type && strcmp(type, "Polygon") == 0)
-        json_array_foreach(coords, i, ring) fn(ctx, ring);
-    else if (type && strcmp(type, "MultiPolygon") == 0)
-        json_array_foreach(coords, i, poly) json_array_foreach(poly, j, ring) fn(ctx, ring);
+    return draw_rows("intervals", title, rows, n, xmax, percent);
 }
 
-static void grow_box(void *ctx, const json_t *ring)
+char *chart_dots(const char *title, const chart_row *rows, size_t n, double xmax, bool percent)
 {
-    bbox *b = ctx;
-    size_t i;
-    const json_t *p;
-    json_array_foreach(ring, i, p) {
-        double lon = json_number_value(json_array_get(p, 0)), lat = json_number_value(json_array_get(p, 1));
-        b->lon0 = fmin(b->lon0, lon), b->lon1 = fmax(b->lon1, lon);
-        b->lat0 = fmin(b->lat0, lat), b->lat1 = fmax(b->lat1, lat);
-    }
-}
-
-typedef struct projection {
-    bbox box;
-    double kx, scale, ox, oy;
-    sbuf *out;
-} projection;
-
-static void path_ring(void *ctx, const json_t *ring)
-{
-    projection *pr = ctx;
-    size_t i;
-    const json_t *p;
-    json_array_foreach(ring, i, p) {
-        double x = pr->ox + (json_number_value(json_array_get(p, 0)) - pr->box.lon0) * pr->kx * pr->scale;
-        double y = pr->oy + (pr->box.lat1 - json_number_value(json_array_get(p, 1))) * pr->scale;
-        sbuf_addf(pr->out, "%s%.1f %.1f", i ? " L" : "M", x, y);
-    }
-    sbuf_adds(pr->out, " Z ");
-}
-
-static const char *const classes[5] = {"#deebf7", "#9ecae1", "#6baed6", "#3182bd", "#08519c"};
-
-char *chart_map(const char *title, const char *id, const chart_area *areas, size_t n)
-{
-    bbox box = {INFINITY, -INFINITY, INFINITY, -INFINITY};
-    double lo = INFINITY, hi = -INFINITY;
-    for (size_t i = 0; i < n; i++) {
-        if (areas[i].outline)
-            each_ring(areas[i].outline, grow_box, &box);
-        if (areas[i].outline && areas[i].shown)
-            lo = fmin(lo, areas[i].value), hi = fmax(hi, areas[i].value);
-    }
-    if (!(box.lon1 > box.lon0 && box.lat1 > box.lat0))
+    if (n == 0)
         return NULL;
-    projection pr = {box, cos((box.lat0 + box.lat1) / 2 * 3.14159265358979323846 / 180), 0, 10, 30, NULL};
-    double w = (box.lon1 - box.lon0) * pr.kx, h = box.lat1 - box.lat0;
-    pr.scale = fmin((MAP_W - MAP_LEGEND - 20) / w, (MAP_H - 40) / h);
-    double step = hi > lo ? (hi - lo) / 5 : 1;
-    sbuf b = {0};
-    pr.out = &b;
-    sbuf_addf(&b, "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %d %d\" width=\"%d\" height=\"%d\" "
-              "role=\"img\" font-family=\"DejaVu Sans, Arial, sans-serif\" font-size=\"10\"><title>",
-              MAP_W, MAP_H, MAP_W, MAP_H);
-    xml_text(&b, title);
-    sbuf_addf(&b, "</title><defs><pattern id=\"%s\" width=\"6\" height=\"6\" patternUnits=\"userSpaceOnUse\" "
-              "patternTransform=\"rotate(45)\"><rect width=\"6\" height=\"6\" fill=\"#f2f2f2\"/>"
-              "<line x1=\"0\" y1=\"0\" x2=\"0\" y2=\"6\" stroke=\"#999\"/></pattern></defs>", id);
+    /* a stable insertion sort: shown rows by estimate, largest first, ties and unshown rows in the given order */
+    chart_row *sorted = xcalloc(n, sizeof *sorted);
     for (size_t i = 0; i < n; i++) {
-        if (areas[i].outline == NULL)
-            continue;
-        int k = areas[i].shown ? (int)fmin(4, floor((areas[i].value - lo) / step)) : -1;
-        char hatch[48];
-        snprintf(hatch, sizeof hatch, "url(#%s)", id);
-        sbuf_addf(&b, "<path fill-rule=\"evenodd\" stroke=\"#333\" stroke-width=\"0.8\" fill=\"%s\" d=\"",
-                  k >= 0 ? classes[k] : hatch);
-        each_ring(areas[i].outline, path_ring, &pr);
-        sbuf_adds(&b, "\"><title>");
-        xml_text(&b, areas[i].label);
-        sbuf_adds(&b, "</title></path>");
+        size_t j = i;
+        while (j > 0 && rows[i].shown &&
+               (!sorted[j - 1].shown || sorted[j - 1].est < rows[i].est)) {
+            sorted[j] = sorted[j - 1];
+            j--;
+        }
+        sorted[j] = rows[i];
     }
-    for (size_t i = 0; i < n; i++) { /* labels above every shape */
-        if (areas[i].outline == NULL)
+    char *svg = draw_rows("dots", title, sorted, n, xmax, percent);
+    free(sorted);
+    return svg;
+}
+
+/* ------------------------------------------------------------------ bars */
+
+#define BAR_H 12
+
+char *chart_bars(const char *title, const chart_bar *bars, size_t n)
+{
+    size_t shown = 0;
+    for (size_t i = 0; i < n; i++)
+        shown += bars[i].shown;
+    if (shown == 0)
+        return NULL;
+    chart_bar *sorted = xcalloc(n, sizeof *sorted);
+    for (size_t i = 0; i < n; i++) {
+        size_t j = i;
+        while (j > 0 && bars[i].shown && (!sorted[j - 1].shown || sorted[j - 1].value < bars[i].value)) {
+            sorted[j] = sorted[j - 1];
+            j--;
+        }
+        sorted[j] = bars[i];
+    }
+    double top = 0;
+    for (size_t i = 0; i < n; i++)
+        if (sorted[i].shown)
+            top = fmax(top, sorted[i].value);
+    /* the axis ends at the next fifth above the largest share (ticks every 5 points): bars long enough to
+     * compare, never past 100 % */
+    double xmax = fmin(1, fmax(0.2, ceil(top * 5 - 1e-9) / 5));
+    label_fit *fits = xcalloc(n, sizeof *fits);
+    double *mid = xcalloc(n, sizeof *mid), value_w = 0;
+    for (size_t i = 0; i < n; i++) {
+        fit_label(&fits[i], sorted[i].label ? sorted[i].label : "", CHART_LABEL_MAX, false);
+        char t[FR_BUF];
+        if (sorted[i].shown)
+            value_w = fmax(value_w, chart_text_width(fr_pct(t, sizeof t, sorted[i].value, 1), CHART_FONT, false));
+    }
+    frame fr;
+    frame_set(&fr, fits, n, value_w, xmax, true);
+    int bottom = row_layout(fits, n, mid);
+    fr.height = bottom + BOTTOM;
+    sbuf b = {0};
+    svg_open(&b, "bars", title, fr.height);
+    axis(&b, &fr, bottom);
+    for (size_t i = 0; i < n; i++) {
+        const chart_bar *r = &sorted[i];
+        double y = mid[i];
+        put_label(&b, &fits[i], r->label ? r->label : "", fr.label_w - GAP, y, false);
+        if (!r->shown) {
+            label_fit why;
+            fit_label(&why, r->why ? r->why : "non publié", fr.plot_w - 8, false);
+            sbuf_addf(&b, "<text x=\"%.1f\" y=\"%.1f\" fill=\"#666\" font-style=\"italic\">", fr.plot_x + 4, y + 4);
+            xml_text(&b, why.line[0]);
+            sbuf_adds(&b, "</text>");
             continue;
-        bbox a = {INFINITY, -INFINITY, INFINITY, -INFINITY};
-        each_ring(areas[i].outline, grow_box, &a);
-        double x = pr.ox + ((a.lon0 + a.lon1) / 2 - box.lon0) * pr.kx * pr.scale;
-        double y = pr.oy + (box.lat1 - (a.lat0 + a.lat1) / 2) * pr.scale;
-        sbuf_addf(&b, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" paint-order=\"stroke\" stroke=\"#fff\" "
-                  "stroke-width=\"3\">", x, y);
-        xml_text(&b, areas[i].label);
-        if (areas[i].shown)
-            sbuf_addf(&b, " %.0f %%", 100 * areas[i].value);
+        }
+        double x1 = xpos(&fr, r->value);
+        char t[FR_BUF];
+        sbuf_addf(&b, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%d\" fill=\"#2c7fb8\"/>", fr.plot_x,
+                  y - BAR_H / 2.0, fmax(0.5, x1 - fr.plot_x), BAR_H);
+        sbuf_addf(&b, "<text x=\"%.1f\" y=\"%.1f\" fill=\"#333\">", x1 + 4, y + 4);
+        xml_text(&b, fr_pct(t, sizeof t, r->value, 1));
         sbuf_adds(&b, "</text>");
     }
-    int lx = MAP_W - MAP_LEGEND + 10;
-    for (int k = 0; k < 5 && hi >= lo; k++)
-        sbuf_addf(&b, "<rect x=\"%d\" y=\"%d\" width=\"14\" height=\"14\" fill=\"%s\" stroke=\"#333\"/>"
-                  "<text x=\"%d\" y=\"%d\">%.0f – %.0f %%</text>", lx, 40 + 20 * k, classes[k], lx + 20,
-                  51 + 20 * k, 100 * (lo + k * step), 100 * (lo + (k + 1) * step));
-    sbuf_addf(&b, "<rect x=\"%d\" y=\"%d\" width=\"14\" height=\"14\" fill=\"url(#%s)\" stroke=\"#333\"/>"
-              "<text x=\"%d\" y=\"%d\">non publié</text></svg>", lx, 150, id, lx + 20, 161);
+    sbuf_addf(&b, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#333\"/>", fr.plot_x, TOP - 4,
+              fr.plot_x, bottom);
+    sbuf_adds(&b, "</svg>");
+    free(sorted);
+    free(fits);
+    free(mid);
     return b.data;
 }

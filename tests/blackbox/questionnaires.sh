@@ -15,7 +15,7 @@ XLSX='application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'
 forms=$tmp/forms
 db=$tmp/collector.db
 mkdir "$forms"
-cp "$src"/forms/*.json "$forms/"
+cp "$src"/forms/*.json "$src"/forms/*.geojson "$forms/"
 adm=$("$bin" token add --db "$db" --role admin --name coordinatrice 2>/dev/null)
 ana=$("$bin" token add --db "$db" --role analyst --name analyste 2>/dev/null)
 med=$("$bin" token add --db "$db" --role mediator --name mediatrice 2>/dev/null)
@@ -95,7 +95,7 @@ dl_ok() {
 }
 check "version 1 as a workbook: 200, attachment, a valid .xlsx" dl_ok
 mkdir "$tmp/rt"
-cp "$forms"/*.json "$tmp/rt/" && rm "$tmp/rt/resident.json"
+cp "$forms"/*.json "$forms"/*.geojson "$tmp/rt/" && rm "$tmp/rt/resident.json"
 check "the downloaded workbook goes back through collector forms import" \
     "$bin" forms import "$tmp/v1.xlsx" --forms "$tmp/rt"
 check "round trip: the same form as the folder's" cmp -s <(jq -S . "$tmp/rt/resident.json") <(jq -S . "$forms/resident.json")

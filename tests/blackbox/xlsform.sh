@@ -41,7 +41,7 @@ snapshot() { (cd "$1" && find . -type f -exec sha256sum {} + | sort); }
 
 forms=$tmp/forms
 mkdir "$forms"
-cp "$src"/forms/*.json "$forms/"
+cp "$src"/forms/*.json "$src"/forms/*.geojson "$forms/"
 
 # Export: a workbook of mode 0600 with the three sheets.
 run "$bin" forms export resident --forms "$forms" -o "$tmp/resident.xlsx"

@@ -99,13 +99,23 @@ test('the report opens from file:// with no error and no request but the file it
 });
 
 test('the SVG charts are drawn: each has a size, points and whiskers or areas, and a title', { timeout: 120000 }, async () => {
-  const outlines = JSON.parse(fs.readFileSync(path.join(L.FORMS_DIR, 'territories.json'), 'utf8')).territories
-    .filter(t => t.outline).length;
+  // Outlines inline ("outline") or in the GeoJSON file the territories file names ("outlines").
+  const terr = JSON.parse(fs.readFileSync(path.join(L.FORMS_DIR, 'territories.json'), 'utf8'));
+  const codes = new Set(terr.territories.filter(t => t.outline).map(t => t.code));
+  if (terr.outlines) {
+    const geo = JSON.parse(fs.readFileSync(path.join(L.FORMS_DIR, terr.outlines), 'utf8'));
+    for (const f of geo.features) {
+      const code = f.properties.code || f.properties.code_qp || f.properties.CODE_QP;
+      if (terr.territories.some(t => t.code === code)) codes.add(code);
+    }
+  }
+  const outlines = codes.size;
   await withReport({}, async ({ page, errors }) => {
     const charts = await page.$$eval('figure > svg', svgs => svgs.map(svg => {
       const r = svg.getBoundingClientRect();
       const boxes = sel => Array.from(svg.querySelectorAll(sel)).map(e => e.getBBox());
       return {
+        kind: (Array.from(svg.classList).find(c => c.startsWith('chart-')) || '').slice(6),
         title: (svg.querySelector(':scope > title') || {}).textContent || '',
         width: r.width, height: r.height,
         points: boxes('circle').filter(b => b.width > 0 && b.height > 0).length,
@@ -115,7 +125,12 @@ test('the SVG charts are drawn: each has a size, points and whiskers or areas, a
         caption: (svg.parentElement.querySelector('figcaption') || {}).textContent || '',
       };
     }));
-    const intervals = charts.filter(c => c.areas === 0), maps = charts.filter(c => c.areas > 0);
+    // Each figure says what it is: interval charts (and ranked dots), ranked bars, maps.
+    assert.deepEqual(charts.filter(c => !['intervals', 'dots', 'bars', 'map'].includes(c.kind)).map(c => c.title), [],
+      'charts of no known kind');
+    const intervals = charts.filter(c => c.kind === 'intervals' || c.kind === 'dots');
+    const maps = charts.filter(c => c.kind === 'map'), bars = charts.filter(c => c.kind === 'bars');
+    for (const c of bars) assert.ok(c.texts >= 3, `bar chart « ${c.title} »: no label`);
     assert.ok(intervals.length >= 10, `${intervals.length} interval charts`);
     if (outlines) assert.ok(maps.length >= 1, 'the territories have outlines, but the report has no map');
     for (const c of charts) {
