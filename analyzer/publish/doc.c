@@ -1,11 +1,18 @@
-/* doc.c -- the report's document model and its HTML and Markdown writers (see doc.h). */
+/* doc.c -- the report's document model and its HTML and Markdown writers (see doc.h). The HTML is laid out for
+ * A4 portrait with 15 mm margins: the running title, date and page numbers in the page's margin boxes, tables
+ * too wide for the 180 mm of a page split into blocks of columns with their row labels repeated. */
 #include "doc.h"
 
+#include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "chart.h"
+#include "frfmt.h"
 #include "util.h"
 
 #define DOC_MAX_COLS 16
@@ -25,6 +32,7 @@ typedef struct block {
 
 struct doc {
     char *title, *lang;
+    char *date;          /* the running header's date, in words; NULL: none */
     block *blocks;
     size_t n, cap;
 };
@@ -52,7 +60,33 @@ void doc_free(doc *d)
     free(d->blocks);
     free(d->title);
     free(d->lang);
+    free(d->date);
     free(d);
+}
+
+void doc_set_date(doc *d, const char *iso)
+{
+    char buf[FR_BUF];
+    free(d->date);
+    d->date = iso ? xstrdup(fr_date(buf, sizeof buf, iso)) : NULL;
+}
+
+void doc_today(char buf[11])
+{
+    /* reproducible builds' convention: a fixed date for tests and for a report rebuilt from the same answers */
+    const char *sde = getenv("SOURCE_DATE_EPOCH");
+    if (sde && *sde) {
+        char *end;
+        errno = 0;
+        long long v = strtoll(sde, &end, 10);
+        if (errno == 0 && *end == '\0' && v >= 0 && v < 253402300800LL) {
+            time_t t = (time_t)v;
+            struct tm tm;
+            if (gmtime_r(&t, &tm) && strftime(buf, 11, "%Y-%m-%d", &tm) == 10)
+                return;
+        }
+    }
+    util_today(buf);
 }
 
 static block *add(doc *d, block_kind kind)
@@ -183,23 +217,176 @@ static void html_text(FILE *f, const char *s)
     }
 }
 
-/* Print-first styles: A4 pages, each level-1 section on a new page, tables that do not split a row. */
+/* Print-first styles: A4 portrait, 15 mm margins (a 180 mm column), each level-1 section on a new page, headings
+ * kept with what follows, no table row split across pages, the table head repeated on every page, long words
+ * and addresses wrapped, figures scaled to the column. The @page rule with its margin boxes is written by
+ * write_page_rule, since it carries the title and the date. */
 static const char html_style[] =
-    "@page{size:A4;margin:16mm 14mm}"
+    "html{-webkit-print-color-adjust:exact;print-color-adjust:exact}"
     "body{font-family:'DejaVu Sans',Arial,sans-serif;font-size:10.5pt;line-height:1.4;color:#1a1a1a;max-width:"
-    "180mm;margin:0 auto;padding:8mm 0}"
+    "180mm;margin:0 auto;padding:0;overflow-wrap:break-word}"
     "h1{font-size:17pt;color:#123d6b;border-bottom:2px solid #123d6b;padding-bottom:2mm;margin-top:0}"
     "h1.section{break-before:page}h2{font-size:13pt;color:#123d6b;margin:6mm 0 2mm}"
-    "h3{font-size:11pt;margin:4mm 0 1mm}p{margin:1.5mm 0}"
+    "h3{font-size:11pt;margin:4mm 0 1mm}p{margin:1.5mm 0;orphans:3;widows:3}"
+    "h1,h2,h3{break-after:avoid;break-inside:avoid}"
     ".finding{border-left:4px solid #c25400;background:#fff4ea;padding:2mm 3mm;margin:2mm 0}"
     ".note{font-size:8.5pt;color:#444}"
     "table{border-collapse:collapse;width:100%;margin:2mm 0 3mm;font-size:9pt}"
-    "caption{text-align:left;font-weight:bold;padding-bottom:1mm}"
-    "th,td{border:1px solid #b8c4d0;padding:1mm 1.5mm;vertical-align:top}th{background:#e8eef5;text-align:left}"
-    "td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}tr{break-inside:avoid}"
+    "caption{text-align:left;font-weight:bold;padding-bottom:1mm;break-after:avoid}"
+    "thead{display:table-header-group}"
+    "th,td{border:1px solid #b8c4d0;padding:1mm 1.5mm;vertical-align:top;overflow-wrap:anywhere}"
+    "th{background:#e8eef5;text-align:left}"
+    "td.n{text-align:right;font-variant-numeric:tabular-nums;overflow-wrap:normal}tr{break-inside:avoid}"
     "figure{margin:2mm 0 4mm;break-inside:avoid}figcaption{font-size:8.5pt;color:#444}"
-    "svg{max-width:100%;height:auto}nav ol{columns:2}"
+    "figure svg{display:block;width:100%;height:auto;max-width:180mm}nav ol{columns:2}"
+    "li{break-inside:avoid}a{overflow-wrap:anywhere}"
     "@media screen{body{padding:8mm}}";
+
+/* s as the inside of a CSS string: quotes and backslashes escaped, "<" written as an escape so that the text
+ * cannot close the style element, line breaks as spaces. */
+static void css_string(FILE *f, const char *s)
+{
+    for (; s && *s; s++) {
+        if (*s == '"' || *s == '\\')
+            fprintf(f, "\\%c", *s);
+        else if (*s == '<')
+            fputs("\\3C ", f);
+        else if (*s == '\n' || *s == '\r')
+            fputc(' ', f);
+        else
+            fputc(*s, f);
+    }
+}
+
+/* The page: A4 portrait, 15 mm margins; the title at the top left, the date at the top right, "page N / M" at
+ * the bottom right, in the margin boxes (CSS Paged Media), small and grey. */
+static void write_page_rule(const doc *d, FILE *f)
+{
+    static const char box[] = "font-family:'DejaVu Sans',Arial,sans-serif;font-size:7.5pt;color:#555";
+    fputs("@page{size:A4 portrait;margin:15mm;@top-left{content:\"", f);
+    css_string(f, d->title);
+    fprintf(f, "\";%s;vertical-align:bottom;padding-bottom:3mm}", box);
+    if (d->date) {
+        fputs("@top-right{content:\"", f);
+        css_string(f, d->date);
+        fprintf(f, "\";%s;vertical-align:bottom;padding-bottom:3mm}", box);
+    }
+    fprintf(f, "@bottom-right{content:\"page \" counter(page) \" / \" counter(pages);%s;vertical-align:top;"
+            "padding-top:3mm}}", box);
+}
+
+/* ------------------------------------------------------------------ tables that fit the page */
+
+#define PAGE_MM 180.0    /* the content box of an A4 page with 15 mm margins */
+#define TABLE_PT 9.0     /* the tables' font size */
+#define CELL_PAD_MM 3.6  /* a cell's padding and borders */
+#define NUM_MAX_MM 30.0  /* a numeric column is wished no narrower than its figures, up to this */
+#define LABEL_MAX_MM 40.0
+
+/* The width in mm a column needs for text s: its longest word (a cell breaks only between words; the narrow
+ * no-break spaces of French numbers do not break), and the whole text up to cap. */
+static double text_mm(const char *s, bool bold, double cap)
+{
+    const double pt_mm = 25.4 / 72;
+    double longest = 0;
+    char word[512];
+    const char *p = s;
+    while (*p) {
+        while (*p == ' ')
+            p++;
+        size_t n = strcspn(p, " ");
+        if (n == 0)
+            break;
+        size_t m = n < sizeof word - 1 ? n : sizeof word - 1;
+        memcpy(word, p, m);
+        word[m] = '\0';
+        longest = fmax(longest, chart_text_width(word, TABLE_PT, bold) * pt_mm);
+        p += n;
+    }
+    double whole = chart_text_width(s, TABLE_PT, bold) * pt_mm;
+    return fmax(longest, fmin(whole, cap)) + CELL_PAD_MM;
+}
+
+/* Splits the columns of table t (with its nrows rows) into blocks that fit PAGE_MM: *lead is the number of
+ * leading label columns every block repeats, start[b] the first column of block b; returns the number of
+ * blocks (1 when the table fits). */
+static size_t table_blocks(const block *t, const block *rows, size_t nrows, size_t *lead, size_t *start)
+{
+    double w[DOC_MAX_COLS] = {0};
+    size_t ncols = t->ncols;
+    *lead = 1;
+    while (*lead < ncols && !t->numeric[*lead])
+        (*lead)++;
+    if (*lead >= ncols) { /* no numeric column: a table of text, whose cells wrap rather than split */
+        *lead = 1;
+        start[0] = 1;
+        return 1;
+    }
+    for (size_t c = 0; c < ncols; c++) {
+        /* a text column beyond the labels may shrink to its longest word: the browser wraps it */
+        double cap = c < *lead ? LABEL_MAX_MM : t->numeric[c] ? NUM_MAX_MM : 0;
+        w[c] = text_mm(t->cells[c], true, cap);
+        for (size_t r = 0; r < nrows; r++)
+            if (c < rows[r].ncols)
+                w[c] = fmax(w[c], text_mm(rows[r].cells[c], c == 0, cap));
+    }
+    double fixed = 0, total = 0;
+    for (size_t c = 0; c < ncols; c++)
+        *(c < *lead ? &fixed : &total) += w[c];
+    size_t nblocks = 0;
+    start[nblocks++] = *lead;
+    if (fixed + total <= PAGE_MM)
+        return 1;
+    double used = 0;
+    for (size_t c = *lead; c < ncols; c++) {
+        if (used > 0 && fixed + used + w[c] > PAGE_MM) {
+            start[nblocks++] = c;
+            used = 0;
+        }
+        used += w[c];
+    }
+    return nblocks;
+}
+
+/* Writes table t and its rows, as one table or as blocks of columns. */
+static void write_table(FILE *f, const block *t, const block *rows, size_t nrows)
+{
+    size_t lead, start[DOC_MAX_COLS + 1];
+    size_t nblocks = table_blocks(t, rows, nrows, &lead, start);
+    start[nblocks] = t->ncols;
+    for (size_t b = 0; b < nblocks; b++) {
+        fputs("<table>", f);
+        if (t->text[0] || nblocks > 1) {
+            fputs("<caption>", f);
+            html_text(f, t->text);
+            if (nblocks > 1) /* which block of columns: the reader finds the rest of the table in the next ones */
+                fprintf(f, "%s<span class=\"block\">(colonnes, partie %zu sur %zu)</span>", t->text[0] ? " " : "",
+                        b + 1, nblocks);
+            fputs("</caption>", f);
+        }
+        fputs("<thead><tr>", f);
+        for (size_t c = 0; c < t->ncols; c++) {
+            if (c >= lead && (c < start[b] || c >= start[b + 1]))
+                continue;
+            fputs("<th scope=\"col\">", f);
+            html_text(f, t->cells[c]);
+            fputs("</th>", f);
+        }
+        fputs("</tr></thead><tbody>\n", f);
+        for (size_t r = 0; r < nrows; r++) {
+            fputs("<tr>", f);
+            for (size_t c = 0; c < rows[r].ncols; c++) {
+                if (c >= lead && (c < start[b] || c >= start[b + 1]))
+                    continue;
+                fputs(c == 0 ? "<th scope=\"row\">" : t->numeric[c] ? "<td class=\"n\">" : "<td>", f);
+                html_text(f, rows[r].cells[c]);
+                fputs(c == 0 ? "</th>" : "</td>", f);
+            }
+            fputs("</tr>\n", f);
+        }
+        fputs("</tbody></table>\n", f);
+    }
+}
 
 int doc_write_html(const doc *d, FILE *f)
 {
@@ -210,17 +397,15 @@ int doc_write_html(const doc *d, FILE *f)
           "img-src data:\">\n<title>",
           f);
     html_text(f, d->title);
-    fprintf(f, "</title>\n<style>%s</style>\n</head>\n<body>\n", html_style);
-    bool in_list = false, in_table = false, first_h1 = true;
+    fputs("</title>\n<style>", f);
+    write_page_rule(d, f);
+    fprintf(f, "%s</style>\n</head>\n<body>\n", html_style);
+    bool in_list = false, first_h1 = true;
     for (size_t i = 0; i < d->n; i++) {
         const block *b = &d->blocks[i];
         if (in_list && b->kind != B_ITEM) {
             fputs("</ul>\n", f);
             in_list = false;
-        }
-        if (in_table && b->kind != B_ROW) {
-            fputs("</tbody></table>\n", f);
-            in_table = false;
         }
         switch (b->kind) {
         case B_HEADING:
@@ -250,36 +435,16 @@ int doc_write_html(const doc *d, FILE *f)
             html_text(f, b->text);
             fputs("</li>\n", f);
             break;
-        case B_TABLE:
-            fputs("<table>", f);
-            if (b->text[0]) {
-                fputs("<caption>", f);
-                html_text(f, b->text);
-                fputs("</caption>", f);
-            }
-            fputs("<thead><tr>", f);
-            for (size_t c = 0; c < b->ncols; c++) {
-                fputs("<th scope=\"col\">", f);
-                html_text(f, b->cells[c]);
-                fputs("</th>", f);
-            }
-            fputs("</tr></thead><tbody>\n", f);
-            in_table = true;
-            break;
-        case B_ROW: {
-            const block *t = NULL;
-            for (size_t k = i; k-- > 0 && t == NULL;)
-                if (d->blocks[k].kind == B_TABLE)
-                    t = &d->blocks[k];
-            fputs("<tr>", f);
-            for (size_t c = 0; c < b->ncols; c++) {
-                fputs(c == 0 ? "<th scope=\"row\">" : t && t->numeric[c] ? "<td class=\"n\">" : "<td>", f);
-                html_text(f, b->cells[c]);
-                fputs(c == 0 ? "</th>" : "</td>", f);
-            }
-            fputs("</tr>\n", f);
+        case B_TABLE: {
+            size_t nrows = 0;
+            while (i + 1 + nrows < d->n && d->blocks[i + 1 + nrows].kind == B_ROW)
+                nrows++;
+            write_table(f, b, b + 1, nrows);
+            i += nrows;
             break;
         }
+        case B_ROW: /* a row with no table before it: doc_row gave it no column */
+            break;
         case B_FIGURE:
             fputs("<figure>", f);
             fputs(b->svg, f);
@@ -301,8 +466,6 @@ int doc_write_html(const doc *d, FILE *f)
     }
     if (in_list)
         fputs("</ul>\n", f);
-    if (in_table)
-        fputs("</tbody></table>\n", f);
     fputs("</body>\n</html>\n", f);
     return ferror(f) ? -1 : 0;
 }

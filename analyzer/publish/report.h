@@ -1,11 +1,16 @@
 /* report.h -- the diagnosis report: what an analyst hands to the steering committee of the local health contract
  * and to the residents who took part, built from the residents' and operators' answers.
  *
- * Sections: a one-page summary of the key findings in plain words; who answered; the indicators theme by theme
- * (tables with crude and standardised figures, and interval charts of each neighbourhood against the rest of the
- * town); the residents' and the operators' views of each local service side by side; the action sheet's process
- * indicators; data quality; the methods (weighting, intervals, suppression) and the questionnaire's exact
- * wording. Every figure comes from analysis.h, so the report's numbers are the indicators command's, under the
+ * Sections, following the plan of the indicator files (ind_report_plan): a one-page summary of the plan's key
+ * findings in plain words; who answered; the residents' themes in the plan's order, each with its introduction, its
+ * indicators (definition in words, the questions read as "ID — wording", tables with crude and standardised figures,
+ * interval charts of each neighbourhood against the rest of the town; a ranked bar chart per territory for the
+ * plan's ranked distributions) and a table of shares by territory for each other question it lists; the indicators
+ * the plan does not place ("Autres indicateurs"); the residents' and the operators' views of each service, one table
+ * per pair of the plan; the operators' themes (action sheet); an annex "Autres questions" for every question no
+ * indicator reads and no theme lists (free text as a count); data quality; the methods and the questionnaires' exact
+ * wording; a technical annex (id "annexe-technique"), the only place where the indicators' expressions appear.
+ * Every number and date is written in French (frfmt.h). Every figure comes from analysis.h, so the report's numbers are the indicators command's, under the
  * same minimum-n rule; differences are called "plus élevé" or "plus faible" only when the Holm-adjusted test
  * supports it. Free-text answers appear only when asked for, since they may identify someone. Several waves of
  * the same survey add each indicator's change since the first wave, with its interval.

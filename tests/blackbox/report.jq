@@ -6,18 +6,49 @@ def unmd: if test("\\\\") then gsub("\\\\(?<c>[\\\\`*_\\[\\]<>#|])"; .c) else . 
 def html_blocks: split("\n") | map(
     if test("^<h[1-3][ >]") then {k: "h", l: (.[2:3] | tonumber), id: ((capture("^<h[1-3][^>]* id=\"(?<i>[^\"]*)\"") | .i) // null),
         t: (capture(">(?<t>.*)</h[1-3]>$") | .t | unhtml)}
-    elif startswith("<table>") then {k: "t", cap: ((capture("<caption>(?<c>.*)</caption>") | .c | unhtml) // ""),
-        head: [scan("<th scope=\"col\">(.*?)</th>") | .[0] | unhtml]}
+    elif startswith("<table>") then ((capture("<caption>(?<c>.*)</caption>") | .c) // "") as $c
+        | {k: "t", cap: ($c | sub(" ?<span class=\"block\">[^<]*</span>$"; "") | unhtml),
+           part: (($c | capture("<span class=\"block\">\\(colonnes, partie (?<i>[0-9]+) sur (?<n>[0-9]+)\\)</span>$")
+                   | {i: (.i | tonumber), n: (.n | tonumber)}) // null),
+           head: [scan("<th scope=\"col\">(.*?)</th>") | .[0] | unhtml]}
     elif startswith("<tr>") then {k: "r", cells: [scan("<t[hd][^>]*>(.*?)</t[hd]>") | .[0] | unhtml]}
     elif startswith("<p class=\"finding\">") then {k: "f", t: (capture("^<p[^>]*>(?<t>.*)</p>$") | .t | unhtml)}
     elif startswith("<p") then {k: "p", t: ((capture("^<p[^>]*>(?<t>.*)</p>$") | .t | unhtml) // "")}
     else empty end);
-# Tables with the headings above them (h1 id, h1, h2, h3 texts), their caption, header and rows.
+# A table too wide for the page is written as blocks of columns (doc.c): consecutive <table>s under the same
+# headings and caption, the caption ending in « (colonnes, partie i sur n) », each block repeating the leading label
+# columns (header and every row's labels). join_block appends the next block's other columns to the table; what
+# breaks those rules is kept in .split_error (the first problem).
+def join_block($t):
+    ([.head, $t.head] | map(length) | min) as $w
+    | (first(range(0; $w) as $c | select(.head[$c] != $t.head[$c]) | $c) // $w) as $l
+    | "part \($t.part.i) of \($t.part.n)" as $p
+    | (if $l == 0 or $l == ($t.head | length) then "\($p) does not repeat the label columns, or adds no column: \($t.head)"
+       elif (.lead // $l) != $l then "\($p) repeats \($l) label columns, the parts before it \(.lead)"
+       elif (.rows | length) != ($t.rows | length) then "\($p) has \($t.rows | length) rows, the parts before it \(.rows | length)"
+       elif ([.rows, $t.rows] | transpose | any(.[0][:$l] != .[1][:$l])) then "\($p): a row's labels differ from the parts before it"
+       else null end) as $e
+    | .lead = $l | .part = $t.part | .head += $t.head[$l:] | .rows = ([.rows, $t.rows] | transpose | map((.[0] // []) + ((.[1] // [])[$l:])))
+    | if $e != null and .split_error == null then .split_error = $e else . end;
+# The tables read back whole: the blocks of a split table joined in one (.blocks: their number), any break of the
+# rules above in .split_error, also when a block is missing.
+def merge_blocks: reduce .[] as $t ([];
+    if $t.part != null and $t.part.i > 1 and length > 0
+        and (.[length - 1] | .part != null and .part.n == $t.part.n and .part.i == $t.part.i - 1
+             and [.id, .h1, .h2, .h3, .cap] == [$t.id, $t.h1, $t.h2, $t.h3, $t.cap])
+    then .[length - 1] |= join_block($t)
+    elif $t.part != null and $t.part.i != 1 then . + [$t | .split_error = "part \(.part.i) of \(.part.n) without the part before it"]
+    else . + [$t] end)
+    | map(if .part == null then del(.part)
+          else (if .part.i != .part.n and .split_error == null then .split_error = "only \(.part.i) of \(.part.n) parts" else . end)
+               | .blocks = .part.n | del(.part, .lead) end);
+# Tables with the headings above them (h1 id, h1, h2, h3 texts), their caption, header and rows; a table split into
+# blocks of columns joined back (merge_blocks).
 def html_tables: reduce .[] as $b ({h: [null, null, null, null], id: null, out: []};
     if $b.k == "h" then (if $b.l == 1 then .id = $b.id | .h = [null, $b.t, null, null] elif $b.l == 2 then .h[2] = $b.t | .h[3] = null else .h[3] = $b.t end)
-    elif $b.k == "t" then .out += [{id, h1: .h[1], h2: .h[2], h3: .h[3], cap: $b.cap, head: $b.head, rows: []}]
+    elif $b.k == "t" then .out += [{id, h1: .h[1], h2: .h[2], h3: .h[3], cap: $b.cap, part: $b.part, head: $b.head, rows: []}]
     elif $b.k == "r" then .out[(.out | length) - 1].rows += [$b.cells]
-    else . end) | .out;
+    else . end) | .out | merge_blocks;
 def md_cells: [splits("(?<!\\\\)\\|")] | .[1:-1] | map(sub("^ "; "") | sub(" $"; "") | unmd);
 def md_blocks: split("\n") | map(
     if test("^#{1,3} ") then {k: "h", l: (capture("^(?<x>#+)") | .x | length), t: (sub("^#+ "; "") | unmd)}
@@ -46,9 +77,15 @@ def ctx($J): {
         // ([$J.groups[] | select(.kind == "rest" or (.kind == "territory" and (.qpv | not))) | .id] | last) // "reste_commune"),
     alpha: (1 - $J.level)};
 def share: . == "proportion" or . == "distribution";
-# A figure as printed ("34,2") is the value rounded to one decimal.
-def num_ok($s; $v): ($s | sub(","; ".") | tonumber) as $x | (($x - $v) | fabs) <= 0.05 + 1e-9;
-def RE: "^(?<e>-?[0-9]+,[0-9])(?<p> %)?(?: \\[(?<l>-?[0-9]+,[0-9]) ; (?<h>-?[0-9]+,[0-9])\\])?$";
+# Numbers as a French reader expects them (analyzer/publish/frfmt.h): a narrow no-break space (U+202F) between groups
+# of three digits and before "%", a decimal comma.
+def NNBSP: "\u202f";
+def frint: tostring | if test("^-?[0-9]+$") then (ltrimstr("-") | explode | reverse | [range(0; length; 3) as $i | .[$i:$i + 3]]
+    | map(reverse | implode) | reverse | join(NNBSP)) as $d | (if startswith("-") then "-" else "" end) + $d else . end;
+# A figure as printed ("1 234,5") is the value rounded to one decimal.
+def num_ok($s; $v): ($s | gsub(NNBSP; "") | sub(","; ".") | tonumber) as $x | (($x - $v) | fabs) <= 0.05 + 1e-9;
+def NUM: "-?[0-9]{1,3}(?:\u202f[0-9]{3})*,[0-9]";
+def RE: "^(?<e>\(NUM))(?<p>\u202f%)?(?: \\[(?<l>\(NUM)) ; (?<h>\(NUM))\\])?$";
 # The text of a cell: "34,2 % [31,0 ; 37,5]" for a share, "52,1 [50,5 ; 53,7]" for a mean, or why there is none.
 def cell_ok($t; $c; $share):
     if $c == null then $t == "—"
@@ -63,7 +100,7 @@ def value_ok($t; $v; $share): cell_ok($t; {suppressed: false, estimate: $v, ci_l
 def std_ok($t; $c; $share):
     if $c != null and $c.suppressed == false and $c.std_estimate != null then cell_ok($t; {suppressed: false, estimate: $c.std_estimate, ci_low: null}; $share)
     else $t == "—" end;
-def n_text($c): if $c != null and $c.suppressed == false then ($c.n | tostring) else "secret stat." end;
+def n_text($c): if $c != null and $c.suppressed == false then ($c.n | frint) else "secret stat." end;
 def wording($t; $alpha):
     if $t == null then "—" elif $t.suppressed then "non publié (secret statistique)"
     elif $t.p_holm < $alpha then (if $t.difference > 0 then "plus élevé" else "plus faible" end)
@@ -92,10 +129,13 @@ def glabel($x; $id): ([$x.groups[] | select(.id == $id) | .label][0]) // $id;
 def find($T; $id; $h2; $h3): [$T[] | select(.id == $id and .h2 == $h2 and .h3 == $h3)];
 def one($ts; $what; f): if ($ts | length) != 1 then chk("\($what): \($ts | length) tables where 1 is expected"; false) else $ts[0] | f end;
 
+# The heading id of the theme a residents' indicator is shown in: its theme's when the plan has it, else the last
+# theme's, "Autres indicateurs".
+def theme_hid($RD): .theme as $th | if any($RD.report.themes[]?; .id == $th) then "theme-\($th)" else "theme-autres" end;
 # One table per indicator of a small theme: a row per group.
-def indicator_checks($T; $x):
+def indicator_checks($T; $x; $RD):
     $x.defs[] | select(.kind != "distribution" and .theme != null and theme_size($x; .theme) <= 6) | . as $d
-    | one(find($T; "theme-\($d.theme)"; $d.label; null); $d.id; . as $t
+    | one(find($T; $d | theme_hid($RD); $d.label; null); $d.id; . as $t
         | chk("\($d.id): headers"; $t.head == ["Territoire", "n", "Estimation [IC]", "Standardisé âge × sexe", "Par rapport au reste de la commune", "Remarque"]),
           chk("\($d.id): a row per group, in order"; ($t.rows | map(.[0])) == ($x.groups | map(.label))),
           (range(0; [($t.rows | length), ($x.groups | length)] | min) as $i | $x.groups[$i] as $g | $t.rows[$i] as $r
@@ -112,9 +152,9 @@ def distribution_checks($t; $x; $d; $rest):
       chk("\($d.id): a row per category"; ($t.rows | map(.[0])) == ($x.cats[$d.id] | map(.label))),
       (range(0; [($t.rows | length), ($x.cats[$d.id] | length)] | min) as $i | $x.cats[$d.id][$i] as $k | range(0; 3) as $j
         | chk("\($d.id) / \($k.code) / \($gs[$j]): \($t.rows[$i][1 + $j])"; cell_ok($t.rows[$i][1 + $j]; $x.cells["\($d.id)|\($k.code)|\($gs[$j])"]; true)));
-def distributions($T; $x; $h1id; $rest):
-    $x.defs[] | select(.kind == "distribution" and ($h1id != null or theme_size($x; .theme) <= 6)) | . as $d
-    | one(find($T; $h1id // "theme-\($d.theme)"; $d.label; null); $d.id; distribution_checks(.; $x; $d; $rest));
+def distributions($T; $x; $RD; $rest):
+    $x.defs[] | select(.kind == "distribution") | . as $d
+    | one(find($T; $d | theme_hid($RD); $d.label; null); $d.id; distribution_checks(.; $x; $d; $rest));
 # Themes of many indicators: one table (all QPV, rest, town), then the territories five at a time.
 def grid_checks($T; $x):
     ([$x.defs[] | .theme] | unique | map(select(. != null and theme_size($x; .) > 6)))[] as $th
@@ -134,27 +174,23 @@ def grid_checks($T; $x):
                 | chk("\($d.id) / \($tt[$j].id): \($t.rows[$i][1 + $j])"; cell_ok($t.rows[$i][1 + $j]; $x.cells["\($d.id)|null|\($tt[$j].id)"]; $d.kind | share)))));
 # The service an indicator is about: its label without the indicator's prefix (the text after " : ").
 def service: (split(" : ")) as $s | if ($s | length) > 1 then $s[1:] | join(" : ") else . end;
-# The two tables of the shared diagnosis: a theme, its heading, its columns and the reading of a gap of 20 points.
-def shared_tables: [
-    {theme: "connaissance_offre", h2: "Connaissance de l'offre", res: "Habitants qui le connaissent", ops: "Opérateurs qui le connaissent",
-     reading: "méconnu des habitants, connu des opérateurs"},
-    {theme: "mobilisation_offre", h2: "Mobilisation de l'offre", res: "Habitants qui y sont allés", ops: "Opérateurs qui y orientent",
-     reading: "peu fréquenté par les habitants, les opérateurs y orientent"}];
-# For each service (grid row), the first residents' indicator of the theme on it beside the operators' indicator on
-# the same row and theme.
-def twins($r; $RD; $OD; $theme):
+# The tables of the shared diagnosis, from the plan's pairs: the residents' theme and the operators', the heading,
+# the columns and the reading of a gap of 20 points.
+def shared_tables($RD): [$RD.report.pairs[]? | {theme: .resident_theme, otheme: .operator_theme, h2: .title.fr, res: .residents.fr,
+    ops: .operators.fr, reading: .reading.fr}];
+# For each service (grid row), the first residents' indicator of $theme on it beside the operators' indicator on the
+# same row of $otheme.
+def twins($r; $RD; $OD; $theme; $otheme):
     ($RD.indicators | map({(.id): (.question // "")}) | add) as $rq
     | [$OD.indicators[] | select((.question // "") | contains("."))] as $oq
     | reduce ($r.defs[] | select(.theme == $theme and ($rq[.id] | contains("."))) | . as $d | ($rq[$d.id] | split(".")[1]) as $row
-        | ([$oq[] | select(.theme == $theme and (.question | split(".")[1]) == $row) | .id][0]) as $oid | select($oid != null)
+        | ([$oq[] | select(.theme == $otheme and (.question | split(".")[1]) == $row) | .id][0]) as $oid | select($oid != null)
         | {d: $d, oid: $oid, row: $row}) as $p ([]; if any(.[]; .row == $p.row) then . else . + [$p] end);
 def shared_checks($T; $r; $o; $RD; $OD):
-    chk("side by side: two tables, under « Connaissance de l'offre » and « Mobilisation de l'offre »";
-        [$T[] | select(.id == "regards-croises") | .h2] == (shared_tables | map(.h2))),
-    (shared_tables[] as $k | twins($r; $RD; $OD; $k.theme) as $p
-    | chk("side by side \($k.theme): the test pairs services (\($p | length))"; ($p | length) >= 5
-        and (if $k.theme == "mobilisation_offre" then all($p[]; (.d.id | startswith("utilise_") and (startswith("utilise_si_connu_") | not))
-                 and (.oid | startswith("operateurs_orientent_"))) else true end)),
+    chk("side by side: a table per pair of the plan, under its title";
+        [$T[] | select(.id == "regards-croises") | .h2] == (shared_tables($RD) | map(.h2))),
+    (shared_tables($RD)[] as $k | twins($r; $RD; $OD; $k.theme; $k.otheme) as $p
+    | chk("side by side \($k.theme): the test pairs services (\($p | length))"; ($p | length) >= 5),
       one(find($T; "regards-croises"; $k.h2; null); "residents and operators: \($k.h2)"; . as $t
         | chk("side by side \($k.theme): headers"; $t.head == ["Service", $k.res, $k.ops, "Écart (points)", "Lecture"]),
           chk("side by side \($k.theme): a row per service, named without the indicator's prefix"; ($t.rows | map(.[0])) == ($p | map(.d.label | service))),
@@ -164,23 +200,27 @@ def shared_checks($T; $r; $o; $RD; $OD):
               chk("side by side \($q.oid): operators \($row[2])"; cell_ok($row[2]; $oc; true)),
               (if $rc.suppressed == false and $oc.suppressed == false and $rc.estimate != null and $oc.estimate != null
                then (100 * ($oc.estimate - $rc.estimate)) as $g
-                 | chk("side by side \($q.d.id): gap \($row[3])"; ($row[3] | test("^-?[0-9]+,[0-9]$")) and num_ok($row[3]; $g)),
+                 | chk("side by side \($q.d.id): gap \($row[3])"; ($row[3] | test("^\(NUM)$")) and num_ok($row[3]; $g)),
                    chk("side by side \($q.d.id): reading \($row[4])"; $row[4] == (if $g >= 20 then $k.reading else "" end))
                else chk("side by side \($q.d.id): no gap without both figures"; $row[3] == "—" and $row[4] == "") end))));
-# The action sheet: the operators' process indicators (town), then their distributions.
-def operator_checks($T; $o; $rest):
-    [$o.defs[] | select(.kind != "distribution" and .theme != "connaissance_offre" and .theme != "mobilisation_offre")] as $ds
-    | one(find($T; "fiche-action"; null; null); "action sheet"; . as $t
-        | chk("action sheet: headers"; $t.head == ["Indicateur", "n", "Commune [IC]"]),
-          chk("action sheet: a row per process indicator"; ($t.rows | map(.[0])) == ($ds | map(.label))),
+# The action sheet, one sub-section per theme of the operators' plan (its title; "Autres indicateurs" last): the
+# process indicators of the theme in one table (town), then each distribution under its own heading.
+def operator_checks($T; $o; $OD; $rest):
+    ($OD.report.themes // []) as $th
+    | def otitle: .theme as $t | ([$th[] | select(.id == $t) | .title.fr][0]) // "Autres indicateurs";
+    ($o.defs | map(select(.kind != "distribution")) | group_by(otitle)[] | . as $ds | ($ds[0] | otitle) as $h2
+     | one([$T[] | select(.id == "fiche-action" and .h2 == $h2 and .h3 == null and .head[0] == "Indicateur")]; "action sheet \($h2)"; . as $t
+        | chk("action sheet \($h2): headers"; $t.head == ["Indicateur", "n", "Commune [IC]"]),
+          chk("action sheet \($h2): a row per process indicator"; ($t.rows | map(.[0])) == ($ds | map(.label))),
           (range(0; [($t.rows | length), ($ds | length)] | min) as $i | $ds[$i] as $d | $t.rows[$i] as $row | $o.cells["\($d.id)|null|commune"] as $c
             | chk("action sheet \($d.id): n \($row[1])"; $row[1] == n_text($c)),
-              chk("action sheet \($d.id): \($row[2])"; cell_ok($row[2]; $c; $d.kind | share)))),
-      distributions($T; $o; "fiche-action"; $rest);
-# The summary: one sentence per key indicator, all QPV against the rest of the town.
-def findings_checks($B; $x):
+              chk("action sheet \($d.id): \($row[2])"; cell_ok($row[2]; $c; $d.kind | share))))),
+    ($o.defs[] | select(.kind == "distribution") | . as $d | ($d | otitle) as $h2
+     | one(find($T; "fiche-action"; $h2; $d.label); $d.id; distribution_checks(.; $o; $d; $rest)));
+# The summary: one sentence per key indicator of the plan's synthesis, all QPV against the rest of the town.
+def findings_checks($B; $x; $RD):
     [$B[] | select(.k == "f") | .t] as $fs
-    | ("sante_percue_bonne", "sans_medecin_traitant", "renoncement_soins", "sans_complementaire", "epices_precarite", "sait_ou_aller", "accompagnement_non_satisfait") as $k
+    | $RD.report.synthesis[] as $k
     | ($x.defs[] | select(.id == $k)) as $d
     | [$fs[] | select(startswith($d.label + " : "))] as $m
     | if ($m | length) != 1 then chk("summary: \($m | length) findings for \($k)"; false)
@@ -193,11 +233,13 @@ def findings_checks($B; $x):
               chk("summary \($k): « \($p.w) »"; $p.w == wording($x.tests["\($k)|null|ensemble_qpv"]; $x.alpha))
           end
       end;
+# The three services of the plan's first pair with the lowest residents' figure (town).
 def least_known($B; $x; $RD):
     ($RD.indicators | map({(.id): (.question // "")}) | add) as $rq
-    | [$x.defs[] | select(.theme == "connaissance_offre" and ($rq[.id] | contains("."))) | . as $d | $x.cells["\($d.id)|null|commune"] as $c
-        | select($c.suppressed == false and $c.estimate != null) | {label: $d.label, v: $c.estimate}] | sort_by(.v) | .[:3] as $want
-    | "Les lieux les moins connus des habitants de la commune : " as $pre
+    | shared_tables($RD)[0] as $k
+    | [$x.defs[] | select(.theme == $k.theme and (.kind | share) and ($rq[.id] | contains("."))) | . as $d | $x.cells["\($d.id)|null|commune"] as $c
+        | select($c.suppressed == false and $c.estimate != null) | {label: ($d.label | service), v: $c.estimate}] | sort_by(.v) | .[:3] as $want
+    | "\($k.h2), les trois lieux aux chiffres les plus bas parmi les habitants de la commune : " as $pre
     | [$B[] | select(.k == "f" and (.t | startswith($pre))) | .t] as $m
     | if ($m | length) != 1 then chk("summary: \($m | length) sentences on the least known services"; false)
       else ($m[0][($pre | length):-1] | split(" ; ")) as $parts
@@ -207,15 +249,24 @@ def least_known($B; $x; $RD):
       end;
 def report_checks($T; $B; $R; $O; $RD; $OD):
     ctx($R) as $x | ctx($O) as $o
-    | [indicator_checks($T; $x), distributions($T; $x; null; $x.rest), grid_checks($T; $x), shared_checks($T; $x; $o; $RD; $OD),
-       operator_checks($T; $o; $x.rest), findings_checks($B; $x), least_known($B; $x; $RD)];
+    | [indicator_checks($T; $x; $RD), distributions($T; $x; $RD; $x.rest), grid_checks($T; $x), shared_checks($T; $x; $o; $RD; $OD),
+       operator_checks($T; $o; $OD; $x.rest), findings_checks($B; $x; $RD), least_known($B; $x; $RD)];
 def failures: map(select(.ok | not) | .w);
-# The figures of the HTML report: their SVG's role and title, caption, points (interval charts), areas (maps).
+# The figures of the HTML report: their SVG's class (chart-intervals, chart-dots, chart-bars, chart-map), role and
+# title, caption, points (interval charts); for maps, each area as [fill, title, the pattern hatched over it or null],
+# each label as [name, value] (two <tspan>s), the patterns declared and the url()s used.
 def figures: split("<figure>")[1:] | map(split("</figure>")[0] | {
+    class: ((capture("^<svg [^>]*class=\"(?<c>[^\"]*)\"") | .c) // ""),
     role: ((capture("^<svg [^>]*role=\"(?<r>[^\"]*)\"") | .r) // null),
     title: ((capture("^<svg [^>]*><title>(?<t>[^<]*)</title>") | .t | unhtml) // null),
     caption: ((capture("<figcaption>(?<c>[^<]*)</figcaption>") | .c | unhtml) // null),
-    circles: ([scan("<circle ")] | length), paths: ([scan("<path ")] | length),
-    areas: [scan("<path [^>]*fill=\"([^\"]*)\"[^>]*><title>([^<]*)</title>") | map(unhtml)],
-    labels: [scan("text-anchor=\"middle\"[^>]*>([^<]*)</text>") | .[0] | unhtml],
+    circles: ([scan("<circle ")] | length), paths: ([scan("<path ")] | length), rects: ([scan("<rect ")] | length),
+    areas: [scan("<path [^>]*fill=\"([^\"]*)\"[^>]*><title>([^<]*)</title></path>(?:<path [^>]*fill=\"url\\(#([^)]*)\\)\"[^>]*/>)?")
+        | map(if . == null then . else unhtml end)],
+    labels: [scan("text-anchor=\"middle\"[^>]*><tspan[^>]*>([^<]*)</tspan><tspan[^>]*>([^<]*)</tspan></text>") | map(unhtml)],
     patterns: [scan("<pattern id=\"([^\"]*)\"") | .[0]], urls: ([scan("url\\(#([^)]*)\\)") | .[0]] | unique)});
+def fig_is($class): .class | split(" ") | index([$class]) != null;
+# The indicators the report maps (report.c, section_map): the plan's "map" list, or the four of the earlier reports
+# when it has none; those the indicator file defines, in that order.
+def mapped($RD): (($RD.report.map // []) | if length == 0 then ["sante_percue_bonne", "sans_medecin_traitant", "renoncement_soins", "sait_ou_aller"] else . end)
+    | map(select(. as $k | $RD.indicators | any(.id == $k)));
