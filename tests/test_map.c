@@ -154,10 +154,10 @@ static void test_choropleth(void **state)
     json_t *sq3 = tu_json("{\"type\": \"MultiPolygon\", \"coordinates\": [[[[2.42, 48.90], [2.43, 48.90], [2.43, "
                           "48.91], [2.42, 48.90]]]]}");
     map_area areas[] = {
-        {"Les Tilleuls", sq1, true, 0.123, false},
-        {"La Roseraie", sq2, true, 0.180, true},
-        {"Le Val Fleuri", sq3, false, 0, false},
-        {"Sans contour", NULL, true, 0.5, false},
+        {"Les Tilleuls", sq1, true, 0.123, false, false},
+        {"La Roseraie", sq2, true, 0.180, true, false},
+        {"Le Val Fleuri", sq3, false, 0, false, false},
+        {"Sans contour", NULL, true, 0.5, false, false},
     };
     char *svg = map_choropleth("Carte", "m1", areas, 4, MAP_QUANTILES, true);
     assert_non_null(svg);
@@ -173,11 +173,27 @@ static void test_choropleth(void **state)
     assert_non_null(strstr(svg, "fill=\"#ffffff\"")); /* a white background */
     free(svg);
     /* one class of several values: "de … à …" */
-    map_area two[] = {{"A", sq1, true, 0.1, false}, {"B", sq2, true, 0.1, false}, {"C", sq3, true, 0.2, false}};
+    map_area two[] = {{"A", sq1, true, 0.1, false, false}, {"B", sq2, true, 0.1, false, false},
+                      {"C", sq3, true, 0.2, false, false}};
     svg = map_choropleth("Carte", "m2", two, 3, MAP_JENKS, true);
     assert_non_null(strstr(svg, "seuils naturels"));
     free(svg);
-    map_area none[] = {{"A", NULL, true, 0.1, false}};
+    /* the rest of the town: grey, its value written, outside the classes; five neighbourhoods make two classes
+     * (one per territory would show ranks, not groups) */
+    map_area town[] = {{"A", sq1, true, 0.10, false, false}, {"B", sq2, true, 0.12, false, false},
+                       {"C", sq3, true, 0.20, false, false}, {"D", sq1, true, 0.22, false, false},
+                       {"E", sq2, true, 0.30, false, false}, {"Reste", sq3, true, 0.90, false, true}};
+    svg = map_choropleth("Carte", "m4", town, 6, MAP_QUANTILES, true);
+    assert_non_null(svg);
+    assert_non_null(strstr(svg, "fill=\"#d9d9d9\""));
+    assert_non_null(strstr(svg, "référence : 90,0" FR_NNBSP "%"));
+    assert_null(strstr(svg, "à 90,0")); /* the reference bounds no class */
+    size_t classes = 0;
+    for (const char *p = svg; (p = strstr(p, ">de ")) != NULL; p++)
+        classes++;
+    assert_int_equal(classes, 2);
+    free(svg);
+    map_area none[] = {{"A", NULL, true, 0.1, false, false}};
     assert_null(map_choropleth("Carte", "m3", none, 1, MAP_QUANTILES, true));
     json_decref(sq1);
     json_decref(sq2);

@@ -325,6 +325,9 @@ static void label_point(const shape *s, double *lx, double *ly)
 #define LEGEND_ROW 20
 
 /* ColorBrewer YlGnBu, sequential and safe for the common colour blindnesses, for 1 to 5 classes. */
+/* The rest of the town: a neutral grey, lighter than any class and distinct from the "non publié" hatches. */
+#define REFERENCE_FILL "#d9d9d9"
+
 static const char *const palette[MAP_MAX_CLASSES][MAP_MAX_CLASSES] = {
     {"#41b6c4"},
     {"#a1dab4", "#225ea8"},
@@ -401,12 +404,17 @@ char *map_choropleth(const char *title, const char *id, const map_area *areas, s
         each_ring(areas[i].outline, ring_to_shape, &rc);
         x0 = fmin(x0, shapes[i].x0), x1 = fmax(x1, shapes[i].x1);
         y0 = fmin(y0, shapes[i].y0), y1 = fmax(y1, shapes[i].y1);
-        if (areas[i].shown && isfinite(areas[i].value))
+        if (areas[i].shown && isfinite(areas[i].value) && !areas[i].reference)
             values[nvalues++] = areas[i].value;
     }
     map_classes cl = {0};
+    size_t nclasses = nvalues / 2 < 2 ? (nvalues < 2 ? 1 : 2) : nvalues / 2;
     if (nvalues)
-        map_classify(values, nvalues, MAP_MAX_CLASSES, method, &cl);
+        map_classify(values, nvalues, nclasses < MAP_MAX_CLASSES ? nclasses : MAP_MAX_CLASSES, method, &cl);
+    const map_area *ref = NULL; /* the reference drawn in grey, in the legend when it has a value */
+    for (size_t i = 0; i < n && ref == NULL; i++)
+        if (areas[i].reference && areas[i].outline && areas[i].shown && isfinite(areas[i].value))
+            ref = &areas[i];
 
     /* the legend's texts decide its width; the map takes the rest */
     char legend[MAP_MAX_CLASSES][2 * FR_BUF + 16];
@@ -423,10 +431,16 @@ char *map_choropleth(const char *title, const char *id, const map_area *areas, s
         legend_w = fmax(legend_w, SWATCH + 6 + chart_text_width(legend[j], CHART_FONT, false));
     }
     legend_w = fmax(legend_w, SWATCH + 6 + chart_text_width("non publié", CHART_FONT, false));
+    char ref_text[FR_BUF + 256] = "";
+    if (ref) {
+        char v[FR_BUF];
+        snprintf(ref_text, sizeof ref_text, "référence : %s", fmt_value(v, sizeof v, ref->value, percent));
+        legend_w = fmax(legend_w, SWATCH + 6 + chart_text_width(ref_text, CHART_FONT, false));
+    }
     legend_w = ceil(legend_w) + 2 * PAD;
     double avail_w = MAP_W - legend_w - 3 * PAD, dx = fmax(x1 - x0, 1), dy = fmax(y1 - y0, 1);
     fit f = {fmin(avail_w / dx, (MAP_MAX_H - 2 * PAD) / dy), PAD, PAD, x0, y1};
-    double legend_h = LEGEND_ROW * (double)(cl.k + 3) + PAD;
+    double legend_h = LEGEND_ROW * (double)(cl.k + 3 + (ref != NULL)) + PAD;
     int height = (int)ceil(fmax(dy * f.scale + 2 * PAD, legend_h + 2 * PAD));
     f.ox = PAD + (avail_w - dx * f.scale) / 2;
 
@@ -460,8 +474,11 @@ char *map_choropleth(const char *title, const char *id, const map_area *areas, s
     for (size_t k = 0; k < m; k++) {
         size_t i = order[k];
         const map_area *a = &areas[i];
-        bool has = a->shown && isfinite(a->value) && cl.k > 0;
-        if (has)
+        bool has = a->shown && isfinite(a->value) && (cl.k > 0 || a->reference);
+        if (has && a->reference)
+            sbuf_addf(&b, "<path fill-rule=\"evenodd\" stroke=\"#8c8c8c\" stroke-width=\"0.6\" fill=\"%s\" d=\"",
+                      REFERENCE_FILL);
+        else if (has)
             sbuf_addf(&b, "<path fill-rule=\"evenodd\" stroke=\"#8c8c8c\" stroke-width=\"0.6\" fill=\"%s\" d=\"",
                       palette[cl.k - 1][map_class_of(&cl, a->value)]);
         else
@@ -482,7 +499,9 @@ char *map_choropleth(const char *title, const char *id, const map_area *areas, s
             sbuf_adds(&b, "\"/>");
         }
     }
-    /* labels above every shape, kept inside the map's part of the figure */
+    /* labels above every shape, kept inside the map's part of the figure; a label that would cover one already
+     * placed (two small neighbouring areas) moves down, then up, by a label's height until it is clear */
+    double (*box)[4] = xcalloc(m ? m : 1, sizeof *box); /* x0, y0, x1, y1 of the labels placed */
     for (size_t k = 0; k < m; k++) {
         size_t i = order[k];
         const map_area *a = &areas[i];
@@ -490,13 +509,25 @@ char *map_choropleth(const char *title, const char *id, const map_area *areas, s
         label_point(&shapes[i], &lx, &ly);
         double x = f.ox + (lx - f.x0) * f.scale, y = f.oy + (f.y1 - ly) * f.scale;
         char v[FR_BUF];
-        bool has = a->shown && isfinite(a->value) && cl.k > 0;
+        bool has = a->shown && isfinite(a->value) && (cl.k > 0 || a->reference);
         fmt_value(v, sizeof v, a->value, percent);
         double w = fmax(chart_text_width(a->label, CHART_FONT, true), chart_text_width(has ? v : "non publié",
                                                                                         CHART_FONT, false));
         double right = MAP_W - legend_w - PAD;
         x = fmax(PAD + w / 2, fmin(right - w / 2, x));
         y = fmax(PAD + CHART_FONT, fmin(height - PAD - CHART_FONT - 2, y));
+        double lh = 2.0 * CHART_FONT + 4, y_at = y;
+        for (int attempt = 1; attempt <= 8; attempt++) {
+            bool clear = true;
+            for (size_t j = 0; j < k && clear; j++)
+                clear = x + w / 2 < box[j][0] || x - w / 2 > box[j][2] || y - CHART_FONT - 2 > box[j][3] ||
+                        y + CHART_FONT + 4 < box[j][1];
+            if (clear)
+                break;
+            double step = lh * (double)((attempt + 1) / 2);
+            y = fmax(PAD + CHART_FONT, fmin(height - PAD - CHART_FONT - 2, attempt % 2 ? y_at + step : y_at - step));
+        }
+        box[k][0] = x - w / 2, box[k][1] = y - CHART_FONT - 2, box[k][2] = x + w / 2, box[k][3] = y + CHART_FONT + 4;
         sbuf_addf(&b, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" paint-order=\"stroke\" stroke=\"#ffffff\" "
                   "stroke-width=\"3\" stroke-linejoin=\"round\"><tspan x=\"%.1f\" font-weight=\"bold\">", x, y - 2, x);
         xml_text(&b, a->label);
@@ -516,6 +547,13 @@ char *map_choropleth(const char *title, const char *id, const map_area *areas, s
         sbuf_adds(&b, "</text>");
     }
     int y = ly + 8 + LEGEND_ROW * (int)cl.k;
+    if (ref) {
+        sbuf_addf(&b, "<rect x=\"%.1f\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"%s\" stroke=\"#8c8c8c\"/>"
+                  "<text x=\"%.1f\" y=\"%d\">", lx, y, SWATCH, SWATCH, REFERENCE_FILL, lx + SWATCH + 6, y + 11);
+        xml_text(&b, ref_text);
+        sbuf_adds(&b, "</text>");
+        y += LEGEND_ROW;
+    }
     sbuf_addf(&b, "<rect x=\"%.1f\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"url(#%s-np)\" stroke=\"#8c8c8c\"/>"
               "<text x=\"%.1f\" y=\"%d\">non publié</text>", lx, y, SWATCH, SWATCH, id, lx + SWATCH + 6, y + 11);
     y += LEGEND_ROW;
@@ -525,6 +563,7 @@ char *map_choropleth(const char *title, const char *id, const map_area *areas, s
               lx + SWATCH + 6, y + 11);
     for (size_t i = 0; i < n; i++)
         shape_free(&shapes[i]);
+    free(box);
     free(shapes);
     free(values);
     free(order);

@@ -64,10 +64,14 @@ typedef struct map_area {
     bool shown;              /* false: no published figure, hatched "non publié" */
     double value;
     bool imprecise;          /* too imprecise to read alone (an_cell's NEFF / WIDTH / RELWIDTH flags) */
+    bool reference;          /* the rest of the town: drawn in grey with its value, outside the classes, which
+                              * compare the neighbourhoods (its large area would otherwise dominate the map) */
 } map_area;
 
 /* A choropleth of the n areas that have an outline. percent: values are shares, written as percentages. id
- * prefixes the figure's pattern ids: unique in the document. NULL when no area has an outline. */
+ * prefixes the figure's pattern ids: unique in the document. NULL when no area has an outline. The classes
+ * hold two values or more on average (at most MAP_MAX_CLASSES): one class per territory would show ranks, not
+ * groups, and make small differences look large. */
 char *map_choropleth(const char *title, const char *id, const map_area *areas, size_t n, map_method method,
                      bool percent);
 

@@ -974,9 +974,10 @@ static void section_map(ctx *x)
         return;
     if (outlines) {
         doc_heading(x->d, 1, "carte", "Carte des principaux indicateurs");
-        doc_para(x->d, "Chaque territoire est coloré selon la valeur de l'indicateur, en classes de même effectif "
-                 "(quantiles) dont les bornes sont dans la légende : une couleur plus foncée marque une valeur plus "
-                 "élevée. Un territoire hachuré de gris n'a pas de chiffre publié (secret statistique) ; un "
+        doc_para(x->d, "Chaque quartier prioritaire est coloré selon la valeur de l'indicateur, en classes de même "
+                 "effectif (quantiles) dont les bornes sont dans la légende : une couleur plus foncée marque une valeur "
+                 "plus élevée. Le reste de la commune, en gris, sert de référence : sa valeur est écrite sur la carte et "
+                 "dans la légende. Un territoire hachuré de gris n'a pas de chiffre publié (secret statistique) ; un "
                  "territoire hachuré de traits fins a un chiffre imprécis, à lire avec son intervalle de confiance "
                  "dans les tableaux.");
     } else {
@@ -997,7 +998,7 @@ static void section_map(ctx *x)
             const an_cell *c = cell_of(x->res, (size_t)i, -1, tr->code);
             bool shown = c && c->suppressed == DISC_SHOW && c->has_estimate;
             areas[t] = (map_area){tr->name, tr->outline, shown, c ? c->estimate : 0,
-                                  c && (c->flags & (AN_FLAG_NEFF | AN_FLAG_WIDTH | AN_FLAG_RELWIDTH))};
+                                  c && (c->flags & (AN_FLAG_NEFF | AN_FLAG_WIDTH | AN_FLAG_RELWIDTH)), !tr->qpv};
             rows[t] = (chart_row){tr->name, shown, c && c->suppressed != DISC_SHOW ? "secret statistique"
                                                                                      : "aucun répondant",
                                   c ? c->estimate : 0, c ? c->lower : 0, c ? c->upper : 0, c && c->has_ci,
