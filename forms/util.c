@@ -257,3 +257,44 @@ int util_random(void *buf, size_t n)
     }
     return 0;
 }
+
+/* The entity that stands for c in HTML text and attributes, or NULL when c stands for itself. */
+static const char *html_entity(char c)
+{
+    switch (c) {
+    case '&':
+        return "&amp;";
+    case '<':
+        return "&lt;";
+    case '>':
+        return "&gt;";
+    case '"':
+        return "&quot;";
+    default:
+        return NULL;
+    }
+}
+
+void util_html_escape(sbuf *b, const char *s)
+{
+    for (const char *run = s; s && *s; run = ++s) {
+        while (*s && html_entity(*s) == NULL)
+            s++;
+        sbuf_add(b, run, (size_t)(s - run));
+        if (*s == '\0')
+            break;
+        sbuf_adds(b, html_entity(*s));
+    }
+}
+
+void util_html_fputs(FILE *f, const char *s)
+{
+    for (const char *run = s; s && *s; run = ++s) {
+        while (*s && html_entity(*s) == NULL)
+            s++;
+        fwrite(run, 1, (size_t)(s - run), f);
+        if (*s == '\0')
+            break;
+        fputs(html_entity(*s), f);
+    }
+}

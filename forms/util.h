@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 
 /* Allocation that never returns NULL: running out of memory is not a condition these programs can answer
@@ -57,6 +58,11 @@ typedef struct sbuf {
 
 void sbuf_add(sbuf *b, const char *s, size_t n);
 void sbuf_adds(sbuf *b, const char *s);
+
+/* Appends s (NULL: nothing) to b, or writes it to f, with &, <, > and " escaped: text and attribute values
+ * of HTML, SVG and XML built from the files or answers of users. */
+void util_html_escape(sbuf *b, const char *s);
+void util_html_fputs(FILE *f, const char *s);
 void sbuf_addf(sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void sbuf_reset(sbuf *b);
 void sbuf_free(sbuf *b);

@@ -230,6 +230,13 @@ static void test_quoted_input_stays_utf8(void **state)
     assert_int_equal(util_utf8_scrub(inner), 8);
     assert_string_equal(inner, "\xC2\xAB x?? \xC2\xBB ?? ??? \xF0\x9F\x98\x80 ?");
     assert_int_equal(util_utf8_scrub(whole), 0);
+    /* HTML escaping, shared by the report, the charts, the codebook and the pages */
+    sbuf h = {0};
+    util_html_escape(&h, "a<b>&\"c\" é");
+    util_html_escape(&h, NULL);
+    util_html_escape(&h, "&");
+    assert_string_equal(h.data, "a&lt;b&gt;&amp;&quot;c&quot; é&amp;");
+    sbuf_free(&h);
     assert_int_equal(util_utf8_prefix("\xC3\xA9t\xC3\xA9", 5, 0), 0);
     assert_int_equal(util_utf8_prefix("\xC3\xA9t\xC3\xA9", 5, 1), 0); /* é is 2 bytes */
     assert_int_equal(util_utf8_prefix("\xC3\xA9t\xC3\xA9", 5, 4), 3);

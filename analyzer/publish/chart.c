@@ -189,24 +189,7 @@ static void fit_label(label_fit *f, const char *s, double maxw, bool bold)
 
 static void xml_text(sbuf *b, const char *s)
 {
-    for (; *s; s++) {
-        switch (*s) {
-        case '&':
-            sbuf_adds(b, "&amp;");
-            break;
-        case '<':
-            sbuf_adds(b, "&lt;");
-            break;
-        case '>':
-            sbuf_adds(b, "&gt;");
-            break;
-        case '"':
-            sbuf_adds(b, "&quot;");
-            break;
-        default:
-            sbuf_add(b, s, 1);
-        }
-    }
+    util_html_escape(b, s);
 }
 
 /* Writes a fitted label right-aligned at x around the row's middle y; full is the label's whole text. */

@@ -216,15 +216,7 @@ int cb_write_csv(const catalog *c, const char *form_id, const ind_set *defs, FIL
 
 static void esc(FILE *f, const char *s)
 {
-    for (; s && *s; s++) {
-        switch (*s) {
-        case '&': fputs("&amp;", f); break;
-        case '<': fputs("&lt;", f); break;
-        case '>': fputs("&gt;", f); break;
-        case '"': fputs("&quot;", f); break;
-        default: fputc(*s, f);
-        }
-    }
+    util_html_fputs(f, s);
 }
 
 static void code(FILE *f, const char *s)

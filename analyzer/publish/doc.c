@@ -197,24 +197,7 @@ void doc_toc(doc *d)
 
 static void html_text(FILE *f, const char *s)
 {
-    for (; *s; s++) {
-        switch (*s) {
-        case '&':
-            fputs("&amp;", f);
-            break;
-        case '<':
-            fputs("&lt;", f);
-            break;
-        case '>':
-            fputs("&gt;", f);
-            break;
-        case '"':
-            fputs("&quot;", f);
-            break;
-        default:
-            fputc(*s, f);
-        }
-    }
+    util_html_fputs(f, s);
 }
 
 /* Print-first styles: A4 portrait, 15 mm margins (a 180 mm column), each level-1 section on a new page, headings

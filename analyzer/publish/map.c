@@ -338,24 +338,7 @@ static const char *const palette[MAP_MAX_CLASSES][MAP_MAX_CLASSES] = {
 
 static void xml_text(sbuf *b, const char *s)
 {
-    for (; *s; s++) {
-        switch (*s) {
-        case '&':
-            sbuf_adds(b, "&amp;");
-            break;
-        case '<':
-            sbuf_adds(b, "&lt;");
-            break;
-        case '>':
-            sbuf_adds(b, "&gt;");
-            break;
-        case '"':
-            sbuf_adds(b, "&quot;");
-            break;
-        default:
-            sbuf_add(b, s, 1);
-        }
-    }
+    util_html_escape(b, s);
 }
 
 static char *fmt_value(char *buf, size_t len, double v, bool percent)

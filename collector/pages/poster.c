@@ -47,15 +47,7 @@ static char *read_template(const char *dir, const char *name)
 /* Appends s to b with &, <, > and quotes escaped (titles and names come from the operator's files). */
 static void add_escaped(sbuf *b, const char *s)
 {
-    for (; s && *s; s++) {
-        switch (*s) {
-        case '&': sbuf_adds(b, "&amp;"); break;
-        case '<': sbuf_adds(b, "&lt;"); break;
-        case '>': sbuf_adds(b, "&gt;"); break;
-        case '"': sbuf_adds(b, "&quot;"); break;
-        default: sbuf_add(b, s, 1);
-        }
-    }
+    util_html_escape(b, s);
 }
 
 /* Parses "fr,ar" against the languages of f into *pl (at least one, each once, in the order given; absent:

@@ -157,15 +157,7 @@ static char *territories_json(const catalog *c)
 static char *html_escape(const char *s)
 {
     sbuf b = {0};
-    for (; *s; s++) {
-        switch (*s) {
-        case '&': sbuf_adds(&b, "&amp;"); break;
-        case '<': sbuf_adds(&b, "&lt;"); break;
-        case '>': sbuf_adds(&b, "&gt;"); break;
-        case '"': sbuf_adds(&b, "&quot;"); break;
-        default: sbuf_add(&b, s, 1);
-        }
-    }
+    util_html_escape(&b, s);
     if (b.data == NULL)
         sbuf_add(&b, "", 0);
     return b.data;
