@@ -225,6 +225,16 @@ typedef struct frame {
     int height;
 } frame;
 
+/* Why a row has no mark ("secret statistique", "aucun répondant"), in grey italics at the start of the plot. */
+static void put_why(sbuf *b, const frame *fr, const char *why, double y)
+{
+    label_fit f;
+    fit_label(&f, why ? why : "non publié", fr->plot_w - 8, false);
+    sbuf_addf(b, "<text x=\"%.1f\" y=\"%.1f\" fill=\"#666\" font-style=\"italic\">", fr->plot_x + 4, y + 4);
+    xml_text(b, f.line[0]);
+    sbuf_adds(b, "</text>");
+}
+
 static double xpos(const frame *fr, double v)
 {
     if (!(v >= 0))
@@ -356,11 +366,7 @@ static char *draw_rows(const char *kind, const char *title, const chart_row *row
         double y = mid[i];
         put_label(&b, &fits[i], r->label ? r->label : "", fr.label_w - GAP, y, r->reference);
         if (!r->shown) {
-            label_fit why;
-            fit_label(&why, r->why ? r->why : "non publié", fr.plot_w - 8, false);
-            sbuf_addf(&b, "<text x=\"%.1f\" y=\"%.1f\" fill=\"#666\" font-style=\"italic\">", fr.plot_x + 4, y + 4);
-            xml_text(&b, why.line[0]);
-            sbuf_adds(&b, "</text>");
+            put_why(&b, &fr, r->why, y);
             continue;
         }
         const char *colour = r->reference ? "#c25400" : "#123d6b";
@@ -455,11 +461,7 @@ char *chart_bars(const char *title, const chart_bar *bars, size_t n)
         double y = mid[i];
         put_label(&b, &fits[i], r->label ? r->label : "", fr.label_w - GAP, y, false);
         if (!r->shown) {
-            label_fit why;
-            fit_label(&why, r->why ? r->why : "non publié", fr.plot_w - 8, false);
-            sbuf_addf(&b, "<text x=\"%.1f\" y=\"%.1f\" fill=\"#666\" font-style=\"italic\">", fr.plot_x + 4, y + 4);
-            xml_text(&b, why.line[0]);
-            sbuf_adds(&b, "</text>");
+            put_why(&b, &fr, r->why, y);
             continue;
         }
         double x1 = xpos(&fr, r->value);
