@@ -18,7 +18,9 @@ static const char *const form_keys[] = {
     "next", "back", "start", "send", "listen", "stop", "lang", "chooseLang", "step", "pending1", "pendingN",
     "reviewTitle", "review", "thanks", "sent", "saved", "again", "rejected", "error", "number", "fixErrors",
     "optional", "resume", "required", "choice", "maxChoices", "range", "min", "max", "dateRange", "tooLong",
-    "exclusive", "invalid", "loading", "noscript", NULL};
+    "exclusive", "invalid", "loading", "noscript", "rowOf", "rowPrev", "rowNext", "fixOne", "fixN", "savedMine",
+    "mine", "mineEmpty", "mineHelp", "mineClear", "mineClearSure", "stSent", "stPending", "stRejected", "close",
+    "ackLive", "notifyMe", NULL};
 
 static const char *const print_keys[] = {
     "paper", "version", "sheet", "sheetNote", "page", "of", "thanks", "multiple", "multipleMax", "one",

@@ -1,7 +1,9 @@
-/* app.js -- the residents' form page: language and notice, one screen per section (or per question in long
- * sections), skip logic and validation by the form's own rules (FormEngine, engine.js), a draft that survives
- * reloads (localStorage), and an outbox in IndexedDB that keeps every finished questionnaire on the phone until
- * the collector has acknowledged it. Nothing is sent anywhere but the collector that served the page. */
+/* app.js -- the residents' form page: language and notice, screens that pack several short questions (and
+ * short sections) together, grids asked one row at a time on a phone, skip logic and validation by the form's
+ * own rules (FormEngine, engine.js), the browser's back and forward buttons moving between screens, a draft that
+ * survives reloads (localStorage), an outbox in IndexedDB that keeps every finished questionnaire on the phone
+ * until the collector has acknowledged it, and "Mes réponses": every receipt of this phone. Nothing is sent
+ * anywhere but the collector that served the page. */
 (function () {
   'use strict';
   var E = window.FormEngine;
@@ -45,7 +47,12 @@
       raw[q.id] = Object.assign({}, q, { choices: c || [] });
     });
   });
-  var LONG_SECTION = 4;   /* sections with more questions than this are asked one question a screen */
+  /* A screen holds questions until they would fill about two heights of a 360 x 640 phone: SCREEN_ROWS rows
+   * of about 3 rem (a choice, a field, a question's wording). More would put the end of the screen far below;
+   * fewer makes a long path (15 rows: 27 screens for a typical path; 18: 22 with the welcome and send screens).
+   * Next stays in view at the bottom whatever the length, and a missed answer is scrolled to (showErrors). */
+  var SCREEN_ROWS = 18;
+  var narrow = window.matchMedia ? window.matchMedia('(max-width: 40rem)') : { matches: true };
   var query = new URLSearchParams(location.search);
   var DRAFT = 'draft:' + DEF.id + ':' + DEF.version;
 
@@ -77,18 +84,48 @@
 
   function answers() { return E.pruneHidden(form, state.answers, today()); }
 
-  /* The screens, recomputed as answers change skip logic: one per section with a visible question, or one per
-   * visible question in long sections. */
+  /* What a question takes on a phone, in rows (see SCREEN_ROWS). A grid on a phone shows one row at a time. */
+  function rowsOf(q) {
+    var r = raw[q.id];
+    switch (q.type) {
+      case 'single': case 'multiple': return 1 + r.choices.length;
+      case 'territory': return 1 + r.choices.length + TERR.length;
+      case 'scale': return 3;
+      case 'grid': return narrow.matches ? 3 + r.choices.length : 1 + r.rows.length * (1 + r.choices.length);
+      case 'long_text': return 4;
+      case 'note': return 1;
+      default: return 2;
+    }
+  }
+  /* The screens: the form's questions in order, packed while they fit in SCREEN_ROWS (a question larger than
+   * that has its screen to itself), short sections sharing a screen, each keeping its title. The packing counts
+   * every question, shown or not, so that an answer that reveals or hides a question never moves the others
+   * to another screen under the resident's finger; then skip logic drops the hidden questions, and the screens
+   * left empty. Computed answers (type calculate) are never shown and take no room. */
+  var packs = (function () {
+    var out = [], cur = null, used = 0;
+    form.sections.forEach(function (sec) {
+      sec.questions.forEach(function (q) {
+        if (q.type === 'calculate') return;
+        var n = rowsOf(q);
+        if (!cur || used + n > SCREEN_ROWS) { cur = []; out.push(cur); used = 0; }
+        cur.push(q);
+        used += n;
+      });
+    });
+    return out;
+  })();
   function screens() {
     var rel = E.check(form, answers(), today()).relevant, out = [];
-    form.sections.forEach(function (sec) {
-      var vis = sec.questions.filter(function (q) { return rel[q.id]; });
-      if (!vis.length) return;
-      if (sec.questions.length > LONG_SECTION) vis.forEach(function (q) { out.push({ sec: sec, qs: [q] }); });
-      else out.push({ sec: sec, qs: vis });
+    packs.forEach(function (p) {
+      var qs = p.filter(function (q) { return rel[q.id]; });
+      if (qs.length) out.push({ qs: qs });
     });
     return out;
   }
+  /* The section of a question (form.sections hold the engine's questions). */
+  var sectionOf = {};
+  form.sections.forEach(function (sec) { sec.questions.forEach(function (q) { sectionOf[q.id] = sec; }); });
   function screenIndex(list) {
     for (var i = 0; i < list.length; i++)
       if (list[i].qs.some(function (q) { return q.id === state.at; })) return i;
@@ -106,6 +143,8 @@
     var lb = $('lang-btn');
     lb.textContent = t('lang') + ' : ' + langInfo(lang).name;
     lb.hidden = false;
+    var close = $('acked-close');
+    if (close) close.textContent = t('close');
   }
   function nav(buttons) {
     return el('nav', { class: 'nav', 'aria-label': t('back') + ' / ' + t('next') }, buttons);
@@ -121,12 +160,45 @@
     main.textContent = '';
     $('progress').hidden = true;
     $('step').textContent = '';
-    if (state.at === 'welcome') return renderWelcome();
+    syncHistory();
+    if (state.at === 'welcome') { renderWelcome(); return mineLink(); }
     if (state.at === 'send') return renderSend();
     if (state.at === 'done') return renderDone();
+    if (state.at === 'mine') return renderMine();
     var list = screens(), i = screenIndex(list);
     if (i < 0) { state.at = list.length ? list[0].qs[0].id : 'send'; return render(); }
     renderScreen(list, i);
+  }
+
+  /* ---- the browser's back and forward buttons: one history entry per screen shown ----
+   * Each entry holds the screen (state.at) and the questionnaire's uuid. An entry of a questionnaire already
+   * sent leads to the welcome screen of the new one. Back from the welcome screen leaves the page; the draft
+   * stays, as it always has. */
+  var popping = false;
+  function syncHistory() {
+    var h = history.state;
+    if (popping) { popping = false; return; }
+    var e = { ds: 1, at: state.at, uuid: state.uuid, depth: 0 };
+    if (!h || !h.ds) history.replaceState(e, '');
+    else if (h.at !== e.at || h.uuid !== e.uuid) { e.depth = h.depth + 1; history.pushState(e, ''); }
+  }
+  window.addEventListener('popstate', function (e) {
+    var h = e.state;
+    if (!h || !h.ds) return;
+    stopSpeech();
+    state.at = h.uuid === state.uuid ? h.at : 'welcome';
+    if (state.at === 'done' && h.uuid === state.uuid && !state.last) state.at = 'welcome';
+    popping = true;
+    save();
+    render();
+    shownIds = visibleIds();
+  });
+  /* Back within the page: the browser's own back when the previous entry is one of ours, so that the two
+   * buttons walk the same path. */
+  function backInHistory() {
+    var h = history.state;
+    if (h && h.ds && h.depth > 0) { history.back(); return true; }
+    return false;
   }
 
   function renderWelcome() {
@@ -157,20 +229,26 @@
   }
 
   function renderScreen(list, i) {
-    var s = list[i];
+    var s = list[i], rel = E.check(form, answers(), today()).relevant, card = null, h1 = null, last = null;
     progress(i + 1, list.length + 1);
-    var h = el('h1', { tabindex: '-1', text: tx(s.sec.title) });
-    var card = el('section', { class: 'card' }, [h]);
-    var rel = E.check(form, answers(), today()).relevant;
-    if (s.sec.intro && s.qs[0] === s.sec.questions.filter(function (q) { return rel[q.id]; })[0])
-      card.appendChild(el('p', { class: 'intro', text: tx(s.sec.intro) }));
-    s.qs.forEach(function (q) { card.appendChild(renderQuestion(raw[q.id])); });
-    main.appendChild(card);
+    s.qs.forEach(function (q) {
+      var sec = sectionOf[q.id];
+      if (sec !== last) {   /* each section on the screen gets its card and title */
+        var h = el(h1 ? 'h2' : 'h1', { tabindex: '-1', text: tx(sec.title) });
+        h1 = h1 || h;
+        card = el('section', { class: 'card' }, [h]);
+        if (sec.intro && q === sec.questions.filter(function (x) { return rel[x.id]; })[0])
+          card.appendChild(el('p', { class: 'intro', text: tx(sec.intro) }));
+        main.appendChild(card);
+        last = sec;
+      }
+      card.appendChild(renderQuestion(raw[q.id]));
+    });
     main.appendChild(nav([
       el('button', { type: 'button', class: 'secondary', id: 'back', text: t('back'), on: { click: function () { go(list, i, -1); } } }),
       el('button', { type: 'button', class: 'primary', id: 'next', text: t('next'), on: { click: function () { go(list, i, 1); } } })
     ]));
-    focusMain(h);
+    focusMain(h1);
   }
 
   function speakable(q) {
@@ -224,11 +302,14 @@
     if (isGroup) wrap.appendChild(title);
     wrap.appendChild(el('div', { class: 'qhead' }, [isGroup ? null : title, listenButton(q)]));
     if (q.hint) wrap.appendChild(el('p', { class: 'hint', text: tx(q.hint) }));
+    /* the message goes under the wording, not below the choices: where the eye is once the question is in view */
+    wrap.appendChild(el('p', { class: 'err', id: errId }));
     var multi = q.type === 'multiple' || (q.type === 'territory' && q.multiple);
     if (q.type === 'single' || q.type === 'multiple' || q.type === 'territory') {
       choicesOf(q).forEach(function (c, k) {
         var checked = multi ? (v || []).indexOf(c.code) >= 0 : v === c.code;
-        var input = el('input', { type: multi ? 'checkbox' : 'radio', name: q.id, value: c.code, id: id + '-' + k, checked: checked });
+        var input = el('input', { type: multi ? 'checkbox' : 'radio', name: q.id, value: c.code, id: id + '-' + k, checked: checked,
+          'aria-describedby': errId });
         input.addEventListener('change', function () {
           if (!multi) return changed(q, c.code);
           var cur = (state.answers[q.id] || []).slice();
@@ -247,7 +328,7 @@
     } else if (q.type === 'scale') {
       var box = el('div', { class: 'scale' });
       for (var p = q.min; p <= q.max; p++) (function (p) {
-        var input = el('input', { type: 'radio', name: q.id, value: String(p), id: id + '-' + p, checked: v === p });
+        var input = el('input', { type: 'radio', name: q.id, value: String(p), id: id + '-' + p, checked: v === p, 'aria-describedby': errId });
         input.addEventListener('change', function () { changed(q, p); });
         var lab = q.labels && q.labels[p] ? tx(q.labels[p]) : '';
         box.appendChild(el('label', { class: 'choice', for: id + '-' + p }, [input, el('span', { text: String(p) }), lab ? el('span', { class: 'sr', text: lab }) : null]));
@@ -256,20 +337,7 @@
       if (q.labels) wrap.appendChild(el('div', { class: 'scale-labels', 'aria-hidden': 'true' },
         [el('span', { text: q.labels[q.min] ? tx(q.labels[q.min]) : '' }), el('span', { text: q.labels[q.max] ? tx(q.labels[q.max]) : '' })]));
     } else if (q.type === 'grid') {
-      q.rows.forEach(function (r) {
-        var fs = el('fieldset', { class: 'row' }, [el('legend', { text: tx(r.label) })]);
-        q.choices.forEach(function (c, k) {
-          var cur = (v || {})[r.code];
-          var input = el('input', { type: 'radio', name: q.id + '.' + r.code, value: c.code, id: id + '-' + r.code + '-' + k, checked: cur === c.code });
-          input.addEventListener('change', function () {
-            var g = Object.assign({}, state.answers[q.id] || {});
-            g[r.code] = c.code;
-            changed(q, g, true);
-          });
-          fs.appendChild(el('label', { class: 'choice', for: id + '-' + r.code + '-' + k }, [input, el('span', { text: tx(c.label) })]));
-        });
-        wrap.appendChild(fs);
-      });
+      renderGrid(q, wrap, id, v || {});
     } else if (q.type === 'note') {
       /* text only */
     } else {
@@ -281,7 +349,7 @@
         maxlength: q.max_length || (q.type === 'text' ? 200 : q.type === 'long_text' ? 2000 : null),
         min: q.type === 'date' && q.min ? (q.min === 'today' ? today() : q.min) : null,
         max: q.type === 'date' && q.max ? (q.max === 'today' ? today() : q.max) : null,
-        autocomplete: 'off', dir: 'auto'
+        autocomplete: 'off', dir: 'auto', 'aria-describedby': errId
       });
       field.value = shown;
       field.addEventListener('input', function () {
@@ -297,8 +365,56 @@
       field.addEventListener('change', function () { refreshIfSkipChanged(); });
       wrap.appendChild(field);
     }
-    wrap.appendChild(el('p', { class: 'err', id: errId, role: 'alert' }));
     return wrap;
+  }
+
+  /* A grid: every row in the page (what is ticked is what is sent), but on a phone only one row shows at a
+   * time, with large choices, "row n of m" and buttons to the previous and next rows; a tap on a choice moves
+   * on to the next row (a choice made with the arrow keys does not, so that keyboard users can browse). */
+  var gridAt = {};   /* question id -> the row shown on a phone */
+  function renderGrid(q, wrap, id, v) {
+    var stepper = narrow.matches && q.rows.length > 1, rows = [];
+    if (gridAt[q.id] == null) {   /* start at the first row not answered yet */
+      gridAt[q.id] = 0;
+      while (gridAt[q.id] < q.rows.length - 1 && v[q.rows[gridAt[q.id]].code] !== undefined) gridAt[q.id]++;
+    }
+    var count = stepper ? el('p', { class: 'rowcount', id: id + '-count', 'aria-live': 'polite' }) : null;
+    var prev = stepper ? el('button', { type: 'button', class: 'secondary rowbtn', id: id + '-rowprev', text: t('rowPrev') }) : null;
+    var next = stepper ? el('button', { type: 'button', class: 'secondary rowbtn', id: id + '-rownext', text: t('rowNext') }) : null;
+    function show(k) {
+      gridAt[q.id] = k;
+      rows.forEach(function (fs, j) { fs.hidden = j !== k; });
+      count.textContent = t('rowOf', k + 1, q.rows.length);
+      prev.disabled = k === 0;
+      next.disabled = k === q.rows.length - 1;
+    }
+    if (count) wrap.appendChild(count);
+    var tapped = 0;
+    wrap.addEventListener('pointerdown', function () { tapped = Date.now(); });
+    q.rows.forEach(function (r, j) {
+      var fs = el('fieldset', { class: stepper ? 'row one' : 'row', 'data-row': r.code }, [el('legend', { text: tx(r.label) })]);
+      q.choices.forEach(function (c, k) {
+        var input = el('input', { type: 'radio', name: q.id + '.' + r.code, value: c.code, id: id + '-' + r.code + '-' + k,
+          checked: v[r.code] === c.code, 'aria-describedby': id + '-err' });
+        input.addEventListener('change', function () {
+          var g = Object.assign({}, state.answers[q.id] || {});
+          g[r.code] = c.code;
+          /* a tap moves on to the next row; the arrow keys also change a radio group, and must not */
+          var on = stepper && j === gridAt[q.id] && j < q.rows.length - 1 && Date.now() - tapped < 1000;
+          if (on) show(j + 1);
+          changed(q, g, true);
+          if (on && wrap.isConnected) rows[j + 1].querySelector('input').focus();
+        });
+        fs.appendChild(el('label', { class: 'choice', for: id + '-' + r.code + '-' + k }, [input, el('span', { text: tx(c.label) })]));
+      });
+      rows.push(fs);
+      wrap.appendChild(fs);
+    });
+    if (!stepper) return;
+    prev.addEventListener('click', function () { show(gridAt[q.id] - 1); });
+    next.addEventListener('click', function () { show(gridAt[q.id] + 1); });
+    wrap.appendChild(el('div', { class: 'rownav' }, [prev, next]));
+    show(Math.min(gridAt[q.id], q.rows.length - 1));
   }
 
   function clearError(id) {
@@ -354,22 +470,37 @@
     }
   }
 
+  /* Marks the faulty questions of the screen. A summary at the top (announced: role=alert) links to each; the
+   * first faulty question is brought just under the header and its first field focused, which reads out its
+   * message (aria-describedby). Returns whether there was anything to fix. */
+  function showErrors(qs) {
+    var errs = screenErrors(qs), bad = qs.filter(function (q) { return errs[q.id] && $('q-' + q.id); });
+    var old = $('err-summary');
+    if (old) old.remove();
+    if (!bad.length) return false;
+    var ul = el('ul');
+    bad.forEach(function (q) {
+      var w = $('q-' + q.id);
+      w.classList.add('invalid');
+      $('q-' + q.id + '-err').textContent = messageFor(errs[q.id]);
+      ul.appendChild(el('li', {}, [el('a', { href: '#q-' + q.id, text: tx(raw[q.id].label),
+        on: { click: function (e) { e.preventDefault(); reveal(w); } } })]));
+    });
+    main.insertBefore(el('div', { class: 'errsum', id: 'err-summary', role: 'alert' },
+      [el('p', { text: bad.length === 1 ? t('fixOne') : t('fixN', bad.length) }), ul]), main.firstChild);
+    reveal($('q-' + bad[0].id));
+    return true;
+  }
+  function reveal(w) {
+    w.scrollIntoView({ block: 'start' });   /* .q has a scroll margin the height of the sticky header */
+    var f = w.querySelector('input:not([type=hidden]),textarea');
+    if (f && !f.offsetParent) f = w.querySelector('fieldset:not([hidden]) input');   /* a grid row shown */
+    (f || w).focus({ preventScroll: true });
+  }
+
   function go(list, i, dir) {
-    if (dir > 0) {
-      var errs = screenErrors(list[i].qs), first = null;
-      Object.keys(errs).forEach(function (qid) {
-        var w = $('q-' + qid);
-        if (!w) return;
-        w.classList.add('invalid');
-        $('q-' + qid + '-err').textContent = messageFor(errs[qid]);
-        if (!first) first = w;
-      });
-      if (first) {
-        var f = first.querySelector('input,textarea');
-        (f || first).focus();
-        return;
-      }
-    }
+    if (dir > 0 && showErrors(list[i].qs)) return;
+    if (dir < 0 && backInHistory()) return;
     var list2 = screens(), j = screenIndex(list2);
     if (j < 0) j = i;
     var k = j + dir;
@@ -387,7 +518,10 @@
     var h = el('h1', { tabindex: '-1', text: t('reviewTitle') });
     main.appendChild(el('section', { class: 'card' }, [h, el('p', { text: t('review', n) })]));
     main.appendChild(nav([
-      el('button', { type: 'button', class: 'secondary', id: 'back', text: t('back'), on: { click: function () { state.at = list.length ? list[list.length - 1].qs[0].id : 'welcome'; save(); render(); } } }),
+      el('button', { type: 'button', class: 'secondary', id: 'back', text: t('back'), on: { click: function () {
+        if (backInHistory()) return;
+        state.at = list.length ? list[list.length - 1].qs[0].id : 'welcome'; save(); render();
+      } } }),
       el('button', { type: 'button', class: 'primary', id: 'send', text: t('send'), on: { click: finish } })
     ]));
     focusMain(h);
@@ -435,11 +569,100 @@
         card.appendChild(el('p', { text: t('rejected') + rec.error }));
       } else {
         card.appendChild(el('p', { id: 'saved', text: t('saved') }));
+        card.appendChild(el('p', { text: t('savedMine') }));
+        var b = notifyButton();
+        if (b) card.appendChild(b);
       }
     });
-    main.appendChild(nav([el('button', { type: 'button', class: 'secondary', id: 'again', text: t('again'),
-      on: { click: function () { var l = state.lang; state = fresh(); state.lang = l; save(); render(); } } })]));
+    /* The new questionnaire's button takes the place of "Envoyer": a second tap of a double tap must not land
+     * on it and hide the receipt, so it waits a moment before it takes taps. */
+    var again = el('button', { type: 'button', class: 'secondary', id: 'again', text: t('again'), disabled: true,
+      on: { click: function () { var l = state.lang; state = fresh(); state.lang = l; save(); render(); } } });
+    setTimeout(function () { again.disabled = false; }, 1000);
+    main.appendChild(nav([el('button', { type: 'button', class: 'secondary', id: 'mine-btn', text: t('mine'), on: { click: openMine } }), again]));
     focusMain(h);
+  }
+
+  /* ---- "Mes réponses": every questionnaire sent from this phone, with its receipt and status. The outbox
+   * keeps them: a record's answers are dropped as soon as the collector acknowledges them (sendOne), so what
+   * stays is its uuid, its date and its receipt, until the resident clears the list. ---- */
+  function when(ms) {
+    try {
+      return new Date(ms).toLocaleString(state.lang + '-u-nu-latn', { dateStyle: 'long', timeStyle: 'short' });
+    } catch (e) { return new Date(ms).toLocaleString(); }
+  }
+  function openMine() {
+    if (state.at !== 'mine') state.from = state.at;
+    state.at = 'mine';
+    save();
+    render();
+  }
+  function mineLink() {
+    main.appendChild(el('p', { class: 'minelink' }, [el('button', { type: 'button', class: 'secondary', id: 'mine-btn',
+      text: t('mine'), on: { click: openMine } })]));
+  }
+  function renderMine() {
+    var h = el('h1', { tabindex: '-1', text: t('mine') });
+    var card = el('section', { class: 'card', id: 'mine' }, [h]);
+    main.appendChild(card);
+    outboxAll().then(function (all) {
+      all = all.filter(function (r) { return r.form === DEF.id; }).sort(function (a, b) { return b.saved - a.saved; });
+      if (!all.length) return card.appendChild(el('p', { id: 'mine-empty', text: t('mineEmpty') }));
+      var ul = el('ul', { class: 'mine' });
+      all.forEach(function (r) {
+        ul.appendChild(el('li', { 'data-uuid': r.uuid, 'data-status': r.status }, [
+          el('span', { class: 'when', text: when(r.saved) }),
+          el('span', { class: 'st st-' + r.status, text: t(r.status === 'sent' ? 'stSent' : r.status === 'pending' ? 'stPending' : 'stRejected') }),
+          r.receipt ? el('span', { class: 'receipt small', dir: 'ltr', text: r.receipt }) : null]));
+      });
+      card.appendChild(ul);
+      card.appendChild(el('p', { class: 'hint', text: t('mineHelp') }));
+      if (!all.some(function (r) { return r.status !== 'pending'; })) return;
+      /* two taps to clear: the list is the resident's only proof of her answers */
+      var clear = el('button', { type: 'button', class: 'secondary', id: 'mine-clear', text: t('mineClear') });
+      clear.addEventListener('click', function () {
+        if (!clear.classList.contains('confirm')) { clear.classList.add('confirm'); clear.textContent = t('mineClearSure'); return; }
+        tx2('readwrite', function (st) {
+          all.forEach(function (r) { if (r.status !== 'pending') st.delete(r.uuid); });
+        }).then(render);
+      });
+      card.appendChild(clear);
+    });
+    main.appendChild(nav([el('button', { type: 'button', class: 'secondary', id: 'back', text: t('back'), on: { click: function () {
+      if (backInHistory()) return;
+      state.at = state.from || 'welcome'; save(); render();
+    } } })]));
+    focusMain(h);
+  }
+
+  /* ---- a queued questionnaire acknowledged while the resident is elsewhere: said in a polite live region
+   * (visible too), and in a notification where she allowed them ---- */
+  var acked = el('div', { class: 'acked', id: 'acked', hidden: true });
+  var live = el('p', { id: 'live', role: 'status', 'aria-live': 'polite' });
+  acked.appendChild(live);
+  acked.appendChild(el('button', { type: 'button', class: 'secondary', id: 'acked-close', text: t('close'),
+    on: { click: function () { acked.hidden = true; live.textContent = ''; } } }));
+  $('pending').parentNode.insertBefore(acked, $('pending').nextSibling);
+  function announce(rec) {
+    var msg = t('ackLive', when(rec.saved), rec.receipt);
+    live.textContent = msg;
+    acked.hidden = false;
+    if (!window.Notification || Notification.permission !== 'granted') return;
+    var title = tx(DEF.title), opts = { body: msg, tag: rec.uuid, lang: state.lang, dir: isRtl(state.lang) ? 'rtl' : 'ltr' };
+    /* Android's Chrome only shows notifications through the service worker */
+    var sw = navigator.serviceWorker ? navigator.serviceWorker.getRegistration() : Promise.resolve(null);
+    sw.then(function (reg) {
+      if (reg && reg.showNotification) return reg.showNotification(title, opts);
+      new Notification(title, opts);   // eslint-disable-line no-new
+    }).catch(function () { /* notifications are a courtesy: the live region has said it */ });
+  }
+  function notifyButton() {
+    if (!window.Notification || Notification.permission !== 'default') return null;
+    var b = el('button', { type: 'button', class: 'secondary', id: 'notify', text: t('notifyMe') });
+    b.addEventListener('click', function () {
+      Notification.requestPermission().then(function () { b.remove(); }, function () { b.remove(); });
+    });
+    return b;
   }
 
   /* ---- outbox (IndexedDB) ---- */
@@ -497,7 +720,7 @@
       showPending();
       throw e;
     }).then(function (n) {
-      if (state.at === 'done') render();
+      if (state.at === 'done' || state.at === 'mine') render();
       clearTimeout(timer);
       if (n > 0) { timer = setTimeout(flush, delay); delay = Math.min(delay * 2, 120000); }
       else delay = 5000;
@@ -512,14 +735,17 @@
         if (r.status === 200 || r.status === 201) { rec.status = 'sent'; rec.receipt = j.receipt; rec.body = null; }
         else if (r.status === 409 || r.status === 422 || r.status === 400 || r.status === 404) { rec.status = 'rejected'; rec.error = j.message || String(r.status); }
         else return; /* 413, 429, 5xx: try again later */
-        return outboxPut(rec);
+        return outboxPut(rec).then(function () {
+          /* the done screen of this very questionnaire shows its receipt itself */
+          if (rec.status === 'sent' && !(state.at === 'done' && state.last === rec.uuid)) announce(rec);
+        });
       });
     }, function () { /* offline or unreachable: it stays pending */ });
   }
 
   /* ---- start ---- */
   $('lang-btn').addEventListener('click', function () {
-    if (state.at !== 'welcome' && state.at !== 'done' && state.at !== 'send') state.resumeAt = state.at;
+    if (['welcome', 'done', 'send', 'mine'].indexOf(state.at) < 0) state.resumeAt = state.at;
     state.at = 'welcome';
     save();
     render();

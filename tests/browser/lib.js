@@ -180,6 +180,19 @@ function choiceInput(page, id, code, row) {
   return page.locator(`input[name="${name}"][value="${code}"]`);
 }
 
+/* On a phone a grid shows one row at a time: presses "next row" or "previous row" until row is shown. */
+async function showGridRow(page, id, row) {
+  const want = page.locator(`#q-${id} fieldset[data-row="${row}"]`);
+  for (let n = 0; n <= Q[id].rows.length && !(await want.isVisible()); n++) {
+    const at = await page.evaluate(qid => {
+      const rows = Array.from(document.querySelectorAll(`#q-${qid} fieldset[data-row]`));
+      return rows.findIndex(f => !f.hidden);
+    }, id);
+    const k = Q[id].rows.findIndex(r => r.code === row);
+    await page.locator(`#q-${id}-${k > at ? 'rownext' : 'rowprev'}`).click();
+  }
+}
+
 /* Answers question id with value, the way a person would: ticks, radio buttons, grid rows, typing. */
 async function answer(page, id, value) {
   const q = Q[id];
@@ -193,7 +206,10 @@ async function answer(page, id, value) {
       for (const v of value) await choiceInput(page, id, v).check();
       break;
     case 'grid':
-      for (const [row, v] of Object.entries(value)) await choiceInput(page, id, v, row).check();
+      for (const [row, v] of Object.entries(value)) {
+        await showGridRow(page, id, row);
+        await choiceInput(page, id, v, row).check();
+      }
       break;
     case 'note':
       break;
