@@ -107,8 +107,16 @@
     form.sections.forEach(function (sec) {
       sec.questions.forEach(function (q) {
         if (q.type === 'calculate') return;
-        var n = rowsOf(q);
-        if (!cur || used + n > SCREEN_ROWS) { cur = []; out.push(cur); used = 0; }
+        var n = rowsOf(q), prev = cur && cur[cur.length - 1];
+        if (!cur || used + n > SCREEN_ROWS) {
+          /* a question that the one before it reveals goes to the next screen with it: the resident sees
+           * it appear under her answer, not two screens later */
+          var keep = prev && cur.length > 1 && String(raw[q.id].relevant || '').indexOf('${' + prev.id + '}') >= 0;
+          if (keep) cur.pop();
+          cur = keep ? [prev] : [];
+          out.push(cur);
+          used = keep ? rowsOf(prev) : 0;
+        }
         cur.push(q);
         used += n;
       });

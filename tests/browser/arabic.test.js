@@ -117,8 +117,7 @@ test('Arabic: the messages of validation are in Arabic (required question, too m
   await L.withPage(env, { context: { locale: 'ar' } }, async ({ page }) => {
     await page.goto(env.collector.base + '/f/resident?lang=ar&t=QN09399A');
     await page.locator('#start').click();
-    await L.next(page);
-    assert.deepEqual(await L.screenIds(page), ['R02']);
+    assert.deepEqual((await L.screenIds(page)).slice(0, 2), ['R01', 'R02']);   // R01 answered by ?t=
     const messages = {};
     const error = async id => {
       const before = await L.screenKey(page);

@@ -94,21 +94,20 @@ test('a draft in progress survives a reload: same screen, same answers', async (
   await L.withPage(env, async ({ page }) => {
     await page.goto(env.collector.base + '/f/resident?t=QN09399A');
     await page.locator('#start').click();
-    await L.next(page);
-    await L.answer(page, 'R02', '65-74');
+    await L.answer(page, 'R02', '65-74');                  // on the first screen, with R01
     await L.next(page);
     await L.answer(page, 'R03', 'femme');
     const step = await page.locator('#step').textContent();
-    assert.deepEqual(await L.screenIds(page), ['R03']);
+    const screen = await L.screenIds(page);
+    assert.equal(screen[0], 'R03');
 
     await page.reload();
     await page.locator('#q-R03').waitFor();
-    assert.deepEqual(await L.screenIds(page), ['R03'], 'the reload did not come back to the same screen');
+    assert.deepEqual(await L.screenIds(page), screen, 'the reload did not come back to the same screen');
     assert.equal(await page.locator('#step').textContent(), step);
     assert.ok(await L.choiceInput(page, 'R03', 'femme').isChecked(), 'R03 lost its answer');
     await L.back(page);
     assert.ok(await L.choiceInput(page, 'R02', '65-74').isChecked(), 'R02 lost its answer');
-    await L.back(page);
     assert.ok(await L.choiceInput(page, 'R01', 'QN09399A').isChecked(), 'R01 lost its answer');
   });
 });

@@ -71,7 +71,7 @@ test('in Arabic the territories are listed by their Arabic names, right to left,
     await page.goto(env.collector.base + '/f/resident?lang=ar');
     assert.equal(await page.evaluate(() => document.documentElement.dir), 'rtl');
     await page.locator('#start').click();
-    assert.deepEqual(await L.screenIds(page), ['R01']);
+    assert.equal((await L.screenIds(page))[0], 'R01');
     const shown = await territoryTexts(page);
     for (const t of L.TERRITORIES) {
       assert.ok(shown.includes(L.terrName(t, 'ar')), `${t.code}: ${L.terrName(t, 'ar')} not in ${shown.join(' | ')}`);
@@ -113,7 +113,7 @@ test('a language added only through data is offered, with its texts and French f
     assert.equal((await page.locator('#start').textContent()).trim(), SPANISH.start);
     assert.equal((await page.locator('#lang-btn').textContent()).trim(), `${SPANISH.lang} : Español`);
     await page.locator('#start').click();
-    assert.deepEqual(await L.screenIds(page), ['R01']);
+    assert.equal((await L.screenIds(page))[0], 'R01');
     assert.equal((await page.locator('#next').textContent()).trim(), SPANISH.next);
     assert.equal((await page.locator('#back').textContent()).trim(), 'Précédent', 'a text Spanish lacks: French');
     assert.match(await page.locator('#q-R01 legend').textContent(), /¿En qué barrio vive\?/);

@@ -16,8 +16,9 @@ test('Next on the empty required R02 shows the French message and stays on R02',
   await L.withPage(env, async ({ page }) => {
     await page.goto(env.collector.base + '/f/resident?t=QN09399A');
     await page.locator('#start').click();
-    await L.next(page);                                    // R01 is answered by ?t=
-    assert.deepEqual(await L.screenIds(page), ['R02']);
+    // R01 (answered by ?t=) and R02 share the first screen.
+    const first = await L.screenIds(page);
+    assert.deepEqual(first.slice(0, 2), ['R01', 'R02']);
     const step = await page.locator('#step').textContent();
     assert.equal(await page.locator('#q-R02-err').textContent(), '', 'an error is shown before Next');
 
@@ -26,8 +27,8 @@ test('Next on the empty required R02 shows the French message and stays on R02',
       'no message under R02');
     assert.match((await page.locator('#q-R02-err').textContent()).trim(), REQUIRED_FR);
     assert.ok(await page.locator('#q-R02-err').isVisible());
-    // Still on R02: same question, same step, nothing of R03.
-    assert.deepEqual(await L.screenIds(page), ['R02']);
+    // Still on R02: same screen, same step, nothing of the next screen.
+    assert.deepEqual(await L.screenIds(page), first);
     assert.equal(await page.locator('#step').textContent(), step);
     assert.equal(await page.locator('#q-R03').count(), 0);
     assert.match(await page.locator('#q-R02').getAttribute('class'), /\binvalid\b/);
@@ -36,11 +37,11 @@ test('Next on the empty required R02 shows the French message and stays on R02',
     assert.equal(await page.evaluate(() => document.activeElement && document.activeElement.name), 'R02');
     // Pressing Next again does not advance either.
     await page.locator('#next').click();
-    assert.deepEqual(await L.screenIds(page), ['R02']);
+    assert.deepEqual(await L.screenIds(page), first);
 
     await L.answer(page, 'R02', '16-24');
     assert.equal(await page.locator('#q-R02-err').textContent(), '', 'the message stays after answering');
     await L.next(page);
-    assert.deepEqual(await L.screenIds(page), ['R03']);
+    assert.ok(!(await L.screenIds(page)).includes('R02'), 'Next did not go on once R02 was answered');
   });
 });
