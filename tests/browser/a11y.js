@@ -1,7 +1,7 @@
 /* a11y.js -- the accessibility test that a11y-fr.test.js and a11y-ar.test.js run, one language each: axe-core
  * on every screen of the residents' form: the welcome, each question screen (with skip logic opening every
  * conditional question), a screen showing a validation error, the send screen, the done screen with its
- * receipt, and (in French) the done screen of answers sent without network, with the pending banner, before
+ * receipt, "Mes réponses", and (in French) the done screen of answers sent without network, with the pending banner, before
  * they are delivered. Every rule axe runs by default; no violation allowed.
  *
  * axe is injected as a script tag, which the page's Content-Security-Policy (script hashes) rightly refuses:
@@ -58,6 +58,9 @@ function axeEveryScreen(lang) {
           await L.send(page, 'receipt');
         }
         await check('done (receipt)');
+        await page.locator('#mine-btn').click();
+        await page.locator('#mine li').first().waitFor();
+        await check('Mes réponses');
         console.log(`axe ${lang}: ${screens} screens checked, ${found.length} violation(s)`);
         assert.deepEqual(found, [], `axe found violations:\n${found.join('\n')}`);
       });
