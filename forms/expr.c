@@ -56,7 +56,7 @@ static const char *const binop_text[] = {"or", "and", "=", "!=", "<", "<=", ">",
 #define N_LEVELS 6
 static const int binop_level[] = {0, 1, 2, 2, 3, 3, 3, 3, 4, 4, 5, 5, 5};
 
-typedef enum func { F_NOT, F_SELECTED, F_COUNT_SELECTED, F_STRING_LENGTH, F_TODAY, F_TRUE, F_FALSE } func;
+typedef enum func { F_NOT, F_SELECTED, F_COUNT_SELECTED, F_STRING_LENGTH, F_TODAY, F_TRUE, F_FALSE, F_IF } func;
 
 /* The words of the language: the operators spelt as words, then the functions with their arity. */
 static const struct word {
@@ -76,6 +76,7 @@ static const struct word {
     {"today", true, F_TODAY, 0},
     {"true", true, F_TRUE, 0},
     {"false", true, F_FALSE, 0},
+    {"if", true, F_IF, 3},
 };
 #define N_WORDS (sizeof words / sizeof words[0])
 
@@ -445,7 +446,7 @@ static int lex_word(parser *p, size_t i)
         k++;
     if (k < p->len && s[k] == '(') {
         snprintf(fail_at(p->err, EXPR_ERR_SYNTAX, i), MSG_SIZE,
-                 "fonction inconnue « %.*s » (not, selected, count-selected, string-length, today, true, false)", n,
+                 "fonction inconnue « %.*s » (not, selected, count-selected, string-length, today, true, false, if)", n,
                  s + i);
         return -1;
     }
@@ -963,6 +964,28 @@ static int check_binary(checker *c, node *n)
     return -1;
 }
 
+/* if(cond, a, b): a condition, then two values of one type; the literal '' (no value) fits either, and
+ * if('' , '') is an empty text. A set or a reference without a value cannot be a result. */
+static int check_if(checker *c, node *n)
+{
+    node *a = n->kids[1], *b = n->kids[2];
+    if (check_operand(c, n->kids[0], EXPR_T_BOOL, "le premier argument de if()") != 0 ||
+        check_usable(c, a) != 0 || check_usable(c, b) != 0)
+        return -1;
+    if (is_blank_literal(a) || is_blank_literal(b)) {
+        n->type = is_blank_literal(a) ? b->type : a->type;
+        return 0;
+    }
+    if (a->type != b->type) {
+        snprintf(fail_at(c->err, EXPR_ERR_TYPE, b->pos), MSG_SIZE,
+                 "les deux valeurs de if() doivent être du même type, pas %s et %s", type_article(a->type),
+                 type_article(b->type));
+        return -1;
+    }
+    n->type = a->type;
+    return 0;
+}
+
 /* A function call, once its arguments are typed: arity, then the type of each argument. */
 static int check_call(checker *c, node *n)
 {
@@ -1018,6 +1041,8 @@ static int check_call(checker *c, node *n)
     case F_FALSE:
         n->type = EXPR_T_BOOL;
         return 0;
+    case F_IF:
+        return check_if(c, n);
     }
     return -1;
 }
@@ -1191,6 +1216,31 @@ void expr_foreach_ref(const expr *e, void (*fn)(void *ctx, const char *qid, cons
 {
     if (e != NULL && fn != NULL)
         foreach_ref(e->root, fn, ctx);
+}
+
+/* Reports the leaves n may take its value from: through if() to a literal or a reference; any other node is
+ * reported as an unknown value (literal, qid and row all NULL). The literal '' is no value and not reported. */
+static void foreach_result(const node *n, void (*fn)(void *ctx, const char *lit, const char *qid, const char *row),
+                           void *ctx)
+{
+    if (n->kind == N_CALL && n->fn == F_IF) {
+        foreach_result(n->kids[1], fn, ctx);
+        foreach_result(n->kids[2], fn, ctx);
+    } else if (n->kind == N_STR) {
+        if (n->str[0] != '\0')
+            fn(ctx, n->str, NULL, NULL);
+    } else if (n->kind == N_REF) {
+        fn(ctx, NULL, n->str, n->row);
+    } else {
+        fn(ctx, NULL, NULL, NULL);
+    }
+}
+
+void expr_foreach_result(const expr *e, void (*fn)(void *ctx, const char *lit, const char *qid, const char *row),
+                         void *ctx)
+{
+    if (e != NULL && fn != NULL)
+        foreach_result(e->root, fn, ctx);
 }
 
 /* ---------------------------------------------------------------------------------------------------------
@@ -1400,6 +1450,13 @@ static expr_value eval_call(const node *n, const expr_values *vals)
         return bool_value(true);
     case F_FALSE:
         return bool_value(false);
+    case F_IF: {
+        /* Only the branch taken is evaluated; an empty condition is false, as in relevant. The result keeps
+         * the node's type even when the branch is the literal '', whose empty value is a text. */
+        expr_value cond = eval_node(n->kids[0], vals);
+        expr_value v = eval_node(n->kids[truthy(&cond) ? 1 : 2], vals);
+        return v.empty ? empty_value(n->type) : v;
+    }
     }
     return empty_value(n->type);
 }

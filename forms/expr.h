@@ -1,4 +1,4 @@
-/* expr.h -- the expression language of forms (relevant, required, constraint).
+/* expr.h -- the expression language of forms (relevant, required, constraint, calculation).
  *
  * An expression is compiled once, when its form is loaded: compilation parses it, resolves every ${ref}
  * through the caller's scope and checks types, so that a misspelt reference, a choice code that does not exist
@@ -77,6 +77,13 @@ expr_type expr_result_type(const expr *e);
 
 /* Calls fn for every reference in e, in source order (row is NULL for ${qid}); '.' is not reported. */
 void expr_foreach_ref(const expr *e, void (*fn)(void *ctx, const char *qid, const char *row), void *ctx);
+
+/* Calls fn for every leaf the value of e may come from, following if() into both its branches: a string
+ * literal (lit set, qid NULL), a reference (qid and row as in expr_foreach_ref), or any other value (all three
+ * NULL). The literal '' (no value) is not reported. Used to check that a computed answer only takes the codes
+ * of its choices. */
+void expr_foreach_result(const expr *e, void (*fn)(void *ctx, const char *lit, const char *qid, const char *row),
+                         void *ctx);
 
 /* The answers an evaluation reads. */
 typedef struct expr_values {

@@ -9,7 +9,7 @@ const isObj = v => v !== null && typeof v == 'object' && !Array.isArray(v);
 const is = (re, s, j) => j < s.length && re.test(s[j]);
 // Precedence levels (or lowest); function arities.
 const LV = {or: 0, and: 1, '=': 2, '!=': 2, '<': 3, '<=': 3, '>': 3, '>=': 3, '+': 4, '-': 4, '*': 5, div: 5, mod: 5};
-const FN = {not: 1, selected: 2, 'count-selected': 1, 'string-length': 1, today: 0, true: 0, false: 0};
+const FN = {not: 1, selected: 2, 'count-selected': 1, 'string-length': 1, today: 0, true: 0, false: 0, if: 3};
 const TYPES = ['bool', 'number', 'string', 'date', 'set', 'none'];
 const ART = {bool: 'une condition (vrai/faux)', number: 'un nombre', string: 'un texte', date: 'une date',
   set: 'un ensemble de choix'};
@@ -187,6 +187,15 @@ function compile(src, scope, want) {
       const f = n.fn, ar = FN[f], w = f + '()', sel = f == 'selected';
       if (a.length != ar) fail(TY, n.p, `${w} attend ${ar} argument(s), pas ${a.length}`);
       if (f == 'not') operand(l, 'bool', w), n.t = 'bool';
+      else if (f == 'if') { // a condition, then two values of one type; '' (no value) fits either
+        const x = a[1], y = a[2];
+        operand(l, 'bool', 'le premier argument de if()');
+        usable(x);
+        usable(y);
+        if (!blank(x) && !blank(y) && x.t != y.t)
+          fail(TY, y.p, `les deux valeurs de if() doivent être du même type, pas ${ART[x.t]} et ${ART[y.t]}`);
+        n.t = blank(x) ? y.t : x.t;
+      }
       else if (f == 'string-length') operand(l, 'string', w), n.t = 'number';
       else if (sel || f == 'count-selected') {
         if (l.t == 'none') usable(l);
@@ -248,6 +257,10 @@ function ev(n, vs) {
   }
   const x = a.length ? ev(a[0], vs) : null;
   switch (n.fn) {
+  case 'if': { // only the branch taken is evaluated; the result keeps the node's type when it is ''
+    const v = ev(a[truthy(x) ? 1 : 2], vs);
+    return v.empty ? empty(n.t) : v;
+  }
   case 'not': return B(!truthy(x));
   case 'selected': {
     const c = ev(a[1], vs);
