@@ -17,9 +17,10 @@
 typedef struct walk {
     const form *f;
     const json_t *answers;
-    bool *usable;        /* per question: answered, relevant and valid */
+    bool *usable;        /* per question: answered, relevant and valid (for a computed answer: has a value) */
     const char *today;
     answers_report *report;
+    json_t *computed;    /* question id -> value of every computed answer that has one (owned) */
 } walk;
 
 static void add_error(answers_report *r, const char *question, const char *row, const char *code,
@@ -63,7 +64,7 @@ static const json_t *lookup(void *ctx, const char *qid, const char *row)
     const form_question *q = form_question_by_id(w->f, qid);
     if (q == NULL || !w->usable[q->index])
         return NULL;
-    const json_t *v = json_object_get(w->answers, qid);
+    const json_t *v = json_object_get(q->calculated ? w->computed : w->answers, qid);
     return row ? json_object_get(v, row) : v;
 }
 
@@ -274,8 +275,50 @@ static bool check_value(walk *w, const form_question *q, const json_t *v, bool r
     return false;
 }
 
+/* The JSON of a calculation's value, or NULL when it has none (empty, or a number that is not finite).
+ * Whole numbers are JSON integers, as a typed answer would be. */
+static json_t *value_json(const expr_value *v)
+{
+    if (v->empty)
+        return NULL;
+    switch (v->type) {
+    case EXPR_T_NUMBER:
+        if (!isfinite(v->num))
+            return NULL;
+        if (floor(v->num) == v->num && fabs(v->num) <= 9e15)
+            return json_integer((json_int_t)v->num);
+        return json_real(v->num);
+    case EXPR_T_STRING:
+    case EXPR_T_DATE:
+        return json_string(v->str);
+    default:
+        return NULL;
+    }
+}
+
+/* A computed answer: whatever was sent for it is not read (answers_calculate replaces it), so it is never an
+ * error; its value, when relevant, is what later questions read. */
+static void compute_question(walk *w, const form_question *q)
+{
+    bool relevant = is_relevant(w, q);
+    w->report->relevant[q->index] = relevant;
+    if (!relevant)
+        return;
+    expr_values vals = {lookup, (void *)w, NULL, w->today};
+    expr_value v = expr_eval(q->calculation, &vals);
+    json_t *j = value_json(&v);
+    if (j == NULL)
+        return;
+    json_object_set_new(w->computed, q->id, j);
+    w->usable[q->index] = true;
+}
+
 static void check_question(walk *w, const form_question *q)
 {
+    if (q->calculated) {
+        compute_question(w, q);
+        return;
+    }
     answers_report *r = w->report;
     const json_t *v = json_object_get(w->answers, q->id);
     bool relevant = is_relevant(w, q);
@@ -312,8 +355,12 @@ static void check_question(walk *w, const form_question *q)
     w->usable[q->index] = true;
 }
 
-size_t answers_check(const form *f, const json_t *answers, const char *today, answers_report *report)
+/* Walks every question of f in order, judging answers into report and computing the computed answers into
+ * *computed (a new object, or NULL when answers is not an object). Returns the number of errors. */
+static size_t walk_answers(const form *f, const json_t *answers, const char *today, answers_report *report,
+                           json_t **computed)
 {
+    *computed = NULL;
     memset(report, 0, sizeof *report);
     if (!json_is_object(answers)) {
         add_error(report, "answers", NULL, ANSWERS_INVALID_TYPE, "les réponses doivent être un objet JSON "
@@ -327,7 +374,7 @@ size_t answers_check(const form *f, const json_t *answers, const char *today, an
     }
     report->nquestions = f->nquestions;
     report->relevant = xcalloc(f->nquestions ? f->nquestions : 1, sizeof *report->relevant);
-    walk w = {f, answers, xcalloc(f->nquestions ? f->nquestions : 1, sizeof(bool)), today, report};
+    walk w = {f, answers, xcalloc(f->nquestions ? f->nquestions : 1, sizeof(bool)), today, report, json_object()};
 
     const char *key;
     json_t *v;
@@ -341,7 +388,37 @@ size_t answers_check(const form *f, const json_t *answers, const char *today, an
     for (size_t i = 0; i < f->nquestions; i++)
         check_question(&w, &f->questions[i]);
     free(w.usable);
+    *computed = w.computed;
     return report->count;
+}
+
+size_t answers_check(const form *f, const json_t *answers, const char *today, answers_report *report)
+{
+    json_t *computed = NULL;
+    size_t n = walk_answers(f, answers, today, report, &computed);
+    json_decref(computed);
+    return n;
+}
+
+void answers_calculate(const form *f, json_t *answers, const char *today)
+{
+    answers_report report;
+    json_t *computed = NULL;
+    walk_answers(f, answers, today, &report, &computed);
+    answers_report_free(&report);
+    if (computed == NULL)
+        return;
+    for (size_t i = 0; i < f->nquestions; i++) {
+        const form_question *q = &f->questions[i];
+        if (!q->calculated)
+            continue;
+        json_t *v = json_object_get(computed, q->id);
+        if (v != NULL)
+            json_object_set(answers, q->id, v);
+        else
+            json_object_del(answers, q->id);
+    }
+    json_decref(computed);
 }
 
 /* Position of code among q's possible answers (territories first for a territory question); large if unknown. */
@@ -365,6 +442,9 @@ static size_t code_rank(const form *f, const form_question *q, const json_t *cod
 
 void answers_normalize(const form *f, json_t *answers)
 {
+    if (!json_is_object(answers))
+        return;
+    answers_calculate(f, answers, NULL);
     for (size_t i = 0; i < f->nquestions; i++) {
         const form_question *q = &f->questions[i];
         json_t *v = json_object_get(answers, q->id);

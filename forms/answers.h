@@ -49,9 +49,17 @@ typedef struct answers_report {
  * non-object `answers` is one error with question "answers". */
 size_t answers_check(const form *f, const json_t *answers, const char *today, answers_report *report);
 
-/* Puts the codes of every multiple-choice answer (and multiple territory answer) in the order of the form's
- * choices, in place, so that equal answers are equal JSON whatever order they were ticked or typed in: double
- * entry compares them. Codes the question does not know stay at the end, in their order. */
+/* Sets, in place, every computed answer ("type": "calculate") of answers (an object) to the value its
+ * calculation gives, read from the answers that answers_check judges usable, or removes it when it has no value
+ * (not relevant, or its calculation gives the empty value). Whatever a client sent for a computed answer is
+ * replaced, never refused: the collector's computation is the one stored. today as for answers_check. */
+void answers_calculate(const form *f, json_t *answers, const char *today);
+
+/* Puts answers in their stored form, in place: computed answers as answers_calculate gives them (today: the
+ * current UTC date), and the codes of every multiple-choice answer (and multiple territory answer) in the order
+ * of the form's choices, so that equal answers are equal JSON whatever order they were ticked or typed in:
+ * double entry compares them. Codes the question does not know stay at the end, in their order. Every path that
+ * stores answers calls it after answers_check. */
 void answers_normalize(const form *f, json_t *answers);
 
 /* The errors as a JSON array [{"question", "row"?, "code", "message"}] (a new reference). */

@@ -579,6 +579,26 @@ static bool load_question_body(loader *ld, const char *path, const json_t *qo, f
     return ok;
 }
 
+/* Reads a computed answer ("type": "calculate"): never shown, so no hint, required or constraint; a label is
+ * optional (it names the answer in exports and the report), choices too (they give its codes their labels). Its
+ * type is that of a single-choice question when it has choices; compile_calculation settles the others. */
+static bool load_calculate(loader *ld, const char *path, const json_t *qo, form_question *q)
+{
+    static const char *const keys[] = {"id", "type", "label", "relevant", "calculation", "choices", NULL};
+    bool ok = jc_only_keys(&ld->jc, path, qo, keys);
+    q->calculated = true;
+    q->type = json_object_get(qo, "choices") != NULL ? FQ_SINGLE : FQ_TEXT;
+    q->max_length = FORM_TEXT_DEFAULT_MAX;
+    q->label = load_text(ld, path, qo, "label", false);
+    q->relevant_src = jc_string(&ld->jc, path, qo, "relevant", false);
+    q->calculation_src = jc_string(&ld->jc, path, qo, "calculation", true);
+    if (q->calculation_src == NULL)
+        ok = false;
+    if (q->type == FQ_SINGLE)
+        ok &= load_question_choices(ld, path, qo, q, true);
+    return ok;
+}
+
 /* Reads the common parts of a question, then its type-specific parts. Expressions are compiled later, once
  * every question is known. */
 static bool load_question(loader *ld, const char *path, const json_t *qo, form_question *q)
@@ -599,10 +619,14 @@ static bool load_question(loader *ld, const char *path, const json_t *qo, form_q
     if (q->id == NULL || type == NULL)
         return false;
     int t = form_qtype_parse(type);
+    if (t < 0 && strcmp(type, "calculate") == 0) {
+        snprintf(ld->subject, sizeof ld->subject, " pour la question %s", q->id);
+        return load_calculate(ld, path, qo, q);
+    }
     if (t < 0) {
         jc_path_key(p, path, "type");
         jc_error(&ld->jc, p, "type inconnu « %s » (single, multiple, integer, decimal, text, long_text, date, "
-                 "scale, grid, territory, note)", type);
+                 "scale, grid, territory, note, calculate)", type);
         return false;
     }
     q->type = (form_qtype)t;
@@ -639,6 +663,8 @@ static bool load_question(loader *ld, const char *path, const json_t *qo, form_q
 typedef struct scope_ctx {
     const form *f;
     size_t limit;
+    bool own;     /* the expression is a question's own, the question at limit: naming it is a self-reference */
+    bool dot;     /* a constraint, where the question's own answer is written '.' */
 } scope_ctx;
 
 static bool has_choice_code(const void *subject, const char *code)
@@ -693,6 +719,16 @@ static int resolve(void *ctx, const char *qid, const char *row, expr_ref *out, c
         snprintf(err, errlen, "question inconnue ${%s}", qid);
         return -1;
     }
+    if (sc->own && q->index == sc->limit && sc->dot) {
+        snprintf(err, errlen, "${%s} se désigne elle-même : dans une contrainte, la réponse vérifiée s'écrit « . »",
+                 qid);
+        return -1;
+    }
+    if (sc->own && q->index == sc->limit) {
+        snprintf(err, errlen, "${%s} se désigne elle-même : une condition ou un calcul ne peut regarder qu'en "
+                 "arrière, vers les questions d'avant", qid);
+        return -1;
+    }
     if (q->index >= sc->limit) {
         snprintf(err, errlen, "${%s} vient après la question qui y fait référence : une condition ne peut "
                  "regarder qu'en arrière", qid);
@@ -716,18 +752,18 @@ static int resolve(void *ctx, const char *qid, const char *row, expr_ref *out, c
 
 expr *form_compile_expr(const form *f, const char *src, expr_type want, expr_error *err)
 {
-    scope_ctx sc = {f, f->nquestions};
+    scope_ctx sc = {f, f->nquestions, false, false};
     expr_scope scope = {resolve, &sc, NULL};
     return expr_compile(src, &scope, want, err);
 }
 
 /* Compiles one expression of the form; reports and returns NULL on error. */
-static expr *compile(loader *ld, const char *path, const char *key, const char *src, size_t limit,
+static expr *compile(loader *ld, const char *path, const char *key, const char *src, size_t limit, bool own,
                      const expr_ref *dot)
 {
     if (src == NULL)
         return NULL;
-    scope_ctx sc = {ld->f, limit};
+    scope_ctx sc = {ld->f, limit, own, dot != NULL};
     expr_scope scope = {resolve, &sc, dot};
     expr_error err;
     expr *e = expr_compile(src, &scope, EXPR_T_BOOL, &err);
@@ -740,13 +776,98 @@ static expr *compile(loader *ld, const char *path, const char *key, const char *
     return e;
 }
 
+/* What check_result needs to report against a calculation. */
+typedef struct result_ctx {
+    loader *ld;
+    const form_question *q;
+    const char *path;     /* of the calculation */
+} result_ctx;
+
+/* Whether every code of list (n of them) is one of q's choices; names the first that is not in *missing. */
+static bool codes_within(const form_question *q, const form_choice *list, size_t n, const char **missing)
+{
+    for (size_t i = 0; i < n; i++)
+        if (list[i].code != NULL && form_choice_by_code(q, list[i].code, false) == NULL) {
+            *missing = list[i].code;
+            return false;
+        }
+    return true;
+}
+
+/* One value a calculation with choices may take (expr_foreach_result): a literal must be one of its codes, an
+ * answer to another question may only hold codes it has, so that every stored value has a label. */
+static void check_result(void *ctx, const char *lit, const char *qid, const char *row)
+{
+    result_ctx *rc = ctx;
+    const form_question *q = rc->q;
+    const char *missing = NULL;
+    if (lit != NULL) {
+        if (form_choice_by_code(q, lit, false) != NULL)
+            return;
+        jc_error(&rc->ld->jc, rc->path, "le calcul peut donner « %s », qui n'est pas un code des choix de %s", lit,
+                 q->id);
+    } else if (qid != NULL) {
+        const form_question *src = form_question_by_id(rc->ld->f, qid);
+        if (src == NULL)
+            return; /* reported when the expression was compiled */
+        bool coded = row != NULL || (src->type == FQ_SINGLE && src->nchoices > 0);
+        if (coded && codes_within(q, src->choices, src->nchoices, &missing))
+            return;
+        if (coded)
+            jc_error(&rc->ld->jc, rc->path, "le calcul peut donner la réponse à ${%s}%s%s, dont le code « %s » "
+                     "n'est pas un code des choix de %s", qid, row ? "." : "", row ? row : "", missing, q->id);
+        else
+            jc_error(&rc->ld->jc, rc->path, "le calcul peut donner la réponse à ${%s}, qui n'est pas un code : "
+                     "une question calculée avec des choix ne prend que leurs codes", qid);
+    } else {
+        jc_error(&rc->ld->jc, rc->path, "le calcul de %s doit donner un de ses codes", q->id);
+    }
+    rc->ld->ok = false;
+}
+
+/* Compiles a computed answer's calculation, which looks backwards like a condition (so no calculation can
+ * depend on itself, even through others), and settles the question's type from the calculation's. */
+static void compile_calculation(loader *ld, const char *path, form_question *q)
+{
+    char p[JC_PATH_MAX];
+    jc_path_key(p, path, "calculation");
+    scope_ctx sc = {ld->f, q->index, true, false};
+    expr_scope scope = {resolve, &sc, NULL};
+    expr_error err;
+    q->calculation = expr_compile(q->calculation_src, &scope, EXPR_T_ANY, &err);
+    if (q->calculation == NULL) {
+        jc_error(&ld->jc, p, "%s (caractère %zu de « %s »)", err.message, err.pos + 1, q->calculation_src);
+        ld->ok = false;
+        return;
+    }
+    expr_type t = expr_result_type(q->calculation);
+    if (q->type == FQ_SINGLE) {
+        if (t != EXPR_T_STRING) {
+            jc_error(&ld->jc, p, "une question calculée avec des choix prend un code (un texte), pas %s",
+                     expr_type_name(t));
+            ld->ok = false;
+            return;
+        }
+        result_ctx rc = {ld, q, p};
+        expr_foreach_result(q->calculation, check_result, &rc);
+        return;
+    }
+    if (t == EXPR_T_NUMBER || t == EXPR_T_DATE || t == EXPR_T_STRING) {
+        q->type = t == EXPR_T_NUMBER ? FQ_DECIMAL : t == EXPR_T_DATE ? FQ_DATE : FQ_TEXT;
+        return;
+    }
+    jc_error(&ld->jc, p, "le calcul doit donner un texte, un nombre ou une date, pas %s (pour une condition, "
+             "écrivez if(…, 'oui', 'non') et donnez les choix oui et non)", expr_type_name(t));
+    ld->ok = false;
+}
+
 static void compile_all(loader *ld)
 {
     form *f = ld->f;
     for (size_t s = 0; s < f->nsections; s++) {
         char p[JC_PATH_MAX];
         jc_path_index(p, "$.sections", s);
-        f->sections[s].relevant = compile(ld, p, "relevant", f->sections[s].relevant_src, f->sections[s].first,
+        f->sections[s].relevant = compile(ld, p, "relevant", f->sections[s].relevant_src, f->sections[s].first, false,
                                           NULL);
         for (size_t i = 0; i < f->sections[s].count; i++) {
             form_question *q = &f->questions[f->sections[s].first + i];
@@ -755,10 +876,15 @@ static void compile_all(loader *ld)
             jc_path_index(qp, pq, i);
             if (q->id == NULL)
                 continue;
-            q->relevant = compile(ld, qp, "relevant", q->relevant_src, q->index, NULL);
-            q->required_expr = compile(ld, qp, "required", q->required_src, q->index, NULL);
+            q->relevant = compile(ld, qp, "relevant", q->relevant_src, q->index, true, NULL);
+            if (q->calculated) {
+                if (q->calculation_src != NULL) /* its absence is reported */
+                    compile_calculation(ld, qp, q);
+                continue;
+            }
+            q->required_expr = compile(ld, qp, "required", q->required_src, q->index, true, NULL);
             expr_ref dot = ref_of(q);
-            q->constraint = compile(ld, qp, "constraint", q->constraint_src, q->index, &dot);
+            q->constraint = compile(ld, qp, "constraint", q->constraint_src, q->index, true, &dot);
         }
     }
 }
@@ -1068,6 +1194,7 @@ void form_free(form *f)
         expr_free(q->relevant);
         expr_free(q->required_expr);
         expr_free(q->constraint);
+        expr_free(q->calculation);
         free(q->choices);
         free(q->rows);
     }

@@ -57,6 +57,11 @@ typedef struct form_question {
     bool has_min, has_max;
     double min, max;       /* integer, decimal, scale */
     char min_date[11], max_date[11]; /* date bounds, "" when absent, "today" allowed */
+    bool calculated;       /* "type": "calculate": never asked; its answer is computed from `calculation`. type is
+                            * then the shape of that answer: FQ_SINGLE with choices, else FQ_TEXT, FQ_DECIMAL or
+                            * FQ_DATE after the calculation's type, so that readers of answers treat it as such */
+    const char *calculation_src;
+    expr *calculation;     /* compiled, for a calculated question */
     bool multiple;         /* territory: several territories may be chosen (answer is an array) */
     long max_selected;     /* multiple (and multiple territory); 0 when unlimited */
     long max_length;       /* text, long_text, in characters */

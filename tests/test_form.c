@@ -60,7 +60,7 @@ static const mutation_case cases[] = {
     {Q(1) ".relevant", "\"${Q1}\"", QP(1) ".relevant", NULL},
     {Q(13) ".relevant", "\"${Q9.r9} = 'oui'\"", QP(13) ".relevant", "pas de ligne « r9 »"},
     {Q(13) ".relevant", "\"${Q1.r1} = 'oui'\"", QP(13) ".relevant", "n'est pas une grille"},
-    {Q(11) ".constraint", "\". <= ${Q12}\"", QP(11) ".constraint", "vient après"},
+    {Q(11) ".constraint", "\". <= ${Q12}\"", QP(11) ".constraint", "la réponse vérifiée s'écrit « . »"},
     {Q(11) ".constraint_message", NULL, QP(11) ".constraint_message", "obligatoire"},
     {Q(2) ".constraint_message", "{\"fr\": \"x\"}", QP(2) ".constraint_message", "sans « constraint »"},
     {Q(2) ".min", "200", QP(2), "dépasse"},

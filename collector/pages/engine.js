@@ -298,13 +298,15 @@ function loadForm(def, terrs) {
     if (!Array.isArray(sd.questions)) bad(`section ${sd.id} sans questions`);
     sd.questions.forEach(d => {
       const t = d.type, id = d.id;
-      if (!own(REFTYPE, t)) bad(`${id} : type inconnu « ${t} »`);
+      const calculated = t == 'calculate'; // a computed answer: never shown, its value comes from `calculation`
+      if (!own(REFTYPE, t) && !calculated) bad(`${id} : type inconnu « ${t} »`);
       if (typeof id != 'string' || form.byId.has(id)) bad(`question « ${id} » en double`);
       const q = {id, type: t, index: form.questions.length, section: si, label: d.label, hint: d.hint,
         required: d.required === true, requiredSrc: typeof d.required == 'string' ? d.required : null,
         relevantSrc: d.relevant, constraintSrc: d.constraint, constraintMessage: d.constraint_message,
         choices: d.choices != null ? choices(d.choices) : [], rows: t == 'grid' ? choices(d.rows) : [],
         multiple: t == 'territory' && d.multiple === true, maxSelected: d.max_selected || 0};
+      if (calculated) q.calculated = true, q.calculationSrc = d.calculation;
       if (/^(integer|decimal|scale|date)$/.test(t)) q.min = d.min, q.max = d.max;
       if (t == 'scale') q.labels = d.labels;
       if (t == 'text' || t == 'long_text') q.maxLength = d.max_length || (t == 'text' ? 200 : 2000);
@@ -315,29 +317,36 @@ function loadForm(def, terrs) {
     form.sections.push(sec);
   });
   const accepts = (q, c) => q.choices.some(x => x.code === c) || q.type == 'territory' && tcodes.has(c);
-  const refOf = q => ({type: q.multiple ? 'set' : REFTYPE[q.type],
-    hasCode: /^(single|multiple|territory)$/.test(q.type) ? c => accepts(q, c) : undefined});
+  // A computed answer is read as the type of its calculation, with codes when it has choices.
+  const refOf = q => q.calculated ? {type: q.calculation ? q.calculation.type : 'none',
+    hasCode: q.choices.length ? c => accepts(q, c) : undefined} : {type: q.multiple ? 'set' : REFTYPE[q.type],
+    hasCode: /^(single|multiple|territory)$/.test(q.type) ? c => accepts(q, c) : undefined};
   // References resolve to questions strictly before `limit` (skip logic looks back).
-  const comp = (src, limit, dot, where) => {
+  const comp = (src, limit, dot, where, want, own) => {
     if (src == null) return null;
     const r = compile(src, {dot, resolve(qid, row) {
       const q = form.byId.get(qid);
       if (!q) return {error: `question inconnue \${${qid}}`};
+      if (own && q.index == limit) return {error: `\${${qid}} se désigne elle-même : on ne regarde qu'en arrière`};
       if (q.index >= limit) return {error: `\${${qid}} vient après : une condition ne regarde qu'en arrière`};
       if (row == null) return refOf(q);
       if (q.type != 'grid') return {error: `\${${qid}.${row}} : ${qid} n'est pas une grille`};
       if (!q.rows.some(x => x.code === row)) return {error: `la grille ${qid} n'a pas de ligne « ${row} »`};
       return {type: 'string', hasCode: c => accepts(q, c)};
-    }});
+    }}, want);
     if (r.error) bad(`${where} : ${r.error.message} (caractère ${r.error.pos + 1} de « ${src} »)`);
     return r.expr;
   };
   for (const sec of form.sections) {
     sec.relevant = comp(sec.relevantSrc, sec.first, null, `section ${sec.id}, relevant`);
     for (const q of sec.questions) {
-      q.relevant = comp(q.relevantSrc, q.index, null, q.id + ', relevant');
-      q.requiredExpr = comp(q.requiredSrc, q.index, null, q.id + ', required');
-      q.constraint = comp(q.constraintSrc, q.index, refOf(q), q.id + ', constraint');
+      q.relevant = comp(q.relevantSrc, q.index, null, q.id + ', relevant', 'bool', 1);
+      if (q.calculated) {
+        q.calculation = comp(q.calculationSrc, q.index, null, q.id + ', calculation', 'any', 1);
+        continue;
+      }
+      q.requiredExpr = comp(q.requiredSrc, q.index, null, q.id + ', required', 'bool', 1);
+      q.constraint = comp(q.constraintSrc, q.index, refOf(q), q.id + ', constraint', 'bool', 1);
     }
   }
   form.accepts = accepts;
@@ -345,18 +354,22 @@ function loadForm(def, terrs) {
 }
 
 /* ---- The answer checker (answers.c): unknown questions, then every question in form order; an answer that
- * is skipped or invalid is masked, so that later expressions read it as empty. */
+ * is skipped or invalid is masked, so that later expressions read it as empty. A computed answer is never an
+ * error: whatever was sent for it is not read, its value (in `computed`, when it has one) is what later
+ * expressions read. */
+// The JSON of a calculation's value: undefined when empty or not a finite number.
+const toJson = v => v.empty || v.type == 'number' && !isFinite(v.value) ? undefined : v.value;
 function check(form, ans, today) {
-  const errors = [], relevant = {};
+  const errors = [], relevant = {}, computed = {};
   const err = (question, row, code, message) => errors.push(row == null ? {question, code, message} : {question, row, code, message});
   if (!isObj(ans)) {
     err('answers', null, 'invalid_type', 'les réponses doivent être un objet JSON');
-    return {errors, relevant};
+    return {errors, relevant, computed};
   }
   today = today || new Date().toISOString().slice(0, 10);
   const ok = new Set(), get = id => own(ans, id) ? ans[id] : undefined;
   const vals = dot => ({dot, today, lookup: (id, row) => {
-    const v = ok.has(id) ? get(id) : undefined;
+    const v = !ok.has(id) ? undefined : own(computed, id) ? computed[id] : get(id);
     return row == null ? v : isObj(v) && own(v, row) ? v[row] : undefined;
   }});
   const on = e => evaluateBool(e, vals());
@@ -369,6 +382,11 @@ function check(form, ans, today) {
     const cd = (c, row) => typeof c != 'string' ? e('invalid_type', 'code de réponse attendu', row)
       : form.accepts(q, c) || e('invalid_choice', `« ${c.slice(0, 64)} » n'est pas une réponse possible`, row);
     const rel = relevant[q.id] = !(s.relevant && !on(s.relevant)) && (!q.relevant || on(q.relevant));
+    if (q.calculated) {
+      const j = rel ? toJson(evaluate(q.calculation, vals())) : undefined;
+      if (j !== undefined) computed[q.id] = j, ok.add(q.id);
+      continue;
+    }
     if (t == 'note') {
       if (has) e('unknown_question', "texte d'information, sans réponse");
       continue;
@@ -427,16 +445,27 @@ function check(form, ans, today) {
     if (q.constraint && !evaluateBool(q.constraint, vals(v))) e('constraint', text(q.constraintMessage, 'fr'));
     else ok.add(q.id);
   }
-  return {errors, relevant};
+  return {errors, relevant, computed};
+}
+
+/* A copy of the answers with every computed answer set to its value, or removed when it has none: what the
+ * collector stores (answers_calculate), so the page sends the same. */
+function calculate(form, ans, today) {
+  const a = JSON.parse(JSON.stringify(ans || {})), c = check(form, a, today).computed;
+  if (isObj(a))
+    for (const q of form.questions)
+      if (q.calculated) own(c, q.id) ? a[q.id] = c[q.id] : delete a[q.id];
+  return a;
 }
 
 /* ---- Helpers of the page: relevance as the checker decides it. */
 const isRelevant = (form, ans, qid, today) => check(form, ans, today).relevant[qid] === true;
 const visibleQuestions = (form, ans, si, today) => {
   const r = check(form, ans, today).relevant;
-  return form.sections[si].questions.filter(q => r[q.id] === true);
+  return form.sections[si].questions.filter(q => r[q.id] === true && !q.calculated);
 };
-// A copy of the answers without any answer to a skipped question or a note, so that none gets not_relevant.
+// A copy of the answers without any answer to a skipped question or a note, so that none gets not_relevant,
+// and with the computed answers as the collector will store them (calculate).
 function pruneHidden(form, ans, today) {
   const a = JSON.parse(JSON.stringify(ans || {}));
   for (let changed = true; changed;) {
@@ -445,7 +474,7 @@ function pruneHidden(form, ans, today) {
     for (const q of form.questions)
       if (own(a, q.id) && (r[q.id] !== true || q.type == 'note')) delete a[q.id], changed = true;
   }
-  return a;
+  return calculate(form, a, today);
 }
 
 /* ---- What every page that takes answers needs besides: the local date for today(), and a new answer's id. */
@@ -463,7 +492,7 @@ const uuid4 = () => {
   return h.slice(0, 8) + '-' + h.slice(8, 12) + '-' + h.slice(12, 16) + '-' + h.slice(16, 20) + '-' + h.slice(20);
 };
 
-const FormEngine = {compile, evaluate, evaluateBool, loadForm, check, isRelevant, visibleQuestions, pruneHidden, text, isDate,
+const FormEngine = {compile, evaluate, evaluateBool, loadForm, check, calculate, isRelevant, visibleQuestions, pruneHidden, text, isDate,
   today, uuid4};
 if (typeof module == 'object' && module.exports) module.exports = FormEngine;
 else root.FormEngine = FormEngine;

@@ -1,0 +1,234 @@
+/* test_calculate.c -- computed answers ("type": "calculate"): the form of tests/data/calculate.json loads, each
+ * of its cases gives the stored answers and the errors the table says (the browser's engine is held to the same
+ * table, tests/js/calculate.test.js), each invalid definition is refused with its path and message, and the
+ * shipped resident form's version 2 derives EPICES items 2 and 3 as version 1 asked them.
+ */
+#include "testutil.h"
+
+#include "answers.h"
+#include "catalog.h"
+#include "form.h"
+
+static json_t *table;
+
+static int setup(void **state)
+{
+    (void)state;
+    table = tu_load("calculate.json");
+    return table ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    json_decref(table);
+    return 0;
+}
+
+/* Renders a report as "question[.row]:code,...". */
+static void render(const answers_report *r, char *out, size_t len)
+{
+    out[0] = '\0';
+    for (size_t i = 0; i < r->count; i++) {
+        size_t used = strlen(out);
+        snprintf(out + used, len - used, "%s%s%s%s:%s", i ? "," : "", r->errors[i].question,
+                 r->errors[i].row ? "." : "", r->errors[i].row ? r->errors[i].row : "", r->errors[i].code);
+    }
+}
+
+/* Renders a JSON array of strings as "a,b,...". */
+static void join(const json_t *arr, char *out, size_t len)
+{
+    size_t k;
+    const json_t *e;
+    out[0] = '\0';
+    json_array_foreach(arr, k, e) {
+        size_t used = strlen(out);
+        snprintf(out + used, len - used, "%s%s", k ? "," : "", json_string_value(e));
+    }
+}
+
+static form *load_table_form(diag_list *diags)
+{
+    form *f = form_load_json(json_object_get(table, "form"), "calculate.json", NULL, diags);
+    if (f == NULL)
+        diag_print(diags, stderr);
+    return f;
+}
+
+static void test_loads(void **state)
+{
+    (void)state;
+    diag_list diags = {0};
+    form *f = load_table_form(&diags);
+    assert_non_null(f);
+    assert_int_equal(diags.errors, 0);
+    const form_question *c = form_question_by_id(f, "C");
+    assert_true(c->calculated);
+    assert_int_equal(c->type, FQ_SINGLE); /* with choices: read as a single choice everywhere */
+    assert_int_equal(c->nchoices, 3);
+    assert_int_equal(form_question_by_id(f, "D")->type, FQ_DECIMAL);
+    assert_int_equal(form_question_by_id(f, "T")->type, FQ_TEXT);
+    assert_null(form_question_by_id(f, "D")->label);
+    assert_false(form_question_by_id(f, "H")->calculated);
+    /* an indicator may read a computed answer like any other */
+    expr_error err;
+    expr *e = form_compile_expr(f, "${C} = 'oui'", EXPR_T_BOOL, &err);
+    assert_non_null(e);
+    expr_free(e);
+    e = form_compile_expr(f, "${C} = 'peut-etre'", EXPR_T_BOOL, &err);
+    assert_null(e);
+    assert_int_equal(err.kind, EXPR_ERR_CHOICE);
+    form_free(f);
+    diag_list_free(&diags);
+}
+
+static void test_cases(void **state)
+{
+    (void)state;
+    diag_list diags = {0};
+    form *f = load_table_form(&diags);
+    assert_non_null(f);
+    const char *today = json_string_value(json_object_get(table, "today"));
+    size_t failures = 0, i;
+    json_t *c;
+    json_array_foreach(json_object_get(table, "cases"), i, c) {
+        char want[1024], got[1024];
+        join(json_object_get(c, "errors"), want, sizeof want);
+        answers_report r;
+        answers_check(f, json_object_get(c, "answers"), today, &r);
+        render(&r, got, sizeof got);
+        answers_report_free(&r);
+        json_t *stored = json_deep_copy(json_object_get(c, "answers"));
+        answers_calculate(f, stored, today);
+        bool same = json_equal(stored, json_object_get(c, "stored"));
+        /* answers_normalize, which every path that stores answers calls, gives the same */
+        json_t *normal = json_deep_copy(json_object_get(c, "answers"));
+        answers_normalize(f, normal);
+        same &= json_equal(normal, json_object_get(c, "stored"));
+        if (strcmp(got, want) != 0 || !same) {
+            failures++;
+            char *a = json_dumps(json_object_get(c, "answers"), JSON_COMPACT);
+            char *s = json_dumps(stored, JSON_COMPACT);
+            fprintf(stderr, "case %zu %s: errors want [%s] got [%s]; stored %s\n", i, a, want, got, s);
+            free(a);
+            free(s);
+        }
+        json_decref(stored);
+        json_decref(normal);
+    }
+    assert_true(i >= 10);
+    assert_int_equal(failures, 0);
+    form_free(f);
+    diag_list_free(&diags);
+}
+
+static void test_invalid(void **state)
+{
+    (void)state;
+    size_t failures = 0, i;
+    json_t *c;
+    json_array_foreach(json_object_get(table, "invalid"), i, c) {
+        json_t *doc = json_deep_copy(json_object_get(table, "form"));
+        const json_t *v = json_object_get(c, "value");
+        tu_set(doc, json_string_value(json_object_get(c, "path")), json_is_null(v) ? NULL : json_incref((json_t *)v));
+        diag_list diags = {0};
+        form *f = form_load_json(doc, "case", NULL, &diags);
+        const char *want_path = json_string_value(json_object_get(c, "want_path"));
+        const char *want = json_string_value(json_object_get(c, "want"));
+        if (f != NULL || !tu_has_diag(&diags, false, want_path, want)) {
+            failures++;
+            fprintf(stderr, "invalid case %zu: %s; expected %s « %s », got:\n", i, f ? "loaded" : "rejected",
+                    want_path, want);
+            diag_print(&diags, stderr);
+        }
+        form_free(f);
+        diag_list_free(&diags);
+        json_decref(doc);
+    }
+    assert_int_equal(failures, 0);
+}
+
+/* The shipped resident form: version 2 derives E02 from R21 and E03 from R04, falling back to E02q and E03q,
+ * so that every answer a version 1 respondent could give consistently is stored the same under version 2. */
+static void test_resident_v2(void **state)
+{
+    (void)state;
+    diag_list diags = {0};
+    catalog *cat = catalog_open(FORMS_DIR, &diags);
+    if (cat == NULL)
+        diag_print(&diags, stderr);
+    assert_non_null(cat);
+    const form *f = catalog_get(cat, "resident", "2");
+    assert_non_null(f);
+    static const struct {
+        const char *r21, *e02q, *e02;
+    } cover[] = {
+        {"mutuelle", NULL, "oui"}, {"c2s_sans_participation", NULL, "oui"}, {"c2s_avec_participation", NULL, "oui"},
+        {"aucune", NULL, "non"}, {"refus", NULL, "refus"}, {"nsp", "oui", "oui"}, {"nsp", "non", "non"},
+        {"nsp", "refus", "refus"}, {"nsp", NULL, NULL}, {NULL, "non", "non"}, {NULL, NULL, NULL},
+    };
+    static const struct {
+        const char *r04, *e03q, *e03;
+    } couple[] = {
+        {"seul", NULL, "non"}, {"couple_sans_enfant", NULL, "oui"}, {"couple_avec_enfants", NULL, "oui"},
+        {"seul_avec_enfants", NULL, "non"}, {"autre", "oui", "oui"}, {"autre", "non", "non"},
+        {"autre", "refus", "refus"}, {"autre", NULL, NULL}, {NULL, "oui", "oui"},
+    };
+    for (size_t i = 0; i < sizeof cover / sizeof *cover; i++)
+        for (size_t k = 0; k < sizeof couple / sizeof *couple; k++) {
+            json_t *a = json_pack("{s:s, s:s, s:s, s:s}", "R01", "QN09399A", "R02", "40-54", "R03", "femme", "R07",
+                                  "bon");
+            json_object_set_new(a, "R17", json_string("non"));
+            if (cover[i].r21)
+                json_object_set_new(a, "R21", json_string(cover[i].r21));
+            if (cover[i].e02q)
+                json_object_set_new(a, "E02q", json_string(cover[i].e02q));
+            if (couple[k].r04)
+                json_object_set_new(a, "R04", json_string(couple[k].r04));
+            if (couple[k].e03q)
+                json_object_set_new(a, "E03q", json_string(couple[k].e03q));
+            answers_report r;
+            size_t n = answers_check(f, a, "2026-11-23", &r);
+            if (n > 0) {
+                char got[512];
+                render(&r, got, sizeof got);
+                fail_msg("R21=%s R04=%s: %s", cover[i].r21, couple[k].r04, got);
+            }
+            answers_report_free(&r);
+            answers_normalize(f, a);
+            const char *e02 = json_string_value(json_object_get(a, "E02"));
+            const char *e03 = json_string_value(json_object_get(a, "E03"));
+            if (cover[i].e02 == NULL)
+                assert_null(e02);
+            else
+                assert_string_equal(e02, cover[i].e02);
+            if (couple[k].e03 == NULL)
+                assert_null(e03);
+            else
+                assert_string_equal(e03, couple[k].e03);
+            json_decref(a);
+        }
+    /* a fallback is only asked when the source does not say */
+    json_t *a = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "R01", "QN09399A", "R02", "40-54", "R03",
+                          "femme", "R07", "bon", "R17", "non", "R21", "mutuelle", "E02q", "non");
+    answers_report r;
+    assert_int_equal(answers_check(f, a, "2026-11-23", &r), 1);
+    assert_string_equal(r.errors[0].question, "E02q");
+    assert_string_equal(r.errors[0].code, ANSWERS_NOT_RELEVANT);
+    answers_report_free(&r);
+    json_decref(a);
+    catalog_close(cat);
+    diag_list_free(&diags);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_loads),
+        cmocka_unit_test(test_cases),
+        cmocka_unit_test(test_invalid),
+        cmocka_unit_test(test_resident_v2),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
