@@ -621,7 +621,6 @@ static const struct {
     {"select_one_from_file", "les listes de choix dans un fichier externe ne sont pas prises en charge"},
     {"select_multiple_from_file", "les listes de choix dans un fichier externe ne sont pas prises en charge"},
     {"select_one_external", "les listes de choix externes ne sont pas prises en charge"},
-    {"calculate", "les calculs ne sont pas pris en charge (l'analyse se fait dans les indicateurs)"},
     {"geopoint", "la géolocalisation n'est pas collectée (anonymat)"},
     {"geotrace", "la géolocalisation n'est pas collectée (anonymat)"},
     {"geoshape", "la géolocalisation n'est pas collectée (anonymat)"},
@@ -651,7 +650,7 @@ static const char *const metadata_types[] = {"start", "end", "today", "deviceid"
 static const char *const survey_known[] = {"type", "name", "label", "hint", "required", "relevant", "constraint",
                                            "constraint_message", "appearance", "parameters", "min", "max",
                                            "max_length", "max_selected", "multiple", "rows", "row_labels",
-                                           "labels", NULL};
+                                           "labels", "calculation", NULL};
 static const char *const survey_ignored[] = {"guidance_hint", "read_only", "default",
                                              "note", "comment", "comments", NULL};
 static const struct {
@@ -662,7 +661,6 @@ static const struct {
     {"big-image", "les médias ne sont pas servis"},
     {"repeat_count", "les groupes répétés ne sont pas pris en charge"},
     {"choice_filter", "les filtres de choix ne sont pas pris en charge"},
-    {"calculation", "les calculs ne sont pas pris en charge"},
     {"trigger", "« trigger » n'est pas pris en charge"},
 };
 
@@ -913,6 +911,7 @@ static bool parse_type(reader *r, rstate *st, unsigned row, const char *t, const
         {"select_one", "single", 1}, {"select_multiple", "multiple", 1}, {"grid", "grid", 1},
         {"territory", "territory", 2}, {"integer", "integer", 0}, {"decimal", "decimal", 0},
         {"text", "text", 0}, {"date", "date", 0}, {"range", "scale", 0}, {"note", "note", 0},
+        {"calculate", "calculate", 2},
     };
     for (size_t i = 0; i < sizeof types / sizeof *types; i++) {
         if (strcmp(word, types[i].xls) != 0)
@@ -931,7 +930,7 @@ static bool parse_type(reader *r, rstate *st, unsigned row, const char *t, const
         return true;
     }
     rerr(r, st->h.sheet, row, c, "type « %s » inconnu (select_one, select_multiple, integer, decimal, text, "
-                                 "date, range, note, grid, territory)", word);
+                                 "date, range, note, grid, territory, calculate)", word);
     return false;
 }
 
@@ -952,6 +951,21 @@ static const char *read_name(reader *r, rstate *st, unsigned row, char *buf, siz
     }
     json_object_set_new(st->names, name, json_integer(row));
     return name;
+}
+
+/* The calculation column: the formula of a calculate row (which must have one), and of no other row. */
+static void read_calculation(reader *r, rstate *st, unsigned row, json_t *q, const char *path, bool calculate)
+{
+    char buf[EXPR_CELL];
+    unsigned c = hcol(&st->h, "calculation", "");
+    const char *v = c ? cell_trimmed(r, st->h.sheet, row, c, buf, sizeof buf) : NULL;
+    if (calculate && v == NULL)
+        rerr(r, st->h.sheet, row, c ? c : hcol(&st->h, "type", ""), "une ligne « calculate » demande sa formule "
+             "dans la colonne « calculation » : if(${R04} = 'seul', 'non', 'oui')");
+    else if (!calculate && v != NULL)
+        rerr(r, st->h.sheet, row, c, "« calculation » ne sert qu'aux lignes « calculate » (une réponse calculée)");
+    else if (v != NULL)
+        read_plain(r, st, row, q, path, "calculation", true);
 }
 
 static void read_question(reader *r, rstate *st, unsigned row, const char *t)
@@ -1026,6 +1040,7 @@ static void read_question(reader *r, rstate *st, unsigned row, const char *t)
     if (cm)
         json_object_set_new(q, "constraint_message", cm);
     read_flag(r, st, row, q, path, "required", true);
+    read_calculation(r, st, row, q, path, strcmp(type, "calculate") == 0);
 }
 
 static void begin_group(reader *r, rstate *st, unsigned row)
@@ -1060,7 +1075,7 @@ static void begin_group(reader *r, rstate *st, unsigned row)
     map_cell(r, p, s, row, hcol(&st->h, "name", ""));
     static const char *const no_group[] = {"required", "constraint", "parameters", "min", "max", "max_length",
                                            "max_selected", "multiple", "rows", "row_labels", "labels",
-                                           "appearance", NULL};
+                                           "appearance", "calculation", NULL};
     for (size_t i = 0; no_group[i]; i++) {
         unsigned c = hcol(&st->h, no_group[i], "");
         if (c && xlsx_cell_at(s, row, c) != NULL)

@@ -299,7 +299,7 @@ static void write_question(writer *w, const json_t *q)
     }
     static const char *const keys[] = {"id", "type", "label", "hint", "relevant", "required", "constraint",
                                        "constraint_message", "choices", "rows", "row_labels", "min", "max",
-                                       "labels", "max_length", "max_selected", "multiple", NULL};
+                                       "labels", "max_length", "max_selected", "multiple", "calculation", NULL};
     char what[160];
     snprintf(what, sizeof what, "question %s", id);
     check_keys(w, q, keys, what);
@@ -320,6 +320,15 @@ static void write_question(writer *w, const json_t *q)
         } else {
             snprintf(t, sizeof t, "territory");
         }
+    } else if (strcmp(type, "calculate") == 0) {
+        /* XLSForm's own type and column; the choices that label its codes, ours, follow as for territory */
+        if (choices != NULL) {
+            list_ref(w, id, "choices", choices, list, sizeof list);
+            snprintf(t, sizeof t, "calculate %s", list);
+        } else {
+            snprintf(t, sizeof t, "calculate");
+        }
+        wvalue(w, w->survey, row, scol(w, "calculation", NULL), json_object_get(q, "calculation"));
     } else if (strcmp(type, "scale") == 0) {
         snprintf(t, sizeof t, "range");
     } else if (strcmp(type, "long_text") == 0) {
@@ -439,6 +448,21 @@ static void warn_ambiguous_lists(writer *w)
     }
 }
 
+/* Whether the document has a computed answer: only then has the workbook a calculation column, so that the
+ * workbooks of other forms stay as they were. */
+static bool has_calculate(const json_t *doc)
+{
+    size_t i, j;
+    const json_t *sec, *q;
+    json_array_foreach(json_object_get(doc, "sections"), i, sec)
+        json_array_foreach(json_object_get(sec, "questions"), j, q) {
+            const char *t = json_string_value(json_object_get(q, "type"));
+            if (t != NULL && strcmp(t, "calculate") == 0)
+                return true;
+        }
+    return false;
+}
+
 static void writer_columns(writer *w)
 {
     add_scol(w, "type", false);
@@ -454,6 +478,8 @@ static void writer_columns(writer *w)
                                         "rows", "row_labels", "labels"};
     for (size_t i = 0; i < sizeof extra / sizeof *extra; i++)
         add_scol(w, extra[i], false);
+    if (has_calculate(w->doc))
+        add_scol(w, "calculation", false);
 }
 
 static void write_headers(writer *w, bool with_offer)

@@ -179,6 +179,11 @@ static const char *const every_construct =
     "    {\"id\": \"X2\", \"type\": \"long_text\", \"label\": {\"fr\": \"Long\"}, \"max_length\": 5000,"
     "     \"relevant\": \"string-length(${X1}) > 0\"},"
     "    {\"id\": \"X3\", \"type\": \"text\", \"label\": {\"fr\": \"Texte sans limite\"}},"
+    "    {\"id\": \"C1\", \"type\": \"calculate\", \"label\": {\"fr\": \"Calculée\", \"en\": \"Computed\"},"
+    "     \"choices\": \"oui_non\", \"calculation\": \"if(${N1} > 2, 'oui', if(${N1} < 0, 'non', ${Q1}))\"},"
+    "    {\"id\": \"C2\", \"type\": \"calculate\", \"calculation\": \"${N1} * 2\", \"relevant\": \"${N1} > 0\"},"
+    "    {\"id\": \"C3\", \"type\": \"calculate\", \"label\": {\"fr\": \"Sa propre liste\"},"
+    "     \"choices\": [{\"code\": \"a\", \"label\": {\"fr\": \"A\"}}], \"calculation\": \"if(${C2} > 3, 'a', '')\"},"
     "    {\"id\": \"Z1\", \"type\": \"note\", \"label\": {\"fr\": \"Une note\", \"lb\": \"Notiz\"}, \"relevant\": \"${N1} > 2\"}"
     "  ]}"
     " ]}";
@@ -367,7 +372,8 @@ static const bad_case bad_cases[] = {
              "end_group", false, "survey!D4", "pull_data"},
     /* 5 */ {"type|name|label|couleur\nbegin_group|g|G\ninteger|a|A|rouge\nend_group", true, "survey!D1",
              "colonne « couleur » inconnue"},
-    /* 6 */ {"type|name|label\nbegin_group|g|G\ncalculate|c|C\nend_group", false, "survey!A3", "calculs"},
+    /* 6 */ {"type|name|label\nbegin_group|g|G\ncalculate|c|C\nend_group", false, "survey!A3",
+             "demande sa formule dans la colonne « calculation »"},
     /* 7 */ {"type|name|label\nbegin_group|g|G\nstart|debut|\ninteger|a|A\nend_group", true, "survey!A3",
              "métadonnée « start » ignorée"},
     /* 8 */ {"type|name|label|media::image\nbegin_group|g|G\ninteger|a|A|photo.png\nend_group", false, "survey!D3",
@@ -393,6 +399,8 @@ static const bad_case bad_cases[] = {
               "end_group", true, "survey!D3", "non repris (2 cellules) : le questionnaire n'a pas de message "
               "d'obligation propre à une question ; la page affiche à la place son propre message « Réponse "
               "obligatoire. »"},
+    /* 22 */ {"type|name|label|calculation\nbegin_group|g|G|\ninteger|a|A|${a} + 1\nend_group", false, "survey!D3",
+              "ne sert qu'aux lignes « calculate »"},
 };
 
 static void test_bad_workbooks(void **state)
