@@ -16,6 +16,12 @@ forms=$tmp/forms
 db=$tmp/collector.db
 cp -R "$src/forms" "$forms"
 rm -rf "$forms/versions" # the test's folder holds the current versions only
+# The story starts at the resident form's version 1 (forms/versions/resident-1.json): it is the folder's current
+# resident form until the test gives the file a version 2 of its own.
+cp "$src/forms/versions/resident-1.json" "$forms/resident.json"
+# The indicator file as it was then: version 2's EPICES fallbacks (E02q, E03q) are not yet in its report plan.
+jq '(.report.themes[] | select(.questions) | .questions) |= map(select(. != "E02q" and . != "E03q"))' \
+    "$src/forms/resident.indicators.json" >"$forms/resident.indicators.json"
 
 post() { # UUID VERSION R07: a resident answer
     local body
@@ -47,7 +53,7 @@ before=$(state)
 
 # ---- the same version reworded in place: refused -----------------------------------------------------------
 jq '(.sections[] | .questions[] | select(.id == "R07") | .label.fr) = "Diriez-vous que votre santé est bonne ?"' \
-    "$src/forms/resident.json" >"$forms/resident.json"
+    "$src/forms/versions/resident-1.json" >"$forms/resident.json"
 st=0
 timeout 20 "$bin" serve --db "$db" --forms "$forms" --listen 127.0.0.1:0 --quiet >"$tmp/refused.out" 2>"$tmp/refused.err" || st=$?
 refused() {
@@ -200,7 +206,7 @@ cp "$tmp/territories.json" "$forms/territories.json"
 # ---- an archived old version that names the shared list: offer.json changed since, so it no longer says what
 # was answered. The advice is to delete the file (the database has the text), not to renumber it.
 mkdir -p "$forms/versions"
-cp "$src/forms/resident.json" "$forms/versions/resident-1.json"
+cp "$src/forms/versions/resident-1.json" "$forms/versions/resident-1.json"
 st=0
 timeout 20 "$bin" serve --db "$db" --forms "$forms" --listen 127.0.0.1:0 --quiet >/dev/null 2>"$tmp/archived.err" || st=$?
 check "an archived version changed by offer.json: refused, advised to delete the file" \

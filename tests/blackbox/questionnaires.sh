@@ -16,6 +16,11 @@ forms=$tmp/forms
 db=$tmp/collector.db
 mkdir "$forms"
 cp "$src"/forms/*.json "$src"/forms/*.geojson "$forms/"
+# The story starts at the resident form's version 1 (forms/versions/resident-1.json), the folder's current one here.
+cp "$src/forms/versions/resident-1.json" "$forms/resident.json"
+# The indicator file as it was then: version 2's EPICES fallbacks (E02q, E03q) are not yet in its report plan.
+jq '(.report.themes[] | select(.questions) | .questions) |= map(select(. != "E02q" and . != "E03q"))' \
+    "$src/forms/resident.indicators.json" >"$forms/resident.indicators.json"
 adm=$("$bin" token add --db "$db" --role admin --name coordinatrice 2>/dev/null)
 ana=$("$bin" token add --db "$db" --role analyst --name analyste 2>/dev/null)
 med=$("$bin" token add --db "$db" --role mediator --name mediatrice 2>/dev/null)

@@ -729,9 +729,10 @@ check "two waves: some indicator reads « hausse », some « baisse », some « 
 # The same two waves named by form version (the residents' form of 2026 is version 2, the operators' stays 1): the
 # residents are those of each version, the operators all of them (a version of the residents' form says nothing of
 # the operators').
+# The synthetic answers are the current version's: the folder's version 1 is that version renumbered, as a
+# campaign whose form did not change meaning between its waves.
 cp -r "$forms" "$tmp/forms3"
-mkdir -p "$tmp/forms3/versions"
-cp "$forms/resident.json" "$tmp/forms3/versions/resident-$(jq -r .version "$forms/resident.json").json"
+jq '.version = "1"' "$forms/resident.json" >"$tmp/forms3/versions/resident-1.json"
 jq '.version = "2"' "$forms/resident.json" >"$tmp/forms3/resident.json"
 vdb=$tmp/v.db
 cp "$wdb" "$vdb"
@@ -867,7 +868,7 @@ codebook_ok() { # codebook json rows, form json, indicators json
                  (if .type == "territory" then $t[0].territories[] | ("\($q.id)_\(.code)" | vname) as $n
                       | (["variable", $n, $q.id, .code, paper] + labels(.name)), binary($q; $n) else empty end),
                  (ch($q)[] | select(special | not) | ("\($q.id)_\(.code)" | vname) as $n | (["variable", $n, $q.id, .code, paper] + labels(.label)), binary($q; $n))
-             elif .type == "single" then (["variable", .id, .id, "", ""] + labels(.label)), coded(.; .id)
+             elif .type == "single" or (.type == "calculate" and .choices != null) then (["variable", .id, .id, "", ""] + labels(.label)), coded(.; .id)
              else ["variable", .id, .id, "", ""] + labels(.label) end),
           (["variable", "poids", "", "", ""] + none),
           ($i[0].scores // [] | .[] | ["variable", ("score_\(.id)" | vname), "", "", ""] + none),
