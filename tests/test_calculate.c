@@ -1,13 +1,16 @@
 /* test_calculate.c -- computed answers ("type": "calculate"): the form of tests/data/calculate.json loads, each
  * of its cases gives the stored answers and the errors the table says (the browser's engine is held to the same
  * table, tests/js/calculate.test.js), each invalid definition is refused with its path and message, and the
- * shipped resident form's version 2 derives EPICES items 2 and 3 as version 1 asked them.
+ * shipped resident form's version 2 derives EPICES items 2 and 3 as version 1 asked them, so that the analyzer's
+ * EPICES score, and every indicator, is the same for a respondent whichever version she answered.
  */
 #include "testutil.h"
 
 #include "answers.h"
 #include "catalog.h"
 #include "form.h"
+#include "indicators.h"
+#include "util.h"
 
 static json_t *table;
 
@@ -222,6 +225,140 @@ static void test_resident_v2(void **state)
     diag_list_free(&diags);
 }
 
+/* The codes an answer may take in the EPICES cases below: NULL is "not answered". */
+static const char *const onr[] = {"oui", "non", "refus", NULL};
+static const char *const r21s[] = {"mutuelle", "c2s_sans_participation", "c2s_avec_participation", "aucune", "nsp",
+                                   "refus", NULL};
+static const char *const r04s[] = {"seul", "couple_sans_enfant", "couple_avec_enfants", "seul_avec_enfants", "autre",
+                                   NULL};
+
+/* What R21 says of EPICES item 2, or NULL when it does not say (nsp, unanswered): the question is then asked. */
+static const char *cover_says(const char *r21)
+{
+    if (r21 == NULL || strcmp(r21, "nsp") == 0)
+        return NULL;
+    if (strcmp(r21, "aucune") == 0)
+        return "non";
+    return strcmp(r21, "refus") == 0 ? "refus" : "oui";
+}
+
+/* What R04 says of EPICES item 3, or NULL when it does not say (autre, unanswered). */
+static const char *couple_says(const char *r04)
+{
+    if (r04 == NULL || strcmp(r04, "autre") == 0)
+        return NULL;
+    return strncmp(r04, "couple", 6) == 0 ? "oui" : "non";
+}
+
+static void set_code(json_t *a, const char *id, const char *code)
+{
+    if (code != NULL)
+        json_object_set_new(a, id, json_string(code));
+}
+
+/* Checks and stores answers as the collector does; fails the test when they are refused. */
+static void store_like_collector(const form *f, json_t *a)
+{
+    answers_report r;
+    if (answers_check(f, a, "2026-11-23", &r) > 0) {
+        char got[512], *text = json_dumps(a, JSON_COMPACT);
+        render(&r, got, sizeof got);
+        fail_msg("version %s refuses %s: %s", f->version, text, got);
+    }
+    answers_report_free(&r);
+    answers_normalize(f, a);
+}
+
+/* Every way to answer R21 and E02, and R04 and E03, that version 1 allowed and that agrees with what R21 and R04
+ * say, times 24 patterns of the nine other EPICES items (each oui, non, refus or unanswered): the same respondent
+ * answering version 2 (E02q and E03q only when R21 and R04 do not say) has, once stored, the same EPICES score
+ * (and state: missing, refus) and the same observation for every indicator of resident.indicators.json. */
+static void test_epices_same_on_both_versions(void **state)
+{
+    (void)state;
+    diag_list diags = {0};
+    catalog *cat = catalog_open(FORMS_DIR, &diags);
+    assert_non_null(cat);
+    const form *v1 = catalog_get(cat, "resident", "1"), *v2 = catalog_get(cat, "resident", "2");
+    assert_non_null(v1);
+    assert_non_null(v2);
+    char path[512];
+    ind_set *ind = ind_load(ind_default_path(cat, "resident", path, sizeof path), cat, "resident", &diags);
+    if (ind == NULL)
+        diag_print(&diags, stderr);
+    assert_non_null(ind);
+    const ind_score *epices = NULL;
+    for (size_t i = 0; i < ind_score_count(ind); i++)
+        if (strcmp(ind_score_at(ind, i)->id, "epices") == 0)
+            epices = ind_score_at(ind, i);
+    assert_non_null(epices);
+    size_t n = ind_count(ind), compared = 0, scored = 0, epices_ind = 0;
+    for (size_t k = 0; k < n; k++)
+        epices_ind += ind_at(ind, k)->score == epices;
+    assert_true(epices_ind >= 2); /* the share of precarious residents and the mean score */
+    ind_obs *o1 = xcalloc(n, sizeof *o1), *o2 = xcalloc(n, sizeof *o2);
+    static const char *const others[] = {"E01", "E04", "R22", "E06", "E07", "E08", "E09", "E10", "E11"};
+    uint64_t rng = 88172645463325252u;
+    for (size_t i = 0; i < sizeof r21s / sizeof *r21s; i++)
+        for (size_t e2 = 0; e2 < 4; e2++)
+            for (size_t j = 0; j < sizeof r04s / sizeof *r04s; j++)
+                for (size_t e3 = 0; e3 < 4; e3++) {
+                    const char *said2 = cover_says(r21s[i]), *said3 = couple_says(r04s[j]);
+                    /* version 1 answers that contradict R21 or R04 have no equivalent: skipped */
+                    if ((said2 && (onr[e2] == NULL || strcmp(onr[e2], said2) != 0)) ||
+                        (said3 && (onr[e3] == NULL || strcmp(onr[e3], said3) != 0)))
+                        continue;
+                    for (int pattern = 0; pattern < 24; pattern++) {
+                        json_t *a1 = json_pack("{s:s, s:s, s:s, s:s, s:s}", "R01", "QN09399A", "R02", "40-54", "R03",
+                                               "femme", "R07", "bon", "R17", "non");
+                        for (size_t k = 0; k < sizeof others / sizeof *others; k++) {
+                            rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
+                            /* mostly oui or non, so that most records have a score */
+                            uint64_t x = rng % 20;
+                            set_code(a1, others[k], onr[x < 9 ? 0 : x < 18 ? 1 : x == 18 ? 2 : 3]);
+                        }
+                        set_code(a1, "R21", r21s[i]);
+                        set_code(a1, "R04", r04s[j]);
+                        json_t *a2 = json_deep_copy(a1);
+                        set_code(a1, "E02", onr[e2]);
+                        set_code(a1, "E03", onr[e3]);
+                        if (said2 == NULL)
+                            set_code(a2, "E02q", onr[e2]);
+                        if (said3 == NULL)
+                            set_code(a2, "E03q", onr[e3]);
+                        store_like_collector(v1, a1);
+                        store_like_collector(v2, a2);
+                        double s1 = -1, s2 = -2;
+                        ind_state st1 = ind_score_eval(epices, a1, &s1), st2 = ind_score_eval(epices, a2, &s2);
+                        assert_int_equal(st1, st2);
+                        if (st1 == IND_IN) {
+                            assert_true(s1 == s2);
+                            scored++;
+                        }
+                        ind_eval(ind, v1, a1, "2026-11-23", o1);
+                        ind_eval(ind, v2, a2, "2026-11-23", o2);
+                        for (size_t k = 0; k < n; k++)
+                            if (o1[k].state != o2[k].state || o1[k].event != o2[k].event ||
+                                o1[k].cats != o2[k].cats || !(o1[k].a == o2[k].a || (o1[k].a != o1[k].a &&
+                                o2[k].a != o2[k].a)) || !(o1[k].b == o2[k].b || (o1[k].b != o1[k].b && o2[k].b != o2[k].b)))
+                                fail_msg("indicator %s differs between versions 1 and 2 (R21=%s E02=%s R04=%s E03=%s)",
+                                         ind_at(ind, k)->id, r21s[i], onr[e2], r04s[j], onr[e3]);
+                        compared++;
+                        json_decref(a1);
+                        json_decref(a2);
+                    }
+                }
+    /* (5 determined + 2 undetermined x 4 answers) x (4 + 2 x 4) x 24 patterns */
+    assert_int_equal(compared, (5 + 2 * 4) * (4 + 2 * 4) * 24);
+    fprintf(stderr, "%zu respondents on both versions, %zu with an EPICES score\n", compared, scored);
+    assert_true(scored > compared / 10);
+    free(o1);
+    free(o2);
+    ind_free(ind);
+    catalog_close(cat);
+    diag_list_free(&diags);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -229,6 +366,7 @@ int main(void)
         cmocka_unit_test(test_cases),
         cmocka_unit_test(test_invalid),
         cmocka_unit_test(test_resident_v2),
+        cmocka_unit_test(test_epices_same_on_both_versions),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
