@@ -588,7 +588,6 @@ static bool load_calculate(loader *ld, const char *path, const json_t *qo, form_
     bool ok = jc_only_keys(&ld->jc, path, qo, keys);
     q->calculated = true;
     q->type = json_object_get(qo, "choices") != NULL ? FQ_SINGLE : FQ_TEXT;
-    q->max_length = FORM_TEXT_DEFAULT_MAX;
     q->label = load_text(ld, path, qo, "label", false);
     q->relevant_src = jc_string(&ld->jc, path, qo, "relevant", false);
     q->calculation_src = jc_string(&ld->jc, path, qo, "calculation", true);
@@ -854,6 +853,7 @@ static void compile_calculation(loader *ld, const char *path, form_question *q)
     }
     if (t == EXPR_T_NUMBER || t == EXPR_T_DATE || t == EXPR_T_STRING) {
         q->type = t == EXPR_T_NUMBER ? FQ_DECIMAL : t == EXPR_T_DATE ? FQ_DATE : FQ_TEXT;
+        q->max_length = q->type == FQ_TEXT ? FORM_TEXT_DEFAULT_MAX : 0;
         return;
     }
     jc_error(&ld->jc, p, "le calcul doit donner un texte, un nombre ou une date, pas %s (pour une condition, "

@@ -178,6 +178,11 @@ static void diff_question(formdiff *d, const form *fa, const form_question *a, c
         add(d, FORMDIFF_REQUIRED, qid, NULL, false, a->required_src ? a->required_src : a->required ? "true" : "false",
             b->required_src ? b->required_src : b->required ? "true" : "false", false);
     diff_expr(d, FORMDIFF_CONSTRAINT, qid, a->constraint_src, b->constraint_src, false);
+    /* An item that becomes computed (or asked again) says the same thing if the form's author derived it
+     * faithfully (the resident form's EPICES items: tests/test_calculate.c proves it); a derivation that changes
+     * may not. */
+    diff_expr(d, FORMDIFF_CALCULATION, qid, a->calculation_src, b->calculation_src,
+              a->calculation_src != NULL && b->calculation_src != NULL);
     char ba[160], bb[160];
     bounds_text(a, ba, sizeof ba);
     bounds_text(b, bb, sizeof bb);
@@ -238,7 +243,7 @@ const char *formdiff_kind_name(formdiff_kind k)
     static const char *const names[] = {"added", "removed", "type", "reworded", "translation", "hint",
                                         "item_added", "item_removed", "item_recoded", "item_relabeled",
                                         "item_translation", "item_paper", "relevant", "required", "constraint",
-                                        "bounds", "scale_labels"};
+                                        "bounds", "scale_labels", "calculation"};
     return (size_t)k < sizeof names / sizeof *names ? names[k] : "?";
 }
 
@@ -274,6 +279,14 @@ void formdiff_describe(const formdiff_change *c, char *buf, size_t len)
     case FORMDIFF_CONSTRAINT: snprintf(buf, len, "%s : contrainte (constraint) changée", q); break;
     case FORMDIFF_BOUNDS: snprintf(buf, len, "%s : bornes changées (%s → %s)", q, before, after); break;
     case FORMDIFF_SCALE_LABELS: snprintf(buf, len, "%s : libellés de l'échelle changés", q); break;
+    case FORMDIFF_CALCULATION:
+        if (c->before == NULL)
+            snprintf(buf, len, "%s : désormais calculée d'après les réponses précédentes (calculation)", q);
+        else if (c->after == NULL)
+            snprintf(buf, len, "%s : de nouveau posée (n'est plus calculée)", q);
+        else
+            snprintf(buf, len, "%s : calcul (calculation) changé", q);
+        break;
     }
 }
 

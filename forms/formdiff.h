@@ -38,7 +38,9 @@ typedef enum formdiff_kind {
     FORMDIFF_CONSTRAINT,
     FORMDIFF_BOUNDS,         /* min, max, dates, max_selected, max_length; changes meaning for a scale's range
                               * and a multiple choice's max_selected, which shape what the answers say */
-    FORMDIFF_SCALE_LABELS    /* the French labels of a scale's points */
+    FORMDIFF_SCALE_LABELS,   /* the French labels of a scale's points */
+    FORMDIFF_CALCULATION     /* a computed answer's calculation (before or after NULL: asked in that version);
+                              * changes meaning only from one calculation to another */
 } formdiff_kind;
 
 typedef struct formdiff_change {

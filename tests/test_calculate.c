@@ -9,6 +9,7 @@
 #include "answers.h"
 #include "catalog.h"
 #include "form.h"
+#include "formdiff.h"
 #include "indicators.h"
 #include "util.h"
 
@@ -296,6 +297,17 @@ static void test_epices_same_on_both_versions(void **state)
     for (size_t k = 0; k < n; k++)
         epices_ind += ind_at(ind, k)->score == epices;
     assert_true(epices_ind >= 2); /* the share of precarious residents and the mean score */
+    /* `forms diff` says E02 and E03 are now computed, and that they keep their meaning: the analyzer pools the
+     * EPICES indicators of both versions (only the fallbacks, new questions, are not comparable) */
+    formdiff *d = formdiff_compare(v1, v2);
+    assert_null(formdiff_meaning_change(d, "E02"));
+    assert_null(formdiff_meaning_change(d, "E03"));
+    assert_non_null(formdiff_meaning_change(d, "E02q"));
+    size_t calc = 0;
+    for (size_t k = 0; k < d->count; k++)
+        calc += d->items[k].kind == FORMDIFF_CALCULATION && d->items[k].before == NULL;
+    assert_int_equal(calc, 2);
+    formdiff_free(d);
     ind_obs *o1 = xcalloc(n, sizeof *o1), *o2 = xcalloc(n, sizeof *o2);
     static const char *const others[] = {"E01", "E04", "R22", "E06", "E07", "E08", "E09", "E10", "E11"};
     uint64_t rng = 88172645463325252u;
