@@ -97,39 +97,38 @@
       default: return 2;
     }
   }
-  /* The screens: the form's questions in order, packed while they fit in SCREEN_ROWS (a question larger than
-   * that has its screen to itself), short sections sharing a screen, each keeping its title. The packing counts
-   * every question, shown or not, so that an answer that reveals or hides a question never moves the others
-   * to another screen under the resident's finger; then skip logic drops the hidden questions, and the screens
-   * left empty. Computed answers (type calculate) are never shown and take no room. */
-  var packs = (function () {
-    var out = [], cur = null, used = 0;
+  /* The screens: the visible questions in order, packed while they fit in SCREEN_ROWS (a question larger than
+   * that has its screen to itself), short sections sharing a screen, each keeping its title. A hidden question
+   * that an answer on the same screen could reveal keeps its room, so that revealing or hiding it never moves
+   * the other questions under the resident's finger (conditions look only at earlier questions: the screens
+   * before the current one do not change either); one that depends on earlier screens takes no room. A
+   * question revealed by the one just before it goes to the next screen with it. Computed answers (type
+   * calculate) are never shown. */
+  function reveals(q, ids) {
+    var rel = String(raw[q.id].relevant || '');
+    return ids.some(function (id) { return rel.indexOf('${' + id + '}') >= 0; });
+  }
+  function screens() {
+    var rel = E.check(form, answers(), today()).relevant, out = [], cur = null, ids = [], used = 0;
     form.sections.forEach(function (sec) {
       sec.questions.forEach(function (q) {
-        if (q.type === 'calculate') return;
-        var n = rowsOf(q), prev = cur && cur[cur.length - 1];
+        if (q.type === 'calculate' || (!rel[q.id] && !(cur && reveals(q, ids)))) return;
+        var n = rowsOf(q), prev = cur && cur.all[cur.all.length - 1];
         if (!cur || used + n > SCREEN_ROWS) {
-          /* a question that the one before it reveals goes to the next screen with it: the resident sees
-           * it appear under her answer, not two screens later */
-          var keep = prev && cur.length > 1 && String(raw[q.id].relevant || '').indexOf('${' + prev.id + '}') >= 0;
-          if (keep) cur.pop();
-          cur = keep ? [prev] : [];
+          var keep = prev && cur.all.length > 1 && reveals(q, [prev.id]);
+          if (keep) { cur.all.pop(); if (cur.qs[cur.qs.length - 1] === prev) cur.qs.pop(); }
+          cur = { qs: keep && rel[prev.id] ? [prev] : [], all: keep ? [prev] : [] };
           out.push(cur);
+          ids = keep ? [prev.id] : [];
           used = keep ? rowsOf(prev) : 0;
         }
-        cur.push(q);
+        cur.all.push(q);
+        ids.push(q.id);
+        if (rel[q.id]) cur.qs.push(q);
         used += n;
       });
     });
-    return out;
-  })();
-  function screens() {
-    var rel = E.check(form, answers(), today()).relevant, out = [];
-    packs.forEach(function (p) {
-      var qs = p.filter(function (q) { return rel[q.id]; });
-      if (qs.length) out.push({ qs: qs });
-    });
-    return out;
+    return out.filter(function (x) { return x.qs.length; });
   }
   /* The section of a question (form.sections hold the engine's questions). */
   var sectionOf = {};

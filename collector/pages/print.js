@@ -70,12 +70,13 @@
     return d.getFullYear() + '-' + p(d.getMonth() + 1) + '-' + p(d.getDate());
   })();
 
-  /* Question numbers: 1, 2, 3… in form order; notes are not numbered (nothing to answer). The data-entry page
+  /* Question numbers: 1, 2, 3… in form order; notes are not numbered (nothing to answer), computed answers are
+   * neither numbered nor printed (the collector derives them). The data-entry page
    * numbers questions the same way. */
   var NUM = {};
   (function () {
     var n = 0;
-    form.questions.forEach(function (q) { if (q.type !== 'note') NUM[q.id] = ++n; });
+    form.questions.forEach(function (q) { if (q.type !== 'note' && q.type !== 'calculate') NUM[q.id] = ++n; });
   })();
   /* The first numbered question at or after position i, or null at the end of the form. */
   function numberedFrom(i) {
@@ -410,7 +411,7 @@
     root.appendChild(el('p', { class: 'tickhow' }, [t('tick')]));
 
     form.sections.forEach(function (sec) {
-      var qs = sec.questions.filter(function (q) { return q !== terrQ; });
+      var qs = sec.questions.filter(function (q) { return q !== terrQ && q.type !== 'calculate'; });
       if (!qs.length) return;
       var s = el('section', { class: 'sec', 'data-section': sec.id });
       var lead = el('div', { class: 'lead' }, [el('h2', {}, [tx(sec.title)])]);
