@@ -29,7 +29,8 @@ xls_type <- function(q, list) {
   switch(q$type,
          single = paste("select_one", list), multiple = paste("select_multiple", list),
          grid = paste("grid", list), territory = if (is.null(q$choices)) "territory" else paste("territory", list),
-         scale = "range", long_text = "text", q$type)
+         scale = "range", long_text = "text",
+         calculate = if (is.null(q$choices)) "calculate" else paste("calculate", list), q$type)
 }
 list_name <- function(q, key) {
   v <- q[[key]]
@@ -65,6 +66,7 @@ for (s in form$sections) {
     if (identical(q$rows, "offre") || identical(q$choices, "offre")) uses_offer <- TRUE
     same(paste(where, "type"), survey$type[row], xls_type(q, list_name(q, "choices")))
     same(paste(where, "name"), survey$name[row], q$id)
+    if (q$type == "calculate") same(paste(where, "calculation"), survey$calculation[row], q$calculation)
     same(paste(where, "label"), survey[[fr]][row], text_fr(q$label))
     same(paste(where, "hint"), survey[["hint::Français (fr)"]][row], text_fr(q$hint))
     same(paste(where, "required"), survey$required[row], required_cell(q$required))
