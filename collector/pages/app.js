@@ -761,12 +761,25 @@
   if ('serviceWorker' in navigator) {
     navigator.serviceWorker.register('/sw.js').catch(function () {});
     /* This first visit was loaded before the worker could see it: put the page in its cache now, so that it
-     * opens offline next time (the worker keeps it up to date afterwards). */
+     * opens offline next time (the worker keeps it up to date afterwards). The copy comes from the browser's
+     * own HTTP cache, which holds the response just received (force-cache: no download, not even a
+     * revalidation); only a browser that kept nothing fetches it again. */
     navigator.serviceWorker.ready.then(function () {
-      if (window.caches) caches.open('diagsante-pages-v1').then(function (c) { return c.add(location.pathname); }).catch(function () {});
+      if (!window.caches) return;
+      fetch(location.href, { cache: 'force-cache', credentials: 'omit' }).then(function (res) {
+        if (!res.ok) return;
+        return caches.open('diagsante-pages-v1').then(function (c) { return c.put(location.origin + location.pathname, res); });
+      }).catch(function () {});
     });
   }
   render();
+  /* A tap on the welcome screen that the server drew, made before this script ran (early.js kept it). */
+  var early = window.__early;
+  window.__early = null;
+  if (early && state.at === 'welcome') {
+    if (early.indexOf('lang:') === 0 && DEF.languages.indexOf(early.slice(5)) >= 0) { setLang(early.slice(5)); save(); render(); }
+    else if (early === 'start' && $('start')) $('start').click();
+  }
   shownIds = visibleIds();
   showPending().then(function (n) { if (n) flush(); });
 })();

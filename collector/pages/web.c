@@ -16,6 +16,7 @@
 #include "api.h"
 #include "app.h"
 #include "home.h"
+#include "minify.h"
 #include "uistr.h"
 #include "util.h"
 
@@ -73,6 +74,14 @@ static char *read_file(const char *dir, const char *name, char *err, size_t errl
     if (b.data == NULL)
         sbuf_add(&b, "", 0);
     return b.data;
+}
+
+/* Replaces *s by its minified text (minify.h): a fifth less to send to a phone on a slow network. */
+static void shrink(char **s)
+{
+    char *m = minify(*s);
+    free(*s);
+    *s = m;
 }
 
 /* 'sha256-…' of s, for the Content-Security-Policy. */
@@ -192,6 +201,52 @@ static char *ui_html(const json_t *ui, int kind, const char *key)
     return html_escape(s ? s : "");
 }
 
+/* The residents' page's first script, before any content: until the page's own scripts have run, it keeps a tap
+ * on the welcome screen that the server drew (welcome_html), which app.js then carries out. The page paints that
+ * screen as soon as its first bytes arrive; the form and the scripts follow. */
+static const char early_js[] =
+    "window.__early=null;addEventListener('click',function(e){var b=e.target.closest&&e.target.closest('#start,[data-lang]');"
+    "if(b&&!window.FormEngine)window.__early=b.id==='start'?'start':'lang:'+b.getAttribute('data-lang')},true);";
+
+/* The welcome screen of form f as app.js draws it, in French: title, the languages, the notice, Commencer. */
+static char *welcome_html(const json_t *ui, const form *f)
+{
+    sbuf b = {0};
+    const char *choose = uistr_fr(ui, "form", "chooseLang"), *start = uistr_fr(ui, "form", "start");
+    const char *back = uistr_fr(ui, "form", "back"), *next = uistr_fr(ui, "form", "next");
+    const json_t *langs = json_object_get(ui, "languages");
+    sbuf_adds(&b, "<section class=\"card\"><h1 tabindex=\"-1\">");
+    util_html_escape(&b, form_text(f->title, "fr"));
+    sbuf_adds(&b, "</h1><h2>");
+    util_html_escape(&b, choose ? choose : "");
+    sbuf_adds(&b, "</h2><div class=\"langs\" role=\"group\" aria-label=\"");
+    util_html_escape(&b, choose ? choose : "");
+    sbuf_adds(&b, "\">");
+    for (size_t i = 0; i < f->nlanguages; i++) {
+        const char *l = f->languages[i];
+        const json_t *li = json_object_get(langs, l);
+        const char *name = json_string_value(json_object_get(li, "name")), *dir = json_string_value(json_object_get(li, "dir"));
+        sbuf_addf(&b, "<button type=\"button\" lang=\"%s\" dir=\"%s\" data-lang=\"%s\" aria-pressed=\"%s\">", l,
+                  dir && strcmp(dir, "rtl") == 0 ? "rtl" : "ltr", l, i == 0 ? "true" : "false");
+        util_html_escape(&b, name ? name : l);
+        sbuf_adds(&b, "</button>");
+    }
+    sbuf_adds(&b, "</div></section>");
+    if (f->notice) {
+        sbuf_adds(&b, "<section class=\"card notice\"><p>");
+        util_html_escape(&b, form_text(f->notice, "fr"));
+        sbuf_adds(&b, "</p></section>");
+    }
+    sbuf_adds(&b, "<nav class=\"nav\" aria-label=\"");
+    util_html_escape(&b, back ? back : "");
+    sbuf_adds(&b, " / ");
+    util_html_escape(&b, next ? next : "");
+    sbuf_adds(&b, "\"><button type=\"button\" class=\"primary\" id=\"start\">");
+    util_html_escape(&b, start ? start : "");
+    sbuf_adds(&b, "</button></nav>");
+    return b.data;
+}
+
 /* Builds one page of kind from its template set text[kind] (html, css, js) and the engine. */
 static bool add_page(web *w, int kind, const form *f, char *const text[NKINDS][3], const char *engine,
                      const char *tjson, const char *forms, const json_t *ui)
@@ -206,18 +261,20 @@ static bool add_page(web *w, int kind, const form *f, char *const text[NKINDS][3
     char *fjson = fdoc ? json_dumps(fdoc, JSON_COMPACT | JSON_ESCAPE_SLASH | JSON_PRESERVE_ORDER) : NULL;
     json_decref(fdoc);
     static const char *const names[] = {"STYLE", "ENGINE", "APP", "FORM", "FORMS", "TERRITORIES", "FORM_ID",
-                                        "TITLE", "UI", "UI_LOADING", "UI_NOSCRIPT"};
+                                        "TITLE", "UI", "UI_LOADING", "UI_NOSCRIPT", "EARLY", "WELCOME"};
     char *title = f ? html_escape(form_text(f->title, "fr")) : ui_html(ui, kind, "title");
     char *uijson = ui_json(ui, kind, f), *loading = ui_html(ui, kind, "loading");
     char *noscript = ui_html(ui, kind, "noscript");
+    char *welcome = kind == KIND_FORM ? welcome_html(ui, f) : NULL;
     const char *values[] = {text[kind][1], engine, text[kind][2], fjson ? fjson : "null", forms, tjson,
-                            f ? f->id : "", title, uijson, loading, noscript};
+                            f ? f->id : "", title, uijson, loading, noscript, early_js, welcome ? welcome : ""};
     fill(&pg->html, text[kind][0], names, values, sizeof names / sizeof *names);
     free(fjson);
     free(title);
     free(uijson);
     free(loading);
     free(noscript);
+    free(welcome);
     etag_of(pg->html.data, pg->html.len, pg->etag);
     return gzip_buf(pg->html.data, pg->html.len, &pg->gz, &pg->gzlen) == 0;
 }
@@ -242,19 +299,25 @@ web *web_new(const char *dir, const catalog *c, char *err, size_t errlen)
     diag_list_free(&diags);
     if ((engine = read_file(dir, "engine.js", err, errlen)) == NULL || (sw = read_file(dir, "sw.js", err, errlen)) == NULL)
         goto err;
+    shrink(&engine);
+    shrink(&sw);
     char h_engine[64];
     csp_hash(engine, h_engine);
     for (int k = 0; k < NKINDS; k++) {
         for (int i = 0; i < 3; i++)
             if ((text[k][i] = read_file(dir, templates[k][i], err, errlen)) == NULL)
                 goto err;
-        char h_style[64], h_app[64];
+        shrink(&text[k][1]);   /* the style and the script; the policy's hashes are of what is served */
+        shrink(&text[k][2]);
+        char h_style[64], h_app[64], h_early[64];
         csp_hash(text[k][1], h_style);
         csp_hash(text[k][2], h_app);
+        csp_hash(early_js, h_early);
         sbuf csp = {0};
-        sbuf_addf(&csp, "default-src 'none'; script-src %s %s; style-src %s; img-src 'self' data:; "
+        sbuf_addf(&csp, "default-src 'none'; script-src %s %s%s%s; style-src %s; img-src 'self' data:; "
                   "connect-src 'self'; worker-src 'self'; manifest-src 'self'; base-uri 'none'; form-action 'none'; "
-                  "frame-ancestors 'none'", h_engine, h_app, h_style);
+                  "frame-ancestors 'none'", h_engine, h_app, k == KIND_FORM ? " " : "", k == KIND_FORM ? h_early : "",
+                  h_style);
         w->csp[k] = csp.data;
     }
     tjson = territories_json(c);
