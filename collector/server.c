@@ -98,6 +98,7 @@ static const route routes[] = {
     {"/api/v1/forms/{id}/paper", EVHTTP_REQ_POST, api_paper_entry, true},
     {"/api/v1/forms/{id}/paper/discrepancies", EVHTTP_REQ_GET, api_paper_discrepancies, true},
     {"/api/v1/forms/{id}/paper/sheets", EVHTTP_REQ_GET, api_paper_sheets, true},
+    {"/api/v1/forms/{id}/paper/mine", EVHTTP_REQ_GET, api_paper_mine, true},
     {"/api/v1/forms/{id}/paper/{p}/reconcile", EVHTTP_REQ_POST, api_paper_reconcile, true},
     /* sessions and people (api_people.c); a sign-in is limited like any request, so tokens cannot be guessed fast */
     {"/api/v1/session", EVHTTP_REQ_POST | EVHTTP_REQ_GET | EVHTTP_REQ_HEAD | EVHTTP_REQ_DELETE, api_session, true},

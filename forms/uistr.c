@@ -43,7 +43,8 @@ static const char *const entry_keys[] = {
     "reason", "opt1", "opt2", "opt3", "recSheet", "recWho", "recSave", "recNoEntries", "recUndecided",
     "recInconsistent", "recSending", "recDone", "recDoneLine", "refused422", "recEmpty", "recBad",
     "recUnknownField", "recOther", "signedOut", "noForms", "menu", "menuEntry", "menuReconcile", "menuForms",
-    "signout", NULL};
+    "signout", "sheetLang", "mineTitle", "mineNone", "mineLine",
+    NULL};
 
 /* The console (admin.js), the one-time link's landing page (signin.js) and the residents' link page (home.js). */
 static const char *const admin_keys[] = {
@@ -409,6 +410,14 @@ json_t *uistr_page(const json_t *doc, const char *page, const char *const *langs
         const json_t *def = json_object_get(json_object_get(doc, "languages"), lang);
         json_object_set_new(ol, lang, def ? json_deep_copy(def) : json_pack("{s:s, s:s}", "name", lang, "dir", "ltr"));
         json_object_set_new(os, lang, page_texts(doc, page, lang));
+    }
+    /* A page of every form (data entry, console), in French, still names the languages of sheets and answers. */
+    if (langs == NULL) {
+        const char *l;
+        json_t *def;
+        json_object_foreach(json_object_get(doc, "languages"), l, def)
+            if (!json_object_get(ol, l))
+                json_object_set_new(ol, l, json_deep_copy(def));
     }
     return out;
 }

@@ -35,7 +35,8 @@ void uistr_check(const char *dir, const catalog *c, diag_list *diags);
 /* What one page needs, to be embedded in it: {"languages": {lang: {"name", "dir", "speech"?}},
  * "strings": {lang: {key: text}}} for "fr" and each of the nlangs languages of langs, the texts of page only
  * (page is "form", "print" or "entry"), French filling every text a language lacks. doc comes from uistr_load. A
- * language absent from doc gets its code as name and "ltr". */
+ * language absent from doc gets its code as name and "ltr". With no langs (a page of every form, in French),
+ * "languages" names every language of doc. */
 json_t *uistr_page(const json_t *doc, const char *page, const char *const *langs, size_t nlangs);
 
 /* The French text of page.key in doc, or NULL when there is none. Borrowed from doc. */

@@ -65,6 +65,7 @@ void api_tokens_link(hreq *h, const char *const *params);
 void api_paper_entry(hreq *h, const char *const *params);
 void api_paper_discrepancies(hreq *h, const char *const *params);
 void api_paper_sheets(hreq *h, const char *const *params);
+void api_paper_mine(hreq *h, const char *const *params);        /* the caller's sheets of the day */
 void api_paper_reconcile(hreq *h, const char *const *params);
 
 /* api_steward.c: data stewardship (README.md, "Data stewardship"). api_submission chooses by method: GET reads

@@ -207,7 +207,8 @@ void api_paper_entry(hreq *h, const char *const *params)
     }
     if (!answers_ok(h, f, answers))
         goto fail;
-    prepare(p, f, paper_id, answers, lang ? lang : "fr", token, apply_entry);
+    /* a sheet without its language is in the form's first one (French for the shipped forms) */
+    prepare(p, f, paper_id, answers, lang ? lang : f->languages[0], token, apply_entry);
     push(h, p);
     return;
 fail:
@@ -348,6 +349,38 @@ void api_paper_sheets(hreq *h, const char *const *params)
     }
     http_reply_json(h, 200, json_pack("{s:o, s:f}", "sheets", sheets, "double_rate",
                                       store_double_rate(h->srv->reader, params[0])));
+}
+
+/* GET …/paper/mine: the sheets the caller typed today (local time), newest first: number, which entry, when,
+ * language, territory and the sheet's status. Never another person's entries, never answers. */
+void api_paper_mine(hreq *h, const char *const *params)
+{
+    long token;
+    if (!auth_require(h, AUTH_MEDIATOR | AUTH_ADMIN, &token))
+        return;
+    if (catalog_current(h->srv->forms, params[0]) == NULL) {
+        http_unknown_form(h, params[0]);
+        return;
+    }
+    sqlite3_stmt *st;
+    json_t *sheets = json_array();
+    if (sqlite3_prepare_v2(store_db(h->srv->reader),
+                           "SELECT s.paper_id, s.entry, s.received_at, s.lang, coalesce(s.territory, ''), h.status "
+                           "FROM submissions s JOIN sheets h ON h.form_id = s.form_id AND h.paper_id = s.paper_id "
+                           "WHERE s.form_id = ? AND s.entered_by = ? AND s.paper_id IS NOT NULL "
+                           "AND date(s.received_at, 'localtime') = date('now', 'localtime') "
+                           "ORDER BY s.received_at DESC, s.id DESC", -1, &st, NULL) == SQLITE_OK) {
+        sqlite3_bind_text(st, 1, params[0], -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(st, 2, token);
+        while (sqlite3_step(st) == SQLITE_ROW)
+            json_array_append_new(sheets, json_pack("{s:s, s:i, s:s, s:s, s:s, s:s}", "paper_id",
+                                                    sqlite3_column_text(st, 0), "entry", sqlite3_column_int(st, 1),
+                                                    "received_at", sqlite3_column_text(st, 2), "lang",
+                                                    sqlite3_column_text(st, 3), "territory",
+                                                    sqlite3_column_text(st, 4), "status", sqlite3_column_text(st, 5)));
+        sqlite3_finalize(st);
+    }
+    http_reply_json(h, 200, json_pack("{s:o}", "sheets", sheets));
 }
 
 /* ---------------------------------------------------------------------------------------------------------

@@ -39,7 +39,9 @@
     return n;
   }
   /* ---- the page's own words, in French: forms/pages.json ("entry"), embedded by the collector ---- */
-  var UI = JSON.parse($('ui').textContent).strings.fr;
+  var PAGES = JSON.parse($('ui').textContent), UI = PAGES.strings.fr;
+  /* A language's own name ("العربية"), from pages.json. */
+  function langName(l) { return PAGES.languages && PAGES.languages[l] && PAGES.languages[l].name || l; }
   /* t('key', {n: 3}): the text of key with its {placeholders} replaced. */
   function t(key, vars) {
     var s = UI[key] != null ? UI[key] : key;
@@ -78,6 +80,7 @@
       return out;
     };
     form.questions.forEach(function (q) {
+      if (q.type === 'calculate') return;   /* computed by the collector, not on paper */
       var base = { q: q, num: q.type === 'note' ? null : ++num };
       if (q.type === 'note') fields.push(Object.assign(base, { key: q.id, kind: 'note' }));
       else if (q.type === 'grid')
@@ -256,6 +259,9 @@
       err,
       el('button', { type: 'submit', class: 'primary', id: 'signin-btn', text: t('signin') })
     ]);
+    input.addEventListener('keydown', function (e) {
+      if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) { e.preventDefault(); form.requestSubmit(); }
+    });
     form.addEventListener('submit', function (e) {
       e.preventDefault();
       var tok = input.value.trim();
@@ -338,9 +344,45 @@
   /* ---- the entry screen ---- */
   var STATUS = { single: 'stSingle', awaiting_second: 'stAwaiting', verified: 'stVerified', discrepant: 'stDiscrepant',
     reconciled: 'stReconciled' };
+  /* A new sheet is in the language of the one typed before it (a stack of Arabic sheets), at first in the
+   * form's first language. */
+  var lastLang = {};
   function sheetOf(f) {
-    if (!sheets[f.def.id]) sheets[f.def.id] = { uuid: uuid4(), texts: {} };
+    if (!sheets[f.def.id]) sheets[f.def.id] = { uuid: uuid4(), texts: {}, lang: lastLang[f.def.id] || f.def.languages[0] };
     return sheets[f.def.id];
+  }
+  /* The sheet's language: a select by the title (Alt+L), stored with the sheet. */
+  function langField(f, sheet) {
+    var sel = el('select', { id: 'sheet-lang', name: 'lang', 'aria-keyshortcuts': 'Alt+L' });
+    f.def.languages.forEach(function (l) {
+      var o = el('option', { value: l, lang: l, text: langName(l) });
+      if (l === sheet.lang) o.selected = true;
+      sel.appendChild(o);
+    });
+    sel.addEventListener('change', function () { sheet.lang = sel.value; lastLang[f.def.id] = sel.value; });
+    sel.addEventListener('keydown', function (e) {
+      if (e.key === 'Enter' && !e.ctrlKey && !e.metaKey) { e.preventDefault(); focusField(sheet.resumeAt || 0); }
+    });
+    return el('p', { class: 'sheetlang' }, [el('label', { for: 'sheet-lang', text: t('sheetLang') }), sel]);
+  }
+  /* "14:05", in this computer's time zone, of an ISO 8601 time. */
+  function clock(iso) {
+    var d = new Date(iso);
+    return isNaN(d) ? String(iso).slice(11, 16) : d.toLocaleTimeString('fr-FR', { hour: '2-digit', minute: '2-digit' });
+  }
+  /* The sheets this person typed today (GET …/paper/mine), under the entry screen. */
+  function renderMine(f, list) {
+    list.textContent = '';
+    api('GET', base(f) + '/mine').then(function (r) {
+      if (r.status !== 200) return;
+      var rows = r.body.sheets || [];
+      if (!rows.length) return list.appendChild(el('li', { class: 'none', text: t('mineNone') }));
+      rows.forEach(function (x) {
+        list.appendChild(el('li', { 'data-paper': x.paper_id, 'data-entry': String(x.entry) }, [t('mineLine', {
+          id: x.paper_id, n: x.entry, at: clock(x.received_at), lang: langName(x.lang),
+          x: STATUS[x.status] ? t(STATUS[x.status]) : x.status })]));
+      });
+    }, function () { /* the list is a convenience: the entry screen works without it */ });
   }
   var inputs = [];              /* the entry screen's inputs, by field index (null for notes) */
 
@@ -379,8 +421,13 @@
       el('h2', { id: 'hist-h', text: t('history') }),
       el('ol', { id: 'history' }, done.map(function (x) { return el('li', { text: x }); }))
     ]);
-    screen.appendChild(el('section', { class: 'card entry', id: 'entry' }, [h, help, box, el('div', { class: 'actions' }, [save])]));
+    screen.appendChild(el('section', { class: 'card entry', id: 'entry' }, [h, help, langField(f, sheet), box,
+      el('div', { class: 'actions' }, [save])]));
     screen.appendChild(hist);
+    var mine = el('ol', { id: 'mine' });
+    screen.appendChild(el('section', { class: 'card history', 'aria-labelledby': 'mine-h' }, [
+      el('h2', { id: 'mine-h', text: t('mineTitle') }), mine]));
+    renderMine(f, mine);
     refresh();
     var first = 0;
     if (sheet.resumeAt != null && inputs[sheet.resumeAt] && !inputs[sheet.resumeAt].disabled) first = sheet.resumeAt;
@@ -561,7 +608,7 @@
       return;
     }
     var paperId = parse(f.byKey.paper_id, inputs[0].value).value;
-    var body = { paper_id: paperId, uuid: sheet.uuid, form_version: f.def.version, lang: 'fr', answers: typedAnswers(f) };
+    var body = { paper_id: paperId, uuid: sheet.uuid, form_version: f.def.version, lang: sheet.lang, answers: typedAnswers(f) };
     saving = true;
     say(t('sending', { id: paperId }));
     api('POST', base(f), body).then(function (r) {
@@ -571,6 +618,7 @@
         var words = STATUS[j.status] ? t(STATUS[j.status]) : t('stSaved');
         var line = t(r.status === 200 ? 'savedAgain' : 'savedLine', { id: paperId, x: words });
         done.unshift(line);
+        lastLang[f.def.id] = sheet.lang;
         sheets[f.def.id] = null;
         say(line, j.status === 'discrepant' ? 'warn' : 'ok');
         renderEntry();
@@ -905,11 +953,25 @@
       if (k === 's') { e.preventDefault(); renderEntry(); }
       else if (k === 'r') { e.preventDefault(); renderReconcile(); }
       else if (k === 'q') { e.preventDefault(); renderForms(); }
-    } else if (e.key === 'Enter' && (e.ctrlKey || e.metaKey) && at === 'entry' && !e.defaultPrevented) {
+      else if (k === 'l' && at === 'entry' && $('sheet-lang')) { e.preventDefault(); $('sheet-lang').focus(); }
+    } else if (e.key === 'Enter' && (e.ctrlKey || e.metaKey) && !e.defaultPrevented) {
+      /* Ctrl+Entrée validates whatever screen is shown, wherever the focus is */
       e.preventDefault();
-      saveSheet();
+      if (at === 'entry') saveSheet();
+      else if (at === 'reconcile') saveFocusedSheet();
+      else if (at === 'forms') {
+        var b = doc.activeElement && doc.activeElement.closest && doc.activeElement.closest('#screen button');
+        (b || screen.querySelector('button')).click();
+      }
     }
   });
+  /* On the reconciliation screen: the sheet that holds the focus, or the first one left to reconcile. */
+  function saveFocusedSheet() {
+    var a = doc.activeElement, sec = a && a.closest ? a.closest('section.rec:not(.done)') : null;
+    sec = sec || screen.querySelector('section.rec:not(.done)');
+    var btn = sec && sec.querySelector('button.primary');
+    if (btn) btn.click();
+  }
   /* Closing the tab with a sheet half typed asks first. */
   window.addEventListener('beforeunload', function (e) {
     var dirty = Object.keys(sheets).some(function (k) {

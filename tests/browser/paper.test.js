@@ -36,11 +36,11 @@ const OPERATOR_DEF = require('../js/offer.js').expandOffer(
   JSON.parse(fs.readFileSync(path.join(L.FORMS_DIR, 'offer.json'), 'utf8')));
 const OPERATOR = ENGINE.loadForm(OPERATOR_DEF, { territories: L.TERRITORIES });
 
-/* Question numbers as printed: 1, 2, 3… in form order, notes aside. */
+/* Question numbers as printed: 1, 2, 3… in form order, notes and computed answers aside. */
 function numbers(form) {
   const out = {};
   let n = 0;
-  for (const q of form.questions) if (q.type !== 'note') out[q.id] = ++n;
+  for (const q of form.questions) if (q.type !== 'note' && q.type !== 'calculate') out[q.id] = ++n;
   return out;
 }
 const NUM = numbers(FORM);
@@ -75,7 +75,7 @@ function choiceKeys(list, code) {
 function plan(answers, form = FORM) {
   const rel = ENGINE.check(form, answers).relevant, steps = [];
   for (const q of form.questions) {
-    if (q.type === 'note') continue;
+    if (q.type === 'note' || q.type === 'calculate') continue;   /* computed answers are not typed */
     const v = answers[q.id];
     if (!rel[q.id]) {
       assert.equal(v, undefined, `the plan answers ${q.id}, which its skip logic hides`);
@@ -160,12 +160,13 @@ async function waitStatus(page, re) {
 
 /* A resident questionnaire: R13 = oui (R14 skipped), R17 = non (R18, R19 skipped), a man (R30 skipped), other
  * language with its name (R06b), a partial grid, several choices, texts with accents, an ambiguous territory
- * number (9, while 98 and 99 exist). */
+ * number (9, while 98 and 99 exist). Version 2 computes EPICES E02 from R21 (C2S: oui) and E03 from R04, left
+ * blank here, so its fallback E03q is typed instead: E02 and E03 are stored, never typed. */
 const SHEET = {
   R01: 'hors_qpv', R02: '40-54', R03: 'homme', R05: 'chomage', R06: ['arabe', 'autre'], R06b: 'berbère',
   R07: 'assez_bon', R08: 'oui', R09: 'oui_mais_pas_fortement', R10: 'non', R11: 'refus', R12: 'oui',
   R13: 'oui_commune', R15: '6-12_mois', R16: ['generaliste', 'dentiste'], R17: 'non',
-  R20: 'assurance_maladie', R21: 'c2s_sans_participation', E01: 'non', E02: 'oui', E03: 'non', E04: 'non',
+  R20: 'assurance_maladie', R21: 'c2s_sans_participation', E01: 'non', E02: 'oui', E03q: 'non', E03: 'non', E04: 'non',
   R22: 'oui', E06: 'non', E07: 'non', E08: 'non', E09: 'oui', E10: 'oui', E11: 'refus',
   R23: { centre_sante: 'connu_utilise', pmi: 'connu', pharmacie: 'connu_utilise', mediateur_sante: 'inconnu' },
   R24: ['famille_amis', 'mediateur_sante'], R25: 'plutot_non', R26: 'oui_aide', R27: ['proche', 'interprete'],
@@ -181,6 +182,7 @@ test('the print page numbers every question and choice, writes skips in words, a
     await page.locator('.q[data-q="R40"]').waitFor();
     for (const q of FORM.questions) {
       const block = page.locator(`.q[data-q="${q.id}"]`);
+      if (q.type === 'calculate') { assert.equal(await block.count(), 0, `${q.id} is computed, yet printed`); continue; }
       assert.equal(await block.count(), 1, `${q.id} is not printed once`);
       assert.equal(await block.getAttribute('data-num'), String(NUM[q.id]), `${q.id} has the wrong number`);
       assert.equal((await block.locator('.qn').textContent()).trim(), NUM[q.id] + '.');
@@ -300,6 +302,46 @@ test('a whole sheet typed from the keyboard lands in the database as typed, skip
   for (const id of ['R14', 'R18', 'R19', 'R30', 'R04']) assert.ok(!(id in stored), `${id} was stored`);
 });
 
+test('a sheet in Arabic is stored in Arabic, the day\'s sheets are listed, and a second tab needs no token', async () => {
+  const token = addToken('mediator', 'm20');
+  const MIN = { R01: 'hors_qpv', R02: '25-39', R03: 'femme', R07: 'bon', R17: 'non' };
+  await L.withPage(env, { context: DESK }, async ({ page, context }) => {
+    await signIn(page, token);
+    // The language select: the form's languages, French first; Alt+L reaches it, Enter goes back to the sheet.
+    assert.deepEqual(await page.locator('#sheet-lang option').evaluateAll(os => os.map(o => o.value)), L.FORM.languages);
+    assert.equal(await page.locator('#sheet-lang').inputValue(), L.FORM.languages[0]);
+    await page.keyboard.press('Alt+l');
+    await waitFocus(page, 'sheet-lang');
+    await page.locator('#sheet-lang').selectOption('ar');
+    await page.keyboard.press('Enter');
+    await typeSheet(page, '000900', MIN);
+    await page.keyboard.press('Control+Enter');
+    await waitStatus(page, /N° 000900 : Saisie unique enregistrée|N° 000900 : Première saisie enregistrée/);
+    const rows = L.sql(env.collector.db, "SELECT lang FROM submissions WHERE paper_id = '000900'");
+    assert.deepEqual(rows.map(r => r.lang), ['ar']);
+    // The next sheet keeps the language; the day's list shows this sheet, with its language.
+    await waitFocus(page, 'paper_id');
+    assert.equal(await page.locator('#sheet-lang').inputValue(), 'ar');
+    const li = page.locator('#mine li[data-paper="000900"]');
+    await li.waitFor();
+    assert.match(await li.textContent(), /Feuille 000900 : saisie 1 à \d\d:\d\d, العربية/);
+    assert.equal(await page.locator('#mine li').count(), 1, 'another mediator\'s sheets are listed');
+    // Another tab of the same browser: signed in already.
+    const tab = await context.newPage();
+    await tab.goto(env.collector.base + '/entry');
+    await tab.waitForFunction(() => document.getElementById('forms-screen') || document.getElementById('entry'));
+    assert.equal(await tab.locator('#token').count(), 0, 'the second tab asks for the token');
+    await tab.close();
+  });
+  // The API refuses a language the form does not have, naming the field.
+  const res = await fetch(env.collector.base + '/api/v1/forms/resident/paper', {
+    method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: 'Bearer ' + token },
+    body: JSON.stringify({ paper_id: '000901', lang: 'de', answers: MIN }) });
+  assert.equal(res.status, 400);
+  const j = await res.json();
+  assert.equal(j.field, 'lang');
+});
+
 /* A token's id, from `collector token list` (id, role, name, … separated by tabs). */
 function tokenId(name) {
   const list = execFileSync(L.COLLECTOR_BIN, ['token', 'list', '--db', env.collector.db], { encoding: 'utf8' });
@@ -379,7 +421,9 @@ test('double entry: the typists cannot see nor reconcile their sheet; a third me
     await page.waitForFunction(() => document.activeElement && document.activeElement.dataset.field === 'R28');
     await page.keyboard.type('1');
     await waitFocus(page, 'rec-0-save');
-    await page.keyboard.press('Enter');
+    // Ctrl+Entrée saves the reconciliation wherever the focus is, here on the screen's title.
+    await page.locator('#reconcile h1').focus();
+    await page.keyboard.press('Control+Enter');
     await sheet.locator('.okmsg').waitFor();
     await waitStatus(page, /N° 000456 : questionnaire réconcilié/);
   });
