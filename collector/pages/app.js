@@ -211,7 +211,7 @@
   function renderWelcome() {
     var langs = el('div', { class: 'langs', role: 'group', 'aria-label': t('chooseLang') });
     DEF.languages.forEach(function (l) {
-      langs.appendChild(el('button', { type: 'button', lang: l, dir: isRtl(l) ? 'rtl' : 'ltr', 'aria-pressed': String(l === state.lang),
+      langs.appendChild(el('button', { type: 'button', lang: l, dir: isRtl(l) ? 'rtl' : 'ltr', 'data-lang': l, 'aria-pressed': String(l === state.lang),
         text: langInfo(l).name, on: { click: function () { setLang(l); save(); render(); } } }));
     });
     var started = !!state.begun;
@@ -773,13 +773,29 @@
     });
   }
   render();
-  /* A tap on the welcome screen that the server drew, made before this script ran (early.js kept it). */
-  var early = window.__early;
+  /* Taps on the welcome screen that the server drew, made before this script ran (web.c's early_js kept their
+   * buttons' selectors): carried out, in order, on the welcome screen just drawn. */
+  var early = window.__early || [];
   window.__early = null;
-  if (early && state.at === 'welcome') {
-    if (early.indexOf('lang:') === 0 && DEF.languages.indexOf(early.slice(5)) >= 0) { setLang(early.slice(5)); save(); render(); }
-    else if (early === 'start' && $('start')) $('start').click();
+  early.forEach(function (sel) { var b = state.at === 'welcome' && main.querySelector(sel); if (b) b.click(); });
+  /* The other languages' texts come after this script in the page (web.c: the first screens then wait only for
+   * the French ones on a slow network): they are added to the form and the page's words, in place, once the
+   * page is parsed, and the screen is drawn again if it is in one of those languages. */
+  function addTexts() {
+    var m = $('more'), more = m && JSON.parse(m.textContent);
+    if (!more) return;
+    m.remove();
+    (function merge(into, from) {
+      for (var k in from) {
+        if (from[k] === null) continue;
+        if (typeof from[k] !== 'object' || into[k] == null) into[k] = from[k];
+        else merge(into[k], from[k]);
+      }
+    })({ form: DEF, ui: PAGES }, more);
+    if (state.lang && state.lang !== 'fr' && state.lang !== DEF.languages[0]) render();
   }
+  if (doc.readyState === 'loading') doc.addEventListener('DOMContentLoaded', addTexts);
+  else addTexts();
   shownIds = visibleIds();
   showPending().then(function (n) { if (n) flush(); });
 })();

@@ -184,16 +184,6 @@ static char *forms_json(const catalog *c)
     return s;
 }
 
-/* The words of one page (uistr_page) as JSON for its inline data block: French, and the languages of f (French
- * only for the entry page). Owned. */
-static char *ui_json(const json_t *ui, int kind, const form *f)
-{
-    json_t *o = uistr_page(ui, ui_page[kind], f ? f->languages : NULL, f ? f->nlanguages : 0);
-    char *s = json_dumps(o, JSON_COMPACT | JSON_ESCAPE_SLASH | JSON_PRESERVE_ORDER);
-    json_decref(o);
-    return s;
-}
-
 /* The French text of key for kind, HTML-escaped (for the template's text before the script runs). Owned. */
 static char *ui_html(const json_t *ui, int kind, const char *key)
 {
@@ -201,12 +191,14 @@ static char *ui_html(const json_t *ui, int kind, const char *key)
     return html_escape(s ? s : "");
 }
 
-/* The residents' page's first script, before any content: until the page's own scripts have run, it keeps a tap
- * on the welcome screen that the server drew (welcome_html), which app.js then carries out. The page paints that
- * screen as soon as its first bytes arrive; the form and the scripts follow. */
+/* The residents' page's first script, before any content: until the page's own scripts have run, it keeps each
+ * tap on the welcome screen that the server drew (welcome_html) as the selector of its button, for app.js to
+ * carry out on the screen it draws (app.js then sets window.__early to null, which ends the keeping). The page
+ * paints that screen as soon as its first bytes arrive; the form and the scripts follow. */
 static const char early_js[] =
-    "window.__early=null;addEventListener('click',function(e){var b=e.target.closest&&e.target.closest('#start,[data-lang]');"
-    "if(b&&!window.FormEngine)window.__early=b.id==='start'?'start':'lang:'+b.getAttribute('data-lang')},true);";
+    "window.__early=[];addEventListener('click',function(e){var q=window.__early,"
+    "b=q&&e.target.closest&&e.target.closest('#start,[data-lang]');"
+    "if(b)q.push(b.id==='start'?'#start':'[data-lang=\"'+b.getAttribute('data-lang')+'\"]')},true);";
 
 /* The welcome screen of form f as app.js draws it, in French: title, the languages, the notice, Commencer. */
 static char *welcome_html(const json_t *ui, const form *f)
@@ -247,6 +239,99 @@ static char *welcome_html(const json_t *ui, const form *f)
     return b.data;
 }
 
+/* ---------------------------------------------------------------------------------------------------------
+ * The residents' page carries its texts in two parts: French (and the form's first language) in the blocks
+ * its scripts read, the other languages in one block after the scripts, which app.js adds when the page has
+ * been parsed. On a slow network the first screens then wait only for the part a French reader needs (a
+ * language is about 4 KB of the 21 KB the four of them weigh compressed); the page, whole, still opens offline
+ * in every language.
+ */
+
+/* True when lang is one of the languages the first part keeps for form f. */
+static bool first_part_lang(const char *lang, const form *f)
+{
+    return strcmp(lang, "fr") == 0 || (f->nlanguages > 0 && strcmp(lang, f->languages[0]) == 0);
+}
+
+/* True when v is a text in several languages: a non-empty object whose keys are all languages of f and whose
+ * values are all strings (form_text's shape). */
+static bool is_text(const json_t *v, const form *f)
+{
+    if (!json_is_object(v) || json_object_size(v) == 0)
+        return false;
+    const char *k;
+    const json_t *x;
+    json_object_foreach((json_t *)v, k, x) {
+        bool known = false;
+        for (size_t i = 0; i < f->nlanguages && !known; i++)
+            known = strcmp(k, f->languages[i]) == 0;
+        if (!known || !json_is_string(x))
+            return false;
+    }
+    return true;
+}
+
+/* Moves out of doc, in place, every translation first_part_lang does not keep. Returns what was moved in the
+ * shape of doc (objects by key, arrays by index with null where nothing moved), or NULL when nothing was: a
+ * new reference. */
+static json_t *split_texts(json_t *doc, const form *f)
+{
+    json_t *rest = NULL, *v, *r;
+    if (is_text(doc, f)) {
+        const char *k;
+        void *tmp;
+        json_object_foreach_safe(doc, tmp, k, v) {
+            if (first_part_lang(k, f))
+                continue;
+            if (rest == NULL)
+                rest = json_object();
+            json_object_set(rest, k, v);
+            json_object_del(doc, k);
+        }
+    } else if (json_is_object(doc)) {
+        const char *k;
+        json_object_foreach(doc, k, v)
+            if ((r = split_texts(v, f)) != NULL) {
+                if (rest == NULL)
+                    rest = json_object();
+                json_object_set_new(rest, k, r);
+            }
+    } else if (json_is_array(doc)) {
+        size_t i;
+        json_array_foreach(doc, i, v)
+            if ((r = split_texts(v, f)) != NULL) {
+                if (rest == NULL)
+                    rest = json_array();
+                while (json_array_size(rest) < i)
+                    json_array_append_new(rest, json_null());
+                json_array_append_new(rest, r);
+            }
+    }
+    return rest;
+}
+
+/* Cuts the residents' page's form definition fdoc and words uidoc (uistr_page) in two, in place, and returns
+ * the second part's block, {"form": …, "ui": {"strings": {lang: …}}} (see above), as owned JSON text. */
+static char *split_page(json_t *fdoc, json_t *uidoc, const form *f)
+{
+    json_t *more = json_object(), *strings = json_object_get(uidoc, "strings"), *moved = json_object(), *v;
+    json_t *rest = split_texts(fdoc, f);
+    if (rest != NULL)
+        json_object_set_new(more, "form", rest);
+    const char *k;
+    void *tmp;
+    json_object_foreach_safe(strings, tmp, k, v) {
+        if (first_part_lang(k, f))
+            continue;
+        json_object_set(moved, k, v);
+        json_object_del(strings, k);
+    }
+    json_object_set_new(more, "ui", json_pack("{s:o}", "strings", moved));
+    char *s = json_dumps(more, JSON_COMPACT | JSON_ESCAPE_SLASH | JSON_PRESERVE_ORDER);
+    json_decref(more);
+    return s;
+}
+
 /* Builds one page of kind from its template set text[kind] (html, css, js) and the engine. */
 static bool add_page(web *w, int kind, const form *f, char *const text[NKINDS][3], const char *engine,
                      const char *tjson, const char *forms, const json_t *ui)
@@ -258,16 +343,21 @@ static bool add_page(web *w, int kind, const form *f, char *const text[NKINDS][3
     pg->form_id = f ? xstrdup(f->id) : NULL;
     /* The pages get the expanded document: the shared list of local services is written in it. */
     json_t *fdoc = f ? form_expanded_doc(f) : NULL;
+    json_t *uidoc = uistr_page(ui, ui_page[kind], f ? f->languages : NULL, f ? f->nlanguages : 0);
+    char *more = kind == KIND_FORM ? split_page(fdoc, uidoc, f) : NULL;
     char *fjson = fdoc ? json_dumps(fdoc, JSON_COMPACT | JSON_ESCAPE_SLASH | JSON_PRESERVE_ORDER) : NULL;
+    char *uijson = json_dumps(uidoc, JSON_COMPACT | JSON_ESCAPE_SLASH | JSON_PRESERVE_ORDER);
     json_decref(fdoc);
+    json_decref(uidoc);
     static const char *const names[] = {"STYLE", "ENGINE", "APP", "FORM", "FORMS", "TERRITORIES", "FORM_ID",
-                                        "TITLE", "UI", "UI_LOADING", "UI_NOSCRIPT", "EARLY", "WELCOME"};
+                                        "TITLE", "UI", "UI_LOADING", "UI_NOSCRIPT", "EARLY", "WELCOME", "MORE"};
     char *title = f ? html_escape(form_text(f->title, "fr")) : ui_html(ui, kind, "title");
-    char *uijson = ui_json(ui, kind, f), *loading = ui_html(ui, kind, "loading");
+    char *loading = ui_html(ui, kind, "loading");
     char *noscript = ui_html(ui, kind, "noscript");
     char *welcome = kind == KIND_FORM ? welcome_html(ui, f) : NULL;
     const char *values[] = {text[kind][1], engine, text[kind][2], fjson ? fjson : "null", forms, tjson,
-                            f ? f->id : "", title, uijson, loading, noscript, early_js, welcome ? welcome : ""};
+                            f ? f->id : "", title, uijson, loading, noscript, early_js, welcome ? welcome : "",
+                            more ? more : "null"};
     fill(&pg->html, text[kind][0], names, values, sizeof names / sizeof *names);
     free(fjson);
     free(title);
@@ -275,6 +365,7 @@ static bool add_page(web *w, int kind, const form *f, char *const text[NKINDS][3
     free(loading);
     free(noscript);
     free(welcome);
+    free(more);
     etag_of(pg->html.data, pg->html.len, pg->etag);
     return gzip_buf(pg->html.data, pg->html.len, &pg->gz, &pg->gzlen) == 0;
 }

@@ -1,34 +1,36 @@
 /* budget.test.js -- what the page costs a resident on a cheap phone and a poor connection.
  *
- * (a) Size: the page (HTML, inline style and scripts) compressed with gzip, without the form definition and the
- *     territories (the two <script type="application/json"> blocks, which grow with the questionnaire and are
- *     not code), must stay under 60 KB (61,440 bytes). Both figures are printed: the body actually served with
- *     Accept-Encoding: gzip, and the page with the two blocks emptied, gzip level 9 (node's zlib).
+ * (a) Size: the page (HTML, inline style and scripts) compressed with gzip, without the form's data (the form
+ *     definition, its other languages and the territories: the <script type="application/json"> blocks
+ *     form-def, more and territories, which grow with the questionnaire and are not code), must stay under
+ *     60 KB (61,440 bytes). Printed: the body actually served with Accept-Encoding: gzip, the page without the
+ *     data blocks (gzip -9, node's zlib), what each part weighs compressed alone, and the compressed bytes
+ *     before the block "more" (the other languages, after the scripts): what the first question waits for.
  * (b) Time on "Slow 3G" as Chrome DevTools defines it (front_end/core/sdk/NetworkManager.ts, Slow3GConditions,
  *     named "3G" in recent DevTools): download and upload 500 * 1000 / 8 * 0.8 = 50,000 bytes/s (400 kbit/s),
  *     latency 400 * 5 = 2,000 ms (DevTools applies one request latency of 5 round trips of 400 ms); older
  *     DevTools wrote 500 * 1024 / 8 * 0.8 = 51,200 bytes/s, the same preset. CPU slowed 4 times
- *     (Emulation.setCPUThrottlingRate 4), cold cache, first visit of /f/resident?t=QN09399A. Measured in the
- *     page from navigation start: the welcome screen's #start visible, then, after a tap on it, the first
- *     question #q-R01 visible. Both are printed.
- *     Budget: #start visible under 2,000 ms from navigation start, not counting the preset's fixed request
- *     latency, i.e. under 2,000 + 2,000 ms measured. (A bare 2,000 ms cannot be met by any page under this
- *     preset: its request latency alone is 2,000 ms; what remains, 2,000 ms, pays the page's 40 KB at
- *     50 KB/s, parsing and the first render on the slowed CPU.)
- * (c) What a first visit transfers in all, on a cold cache (a new browser context): the page, the service worker
- *     and the copy of the page the worker keeps for offline use, which must come from the browser's HTTP cache,
- *     not the network (issue 17: it used to be downloaded twice). Each response's bytes are counted at the
- *     network layer of the page and of its service worker (playwright's requestfinished, sizes()); budget
- *     60 KB (61,440 bytes), printed.
- * (d) Since issue 17 the server draws the welcome screen into the HTML before the scripts and the form, so it
- *     paints as the first bytes arrive: #start visible under 800 ms beyond the request latency. The first
- *     question (#q-R01) follows a tap on #start; the time from the tap is printed and must stay under 800 ms
- *     too (the slowed CPU renders the screen).
- * (e) No console error: lib.js fails the test on any. */
+ *     (Emulation.setCPUThrottlingRate 4), a new browser context (cold HTTP cache, no service worker), first
+ *     visit of /f/resident?t=QN09399A. Measured in the page from navigation start, at the first animation frame
+ *     where each is visible: the welcome screen's #start (drawn by the server, it paints with the first bytes),
+ *     and the first question #q-R01. The test taps #start the moment the page reports it visible (an event:
+ *     a binding called from the page, then a touch at its centre), as a resident who knows the page would: the
+ *     tap may come before the scripts have run (the page's first script keeps it, app.js carries it out).
+ *     Budgets, beyond the preset's own 2,000 ms request latency (issue 17): the first question under 800 ms,
+ *     i.e. painted under 2,800 ms after navigation start; the welcome screen under 800 ms too. Printed as well:
+ *     the tap, and the time from the tap to the first question.
+ * (c) What a first visit transfers in all, on that cold cache: every byte the collector sends, counted by a TCP
+ *     relay between the browser and the collector (status lines, headers and bodies, of the page, the service
+ *     worker's script, the worker's own requests and any other), until the worker controls the page and the
+ *     offline copy of the page is in its cache. The page must cross the network once: the offline copy comes
+ *     from the browser's HTTP cache (issue 17: it was downloaded twice, 86 KB). Budget 60 KB (61,440 bytes);
+ *     each request is printed with its bytes.
+ * (d) No console error: lib.js fails the test on any. */
 'use strict';
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const http = require('node:http');
+const net = require('node:net');
 const zlib = require('node:zlib');
 const L = require('./lib.js');
 
@@ -39,6 +41,7 @@ const TRANSFER_BUDGET = 60 * 1024;
 const SLOW_3G = { offline: false, latency: 400 * 5, downloadThroughput: 500 * 1000 / 8 * 0.8,
   uploadThroughput: 500 * 1000 / 8 * 0.8 };
 const CPU_SLOWDOWN = 4;
+const DATA_BLOCKS = /(<script type="application\/json" id="(?:form-def|territories|more)">)[\s\S]*?(<\/script>)/g;
 
 function get(url, headers) {
   return new Promise((ok, ko) => {
@@ -51,7 +54,9 @@ function get(url, headers) {
   });
 }
 
-test('size: the page without its form definition and territories is under 60 KB gzipped', async () => {
+const gz9 = s => zlib.gzipSync(Buffer.from(s, 'utf8'), { level: 9 }).length;
+
+test('size: the page without its form data is under 60 KB gzipped; what each part weighs', async () => {
   const url = env.collector.base + '/f/resident';
   const gz = await get(url, { 'Accept-Encoding': 'gzip' });
   assert.equal(gz.status, 200);
@@ -65,84 +70,137 @@ test('size: the page without its form definition and territories is under 60 KB 
   let blocks = 0;
   // The page's own words (id="ui", from forms/pages.json) stay counted: they were part of the script before
   // they became data, and they do not grow with the questionnaire.
-  const code = html.replace(/(<script type="application\/json" id="(?:form-def|territories)">)[\s\S]*?(<\/script>)/g, (m, open, close) => {
+  const code = html.replace(DATA_BLOCKS, (m, open, close) => {
     blocks++;
     return open + close;
   });
-  assert.equal(blocks, 2, 'expected exactly two JSON blocks (form definition, territories)');
-  const codeGz = zlib.gzipSync(Buffer.from(code, 'utf8'), { level: 9 }).length;
+  assert.equal(blocks, 3, 'expected three data blocks (form definition, territories, other languages)');
+  const codeGz = gz9(code);
   // What each part weighs, compressed alone (gzip -9): where to look when the page must shrink.
   const parts = [];
+  let scripts = 0;
   for (const m of html.matchAll(/<(script|style)([^>]*)>([\s\S]*?)<\/\1>/g)) {
     const id = /id="([^"]+)"/.exec(m[2]);
-    parts.push(`${id ? id[1] : m[1] === 'style' ? 'style' : 'script ' + (parts.filter(p => p.startsWith('script')).length + 1)} ` +
-      `${zlib.gzipSync(Buffer.from(m[3], 'utf8'), { level: 9 }).length}`);
+    const name = id ? id[1] : m[1] === 'style' ? 'style' : ['early taps', 'engine.js', 'app.js'][scripts] || 'script';
+    if (m[1] === 'script' && !id) scripts++;
+    parts.push(`${name} ${gz9(m[3])}`);
   }
-  const rest = html.replace(/<(script|style)([^>]*)>([\s\S]*?)<\/\1>/g, '');
-  parts.push(`html ${zlib.gzipSync(Buffer.from(rest, 'utf8'), { level: 9 }).length}`);
-  console.log(`parts (bytes, gzip -9 each): ${parts.join(', ')} (scripts in page order: early tap, engine, app)`);
-  console.log(`size: page ${plain.body.length} bytes, served gzipped ${gz.body.length} bytes; ` +
-    `without the two JSON blocks ${Buffer.byteLength(code)} bytes, gzip -9 ${codeGz} bytes (budget ${SIZE_BUDGET})`);
+  parts.push(`html ${gz9(html.replace(/<(script|style)([^>]*)>([\s\S]*?)<\/\1>/g, '<$1$2></$1>'))}`);
+  const cut = html.indexOf('<script type="application/json" id="more">');
+  assert.ok(cut > 0 && cut > html.lastIndexOf('<script>'), 'the other languages come after the scripts');
+  console.log(`parts (bytes, gzip -9 each): ${parts.join(', ')}`);
+  console.log(`size: page ${plain.body.length} bytes, served gzipped ${gz.body.length} bytes, of which ` +
+    `${gz9(html.slice(0, cut))} before the other languages (gzip -9 of that part); without the data blocks ` +
+    `${Buffer.byteLength(code)} bytes, gzip -9 ${codeGz} bytes (budget ${SIZE_BUDGET})`);
   assert.ok(codeGz < SIZE_BUDGET, `${codeGz} bytes gzipped, over the ${SIZE_BUDGET} bytes budget`);
 });
 
-test('time: Slow 3G and a 4x slower CPU, first visit: welcome and first question', async () => {
-  await L.withPage(env, { timeout: 30000 }, async ({ page, context }) => {
-    // Marks taken in the page at the first animation frame where each element is visible.
-    await context.addInitScript(() => {
-      const marks = window.__marks = {};
-      const look = () => {
-        for (const id of ['start', 'q-R01']) {
-          const e = !marks[id] && document.getElementById(id);
-          if (e && e.checkVisibility()) marks[id] = performance.now();
-        }
-        if (!marks['q-R01']) requestAnimationFrame(look);
-      };
-      requestAnimationFrame(look);
-      addEventListener('pointerdown', () => { if (!marks.tap) marks.tap = performance.now(); }, true);
+/* A TCP relay in front of the collector that counts what the collector sends: every request (its line, from the
+ * browser) with the bytes of its answer (status line, headers and body, from the collector). Chromium does not
+ * pipeline, so an answer's bytes belong to the last request of its connection. */
+async function relay(target) {
+  const [host, port] = target.replace('http://', '').split(':');
+  const requests = [];
+  const server = net.createServer(client => {
+    const up = net.connect(Number(port), host);
+    let current = null;
+    client.on('data', d => {
+      for (const m of d.toString('latin1').matchAll(/^([A-Z]+) (\S+) HTTP\/1\.[01]\r$/gm))
+        requests.push(current = { method: m[1], path: m[2], bytes: 0 });
+      up.write(d);
     });
-    // Every response of the page and of its service worker, with the bytes it took on the wire.
-    const wire = [];
-    context.on('requestfinished', async req => {
-      const sz = await req.sizes().catch(() => null);
-      const res = await req.response().catch(() => null);
-      wire.push({ url: req.url(), sw: !!req.serviceWorker(), bytes: sz ? sz.responseBodySize + sz.responseHeadersSize : 0,
-        cached: res ? (res.fromServiceWorker() ? 'sw' : '') : '' });
+    up.on('data', d => {
+      if (current) current.bytes += d.length;
+      else requests.push({ method: '?', path: '?', bytes: d.length });
+      client.write(d);
     });
-    const cdp = await context.newCDPSession(page);
-    await cdp.send('Network.enable');
-    await cdp.send('Network.emulateNetworkConditions', SLOW_3G);
-    await cdp.send('Emulation.setCPUThrottlingRate', { rate: CPU_SLOWDOWN });
-
-    await page.goto(env.collector.base + '/f/resident?t=QN09399A', { waitUntil: 'commit' });
-    await page.waitForFunction(() => window.__marks && window.__marks.start, null, { polling: 100 });
-    await page.locator('#start').click();
-    await page.waitForFunction(() => window.__marks['q-R01'], null, { polling: 100 });
-    const m = await page.evaluate(() => {
-      const nav = performance.getEntriesByType('navigation')[0];
-      return Object.assign({ responseStart: nav.responseStart, responseEnd: nav.responseEnd,
-        transfer: nav.transferSize, dcl: nav.domContentLoadedEventEnd }, window.__marks);
-    });
-    // The offline copy is in the worker's cache once the page has put it there.
-    await page.waitForFunction(() => caches.open('diagsante-pages-v1')
-      .then(c => c.match(location.origin + location.pathname)).then(r => !!r), null, { polling: 100 });
-    await cdp.send('Emulation.setCPUThrottlingRate', { rate: 1 });
-    await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
-    const r = x => Math.round(x);
-    console.log(`time (Slow 3G: ${SLOW_3G.downloadThroughput} B/s, ${SLOW_3G.latency} ms latency; CPU /${CPU_SLOWDOWN}): ` +
-      `last byte ${r(m.responseEnd)} ms (${m.transfer} bytes), ` +
-      `#start visible ${r(m.start)} ms (${r(m.start - SLOW_3G.latency)} ms beyond the request latency), ` +
-      `tap ${r(m.tap)} ms, #q-R01 visible ${r(m['q-R01'])} ms (${r(m['q-R01'] - m.tap)} ms after the tap)`);
-    const total = wire.reduce((a, w) => a + w.bytes, 0);
-    console.log(`first visit on the wire: ${total} bytes in ${wire.length} responses (budget ${TRANSFER_BUDGET}): ` +
-      wire.map(w => `${new URL(w.url).pathname}${w.sw ? ' (by the worker)' : ''}${w.cached ? ' (' + w.cached + ')' : ''} ${w.bytes}`).join(', '));
-    assert.ok(total < TRANSFER_BUDGET, `${total} bytes on a first visit, over ${TRANSFER_BUDGET}`);
-    const pages = wire.filter(w => new URL(w.url).pathname === '/f/resident' && w.bytes > 2000);
-    assert.equal(pages.length, 1, 'the page went over the network more than once');
-    assert.ok(m.responseEnd >= SLOW_3G.latency, 'the network emulation was not applied');
-    assert.ok(m.start - SLOW_3G.latency < TIME_BUDGET_MS, `#start visible ${r(m.start)} ms after navigation start: ` +
-      `over ${TIME_BUDGET_MS} ms + the ${SLOW_3G.latency} ms request latency`);
-    assert.ok(m['q-R01'] > m.tap);
-    assert.ok(m['q-R01'] - m.tap < TIME_BUDGET_MS, `#q-R01 visible ${r(m['q-R01'] - m.tap)} ms after the tap`);
+    client.on('end', () => up.end());
+    up.on('end', () => client.end());
+    client.on('error', () => up.destroy());
+    up.on('error', () => client.destroy());
   });
+  await new Promise(ok => server.listen(0, '127.0.0.1', ok));
+  return { base: `http://127.0.0.1:${server.address().port}`, requests,
+    close: () => new Promise(ok => { server.close(ok); server.unref(); }) };
+}
+
+test('time and transfer: Slow 3G and a 4x slower CPU, first visit: welcome, first question, bytes on the wire', async () => {
+  const wire = await relay(env.collector.base);
+  try {
+    await L.withPage(env, { timeout: 30000 }, async ({ page, context }) => {
+      // The page reports each element the first time it is visible, with where to touch it.
+      const seen = {};
+      const waiters = {};
+      const whenSeen = id => seen[id] ? Promise.resolve(seen[id]) : new Promise(ok => { waiters[id] = ok; });
+      await context.exposeBinding('__seen', (source, id, box) => {
+        seen[id] = box;
+        if (waiters[id]) waiters[id](box);
+      });
+      await context.addInitScript(() => {
+        const marks = window.__marks = {};
+        const look = () => {
+          for (const id of ['start', 'q-R01']) {
+            const e = !marks[id] && document.getElementById(id);
+            if (e && e.checkVisibility()) {
+              marks[id] = performance.now();
+              const r = e.getBoundingClientRect();
+              window.__seen(id, { x: r.left + r.width / 2, y: r.top + r.height / 2 });
+            }
+          }
+          // app.js sets __early to null once it has drawn its own screen: the scripts have run.
+          if (!marks.scripts && window.__early === null) marks.scripts = performance.now();
+          if (!marks['q-R01']) requestAnimationFrame(look);
+        };
+        requestAnimationFrame(look);
+        addEventListener('pointerdown', () => { if (!marks.tap) marks.tap = performance.now(); }, true);
+      });
+      const cdp = await context.newCDPSession(page);
+      await cdp.send('Network.enable');
+      await cdp.send('Network.emulateNetworkConditions', SLOW_3G);
+      await cdp.send('Emulation.setCPUThrottlingRate', { rate: CPU_SLOWDOWN });
+
+      await page.goto(wire.base + '/f/resident?t=QN09399A', { waitUntil: 'commit' });
+      const start = await whenSeen('start');
+      await page.touchscreen.tap(start.x, start.y);
+      await whenSeen('q-R01');
+      // The first visit is over when the page is whole (its other languages added), the worker controls it
+      // and the offline copy is in the worker's cache.
+      await page.waitForFunction(() => document.readyState === 'complete' && !document.getElementById('more'));
+      await page.evaluate(() => navigator.serviceWorker.ready);
+      await page.waitForFunction(() => !!navigator.serviceWorker.controller && caches.open('diagsante-pages-v1')
+        .then(c => c.match(location.origin + location.pathname)).then(r => !!r), null, { polling: 100 });
+      const m = await page.evaluate(() => {
+        const nav = performance.getEntriesByType('navigation')[0];
+        return Object.assign({ responseStart: nav.responseStart, responseEnd: nav.responseEnd,
+          transfer: nav.transferSize, dcl: nav.domContentLoadedEventEnd }, window.__marks);
+      });
+      await cdp.send('Emulation.setCPUThrottlingRate', { rate: 1 });
+      await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
+
+      const r = x => Math.round(x);
+      const lat = SLOW_3G.latency;
+      console.log(`time (Slow 3G: ${SLOW_3G.downloadThroughput} B/s, ${lat} ms latency; CPU /${CPU_SLOWDOWN}), from ` +
+        `navigation start: first byte ${r(m.responseStart)} ms, last byte ${r(m.responseEnd)} ms (${m.transfer} bytes), ` +
+        `other languages added by ${r(m.dcl)} ms; ` +
+        `welcome #start visible ${r(m.start)} ms (${r(m.start - lat)} ms beyond the latency); tap ${r(m.tap)} ms; ` +
+        `scripts run by ${r(m.scripts)} ms; first question #q-R01 visible ${r(m['q-R01'])} ms ` +
+        `(${r(m['q-R01'] - lat)} ms beyond the latency, ${r(m['q-R01'] - m.tap)} ms after the tap); ` +
+        `tap ${m.tap < m.scripts ? 'before' : 'after'} the scripts ran`);
+      const total = wire.requests.reduce((a, w) => a + w.bytes, 0);
+      console.log(`first visit on the wire: ${total} bytes from the collector in ${wire.requests.length} requests ` +
+        `(budget ${TRANSFER_BUDGET}): ` + wire.requests.map(w => `${w.method} ${w.path} ${w.bytes}`).join(', '));
+
+      assert.ok(m.responseEnd >= lat, 'the network emulation was not applied');
+      assert.ok(total < TRANSFER_BUDGET, `${total} bytes on a first visit, over ${TRANSFER_BUDGET}`);
+      const pages = wire.requests.filter(w => w.path.startsWith('/f/resident') && w.bytes > 2000);
+      assert.equal(pages.length, 1, 'the page went over the network more than once');
+      assert.ok(m.start - lat < TIME_BUDGET_MS, `#start visible ${r(m.start)} ms after navigation start: ` +
+        `over ${TIME_BUDGET_MS} ms + the ${lat} ms request latency`);
+      assert.ok(m['q-R01'] > m.tap);
+      assert.ok(m['q-R01'] - lat < TIME_BUDGET_MS, `#q-R01 visible ${r(m['q-R01'])} ms after navigation start: ` +
+        `over ${TIME_BUDGET_MS} ms + the ${lat} ms request latency`);
+    });
+  } finally {
+    await wire.close();
+  }
 });

@@ -90,6 +90,27 @@ test('offline: sent without network, delivered exactly once when the network com
   });
 });
 
+// The page carries its French texts before its scripts and the other languages after them (web.c): the copy
+// the worker keeps must be the whole page, so that it opens offline in every language of the form.
+const WORDS = JSON.parse(require('node:fs').readFileSync(require('node:path').join(L.FORMS_DIR, 'pages.json'), 'utf8')).strings;
+test('offline: the page kept after a first visit in French opens in every language of the form', async () => {
+  await L.withPage(env, async ({ page, context }) => {
+    await firstVisit(page);
+    await context.setOffline(true);
+    for (const lang of L.FORM.languages) {
+      await assert.doesNotReject(page.reload(), `the page does not reopen offline (${lang})`);
+      if (await page.locator('#lang-btn').isVisible()) await page.locator('#lang-btn').click();
+      await page.locator(`main button[lang="${lang}"]`).click();
+      await page.locator('main h1').filter({ hasText: L.FORM.title[lang] }).waitFor();
+      // "Commencer" the first time, "Reprendre" once the questionnaire has been started, in that language.
+      assert.ok([WORDS[lang].form.start, WORDS[lang].form.resume].includes(await page.locator('#start').textContent()),
+        `#start in ${lang}`);
+      await page.locator('#start').click();
+      await page.locator('#q-R01 legend').filter({ hasText: L.Q.R01.label[lang] }).waitFor();
+    }
+  });
+});
+
 test('a draft in progress survives a reload: same screen, same answers', async () => {
   await L.withPage(env, async ({ page }) => {
     await page.goto(env.collector.base + '/f/resident?t=QN09399A');
