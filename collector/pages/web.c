@@ -341,8 +341,14 @@ static bool add_page(web *w, int kind, const form *f, char *const text[NKINDS][3
     memset(pg, 0, sizeof *pg);
     pg->kind = kind;
     pg->form_id = f ? xstrdup(f->id) : NULL;
-    /* The pages get the expanded document: the shared list of local services is written in it. */
+    /* The pages get the expanded document: the shared list of local services is written in it. The form owns
+     * that document (form_expanded_doc gives a reference): the residents' page cuts its own copy. */
     json_t *fdoc = f ? form_expanded_doc(f) : NULL;
+    if (fdoc && kind == KIND_FORM) {
+        json_t *copy = json_deep_copy(fdoc);
+        json_decref(fdoc);
+        fdoc = copy;
+    }
     json_t *uidoc = uistr_page(ui, ui_page[kind], f ? f->languages : NULL, f ? f->nlanguages : 0);
     char *more = kind == KIND_FORM ? split_page(fdoc, uidoc, f) : NULL;
     char *fjson = fdoc ? json_dumps(fdoc, JSON_COMPACT | JSON_ESCAPE_SLASH | JSON_PRESERVE_ORDER) : NULL;

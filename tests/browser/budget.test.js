@@ -95,6 +95,32 @@ test('size: the page without its form data is under 60 KB gzipped; what each par
   assert.ok(codeGz < SIZE_BUDGET, `${codeGz} bytes gzipped, over the ${SIZE_BUDGET} bytes budget`);
 });
 
+/* What app.js does with the block "more" once the page is parsed: adds each text where it belongs. */
+function merge(into, from) {
+  for (const k in from) {
+    if (from[k] === null) continue;
+    if (typeof from[k] !== 'object' || into[k] == null) into[k] = from[k];
+    else merge(into[k], from[k]);
+  }
+}
+
+test('the page\'s two parts make the whole form again, and the form keeps its translations', async () => {
+  const html = (await get(env.collector.base + '/f/resident', {})).body.toString('utf8');
+  const block = id => JSON.parse(new RegExp(`<script type="application/json" id="${id}">([\\s\\S]*?)</script>`).exec(html)[1]);
+  const def = block('form-def'), ui = block('ui'), more = block('more');
+  const api = await get(env.collector.base + '/api/v1/forms/resident', {});
+  assert.equal(api.status, 200);
+  const whole = JSON.parse(api.body.toString('utf8'));
+  // Built once the pages are (web.c cuts a copy: the form's own document keeps every language).
+  assert.deepEqual(Object.keys(whole.sections[0].questions[0].label).sort(), [...whole.languages].sort());
+  assert.deepEqual(Object.keys(def.sections[0].questions[0].label), ['fr']);
+  assert.deepEqual(Object.keys(ui.strings), ['fr']);
+  merge(def, more.form);
+  merge(ui, more.ui);
+  assert.deepEqual(def, whole, 'the French part and the other languages do not make the served definition');
+  assert.deepEqual(Object.keys(ui.strings).sort(), [...whole.languages].sort());
+});
+
 /* A TCP relay in front of the collector that counts what the collector sends: every request (its line, from the
  * browser) with the bytes of its answer (status line, headers and body, from the collector). Chromium does not
  * pipeline, so an answer's bytes belong to the last request of its connection. */
