@@ -1,4 +1,6 @@
-/* minify.c -- whole-line comments, blank lines and indentation out of the pages' scripts and styles (minify.h). */
+/* minify.c -- comments, blank lines and indentation out of the pages' scripts and styles (minify.h). One pass
+ * over the text that knows where strings, template literals and regular expressions start and end, so that
+ * nothing inside them is taken for a comment. */
 #include "minify.h"
 
 #include <stdbool.h>
@@ -6,73 +8,155 @@
 
 #include "util.h"
 
-/* Backticks on a line, outside quotes: an odd count opens or closes a template literal spanning lines. */
-static bool toggles_template(const char *p, size_t n)
+/* Template literals nest through ${…}: each level remembers the brace depth its ${ was opened at. */
+#define MINIFY_MAX_NESTING 32
+
+/* True for a character that can end an identifier, a keyword or a number. */
+static bool word_char(char c)
 {
-    size_t ticks = 0;
-    char quote = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (quote) {
-            if (p[i] == '\\')
-                i++;
-            else if (p[i] == quote)
-                quote = 0;
-        } else if (p[i] == '\'' || p[i] == '"') {
-            quote = p[i];
-        } else if (p[i] == '`') {
-            ticks++;
-        }
-    }
-    return ticks % 2 == 1;
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '$' ||
+           (unsigned char)c >= 0x80;
 }
 
-char *minify(const char *src)
+/* Whether a '/' after the code out[0..n) starts a regular expression (true) or divides (false): after an
+ * operand (a name, a number, a closing bracket, a string, a regular expression, x++ or x--) it divides, except
+ * after the keywords that an expression follows (return /a/, typeof /a/, …). */
+static bool regex_may_start(const char *out, size_t n)
 {
-    sbuf out = {0};
-    bool in_comment = false, in_template = false;
-    const char *p = src;
-    while (*p) {
-        const char *end = strchr(p, '\n');
-        size_t len = end ? (size_t)(end - p) : strlen(p);
-        const char *next = end ? end + 1 : p + len;
-        if (in_template) {  /* verbatim, indentation included: it is part of a string */
-            sbuf_add(&out, p, len);
-            sbuf_add(&out, "\n", 1);
-            in_template = !toggles_template(p, len);
-            p = next;
+    while (n > 0 && (out[n - 1] == ' ' || out[n - 1] == '\t' || out[n - 1] == '\n'))
+        n--;
+    if (n == 0)
+        return true;
+    char c = out[n - 1];
+    if (c == ')' || c == ']' || c == '\'' || c == '"' || c == '`' || c == '/')
+        return false;
+    if ((c == '+' || c == '-') && n >= 2 && out[n - 2] == c)
+        return false;
+    if (!word_char(c))
+        return true;
+    size_t start = n;
+    while (start > 0 && word_char(out[start - 1]))
+        start--;
+    static const char *const keywords[] = {"return", "typeof", "instanceof", "in", "of", "new", "delete", "void",
+                                           "throw", "case", "do", "else", "yield", "await"};
+    for (size_t i = 0; i < sizeof keywords / sizeof *keywords; i++)
+        if (strlen(keywords[i]) == n - start && memcmp(out + start, keywords[i], n - start) == 0)
+            return true;
+    return false;
+}
+
+/* Drops the spaces and tabs at the end of out. */
+static void trim_end(sbuf *out)
+{
+    while (out->len > 0 && (out->data[out->len - 1] == ' ' || out->data[out->len - 1] == '\t'))
+        out->len--;
+}
+
+/* Ends a line of code: trailing blanks go, and a line left empty is not written. */
+static void end_line(sbuf *out)
+{
+    trim_end(out);
+    if (out->len > 0 && out->data[out->len - 1] != '\n')
+        sbuf_add(out, "\n", 1);
+}
+
+/* Copies the string or regular expression that starts at p (its opening quote or slash) to out, up to its
+ * closing one included (a regular expression's [classes] may hold a slash); returns what follows. A string
+ * that is not closed on its line ends there (not valid JavaScript or CSS; nothing is lost). */
+static const char *copy_quoted(const char *p, sbuf *out)
+{
+    char close = *p;
+    bool in_class = false;
+    const char *q = p + 1;
+    while (*q && *q != '\n') {
+        if (*q == '\\' && q[1]) {
+            q += 2;
             continue;
         }
-        const char *t = p, *stop = p + len;
-        while (t < stop && (*t == ' ' || *t == '\t' || *t == '\r'))
-            t++;
-        if (in_comment || (stop - t >= 2 && t[0] == '/' && t[1] == '*')) {
-            const char *close = NULL;
-            for (const char *c = in_comment ? t : t + 2; c + 1 < stop; c++)
-                if (c[0] == '*' && c[1] == '/') {
-                    close = c;
-                    break;
-                }
-            in_comment = close == NULL;
-            if (close == NULL) {
-                p = next;
-                continue;
-            }
-            t = close + 2;  /* code after the comment's end stays */
-            while (t < stop && (*t == ' ' || *t == '\t'))
-                t++;
+        if (close == '/' && *q == '[')
+            in_class = true;
+        else if (close == '/' && *q == ']')
+            in_class = false;
+        else if (*q == close && !in_class) {
+            q++;
+            break;
         }
-        if (stop - t >= 2 && t[0] == '/' && t[1] == '/')
-            t = stop;
-        size_t n = (size_t)(stop - t);
-        while (n > 0 && (t[n - 1] == ' ' || t[n - 1] == '\t' || t[n - 1] == '\r'))
-            n--;
-        if (n > 0) {
-            sbuf_add(&out, t, n);
-            sbuf_add(&out, "\n", 1);
-            in_template = toggles_template(t, n);
-        }
-        p = next;
+        q++;
     }
+    sbuf_add(out, p, (size_t)(q - p));
+    return q;
+}
+
+/* Copies a piece of template literal to out: from p (its opening backtick, or the brace that closes a ${…} in
+ * it) verbatim, line breaks and indentation included, up to its closing backtick, or up to a ${ whose code the
+ * caller then reads as code (the level is pushed on resume/depth, the brace counted). Returns what follows. */
+static const char *copy_template(const char *p, sbuf *out, int *resume, int *depth, int *braces)
+{
+    const char *q = p + 1;
+    while (*q && *q != '`' && !(*q == '$' && q[1] == '{'))
+        q += *q == '\\' && q[1] ? 2 : 1;
+    if (*q == '$' && *depth < MINIFY_MAX_NESTING) {
+        q += 2;
+        resume[(*depth)++] = (*braces)++;
+    } else if (*q) {
+        q++;
+    }
+    sbuf_add(out, p, (size_t)(q - p));
+    return q;
+}
+
+char *minify(const char *src, minify_lang lang)
+{
+    sbuf out = {0};
+    bool js = lang == MINIFY_JS, line_start = true;
+    int braces = 0, depth = 0;          /* depth: template literals open around the code being read */
+    int resume[MINIFY_MAX_NESTING];     /* the brace count at which each one's ${ closes */
+    const char *p = src;
+    while (*p) {
+        char c = *p;
+        if (line_start && (c == ' ' || c == '\t' || c == '\r')) { /* indentation */
+            p++;
+            continue;
+        }
+        line_start = false;
+        if (c == '\r') {
+            p++;
+        } else if (c == '\n') {
+            end_line(&out);
+            line_start = true;
+            p++;
+        } else if (c == '/' && p[1] == '*') {
+            const char *close = strstr(p + 2, "*/");
+            const char *end = close ? close + 2 : p + strlen(p);
+            /* A comment across lines ends its line (a line break can end a statement); one within a line is a
+             * space between what it separated. */
+            if (memchr(p, '\n', (size_t)(end - p))) {
+                end_line(&out);
+                line_start = true;
+            } else if (out.len > 0 && out.data[out.len - 1] != ' ' && out.data[out.len - 1] != '\n') {
+                sbuf_add(&out, " ", 1);
+            }
+            p = end;
+            while (!line_start && (*p == ' ' || *p == '\t')) /* one space where the comment was */
+                p++;
+        } else if (js && c == '/' && p[1] == '/') {
+            p += strcspn(p, "\n");
+        } else if (c == '\'' || c == '"' || (js && c == '/' && regex_may_start(out.data, out.len))) {
+            p = copy_quoted(p, &out);
+        } else if (js && c == '`') {
+            p = copy_template(p, &out, resume, &depth, &braces);
+        } else if (js && c == '}' && depth > 0 && braces - 1 == resume[depth - 1]) {
+            /* the end of a ${…}: back into its template literal, which goes on as after an opening backtick */
+            braces--;
+            depth--;
+            p = copy_template(p, &out, resume, &depth, &braces);
+        } else {
+            braces += c == '{' ? 1 : c == '}' ? -1 : 0;
+            sbuf_add(&out, p, 1);
+            p++;
+        }
+    }
+    end_line(&out);
     if (out.data == NULL)
         sbuf_add(&out, "", 0);
     return out.data;

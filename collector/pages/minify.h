@@ -1,13 +1,17 @@
 /* minify.h -- makes the pages' own scripts and styles smaller before they are inlined and compressed: drops
- * whole-line comments and blank lines and the indentation of every line (about a fifth of the page once
- * compressed). It is line-based and conservative: a comment that follows code on its line stays, and the lines
- * of a template literal that spans lines are kept as they are. It is meant for our own files, which keep these
- * rules (a line starting with "//" or "/ *" is a comment, never a regular expression or the middle of a
- * string); tests/browser runs every page served this way. */
+ * comments (block comments, and in scripts line comments), blank lines and the indentation of every line. It
+ * reads the text as a tokenizer would, so that nothing inside a string, a template literal or a regular
+ * expression is taken for a comment; a template literal is kept verbatim, lines and indentation included. A
+ * block comment that spans lines leaves a line break (it may end a statement), one within a line a space.
+ * Whether a '/' starts a regular expression or divides is decided from what precedes it, as JavaScript's own
+ * grammar does for the code our pages hold (after an operand it divides; after an operator, a bracket that
+ * opens, or return/typeof/… it starts a regular expression). */
 #ifndef COLLECTOR_MINIFY_H
 #define COLLECTOR_MINIFY_H
 
-/* A new string: src minified (owned by the caller). */
-char *minify(const char *src);
+typedef enum { MINIFY_CSS, MINIFY_JS } minify_lang;
+
+/* A new string: src, a style sheet or a script as lang says, minified (owned by the caller; never NULL). */
+char *minify(const char *src, minify_lang lang);
 
 #endif /* COLLECTOR_MINIFY_H */

@@ -31,6 +31,7 @@ const test = require('node:test');
 const assert = require('node:assert/strict');
 const http = require('node:http');
 const net = require('node:net');
+const vm = require('node:vm');
 const zlib = require('node:zlib');
 const L = require('./lib.js');
 
@@ -119,6 +120,22 @@ test('the page\'s two parts make the whole form again, and the form keeps its tr
   merge(ui, more.ui);
   assert.deepEqual(def, whole, 'the French part and the other languages do not make the served definition');
   assert.deepEqual(Object.keys(ui.strings).sort(), [...whole.languages].sort());
+});
+
+test('every script the collector serves, made smaller (collector/pages/minify.c), still compiles', async () => {
+  let n = 0;
+  for (const path of ['/f/resident', '/print/resident', '/entry', '/admin', '/signin', '/', '/sw.js']) {
+    const res = await get(env.collector.base + path, {});
+    assert.equal(res.status, 200, path);
+    const body = res.body.toString('utf8');
+    const scripts = path.endsWith('.js') ? [body] : [...body.matchAll(/<script>([\s\S]*?)<\/script>/g)].map(m => m[1]);
+    assert.ok(scripts.length > 0, `${path}: no script`);
+    for (const [i, code] of scripts.entries()) {
+      assert.doesNotThrow(() => new vm.Script(code, { filename: `${path} script ${i + 1}` }), `${path} script ${i + 1}`);
+      n++;
+    }
+  }
+  console.log(`${n} scripts compiled`);
 });
 
 /* A TCP relay in front of the collector that counts what the collector sends: every request (its line, from the
