@@ -760,11 +760,11 @@
   window.addEventListener('online', function () { delay = 5000; flush(); });
   if ('serviceWorker' in navigator) {
     navigator.serviceWorker.register('/sw.js').catch(function () {});
-    /* This first visit was loaded before the worker could see it: put the page in its cache now, so that it
-     * opens offline next time (the worker keeps it up to date afterwards). The copy comes from the browser's
-     * own HTTP cache, which holds the response just received (force-cache: no download, not even a
-     * revalidation); only a browser that kept nothing fetches it again. */
-    navigator.serviceWorker.ready.then(function () {
+    /* A page no worker controls was loaded before the worker could see it (a first visit): put the page in its
+     * cache now, so that it opens offline next time (the worker keeps it up to date afterwards, from the pages
+     * it serves). The copy comes from the browser's own HTTP cache, which holds the response just received
+     * (force-cache: no download, not even a revalidation); only a browser that kept nothing fetches it again. */
+    if (!navigator.serviceWorker.controller) navigator.serviceWorker.ready.then(function () {
       if (!window.caches) return;
       fetch(location.href, { cache: 'force-cache', credentials: 'omit' }).then(function (res) {
         if (!res.ok) return;
