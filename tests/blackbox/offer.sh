@@ -75,9 +75,13 @@ db=$tmp/add.db
 start_collector "$col" "$db" "$tmp/add"
 s=$(get /f/resident "$tmp/page.html")
 embedded "$tmp/page.html" form-def >"$tmp/page.json"
-jqf "the phone page's form has the service in R23, with paper 12 and its Turkish label (status $s)" "$tmp/page.json" \
+jqf "the phone page's form has the service in R23, with paper 12 and its French label (status $s)" "$tmp/page.json" \
     '[.sections[].questions[] | select(.id == "R23") | .rows[] | select(.code == "maison_des_femmes")] |
-     length == 1 and .[0].paper == 12 and .[0].label.tr == "Kadın evi"'
+     length == 1 and .[0].paper == 12 and .[0].label.fr == "Maison des femmes"'
+# The page's other languages come in the block "more", after its scripts (collector/pages/web.c).
+embedded "$tmp/page.html" more >"$tmp/more.json"
+jqf "... and its Turkish label, in the page's other languages" "$tmp/more.json" \
+    '[.form.sections[]?.questions[]? | objects | .rows[]? | objects | .label.tr] | index("Kadın evi") != null'
 s=$(get /print/resident "$tmp/print.html")
 embedded "$tmp/print.html" form-def >"$tmp/print.json"
 jqf "the paper form's definition lists it twelfth (status $s)" "$tmp/print.json" \
