@@ -6,6 +6,7 @@
 #include "testutil.h"
 
 #include "answers.h"
+#include "answersutil.h"
 #include "form.h"
 #include "terr.h"
 #include "util.h"
@@ -34,16 +35,6 @@ static int teardown(void **state)
     return 0;
 }
 
-/* Renders a report as "question[.row]:code,...". */
-static void render(const answers_report *r, char *out, size_t len)
-{
-    out[0] = '\0';
-    for (size_t i = 0; i < r->count; i++) {
-        size_t used = strlen(out);
-        snprintf(out + used, len - used, "%s%s%s%s:%s", i ? "," : "", r->errors[i].question,
-                 r->errors[i].row ? "." : "", r->errors[i].row ? r->errors[i].row : "", r->errors[i].code);
-    }
-}
 
 static void test_table(void **state)
 {
@@ -69,7 +60,7 @@ static void test_table(void **state)
         }
         answers_report r;
         size_t n = answers_check(fixture, json_object_get(c, "answers"), today, &r);
-        render(&r, got, sizeof got);
+        au_render(&r, got, sizeof got);
         if (strcmp(got, want) != 0 || n != r.count) {
             failures++;
             char *text = json_dumps(json_object_get(c, "answers"), JSON_COMPACT | JSON_ENCODE_ANY);

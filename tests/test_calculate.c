@@ -7,6 +7,7 @@
 #include "testutil.h"
 
 #include "answers.h"
+#include "answersutil.h"
 #include "catalog.h"
 #include "form.h"
 #include "formdiff.h"
@@ -29,16 +30,6 @@ static int teardown(void **state)
     return 0;
 }
 
-/* Renders a report as "question[.row]:code,...". */
-static void render(const answers_report *r, char *out, size_t len)
-{
-    out[0] = '\0';
-    for (size_t i = 0; i < r->count; i++) {
-        size_t used = strlen(out);
-        snprintf(out + used, len - used, "%s%s%s%s:%s", i ? "," : "", r->errors[i].question,
-                 r->errors[i].row ? "." : "", r->errors[i].row ? r->errors[i].row : "", r->errors[i].code);
-    }
-}
 
 /* Renders a JSON array of strings as "a,b,...". */
 static void join(const json_t *arr, char *out, size_t len)
@@ -101,7 +92,7 @@ static void test_cases(void **state)
         join(json_object_get(c, "errors"), want, sizeof want);
         answers_report r;
         answers_check(f, json_object_get(c, "answers"), today, &r);
-        render(&r, got, sizeof got);
+        au_render(&r, got, sizeof got);
         answers_report_free(&r);
         json_t *stored = json_deep_copy(json_object_get(c, "answers"));
         answers_calculate(f, stored, today);
@@ -196,7 +187,7 @@ static void test_resident_v2(void **state)
             size_t n = answers_check(f, a, "2026-11-23", &r);
             if (n > 0) {
                 char got[512];
-                render(&r, got, sizeof got);
+                au_render(&r, got, sizeof got);
                 fail_msg("R21=%s R04=%s: %s", cover[i].r21, couple[k].r04, got);
             }
             answers_report_free(&r);
@@ -263,7 +254,7 @@ static void store_like_collector(const form *f, json_t *a)
     answers_report r;
     if (answers_check(f, a, "2026-11-23", &r) > 0) {
         char got[512], *text = json_dumps(a, JSON_COMPACT);
-        render(&r, got, sizeof got);
+        au_render(&r, got, sizeof got);
         fail_msg("version %s refuses %s: %s", f->version, text, got);
     }
     answers_report_free(&r);

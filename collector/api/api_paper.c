@@ -325,14 +325,23 @@ void api_paper_discrepancies(hreq *h, const char *const *params)
     http_reply_json(h, 200, json_pack("{s:o, s:o}", "sheets", sheets, "typed_by_you", own));
 }
 
+/* A mediator's or an administrator's request about the sheets of a current form: the caller's token id in
+ * *token. Replies 401/403/404 and returns false otherwise. */
+static bool sheets_request(hreq *h, const char *form_id, long *token)
+{
+    if (!auth_require(h, AUTH_MEDIATOR | AUTH_ADMIN, token))
+        return false;
+    if (catalog_current(h->srv->forms, form_id) == NULL) {
+        http_unknown_form(h, form_id);
+        return false;
+    }
+    return true;
+}
+
 void api_paper_sheets(hreq *h, const char *const *params)
 {
-    if (!auth_require(h, AUTH_MEDIATOR | AUTH_ADMIN, NULL))
+    if (!sheets_request(h, params[0], NULL))
         return;
-    if (catalog_current(h->srv->forms, params[0]) == NULL) {
-        http_unknown_form(h, params[0]);
-        return;
-    }
     sqlite3_stmt *st;
     json_t *sheets = json_array();
     if (sqlite3_prepare_v2(store_db(h->srv->reader),
@@ -356,12 +365,8 @@ void api_paper_sheets(hreq *h, const char *const *params)
 void api_paper_mine(hreq *h, const char *const *params)
 {
     long token;
-    if (!auth_require(h, AUTH_MEDIATOR | AUTH_ADMIN, &token))
+    if (!sheets_request(h, params[0], &token))
         return;
-    if (catalog_current(h->srv->forms, params[0]) == NULL) {
-        http_unknown_form(h, params[0]);
-        return;
-    }
     sqlite3_stmt *st;
     json_t *sheets = json_array();
     if (sqlite3_prepare_v2(store_db(h->srv->reader),
