@@ -181,20 +181,28 @@ static void test_backup(void **state)
 
 /* ---- paper questionnaires ---- */
 
-/* Types one entry of a sheet in its own transaction. */
-static store_paper type_sheet(store *s, const char *uuid, const char *paper_id, long by, const char *answers)
+/* Types one entry of a sheet, in language lang, in its own transaction. */
+static store_paper type_sheet_in(store *s, const char *uuid, const char *paper_id, long by, const char *answers,
+                                 const char *lang)
 {
     static store_sub subs[16];
     static int next;
     store_sub *sub = &subs[next++ % 16];
     fill(sub, uuid, answers);
     sub->channel = "paper";
+    sub->lang = lang;
     store_paper p = {sub, paper_id, by, false, 0, "", NULL};
     char err[256];
     assert_int_equal(store_begin(s, err, sizeof err), 0);
     assert_int_equal(store_paper_entry(s, &p, err, sizeof err), 0);
     assert_int_equal(store_commit(s, err, sizeof err), 0);
     return p;
+}
+
+/* Types one entry of a sheet in French. */
+static store_paper type_sheet(store *s, const char *uuid, const char *paper_id, long by, const char *answers)
+{
+    return type_sheet_in(s, uuid, paper_id, by, answers, "fr");
 }
 
 static long counted(store *s, const char *paper_id)
@@ -269,6 +277,20 @@ static void test_paper_double_entry(void **state)
     assert_int_equal(store_commit(s, err, sizeof err), 0);
     assert_int_equal(rsub.outcome, STORE_REFUSED);
     assert_string_equal(r2.refusal, "not_discrepant");
+
+    /* The language is typed too: the same answers in two languages are discrepant, in one language verified. */
+    type_sheet_in(s, "d0000000-0000-4000-8000-000000000001", "003", 7, "{\"R07\":\"bon\"}", "ar");
+    store_paper l2 = type_sheet_in(s, "d0000000-0000-4000-8000-000000000002", "003", 8, "{\"R07\":\"bon\"}", "fr");
+    assert_int_equal(l2.sub->outcome, STORE_CREATED);
+    assert_string_equal(l2.status, STORE_SHEET_DISCREPANT);
+    assert_int_equal(counted(s, "003"), 0);
+    type_sheet_in(s, "d0000000-0000-4000-8000-000000000003", "004", 7, "{\"R07\":\"bon\"}", "ar");
+    store_paper v2 = type_sheet_in(s, "d0000000-0000-4000-8000-000000000004", "004", 8, "{\"R07\":\"bon\"}", "ar");
+    assert_string_equal(v2.status, STORE_SHEET_VERIFIED);
+    sqlite3_prepare_v2(store_db(s), "SELECT lang FROM counted_submissions WHERE paper_id = '004'", -1, &st, NULL);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    assert_string_equal((const char *)sqlite3_column_text(st, 0), "ar");
+    sqlite3_finalize(st);
     store_close(s);
 }
 

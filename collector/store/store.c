@@ -743,8 +743,9 @@ int store_paper_entry(store *s, store_paper *p, char *err, size_t errlen)
     sqlite3_stmt *st = NULL;
     char status[20] = "";
     long first_by = -1;
-    if (sqlite3_prepare_v2(s->db, "SELECT h.status, e.entered_by, e.answers FROM sheets h LEFT JOIN submissions e "
-                           "ON e.form_id = h.form_id AND e.paper_id = h.paper_id AND e.entry = 1 "
+    char first_lang[16] = "";
+    if (sqlite3_prepare_v2(s->db, "SELECT h.status, e.entered_by, e.answers, e.lang FROM sheets h "
+                           "LEFT JOIN submissions e ON e.form_id = h.form_id AND e.paper_id = h.paper_id AND e.entry = 1 "
                            "WHERE h.form_id = ? AND h.paper_id = ?", -1, &st, NULL) != SQLITE_OK)
         goto done;
     sqlite3_bind_text(st, 1, p->sub->form_id, -1, SQLITE_TRANSIENT);
@@ -756,6 +757,8 @@ int store_paper_entry(store *s, store_paper *p, char *err, size_t errlen)
         first_by = sqlite3_column_type(st, 1) == SQLITE_NULL ? -1 : (long)sqlite3_column_int64(st, 1);
         const unsigned char *a = sqlite3_column_text(st, 2);
         first_answers = a ? xstrdup((const char *)a) : NULL;
+        const unsigned char *l = sqlite3_column_text(st, 3);
+        snprintf(first_lang, sizeof first_lang, "%s", l ? (const char *)l : "");
     } else if (step != SQLITE_DONE) {
         goto done;
     }
@@ -785,7 +788,9 @@ int store_paper_entry(store *s, store_paper *p, char *err, size_t errlen)
     } else if (strcmp(status, STORE_SHEET_AWAITING) == 0 && first_by == p->entered_by) {
         p->refusal = "same_operator";
     } else if (strcmp(status, STORE_SHEET_AWAITING) == 0) {
-        bool same = first_answers && strcmp(first_answers, p->sub->answers_json) == 0;
+        /* The sheet's language is typed like its answers: two entries that disagree on it are discrepant too. */
+        bool same = first_answers && strcmp(first_answers, p->sub->answers_json) == 0 &&
+                    strcmp(first_lang, p->sub->lang) == 0;
         const char *st_name = same ? STORE_SHEET_VERIFIED : STORE_SHEET_DISCREPANT;
         const char *params[] = {st_name, p->sub->form_id, p->paper_id};
         if (tag_entry(s, p, 2) < 0 ||

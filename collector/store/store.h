@@ -117,7 +117,7 @@ typedef struct store_paper {
 
 /* Types in one paper entry inside an open transaction: a first entry creates the sheet (selected for double
  * entry or not, see store_double_selected); a second one, by another operator, is compared with the first
- * (same answers: verified; else discrepant); anything more is refused. Returns 0, or -1 on a database error. */
+ * (same answers and same language: verified; else discrepant); anything more is refused. Returns 0, or -1 on a database error. */
 int store_paper_entry(store *s, store_paper *p, char *err, size_t errlen);
 
 /* The reconciled record of a discrepant sheet, inside an open transaction: stored as entry 0, and the sheet
