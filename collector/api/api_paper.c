@@ -35,6 +35,7 @@ typedef struct paper_job {
     char *decisions;           /* reconciliation only */
     char uuid[37];
     char paper_id[PAPER_ID_MAX + 1];
+    char lang[16];             /* reconciliation only: the decided language (a form's language code) */
 } paper_job;
 
 static void paper_job_free(paper_job *p)
@@ -249,14 +250,15 @@ static json_t *differences(const export_layout *l, const json_t *a, const json_t
     return out;
 }
 
-/* The two entries of a sheet: fills answers[2] (new references) and ids; false when it has not two. */
+/* The two entries of a sheet: fills answers[2] (new references) and entries ([{entry, uuid, entered_by, lang,
+ * answers}]); false when it has not two. */
 static bool load_entries(sqlite3 *db, const char *form_id, const char *paper_id, json_t *answers[2],
                          json_t **entries, char *version, size_t vlen)
 {
     sqlite3_stmt *st;
     answers[0] = answers[1] = NULL;
     *entries = json_array();
-    if (sqlite3_prepare_v2(db, "SELECT entry, uuid, entered_by, answers, form_version FROM submissions "
+    if (sqlite3_prepare_v2(db, "SELECT entry, uuid, entered_by, answers, form_version, lang FROM submissions "
                            "WHERE form_id = ? AND paper_id = ? AND entry IN (1, 2) ORDER BY entry", -1, &st,
                            NULL) != SQLITE_OK)
         return false;
@@ -267,13 +269,33 @@ static bool load_entries(sqlite3 *db, const char *form_id, const char *paper_id,
         json_t *a = json_loads((const char *)sqlite3_column_text(st, 3), 0, NULL);
         if (version && e == 1)
             snprintf(version, vlen, "%s", sqlite3_column_text(st, 4));
-        json_array_append_new(*entries, json_pack("{s:i, s:s, s:I, s:O}", "entry", e, "uuid",
+        json_array_append_new(*entries, json_pack("{s:i, s:s, s:I, s:s, s:O}", "entry", e, "uuid",
                                                   sqlite3_column_text(st, 1), "entered_by",
-                                                  (json_int_t)sqlite3_column_int64(st, 2), "answers", a));
+                                                  (json_int_t)sqlite3_column_int64(st, 2), "lang",
+                                                  sqlite3_column_text(st, 5), "answers", a));
         answers[e - 1] = a;
     }
     sqlite3_finalize(st);
     return answers[0] && answers[1];
+}
+
+/* The language of entry i (0 or 1) of entries as load_entries gives them, as a borrowed JSON string. */
+static json_t *entry_lang(json_t *entries, size_t i)
+{
+    return json_object_get(json_array_get(entries, i), "lang");
+}
+
+/* The differences of a sheet's two entries: the sheet's language first when they disagree on it (field "lang"),
+ * then the answers' (see differences). */
+static json_t *sheet_differences(const export_layout *l, json_t *const a[2], json_t *entries)
+{
+    json_t *out = json_array(), *x = entry_lang(entries, 0), *y = entry_lang(entries, 1);
+    if (!json_equal(x, y))
+        json_array_append_new(out, json_pack("{s:s, s:O, s:O}", "field", "lang", "first", x, "second", y));
+    json_t *d = differences(l, a[0], a[1]);
+    json_array_extend(out, d);
+    json_decref(d);
+    return out;
 }
 
 /* The entry (1 or 2) of a sheet that token typed, or 0 when it typed neither; entries as load_entries gives
@@ -314,7 +336,7 @@ void api_paper_discrepancies(hreq *h, const char *const *params)
                 json_array_append_new(own, json_string(pid));
             else if (two)
                 json_array_append_new(sheets, json_pack("{s:s, s:o, s:O}", "paper_id", pid, "differences",
-                                                        differences(l, a[0], a[1]), "entries", entries));
+                                                        sheet_differences(l, a, entries), "entries", entries));
             json_decref(entries);
             json_decref(a[0]);
             json_decref(a[1]);
@@ -361,7 +383,8 @@ void api_paper_sheets(hreq *h, const char *const *params)
 }
 
 /* GET …/paper/mine: the sheets the caller typed today (local time), newest first: number, which entry, when,
- * language, territory and the sheet's status. Never another person's entries, never answers. */
+ * language, territory and the sheet's status. Never another person's entries, never answers; a reconciled
+ * record (entry 0) is a decision, not a sheet typed, and the typists see it as their sheet's status. */
 void api_paper_mine(hreq *h, const char *const *params)
 {
     long token;
@@ -372,7 +395,7 @@ void api_paper_mine(hreq *h, const char *const *params)
     if (sqlite3_prepare_v2(store_db(h->srv->reader),
                            "SELECT s.paper_id, s.entry, s.received_at, s.lang, coalesce(s.territory, ''), h.status "
                            "FROM submissions s JOIN sheets h ON h.form_id = s.form_id AND h.paper_id = s.paper_id "
-                           "WHERE s.form_id = ? AND s.entered_by = ? AND s.paper_id IS NOT NULL "
+                           "WHERE s.form_id = ? AND s.entered_by = ? AND s.paper_id IS NOT NULL AND s.entry IN (1, 2) "
                            "AND date(s.received_at, 'localtime') = date('now', 'localtime') "
                            "ORDER BY s.received_at DESC, s.id DESC", -1, &st, NULL) == SQLITE_OK) {
         sqlite3_bind_text(st, 1, params[0], -1, SQLITE_TRANSIENT);
@@ -407,12 +430,13 @@ static bool has_text(const char *s)
     return s[strspn(s, " \t\r\n")] != '\0';
 }
 
-/* Checks a reconciliation body: {"answers": {...}, "reasons"?: {FIELD: "why", ...}}, where each FIELD is an
- * export column of the form and each reason a string of 1 to REASON_MAX characters that is not blank. Replies
- * 400 and returns false otherwise. */
+/* Checks a reconciliation body: {"answers": {...}, "reasons"?: {FIELD: "why", ...}, "lang"?: "ar"}, where each
+ * FIELD is an export column of the form or "lang" (the sheet's language), and each reason a string of 1 to
+ * REASON_MAX characters that is not blank. Replies 400 and returns false otherwise; lang is checked against the
+ * sheet's form version later (reconcile_lang_ok), once that version is known. */
 static bool reconcile_body_ok(hreq *h, json_t *body, const export_layout *l)
 {
-    static const char *const fields[] = {"answers", "reasons", NULL};
+    static const char *const fields[] = {"answers", "reasons", "lang", NULL};
     if (!api_known_fields(h, body, fields))
         return false;
     json_t *answers = json_object_get(body, "answers"), *reasons = json_object_get(body, "reasons");
@@ -431,9 +455,9 @@ static bool reconcile_body_ok(hreq *h, json_t *body, const export_layout *l)
     json_object_foreach(reasons, key, v) {
         int n = util_utf8_prefix(key, strlen(key), 64);
         const char *why = json_string_value(v);
-        if (!layout_has(l, key)) {
+        if (!layout_has(l, key) && strcmp(key, "lang") != 0) {
             http_error(h, 400, "invalid_field", "reasons", "« reasons » : « %.*s » n'est pas une réponse de ce "
-                       "questionnaire (une question, ou une ligne de grille comme R23.pmi)", n, key);
+                       "questionnaire (une question, une ligne de grille comme R23.pmi, ou lang)", n, key);
             return false;
         }
         if (why == NULL || !has_text(why) || util_utf8_len(why) > REASON_MAX) {
@@ -488,14 +512,34 @@ static void decide_field(const char *name, json_t *x, json_t *y, json_t *c, cons
                                                    "second", y, "chosen", c, "source", source, "reason", reason));
 }
 
-/* Checks the reconciled answers field by field (export columns) against the two entries a[0] and a[1] (see
- * decide_field). Returns the decisions to keep with the sheet (a new array), or NULL after replying 422
- * invalid_decisions with every field that breaks the rule. */
-static json_t *decide(hreq *h, const export_layout *l, json_t *const a[2], const json_t *answers,
-                      const json_t *reasons)
+/* Decides the sheet's language from the entries' (x, y) and the body's lang (NULL: none given), by the rule of
+ * decide_field under the name "lang"; without lang it is the entries' when they agree, and must be chosen when
+ * they do not. Returns the decided language (borrowed from x or lang), or NULL after appending to errors. */
+static json_t *decide_lang(json_t *x, json_t *y, json_t *lang, const char *reason, json_t *decisions,
+                           json_t *errors)
+{
+    if (lang == NULL && !json_equal(x, y)) {
+        refuse_field(errors, "lang", "lang_undecided", "les deux saisies ne donnent pas la même langue de feuille : "
+                     "choisissez dans « lang » celle de la saisie 1 ou de la saisie 2 (ou une autre, avec sa raison)");
+        return NULL;
+    }
+    json_t *c = lang ? lang : x;
+    size_t before = json_array_size(errors);
+    decide_field("lang", x, y, c, reason, decisions, errors);
+    return json_array_size(errors) == before ? c : NULL;
+}
+
+/* Checks the reconciled sheet against its two entries: its language (decide_lang, from lang: NULL when the body
+ * has none), then its answers field by field (export columns) against a[0] and a[1] (decide_field). Returns the
+ * decisions to keep with the sheet (a new array) and the decided language in *chosen (borrowed), or NULL after
+ * replying 422 invalid_decisions with every field that breaks the rule. */
+static json_t *decide(hreq *h, const export_layout *l, json_t *const a[2], json_t *entries, const json_t *answers,
+                      const json_t *reasons, json_t *lang, json_t **chosen)
 {
     json_t *f1 = flatten(l, a[0]), *f2 = flatten(l, a[1]), *fc = flatten(l, answers);
     json_t *decisions = json_array(), *errors = json_array();
+    *chosen = decide_lang(entry_lang(entries, 0), entry_lang(entries, 1), lang,
+                          json_string_value(json_object_get(reasons, "lang")), decisions, errors);
     for (size_t i = 0; i < l->count; i++) {
         const char *name = l->cols[i].name;
         decide_field(name, json_object_get(f1, name), json_object_get(f2, name), json_object_get(fc, name),
@@ -549,18 +593,27 @@ void api_paper_reconcile(hreq *h, const char *const *params)
         own_entry(h, params[1], mine);
         goto fail;
     }
-    json_t *answers = json_object_get(body, "answers");
+    json_t *answers = json_object_get(body, "answers"), *lang = json_object_get(body, "lang");
     const form *f = catalog_get(h->srv->forms, params[0], version);
-    if (f == NULL || !answers_ok(h, f, answers))
+    if (f == NULL)
+        goto fail;
+    if (lang && (!json_is_string(lang) || !form_has_language(f, json_string_value(lang)))) {
+        http_error(h, 400, "invalid_field", "lang", "« lang » doit être une des langues du formulaire");
+        goto fail;
+    }
+    if (!answers_ok(h, f, answers))
         goto fail;
     answers_normalize(f, answers); /* entries are stored normalised: compare like with like */
-    json_t *decisions = decide(h, l, a, answers, json_object_get(body, "reasons"));
+    json_t *chosen;
+    json_t *decisions = decide(h, l, a, entries, answers, json_object_get(body, "reasons"), lang, &chosen);
     if (decisions == NULL)
         goto fail;
     p->decisions = json_dumps(decisions, JSON_COMPACT);
     json_decref(decisions);
+    /* the record is in the sheet's decided language, copied: entries are released before the job is written */
+    snprintf(p->lang, sizeof p->lang, "%s", json_string_value(chosen));
     store_uuid4(p->uuid);
-    prepare(p, f, params[1], answers, "fr", token, apply_reconcile);
+    prepare(p, f, params[1], answers, p->lang, token, apply_reconcile);
     json_decref(a[0]);
     json_decref(a[1]);
     json_decref(entries);
