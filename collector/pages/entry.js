@@ -18,7 +18,11 @@
  * whose two entries differ and that this token did not type (the server shows no other; the sheets it typed are
  * named with the reason): for each difference, 1 keeps the first entry's value, 2 the second's, = followed by a
  * value types another one, which needs a reason; the decided answers and the reasons go to
- * …/paper/{paper_id}/reconcile.
+ * …/paper/{paper_id}/reconcile. The sheet's language is a field of the sheet (a select, Alt+L; at first the form's
+ * first language, then the previous sheet's); two entries that disagree on it show it as one more difference,
+ * decided by the language's number (=2: the form's second language). Ctrl+Entrée (Cmd+Entrée on a Mac) validates
+ * every screen wherever the focus is: the sign-in, the form chosen, the sheet, the sheet being reconciled. Under
+ * the entry screen, the sheets this person typed today (GET …/paper/mine) with where each one stands.
  * ES2017, no dependencies, no inline handlers or style attributes (hash-only CSP). */
 (function () {
   'use strict';
@@ -370,20 +374,37 @@
     var d = new Date(iso);
     return isNaN(d) ? String(iso).slice(11, 16) : d.toLocaleTimeString('fr-FR', { hour: '2-digit', minute: '2-digit' });
   }
-  /* The sheets this person typed today (GET …/paper/mine), under the entry screen. */
+  /* The words of a sheet's territory answer by its code: a territory's name, or the territory question's own
+   * choice ("J'habite une autre commune"); "" when the sheet has none (the operators' form has several). */
+  function territoryName(f, code) {
+    var found = '';
+    if (code) f.fields.forEach(function (fd) {
+      if (!found && fd.q && fd.q.type === 'territory' && fd.choices)
+        fd.choices.forEach(function (c) { if (!found && c.code === code) found = c.text || code; });
+    });
+    return found || code || '';
+  }
+  /* The sheets this person typed today (GET …/paper/mine), under the entry screen: number, territory, time,
+   * language and where the sheet stands (a second entry or a reconciliation may have come from elsewhere since). */
   function renderMine(f, list) {
-    list.textContent = '';
     api('GET', base(f) + '/mine').then(function (r) {
-      if (r.status !== 200) return;
+      if (r.status !== 200 || !list.isConnected) return;
       var rows = r.body.sheets || [];
+      list.textContent = '';
+      list.setAttribute('data-loaded', '');
       if (!rows.length) return list.appendChild(el('li', { class: 'none', text: t('mineNone') }));
       rows.forEach(function (x) {
-        list.appendChild(el('li', { 'data-paper': x.paper_id, 'data-entry': String(x.entry) }, [t('mineLine', {
-          id: x.paper_id, n: x.entry, at: clock(x.received_at), lang: langName(x.lang),
-          x: STATUS[x.status] ? t(STATUS[x.status]) : x.status })]));
+        var terr = territoryName(f, x.territory);
+        list.appendChild(el('li', { 'data-paper': x.paper_id, 'data-entry': String(x.entry), 'data-status': x.status }, [
+          t('mineLine', { id: x.paper_id, terr: terr ? ' (' + terr + ')' : '', n: x.entry, at: clock(x.received_at),
+            lang: langName(x.lang), x: STATUS[x.status] ? t(STATUS[x.status]) : x.status })]));
       });
     }, function () { /* the list is a convenience: the entry screen works without it */ });
   }
+  /* Back to this tab: the day's list again (another mediator may have typed a second entry meanwhile). */
+  doc.addEventListener('visibilitychange', function () {
+    if (doc.visibilityState === 'visible' && at === 'entry' && current && $('mine')) renderMine(current, $('mine'));
+  });
   var inputs = [];              /* the entry screen's inputs, by field index (null for notes) */
 
   function renderEntry() {
@@ -731,6 +752,7 @@
   }
   function fieldTitle(fd, field) {
     if (!fd) return field;
+    if (fd.isLang) return t('sheetLang');
     return fd.row ? fd.num + '. ' + fd.q.id + ' — ' + tx(fd.q.label) + ' — ' + tx(fd.row.label) : fd.num + '. ' + fd.q.id + ' — ' + tx(fd.q.label);
   }
 
@@ -798,6 +820,18 @@
     ]);
   }
 
+  /* The sheet's language as a field of the reconciliation screen: a choice of the form's languages, numbered 1, 2…
+   * in the form's order as a choice is on paper (=2 is the form's second language). */
+  function langFd(f) {
+    return { key: 'lang', kind: 'choice', isLang: true,
+      choices: f.def.languages.map(function (l, i) { return { code: l, paper: i + 1, text: langName(l) }; }) };
+  }
+  /* Entry e's (1 or 2) value of a difference's field: the language is the entry's, not an answer. */
+  function entryValue(entries, e, field) {
+    var x = entries[e - 1] || {};
+    return field === 'lang' ? x.lang : columnValue(x.answers, field);
+  }
+
   function recSheet(f, s, k) {
     var entries = s.entries || [], diffs = s.differences || [], rows = [], pid = String(s.paper_id);
     var sec = el('section', { class: 'rec', id: 'rec-' + k, 'data-paper': pid, 'aria-labelledby': 'rec-' + k + '-h' }, [
@@ -817,14 +851,19 @@
     }
     nav.save = saveRec;
     diffs.forEach(function (d, n) {
-      var fd = f.byKey[d.field], id = 'rec-' + k + '-' + n;
+      var fd = d.field === 'lang' ? langFd(f) : f.byKey[d.field], id = 'rec-' + k + '-' + n;
       var r = { d: d, fd: fd, id: id,
-        v1: entries.length >= 2 ? columnValue(entries[0].answers, d.field) : normalize(fd, d.first),
-        v2: entries.length >= 2 ? columnValue(entries[1].answers, d.field) : normalize(fd, d.second),
+        v1: entries.length >= 2 ? entryValue(entries, 1, d.field) : normalize(fd, d.first),
+        v2: entries.length >= 2 ? entryValue(entries, 2, d.field) : normalize(fd, d.second),
         input: el('input', { id: id, type: 'text', class: 'in', autocomplete: 'off', spellcheck: 'false',
           'aria-describedby': id + '-opts ' + id + '-val ' + id + '-err', 'data-field': d.field }) };
       rows.push(r);
-      sec.appendChild(recField(r, n, nav));
+      var row = recField(r, n, nav);
+      if (fd && fd.isLang) {   /* the languages' numbers, for a third value */
+        row.querySelector('.opts').after(el('p', { class: 'choices', id: id + '-choices', text: choiceList(fd) }));
+        r.input.setAttribute('aria-describedby', r.input.getAttribute('aria-describedby') + ' ' + id + '-choices');
+      }
+      sec.appendChild(row);
     });
     btn.addEventListener('click', saveRec);
     btn.addEventListener('keydown', function (e) {
@@ -837,9 +876,10 @@
     sec.appendChild(errBox);
     sec.appendChild(el('div', { class: 'actions' }, [btn]));
     var busy = false;
-    /* The decided answers: entry 1's, with each difference as decided; reasons go with third values only. */
+    /* The decided answers: entry 1's, with each difference as decided; reasons go with third values only. The
+     * sheet's language goes apart (lang); undefined when the entries agree on it, so the server keeps theirs. */
     function collect() {
-      var answers = JSON.parse(JSON.stringify(entries[0].answers || {})), reasons = {}, bad = null;
+      var answers = JSON.parse(JSON.stringify(entries[0].answers || {})), reasons = {}, bad = null, lang;
       rows.forEach(function (r) {
         var c = decide(r);
         if (c.error) { $(r.id + '-err').textContent = c.error; if (!bad) bad = r.input; return; }
@@ -847,9 +887,9 @@
           if (!r.reason.value.trim()) { $(r.id + '-why-err').textContent = NO_REASON; if (!bad) bad = r.reason; return; }
           reasons[r.d.field] = r.reason.value.trim();
         }
-        apply(answers, r.d.field, c.value);
+        if (r.d.field === 'lang') lang = c.value; else apply(answers, r.d.field, c.value);
       });
-      return { answers: answers, reasons: reasons, bad: bad };
+      return { answers: answers, reasons: reasons, bad: bad, lang: lang };
     }
     function saveRec() {
       if (busy) return;
@@ -867,6 +907,7 @@
       busy = true;
       say(t('recSending', { id: pid }));
       var body = { answers: got.answers };
+      if (got.lang) body.lang = got.lang;
       if (Object.keys(got.reasons).length) body.reasons = got.reasons;
       api('POST', base(f) + '/' + encodeURIComponent(pid) + '/reconcile', body).then(function (res) {
         busy = false;
@@ -946,6 +987,11 @@
     });
   });
   doc.addEventListener('keydown', function (e) {
+    if (at === 'signin' && e.key === 'Enter' && (e.ctrlKey || e.metaKey) && !e.defaultPrevented && $('signin')) {
+      e.preventDefault();   /* the token field does it itself; this is for the focus anywhere else */
+      $('signin').requestSubmit();
+      return;
+    }
     if (!signed || at === 'signin') return;
     if (e.altKey && !e.ctrlKey && !e.metaKey) {
       /* the letter as the layout gives it; with a Mac's Option key, the physical key */

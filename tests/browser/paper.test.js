@@ -11,6 +11,12 @@
  *    a third mediator reconciles from the keyboard, one value kept from the first entry and one third value with
  *    its mandatory reason → reconciled, the decided record and the decisions (source, reason, who, when) are
  *    stored.
+ * 3b. The sheet's language (Alt+L) is stored with the entry and listed with the day's own sheets (territory, time,
+ *    language, status), never another person's; two entries that disagree on it make the sheet discrepant, the
+ *    reconciler chooses it by its number, sends with Cmd+Entrée from no field, and the record is stored in it; the
+ *    typist's second tab needs no token and its day list says the sheet is reconciled. Ctrl+Entrée also signs in
+ *    from the sign-in button, opens the focused form, and saves from the language select and the reconciliation
+ *    screen's title.
  * Signing in: the token is typed once per device; the page exchanges it for a session (an HttpOnly,
  *    SameSite=Strict cookie, POST /api/v1/session), keeps no token anywhere, sends no Authorization header, and
  *    a reload stays signed in (test 2).
@@ -324,7 +330,8 @@ test('a sheet in Arabic is stored in Arabic, the day\'s sheets are listed, and a
     assert.equal(await page.locator('#sheet-lang').inputValue(), 'ar');
     const li = page.locator('#mine li[data-paper="000900"]');
     await li.waitFor();
-    assert.match(await li.textContent(), /Feuille 000900 : saisie 1 à \d\d:\d\d, العربية/);
+    const rest = L.terrName(L.TERRITORIES.find(x => x.code === 'hors_qpv'), 'fr');   /* the sheet's R01: its territory */
+    assert.match(await li.textContent(), new RegExp(`^Feuille 000900 \\(${rest}\\) : saisie 1 à \\d\\d:\\d\\d, العربية`));
     assert.equal(await page.locator('#mine li').count(), 1, 'another mediator\'s sheets are listed');
     // Another tab of the same browser: signed in already.
     const tab = await context.newPage();
@@ -340,6 +347,86 @@ test('a sheet in Arabic is stored in Arabic, the day\'s sheets are listed, and a
   assert.equal(res.status, 400);
   const j = await res.json();
   assert.equal(j.field, 'lang');
+});
+
+test('entries that disagree on the language: the reconciler chooses it (Cmd+Entrée from no field), the record is stored in it; the typist\'s day list follows', async () => {
+  const first = addToken('mediator', 'm11'), third = addToken('mediator', 'm13');
+  const MIN = { R01: 'QN09399A', R02: '25-39', R03: 'femme', R07: 'bon', R17: 'non' };
+  const terr = L.terrName(L.TERRITORIES.find(x => x.code === 'QN09399A'), 'fr');
+  const LANGS = L.FORM.languages, pos = l => LANGS.indexOf(l) + 1;   /* a language's number: its place in the form */
+  await L.withPage(env, { context: DESK }, async ({ page, context }) => {
+    await signIn(page, first);
+    await page.keyboard.press('Alt+l');
+    await waitFocus(page, 'sheet-lang');
+    await page.locator('#sheet-lang').selectOption('ar');
+    await page.keyboard.press('Enter');
+    await typeSheet(page, '000950', MIN);
+    // Ctrl+Entrée from the language select, which is no field of the sheet, saves it.
+    await page.keyboard.press('Alt+l');
+    await waitFocus(page, 'sheet-lang');
+    await page.keyboard.press('Control+Enter');
+    await waitStatus(page, /N° 000950 : Première saisie enregistrée/);
+    const li = page.locator('#mine li[data-paper="000950"]');
+    await li.waitFor();
+    assert.equal(await li.getAttribute('data-status'), 'awaiting_second');
+    assert.match(await li.textContent(), new RegExp(`^Feuille 000950 \\(${terr}\\) : saisie 1 à \\d\\d:\\d\\d, العربية — Première saisie`));
+
+    // The second entry, from another machine: the same answers, in Turkish.
+    await postPaper(addToken('mediator', 'm12'), { paper_id: '000950', form_version: L.FORM.version, lang: 'tr', answers: MIN });
+    assert.deepEqual(L.sql(env.collector.db, "SELECT status FROM sheets WHERE paper_id = '000950'").map(r => r.status), ['discrepant']);
+
+    // A third mediator, on a third machine.
+    await L.withPage(env, { context: DESK }, async ({ page: p3 }) => {
+      // Ctrl+Entrée signs in from the button as from the field, and opens the form that has the focus.
+      await p3.goto(env.collector.base + '/entry');
+      await waitFocus(p3, 'token');
+      await p3.keyboard.type(third);
+      await p3.locator('#signin-btn').focus();
+      await p3.keyboard.press('Control+Enter');
+      await p3.locator('#forms-screen').waitFor();
+      await p3.locator('[data-form="resident"]').focus();
+      await p3.keyboard.press('Control+Enter');
+      await p3.locator('#entry').waitFor();
+      await p3.keyboard.press('Alt+r');
+      const sheet = p3.locator('section.rec[data-paper="000950"]');
+      await sheet.waitFor();
+      assert.deepEqual(await sheet.locator('.rec-field').evaluateAll(es => es.map(e => e.dataset.field)), ['lang']);
+      assert.equal((await sheet.locator('.rec-field label').first().textContent()).trim(), 'Langue de la feuille');
+      const opts = await sheet.locator('.rec-field .opts').textContent();
+      assert.match(opts, new RegExp(`saisie 1 : ${pos('ar')} العربية`));
+      assert.match(opts, new RegExp(`saisie 2 : ${pos('tr')} Türkçe`));
+      assert.match(await sheet.locator('.rec-field .choices').textContent(), new RegExp(`${pos('en')} English`));
+      await p3.waitForFunction(() => document.activeElement && document.activeElement.dataset.field === 'lang');
+      // A number that is no language is refused; then the first entry's is kept.
+      await p3.keyboard.type('=9');
+      await sheet.locator('#rec-0-0-err').filter({ hasText: /n’est pas un numéro de réponse/ }).waitFor();
+      await p3.keyboard.press('Control+a');
+      await p3.keyboard.type('1');
+      await waitFocus(p3, 'rec-0-save');
+      // Cmd+Entrée (a Mac) with the focus on no field at all.
+      await p3.evaluate(() => document.activeElement.blur());
+      await p3.keyboard.press('Meta+Enter');
+      await sheet.locator('.okmsg').waitFor();
+      await waitStatus(p3, /N° 000950 : questionnaire réconcilié/);
+    });
+    const rec = L.sql(env.collector.db, "SELECT s.lang, s.entry, h.decisions FROM sheets h JOIN submissions s ON s.uuid = h.final_uuid WHERE h.paper_id = '000950'");
+    assert.deepEqual(rec.map(r => [r.lang, r.entry]), [['ar', 0]], 'the reconciled record is stored in the chosen language');
+    assert.deepEqual(JSON.parse(rec[0].decisions), [{ field: 'lang', first: 'ar', second: 'tr', chosen: 'ar', source: 'first' }]);
+
+    // The first typist opens another tab: no token asked, and the day's list says the sheet is reconciled.
+    const tab = await context.newPage();
+    await tab.goto(env.collector.base + '/entry');
+    await tab.waitForFunction(() => document.getElementById('forms-screen') || document.getElementById('entry'));
+    assert.equal(await tab.locator('#token').count(), 0, 'the second tab asks for the token');
+    if (await tab.locator('#forms-screen').count()) {
+      await tab.locator('[data-form="resident"]').focus();
+      await tab.keyboard.press('Control+Enter');
+    }
+    const done = tab.locator('#mine li[data-paper="000950"][data-status="reconciled"]');
+    await done.waitFor();
+    assert.match(await done.textContent(), /— Questionnaire réconcilié$/);
+    await tab.close();
+  });
 });
 
 /* A token's id, from `collector token list` (id, role, name, … separated by tabs). */
