@@ -129,18 +129,20 @@ raw() { # PORT BYTES (printf format): sends them on a plain TCP connection, read
     timeout 2 cat <&3 >/dev/null
     exec 3>&-
 }
-# Client timeouts (2 s here), in the background meanwhile: headers never finished, a body never sent.
-(printf 'GET /f/resident?%s HTTP/1.1\r\nHost: sante.example.fr\r\n' "$q"; sleep 4) | "${tls[@]}" >/dev/null 2>&1 &
-slow1=$!
-(printf 'POST /api/v1/forms/resident/submissions?%s HTTP/1.1\r\nHost: sante.example.fr\r\nContent-Type: %s\r\n%b' \
-    "$q" application/json 'Content-Length: 100\r\n\r\n{'; sleep 4) | "${tls[@]}" >/dev/null 2>&1 &
-slow2=$!
 # Over the rate limit (20/s, bursts of 100): 140 requests at once on one HTTP/2 connection.
 urls=()
 for _ in $(seq 140); do urls+=(-o /dev/null "$base/f/resident?$q"); done
 "${https[@]}" -w '%{http_code}\n' "${urls[@]}" >"$tmp/burst"
 check "140 requests at once: some refused by nginx's rate limit (429)" grep -q '^429$' "$tmp/burst"
 sleep 5 # the bucket refills (20/s), so that what follows is not rate limited
+# Client timeouts (2 s here), in the background meanwhile: headers never finished, a body never sent. They start
+# once the bucket has refilled: the POST's headers are complete, so nginx applies the rate limit to it, and after
+# the burst it would answer 429 instead of waiting for the body.
+(printf 'GET /f/resident?%s HTTP/1.1\r\nHost: sante.example.fr\r\n' "$q"; sleep 4) | "${tls[@]}" >/dev/null 2>&1 &
+slow1=$!
+(printf 'POST /api/v1/forms/resident/submissions?%s HTTP/1.1\r\nHost: sante.example.fr\r\nContent-Type: %s\r\n%b' \
+    "$q" application/json 'Content-Length: 100\r\n\r\n{'; sleep 4) | "${tls[@]}" >/dev/null 2>&1 &
+slow2=$!
 head -c 100000 /dev/zero | tr '\0' a >"$tmp/big"
 head -c 400000 /dev/zero | tr '\0' a >"$tmp/huge"
 post() { "${https[@]}" -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' --data-binary @"$1" \
@@ -166,6 +168,7 @@ raw "$hport" 'BLAH /f/resident?t=QN09399B\r\n\r\n'
 raw "$hport" 'GET /f/resident?t=QN09399B HTTP/1.1\r\nHost: sante.example.fr\r\nBad header\r\n\r\n'
 wait "$slow1" "$slow2"
 check "a client that never finishes its headers or its body: 408" test "$(grep -c '" 408 ' "$tmp/sante.log")" = 2
+[ "$(grep -c '" 408 ' "$tmp/sante.log")" = 2 ] || grep -o '" [0-9]\{3\} ' "$tmp/sante.log" | sort | uniq -c >&2
 # The collector stopped: nginx answers 502.
 kill "$srv" && wait "$srv" 2>/dev/null
 srv=
