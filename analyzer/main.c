@@ -17,6 +17,8 @@
 #include "analysis.h"
 #include "catalog.h"
 #include "codebook.h"
+#include "colcache.h"
+#include "columns.h"
 #include "dataset.h"
 #include "doc.h"
 #include "estimate.h"
@@ -61,7 +63,13 @@ static void usage(FILE *out)
             "      chaque variable des exports (nom, libellé, valeurs étiquetées comme dans Stata et SPSS),\n"
             "      les libellés des questions dans chaque langue, et les indicateurs en clair.\n"
             "  analyzer margins [--forms DOSSIER]\n"
-            "      le fichier de marges (--margins) tiré des populations par âge et sexe des territoires.\n");
+            "      le fichier de marges (--margins) tiré des populations par âge et sexe des territoires.\n"
+            "  analyzer rebuild-cache --db CHEMIN [--form ID] [--forms DOSSIER] [--indicators FICHIER.json]\n"
+            "                        [--margins FICHIER.csv] [--cache DOSSIER]\n"
+            "      efface les caches de la base et recalcule celui des indicateurs à partir des réponses JSON.\n"
+            "  indicators et report lisent les réponses à travers un cache dérivé (un petit code par réponse\n"
+            "  et par indicateur, tenu à jour automatiquement) : --cache DOSSIER pour le placer ailleurs que\n"
+            "  dans ~/.cache/sante-analyzer, --no-cache pour relire le JSON.\n");
 }
 
 /* Reports a bad flag and returns 2. */
@@ -254,6 +262,17 @@ static catalog *open_forms(const char *dir, const char *db, diag_list *diags)
     return cat;
 }
 
+/* Turns the derived cache on (colcache.h), or off with --no-cache. Returns 0, or 2 for contradictory flags. */
+static int use_cache(const char *cmd, const char *dir, bool off)
+{
+    if (off && dir)
+        return bad(cmd, "--no-cache", "incompatible avec --cache");
+    if (dir && dir[0] == '\0')
+        return bad(cmd, "--cache", "dossier vide");
+    cc_set_dir(off ? "" : dir);
+    return 0;
+}
+
 /* ------------------------------------------------------------------ indicators */
 
 static int parse_method(const char *ci, bool weighted, an_method *m)
@@ -307,7 +326,8 @@ static int cmd_indicators(int argc, char **argv)
                *format = "json", *output = NULL;
     double level = 0.95;
     long min_n = DISC_DEFAULT_MIN_N;
-    bool no_grouping = false, inc_excluded = false, inc_tests = false;
+    bool no_grouping = false, inc_excluded = false, inc_tests = false, no_cache = false;
+    const char *cache_dir = NULL;
     const opt opts[] = {{"--db", OPT_STRING, &db},         {"--forms", OPT_STRING, &forms},
                         {"--form", OPT_STRING, &form_id},     {"--margins", OPT_STRING, &margins},
                         {"--indicators", OPT_STRING, &indicators}, {"--ci", OPT_STRING, &ci},
@@ -315,9 +335,12 @@ static int cmd_indicators(int argc, char **argv)
                         {"--level", OPT_LEVEL, &level},    {"--min-n", OPT_MIN_N, &min_n},
                         {"--no-grouping", OPT_FLAG, &no_grouping},
                         {"--include-excluded", OPT_FLAG, &inc_excluded}, {"--include-tests", OPT_FLAG, &inc_tests},
+                        {"--cache", OPT_STRING, &cache_dir}, {"--no-cache", OPT_FLAG, &no_cache},
                         {NULL, OPT_FLAG, NULL}};
     int rc = parse_opts("indicators", argc, argv, opts);
     ds_set_include(inc_excluded, inc_tests);
+    if (rc == 0)
+        rc = use_cache("indicators", cache_dir, no_cache);
     an_method method;
     if (rc == 0 && db == NULL)
         rc = bad("indicators", "--db", "obligatoire");
@@ -386,7 +409,8 @@ static int cmd_report(int argc, char **argv)
                *format = "html", *output = NULL;
     double level = 0.95;
     long min_n = DISC_DEFAULT_MIN_N;
-    bool include_text = false, inc_excluded = false, inc_tests = false;
+    bool include_text = false, inc_excluded = false, inc_tests = false, no_cache = false;
+    const char *cache_dir = NULL;
     wave_list waves = {0};
     const opt opts[] = {{"--db", OPT_STRING, &db},
                         {"--wave", OPT_WAVE, &waves},
@@ -401,9 +425,13 @@ static int cmd_report(int argc, char **argv)
                         {"--include-text", OPT_FLAG, &include_text},
                         {"--include-excluded", OPT_FLAG, &inc_excluded},
                         {"--include-tests", OPT_FLAG, &inc_tests},
+                        {"--cache", OPT_STRING, &cache_dir},
+                        {"--no-cache", OPT_FLAG, &no_cache},
                         {NULL, OPT_FLAG, NULL}};
     int rc = parse_opts("report", argc, argv, opts);
     ds_set_include(inc_excluded, inc_tests);
+    if (rc == 0)
+        rc = use_cache("report", cache_dir, no_cache);
     if (rc == 0 && db == NULL)
         rc = bad("report", "--db", "obligatoire");
     if (rc == 0 && strcmp(format, "html") != 0 && strcmp(format, "md") != 0)
@@ -621,6 +649,79 @@ static int cmd_codebook(int argc, char **argv)
 
 /* The margins file of the territories' population tables (age band and sex of each territory), the usual
  * calibration of a diagnosis, ready for --margins. */
+/* ------------------------------------------------------------------ rebuild-cache */
+
+static int cmd_rebuild_cache(int argc, char **argv)
+{
+    const char *db = NULL, *forms = "forms", *form_id = "resident", *indicators = NULL, *margins = NULL,
+               *cache_dir = NULL;
+    const opt opts[] = {{"--db", OPT_STRING, &db},         {"--forms", OPT_STRING, &forms},
+                        {"--form", OPT_STRING, &form_id},     {"--indicators", OPT_STRING, &indicators},
+                        {"--margins", OPT_STRING, &margins}, {"--cache", OPT_STRING, &cache_dir},
+                        {NULL, OPT_FLAG, NULL}};
+    int rc = parse_opts("rebuild-cache", argc, argv, opts);
+    if (rc == 0 && db == NULL)
+        rc = bad("rebuild-cache", "--db", "obligatoire");
+    if (rc == 0)
+        rc = use_cache("rebuild-cache", cache_dir, false);
+    if (rc != 0)
+        return rc;
+    diag_list diags = {0};
+    catalog *cat = open_forms(forms, db, &diags);
+    ind_set *defs = NULL;
+    mg_margins *mg = NULL;
+    std_cells *sc = NULL;
+    char err[512], path[4096], dir[4096];
+    rc = 1;
+    if (cat == NULL)
+        goto done;
+    if (catalog_current(cat, form_id) == NULL) {
+        rc = bad("rebuild-cache", "--form", "formulaire inconnu dans le dossier des formulaires");
+        goto done;
+    }
+    if (catalog_territories(cat) == NULL) {
+        fprintf(stderr, "analyzer rebuild-cache : le dossier des formulaires n'a pas de fichier de territoires\n");
+        goto done;
+    }
+    defs = ind_load(indicators ? indicators : ind_default_path(cat, form_id, path, sizeof path), cat, form_id, &diags);
+    diag_print(&diags, stderr);
+    if (defs == NULL)
+        goto done;
+    if (margins && (mg = load_margins("rebuild-cache", margins, cat, form_id)) == NULL) {
+        rc = 2;
+        goto done;
+    }
+    if (cc_dir(dir, sizeof dir) == NULL) {
+        fprintf(stderr, "analyzer rebuild-cache : aucun dossier de cache utilisable (XDG_CACHE_HOME, HOME ou --cache)\n");
+        goto done;
+    }
+    int removed = cc_clear(dir, db);
+    if (removed < 0) {
+        fprintf(stderr, "analyzer rebuild-cache : --db : %s introuvable\n", db);
+        goto done;
+    }
+    sc = col_std_cells_new(catalog_territories(cat));
+    col_source src = {cat, catalog_territories(cat), defs, mg, sc, NULL, NULL, NULL, progress_fn(db, form_id),
+                      &progress_of};
+    col_stats st;
+    if (col_rebuild_cache(db, &src, &st, err, sizeof err) != 0) {
+        progress_done();
+        fprintf(stderr, "analyzer rebuild-cache : %s\n", err);
+        goto done;
+    }
+    progress_done();
+    printf("cache : %d fichier(s) effacé(s) ; %zu lignes dérivées du JSON en %.2f s, dans %s\n", removed, st.derived,
+           st.derive_seconds, dir);
+    rc = 0;
+done:
+    col_std_cells_free(sc);
+    mg_free(mg);
+    ind_free(defs);
+    catalog_close(cat);
+    diag_list_free(&diags);
+    return rc;
+}
+
 static int cmd_margins(int argc, char **argv)
 {
     const char *forms = "forms";
@@ -670,7 +771,8 @@ int main(int argc, char **argv)
         const char *name;
         int (*run)(int argc, char **argv);
     } commands[] = {{"indicators", cmd_indicators}, {"report", cmd_report},     {"export", cmd_export},
-                    {"codebook", cmd_codebook},     {"margins", cmd_margins}};
+                    {"codebook", cmd_codebook},     {"margins", cmd_margins},
+                    {"rebuild-cache", cmd_rebuild_cache}};
     if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
         usage(stdout);
         return 0;

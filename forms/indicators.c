@@ -899,6 +899,11 @@ const ind_theme *ind_theme_by_id(const ind_plan *p, const char *id)
     return NULL;
 }
 
+const json_t *ind_document(const ind_set *s)
+{
+    return s->doc;
+}
+
 const char *ind_form_id(const ind_set *s)
 {
     return s->form_id;

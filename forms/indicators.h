@@ -139,6 +139,9 @@ const ind_plan *ind_report_plan(const ind_set *s);
 /* The theme with this id in the plan, or NULL. */
 const ind_theme *ind_theme_by_id(const ind_plan *p, const char *id);
 
+/* The document the set was loaded from (borrowed): what identifies the definitions, for caches of their values. */
+const json_t *ind_document(const ind_set *s);
+
 /* The form the definitions describe. */
 const char *ind_form_id(const ind_set *s);
 

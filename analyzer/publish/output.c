@@ -148,7 +148,7 @@ json_t *out_json(const an_result *r)
                                     "left_out_calibration", (json_int_t)r->left_out_calibration, "rejected",
                                     (json_int_t)r->rejected, "unknown_version", (json_int_t)r->unknown_version);
     return json_pack("{s:s, s:b, s:{s:I, s:o}, s:s, s:f, s:I, s:o, s:{s:b, s:s}, s:o, s:o, s:o, s:{s:o, s:o}, "
-                     "s:{s:f, s:f}, s:o}",
+                     "s:{s:f, s:f, s:b, s:I, s:f}, s:o}",
                      "form",
                      r->form_id, "weighted", r->weighted, "raking", "unconverged", (json_int_t)r->unconverged,
                      "unconverged_territories", unconverged, "method", r->method_name, "level", r->level, "min_n",
@@ -158,7 +158,8 @@ json_t *out_json(const an_result *r)
                      family_json(r->chisq_tests, r->chisq_significant, r->chisq_significant_holm, alpha),
                      "neighbourhood_vs_rest",
                      family_json(r->diff_tests, r->diff_significant, r->diff_significant_holm, alpha), "timing",
-                     "read_seconds", r->seconds_read, "estimate_seconds", r->seconds_estimate, "comparability",
+                     "read_seconds", r->seconds_read, "estimate_seconds", r->seconds_estimate, "cache", r->cached,
+                     "derived_rows", (json_int_t)r->derived, "derive_seconds", r->seconds_derive, "comparability",
                      comparability);
 }
 

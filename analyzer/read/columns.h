@@ -32,7 +32,13 @@ typedef struct columns {
     uint8_t **obs;               /* [ndefs][n] */
     uint64_t **cats;             /* [ndefs][n] distributions */
     double **a, **b;             /* [ndefs][n] means and ratios */
+    int64_t *id;                 /* the derived cache's rows only (colcache.h): the collector's row id, and */
+    uint8_t *status;             /* what the row is to an analysis (col_status); NULL otherwise */
 } columns;
+
+/* What a stored row is to an analysis, in the derived cache: ds_row_status, or a record whose territory is not
+ * one of the file's. */
+enum { COL_NO_TERRITORY = DS_ROW_UNKNOWN_VERSION + 1 };
 
 typedef struct std_cells {
     size_t na, nb;               /* codes of the first and second population_by questions */
@@ -55,6 +61,13 @@ typedef struct col_source {
     void *progress_ctx;
 } col_source;
 
+/* What col_read did, for the outputs' timing. */
+typedef struct col_stats {
+    bool cached;                 /* the columns came from the derived cache */
+    size_t derived;              /* rows derived from JSON in this run (all of them without the cache) */
+    double derive_seconds;       /* the time spent deriving them and writing the cache */
+} col_stats;
+
 /* Empty columns for the definitions. */
 void col_init(columns *c, const ind_set *defs, bool multi);
 
@@ -63,6 +76,17 @@ void col_init(columns *c, const ind_set *defs, bool multi);
  * or -1 with a French message when the database cannot be read. */
 int col_read(const char *db, const col_source *src, columns *col, ds_counts *counts, size_t *no_territory, char *err,
              size_t errlen);
+
+/* As col_read, and says in *st where the columns came from (st may be NULL). With the derived cache on (cc_set_dir:
+ * the analyzer's commands turn it on unless --no-cache) and a form with one territory per record, the columns are gathered from the cache, which
+ * is first brought up to date with the database (new rows derived and appended, or everything derived again).
+ * A cache that cannot be written is not an error: a warning on stderr, and the run reads the JSON. */
+int col_read_stats(const char *db, const col_source *src, columns *col, ds_counts *counts, size_t *no_territory,
+                   col_stats *st, char *err, size_t errlen);
+
+/* Derives every stored row of src's form again and writes the cache, whatever it holds (analyzer
+ * rebuild-cache). Returns 0, or -1 with a French message. */
+int col_rebuild_cache(const char *db, const col_source *src, col_stats *st, char *err, size_t errlen);
 
 void col_free(columns *c, size_t ndefs);
 

@@ -121,9 +121,12 @@ done:
     return rc;
 }
 
-int ds_scan_range(const char *db_path, const catalog *c, const char *form_id, int64_t lo, int64_t hi,
-                  const ds_filter *filter, int (*fn)(void *ctx, const ds_record *r), void *ctx, ds_counts *counts,
-                  char *err, size_t errlen)
+/* The scan behind ds_scan_range and ds_scan_rows: the rows of source (an SQL table expression) with the
+ * filter; with every_row, rows that fail the check or name an unknown version reach fn too, with their status
+ * and only their id. */
+static int scan(const char *db_path, const catalog *c, const char *form_id, int64_t lo, int64_t hi,
+                const ds_filter *filter, const char *source, bool every_row, int (*fn)(void *ctx, const ds_record *r),
+                void *ctx, ds_counts *counts, char *err, size_t errlen)
 {
     sqlite3 *db = NULL;
     sqlite3_stmt *st = NULL;
@@ -134,10 +137,11 @@ int ds_scan_range(const char *db_path, const catalog *c, const char *form_id, in
         goto done;
     }
     sqlite3_busy_timeout(db, 5000); /* the collector may be writing: wait for its commit, never block it */
-    char sql[640];
-    snprintf(sql, sizeof sql, "SELECT uuid, form_version, territory, channel, lang, answers, received_at, paper_id FROM %s "
-             "WHERE form_id = ?1 AND id BETWEEN ?2 AND ?3 AND (?4 IS NULL OR form_version = ?4) AND (?5 IS NULL OR "
-             "substr(received_at, 1, 10) >= ?5) AND (?6 IS NULL OR substr(received_at, 1, 10) <= ?6)", ds_source());
+    char sql[700];
+    snprintf(sql, sizeof sql, "SELECT uuid, form_version, territory, channel, lang, answers, received_at, paper_id, id "
+             "FROM %s WHERE form_id = ?1 AND id BETWEEN ?2 AND ?3 AND (?4 IS NULL OR form_version = ?4) AND (?5 IS "
+             "NULL OR substr(received_at, 1, 10) >= ?5) AND (?6 IS NULL OR substr(received_at, 1, 10) <= ?6)%s",
+             source, every_row ? " ORDER BY id" : "");
     if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
         snprintf(err, errlen, "%s n'est pas une base du collecteur à jour (%s)", db_path, sqlite3_errmsg(db));
         goto done;
@@ -154,9 +158,12 @@ int ds_scan_range(const char *db_path, const catalog *c, const char *form_id, in
     int rc = SQLITE_DONE;
     status = 0;
     while (status == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        int64_t id = sqlite3_column_int64(st, 8);
         const form *f = version_of(c, form_id, (const char *)sqlite3_column_text(st, 1), &last);
         if (f == NULL) {
             counts->unknown_version++;
+            if (every_row)
+                status = fn(ctx, &(ds_record){.id = id, .status = DS_ROW_UNKNOWN_VERSION});
             continue;
         }
         json_t *answers = json_loads((const char *)sqlite3_column_text(st, 5), 0, NULL);
@@ -166,17 +173,74 @@ int ds_scan_range(const char *db_path, const catalog *c, const char *form_id, in
             answers_report_free(&report);
             json_decref(answers);
             counts->rejected++;
+            if (every_row)
+                status = fn(ctx, &(ds_record){.id = id, .status = DS_ROW_REJECTED});
             continue;
         }
         counts->count++;
         ds_record r = {f, (char *)sqlite3_column_text(st, 0), (char *)sqlite3_column_text(st, 2),
                        (char *)sqlite3_column_text(st, 3), (char *)sqlite3_column_text(st, 4),
                        (char *)sqlite3_column_text(st, 6), answers, report.relevant,
-                       (char *)sqlite3_column_text(st, 7)};
+                       (char *)sqlite3_column_text(st, 7), id, DS_ROW_OK};
         status = fn(ctx, &r);
         answers_report_free(&report);
         json_decref(answers);
     }
+    if (status == 0 && rc != SQLITE_DONE) {
+        snprintf(err, errlen, "lecture de %s : %s", db_path, sqlite3_errmsg(db));
+        status = -1;
+    }
+done:
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return status;
+}
+
+int ds_scan_range(const char *db_path, const catalog *c, const char *form_id, int64_t lo, int64_t hi,
+                  const ds_filter *filter, int (*fn)(void *ctx, const ds_record *r), void *ctx, ds_counts *counts,
+                  char *err, size_t errlen)
+{
+    return scan(db_path, c, form_id, lo, hi, filter, ds_source(), false, fn, ctx, counts, err, errlen);
+}
+
+int ds_scan_rows(const char *db_path, const catalog *c, const char *form_id, int64_t lo, int64_t hi,
+                 int (*fn)(void *ctx, const ds_record *r), void *ctx, char *err, size_t errlen)
+{
+    ds_counts counts;
+    return scan(db_path, c, form_id, lo, hi, NULL, "submissions", true, fn, ctx, &counts, err, errlen);
+}
+
+int ds_scan_ids(const char *db_path, const char *form_id, int64_t lo, int64_t hi, const ds_filter *filter,
+                int (*fn)(void *ctx, int64_t id), void *ctx, char *err, size_t errlen)
+{
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st = NULL;
+    int status = -1;
+    if (sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+        snprintf(err, errlen, "ouverture de %s : %s", db_path, db ? sqlite3_errmsg(db) : "mémoire");
+        goto done;
+    }
+    sqlite3_busy_timeout(db, 5000);
+    char sql[640];
+    snprintf(sql, sizeof sql, "SELECT id FROM %s WHERE form_id = ?1 AND id BETWEEN ?2 AND ?3 AND (?4 IS NULL OR "
+             "form_version = ?4) AND (?5 IS NULL OR substr(received_at, 1, 10) >= ?5) AND (?6 IS NULL OR "
+             "substr(received_at, 1, 10) <= ?6)", ds_source());
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+        snprintf(err, errlen, "%s n'est pas une base du collecteur à jour (%s)", db_path, sqlite3_errmsg(db));
+        goto done;
+    }
+    sqlite3_bind_text(st, 1, form_id, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 2, lo);
+    sqlite3_bind_int64(st, 3, hi);
+    if (filter) {
+        sqlite3_bind_text(st, 4, filter->version, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 5, filter->from, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 6, filter->to, -1, SQLITE_TRANSIENT);
+    }
+    int rc = SQLITE_DONE;
+    status = 0;
+    while (status == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW)
+        status = fn(ctx, sqlite3_column_int64(st, 0));
     if (status == 0 && rc != SQLITE_DONE) {
         snprintf(err, errlen, "lecture de %s : %s", db_path, sqlite3_errmsg(db));
         status = -1;
@@ -200,7 +264,9 @@ static int keep_record(void *ctx, const ds_record *r)
                                            dup_or_null(r->received_at),
                                            json_incref(r->answers),
                                            NULL,
-                                           dup_or_null(r->paper_id)};
+                                           dup_or_null(r->paper_id),
+                                           r->id,
+                                           DS_ROW_OK};
     return 0;
 }
 

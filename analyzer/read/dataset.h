@@ -19,6 +19,13 @@
 
 #include "catalog.h"
 
+/* What a stored row is to the analysis (ds_scan_rows). */
+typedef enum ds_row_status {
+    DS_ROW_OK = 0,          /* its answers pass the check against its version */
+    DS_ROW_REJECTED,        /* they no longer do (a form file edited after collection): left out */
+    DS_ROW_UNKNOWN_VERSION, /* its version is in neither the forms folder nor the database: left out */
+} ds_row_status;
+
 typedef struct ds_record {
     const form *version;   /* the form version the answers were given against (in the catalog) */
     char *uuid;
@@ -29,6 +36,8 @@ typedef struct ds_record {
     const bool *relevant;  /* ds_scan only: per question of version, whether it was asked (skip logic); NULL in
                               a loaded dataset */
     char *paper_id;        /* the paper sheet's number, NULL for an answer given on screen */
+    int64_t id;            /* the collector's row id (order of arrival) */
+    ds_row_status status;  /* DS_ROW_OK except in ds_scan_rows, whose other rows carry only id and status */
 } ds_record;
 
 typedef struct dataset {
@@ -74,6 +83,17 @@ int ds_scan(const char *db_path, const catalog *c, const char *form_id, int (*fn
 int ds_scan_range(const char *db_path, const catalog *c, const char *form_id, int64_t lo, int64_t hi,
                   const ds_filter *filter, int (*fn)(void *ctx, const ds_record *r), void *ctx, ds_counts *counts,
                   char *err, size_t errlen);
+
+/* Every stored row of form_id whose id is in [lo, hi], counted or not (excluded, test, a sheet's other entry),
+ * in id order: what the analyzer's derived cache is built from (colcache.h). Rows that fail the check or name an
+ * unknown version reach fn too, with only their id and status. Returns as ds_scan. */
+int ds_scan_rows(const char *db_path, const catalog *c, const char *form_id, int64_t lo, int64_t hi,
+                 int (*fn)(void *ctx, const ds_record *r), void *ctx, char *err, size_t errlen);
+
+/* The ids of the rows ds_scan_range would read, in the same order, without reading their answers: which
+ * derived rows of the cache an analysis uses. fn returns 0 to go on. Returns as ds_scan. */
+int ds_scan_ids(const char *db_path, const char *form_id, int64_t lo, int64_t hi, const ds_filter *filter,
+                int (*fn)(void *ctx, int64_t id), void *ctx, char *err, size_t errlen);
 
 /* The number of stored submissions of form_id (counted or not: an estimate for progress), or -1. */
 long ds_count(const char *db_path, const char *form_id);

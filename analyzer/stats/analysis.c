@@ -8,12 +8,14 @@
 #include "analysis.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "columns.h"
 #include "compare.h"
@@ -779,11 +781,10 @@ static void base_patterns(work *w, size_t nvars)
     grp_free(g);
 }
 
-static int analyse(work *w, size_t nvars, char *err, size_t errlen)
+/* The scratch arrays of one estimating thread. */
+static void work_alloc(work *w)
 {
     size_t n = w->col->n;
-    int rc = 0;
-    base_patterns(w, nvars);
     w->gm = grp_new();
     w->stratum = xmalloc(n * sizeof *w->stratum);
     w->cell = xmalloc(n * sizeof *w->cell);
@@ -799,21 +800,10 @@ static int analyse(work *w, size_t nvars, char *err, size_t errlen)
     w->atom_other = xmalloc(w->pl->natom * sizeof *w->atom_other);
     w->atom_nsp = xmalloc(w->pl->natom * sizeof *w->atom_nsp);
     w->atom_refus = xmalloc(w->pl->natom * sizeof *w->atom_refus);
-    for (size_t ind = 0; ind < ind_count(w->defs) && rc == 0; ind++) {
-        const ind_def *def = ind_at(w->defs, ind);
-        if (def->kind != IND_DISTRIBUTION) {
-            rc = run_unit(w, ind, -1);
-            continue;
-        }
-        for (size_t k = 0; k < def->ncategories && rc == 0; k++)
-            rc = run_unit(w, ind, (int)k);
-        if (rc == 0 && !def->multiple && !w->pl->multi)
-            rc = test_distribution(w, ind);
-    }
-    if (rc != 0)
-        set_err(err, errlen, "regroupement des réponses impossible");
-    adjust(w->res, 1 - w->opt->level);
-    free(w->base);
+}
+
+static void work_release(work *w)
+{
     grp_free(w->gm);
     free(w->stratum);
     free(w->cell);
@@ -829,7 +819,97 @@ static int analyse(work *w, size_t nvars, char *err, size_t errlen)
     free(w->atom_other);
     free(w->atom_nsp);
     free(w->atom_refus);
+}
+
+/* Every unit of indicator ind, into w->res. */
+static int analyse_indicator(work *w, size_t ind)
+{
+    const ind_def *def = ind_at(w->defs, ind);
+    if (def->kind != IND_DISTRIBUTION)
+        return run_unit(w, ind, -1);
+    int rc = 0;
+    for (size_t k = 0; k < def->ncategories && rc == 0; k++)
+        rc = run_unit(w, ind, (int)k);
+    if (rc == 0 && !def->multiple && !w->pl->multi)
+        rc = test_distribution(w, ind);
     return rc;
+}
+
+/* The indicators are independent: threads take the next one not yet taken, each into its own result (slot),
+ * and the slots are joined in the definitions' order, so that the output is the same as one thread's. */
+typedef struct pool {
+    const work *tmpl;
+    an_result *slot;        /* [ndefs] */
+    size_t ndefs;
+    size_t next;            /* the next indicator to take, under lock */
+    int rc;
+    pthread_mutex_t lock;
+} pool;
+
+static void *pool_main(void *arg)
+{
+    pool *p = arg;
+    work w = *p->tmpl;
+    work_alloc(&w);
+    for (;;) {
+        pthread_mutex_lock(&p->lock);
+        size_t ind = p->rc == 0 ? p->next++ : p->ndefs;
+        pthread_mutex_unlock(&p->lock);
+        if (ind >= p->ndefs)
+            break;
+        w.res = &p->slot[ind];
+        w.cells_cap = w.tests_cap = 0;
+        if (analyse_indicator(&w, ind) != 0) {
+            pthread_mutex_lock(&p->lock);
+            p->rc = -1;
+            pthread_mutex_unlock(&p->lock);
+        }
+    }
+    work_release(&w);
+    return NULL;
+}
+
+#define MAX_ESTIMATORS 8
+
+static int analyse(work *w, size_t nvars, char *err, size_t errlen)
+{
+    size_t ndefs = ind_count(w->defs);
+    base_patterns(w, nvars);
+    pool p = {.tmpl = w, .slot = xcalloc(ndefs + 1, sizeof *p.slot), .ndefs = ndefs};
+    pthread_mutex_init(&p.lock, NULL);
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    size_t k = ncpu > 1 ? (size_t)(ncpu < MAX_ESTIMATORS ? ncpu : MAX_ESTIMATORS) : 1;
+    if (k > ndefs)
+        k = ndefs ? ndefs : 1;
+    pthread_t *th = xcalloc(k, sizeof *th);
+    bool *started = xcalloc(k, sizeof *started);
+    for (size_t t = 1; t < k; t++)
+        started[t] = pthread_create(&th[t], NULL, pool_main, &p) == 0;
+    pool_main(&p); /* this thread takes its share; a thread that could not start leaves its share to the others */
+    for (size_t t = 1; t < k; t++)
+        if (started[t])
+            pthread_join(th[t], NULL);
+    pthread_mutex_destroy(&p.lock);
+    an_result *r = w->res;
+    for (size_t i = 0; i < ndefs; i++) {
+        an_result *s = &p.slot[i];
+        r->cells = xrealloc(r->cells, (r->ncells + s->ncells + 1) * sizeof *r->cells);
+        memcpy(r->cells + r->ncells, s->cells, s->ncells * sizeof *r->cells);
+        r->ncells += s->ncells;
+        r->tests = xrealloc(r->tests, (r->ntests + s->ntests + 1) * sizeof *r->tests);
+        memcpy(r->tests + r->ntests, s->tests, s->ntests * sizeof *r->tests);
+        r->ntests += s->ntests;
+        free(s->cells);
+        free(s->tests);
+    }
+    free(p.slot);
+    free(th);
+    free(started);
+    free(w->base);
+    if (p.rc != 0)
+        set_err(err, errlen, "regroupement des réponses impossible");
+    adjust(r, 1 - w->opt->level);
+    return p.rc;
 }
 
 an_result *an_run(const char *db_path, const catalog *cat, const ind_set *defs, const mg_margins *mg,
@@ -863,8 +943,10 @@ an_result *an_run(const char *db_path, const catalog *cat, const ind_set *defs, 
     ds_counts counts;
     r->form_id = ind_form_id(defs);
     double t0 = now();
-    if (col_read(db_path, &src, &col, &counts, &r->no_territory, err, errlen) != 0)
+    col_stats cst;
+    if (col_read_stats(db_path, &src, &col, &counts, &r->no_territory, &cst, err, errlen) != 0)
         goto fail;
+    r->cached = cst.cached, r->derived = cst.derived, r->seconds_derive = cst.derive_seconds;
     double t1 = now();
     r->seconds_read = t1 - t0;
     r->defs = defs;

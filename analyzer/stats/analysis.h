@@ -126,6 +126,9 @@ typedef struct an_result {
     size_t chisq_tests, chisq_significant, chisq_significant_holm;
     size_t diff_tests, diff_significant, diff_significant_holm;
     double seconds_read, seconds_estimate; /* wall time of the two passes */
+    bool cached;             /* the columns came from the derived cache (colcache.h) */
+    size_t derived;          /* rows derived from their JSON in this run (all of them without the cache) */
+    double seconds_derive;   /* of seconds_read: deriving them (and writing the cache) */
     ver_notes *versions;     /* indicators not comparable across the form versions of the answers read (owned) */
 } an_result;
 

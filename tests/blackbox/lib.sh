@@ -7,6 +7,8 @@ tmp=$(mktemp -d)
 pid=
 trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$tmp"' EXIT
 pass=0 fail=0
+# The analyzer's derived cache (analyzer/read/colcache.h) of this test's databases: in its folder, gone with it.
+export XDG_CACHE_HOME=$tmp/xdg-cache
 ok() { pass=$((pass + 1)); echo "ok - $1"; }
 not_ok() { fail=$((fail + 1)); echo "not ok - $1"; shift; for l in "$@"; do echo "  $l"; done; }
 # check NAME COMMAND...: ok when the command succeeds; otherwise prints what it printed.
