@@ -27,6 +27,7 @@
 #include "outfile.h"
 #include "output.h"
 #include "report.h"
+#include "towns.h"
 #include "util.h"
 
 static void usage(FILE *out)
@@ -73,7 +74,13 @@ static int bad(const char *cmd, const char *flag, const char *msg)
 
 /* ------------------------------------------------------------------ options */
 
-typedef enum opt_kind { OPT_STRING, OPT_LEVEL, OPT_MIN_N, OPT_FLAG, OPT_WAVE } opt_kind;
+typedef enum opt_kind { OPT_STRING, OPT_LEVEL, OPT_MIN_N, OPT_FLAG, OPT_WAVE, OPT_LIST } opt_kind;
+
+/* A flag that may be repeated (--db, --territories, --margins of several towns), in the order given. */
+typedef struct path_list {
+    const char *v[TW_MAX];
+    size_t n;
+} path_list;
 
 #define MAX_WAVES 12
 
@@ -135,6 +142,12 @@ static int parse_opts(const char *cmd, int argc, char **argv, const opt *opts)
         const char *v = argv[++i];
         if (o->kind == OPT_STRING)
             *(const char **)o->target = v;
+        else if (o->kind == OPT_LIST) {
+            path_list *l = o->target;
+            if (l->n == TW_MAX)
+                return bad(cmd, o->name, "64 fois au plus");
+            l->v[l->n++] = v;
+        }
         else if (o->kind == OPT_WAVE) {
             int rc = parse_wave(cmd, argv[i], o->target);
             if (rc != 0)
@@ -301,15 +314,75 @@ static mg_margins *load_margins(const char *cmd, const char *path, const catalog
     return mg;
 }
 
+/* ------------------------------------------------------------------ several towns */
+
+/* Whether the command analyses several towns: more than one --db, or --territories given. */
+static bool several_towns(const path_list *dbs, const path_list *terrs)
+{
+    return dbs->n > 1 || terrs->n > 0;
+}
+
+/* The towns of the command line: --db, --territories and --margins repeated in the same order (margins: all or
+ * none). Returns 0, or 2 after naming the flag. */
+static int towns_spec(const char *cmd, const path_list *dbs, const path_list *terrs, const path_list *margins,
+                      tw_spec *spec)
+{
+    if (terrs->n != dbs->n)
+        return bad(cmd, "--territories",
+                   "un fichier de territoires par base (--db), dans le même ordre, quand il y a plusieurs bases");
+    if (margins->n != 0 && margins->n != dbs->n)
+        return bad(cmd, "--margins", "un fichier de marges par base (--db), dans le même ordre, ou aucun");
+    for (size_t k = 0; k < dbs->n; k++)
+        spec[k] = (tw_spec){dbs->v[k], terrs->v[k], margins->n ? margins->v[k] : NULL};
+    return 0;
+}
+
+/* Loads the towns; NULL after printing why (the files given are wrong: status 2). */
+static tw_set *open_towns(const char *cmd, const char *forms, const char *form_id, const char *indicators,
+                          const tw_spec *spec, size_t n)
+{
+    diag_list diags = {0};
+    char err[1024];
+    tw_set *tw = tw_open(forms, form_id, indicators, spec, n, &diags, err, sizeof err);
+    diag_print(&diags, stderr);
+    diag_list_free(&diags);
+    if (tw == NULL)
+        fprintf(stderr, "analyzer %s : %s\n", cmd, err);
+    return tw;
+}
+
+/* `analyzer indicators` over several towns (analysis.h, an_run_towns). */
+static int indicators_towns(const tw_spec *spec, size_t n, const char *forms, const char *form_id,
+                            const char *indicators, const an_options *aopt, const char *format, const char *output)
+{
+    tw_set *tw = open_towns("indicators", forms, form_id, indicators, spec, n);
+    if (tw == NULL)
+        return 2;
+    char err[512];
+    an_result *res = an_run_towns(tw, aopt, err, sizeof err);
+    int rc = 1;
+    if (res == NULL) {
+        fprintf(stderr, "analyzer indicators : %s\n", err);
+    } else {
+        ver_warn(res->versions, tw->towns[0].defs, "indicators", stderr);
+        rc = write_output("indicators", output, strcmp(format, "csv") == 0 ? emit_csv : emit_json, res);
+    }
+    an_free(res);
+    tw_free(tw);
+    return rc;
+}
+
 static int cmd_indicators(int argc, char **argv)
 {
     const char *db = NULL, *forms = "forms", *form_id = NULL, *margins = NULL, *indicators = NULL, *ci = NULL,
                *format = "json", *output = NULL;
+    path_list dbs = {0}, terrs = {0}, mgs = {0};
     double level = 0.95;
     long min_n = DISC_DEFAULT_MIN_N;
     bool no_grouping = false, inc_excluded = false, inc_tests = false;
-    const opt opts[] = {{"--db", OPT_STRING, &db},         {"--forms", OPT_STRING, &forms},
-                        {"--form", OPT_STRING, &form_id},     {"--margins", OPT_STRING, &margins},
+    const opt opts[] = {{"--db", OPT_LIST, &dbs},         {"--forms", OPT_STRING, &forms},
+                        {"--form", OPT_STRING, &form_id},     {"--margins", OPT_LIST, &mgs},
+                        {"--territories", OPT_LIST, &terrs},
                         {"--indicators", OPT_STRING, &indicators}, {"--ci", OPT_STRING, &ci},
                         {"--format", OPT_STRING, &format}, {"-o", OPT_STRING, &output},
                         {"--level", OPT_LEVEL, &level},    {"--min-n", OPT_MIN_N, &min_n},
@@ -319,16 +392,27 @@ static int cmd_indicators(int argc, char **argv)
     int rc = parse_opts("indicators", argc, argv, opts);
     ds_set_include(inc_excluded, inc_tests);
     an_method method;
+    tw_spec spec[TW_MAX];
+    db = dbs.n ? dbs.v[0] : NULL;
+    margins = mgs.n ? mgs.v[0] : NULL;
     if (rc == 0 && db == NULL)
         rc = bad("indicators", "--db", "obligatoire");
     if (rc == 0 && form_id == NULL)
         rc = bad("indicators", "--form", "obligatoire");
     if (rc == 0 && strcmp(format, "json") != 0 && strcmp(format, "csv") != 0)
         rc = bad("indicators", "--format", "json ou csv");
+    if (rc == 0 && several_towns(&dbs, &terrs))
+        rc = towns_spec("indicators", &dbs, &terrs, &mgs, spec);
+    else if (rc == 0 && mgs.n > 1)
+        rc = bad("indicators", "--margins", "un seul fichier de marges pour une seule base (--db)");
     if (rc == 0)
         rc = parse_method(ci, margins != NULL, &method);
     if (rc != 0)
         return rc;
+    if (several_towns(&dbs, &terrs)) {
+        an_options aopt = {method, level, min_n, NULL, NULL, NULL, no_grouping, NULL};
+        return indicators_towns(spec, dbs.n, forms, form_id, indicators, &aopt, format, output);
+    }
     diag_list diags = {0};
     catalog *cat = open_forms(forms, db, &diags);
     ind_set *defs = NULL;
