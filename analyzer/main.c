@@ -28,6 +28,7 @@
 #include "output.h"
 #include "report.h"
 #include "towns.h"
+#include "townsreport.h"
 #include "util.h"
 
 static void usage(FILE *out)
@@ -42,12 +43,17 @@ static void usage(FILE *out)
             "      les réponses exclues et celles du mode test sont laissées de côté, sauf avec ces options.\n"
             "      indicateurs par territoire, ensemble des QPV, reste de la commune et commune, avec\n"
             "      intervalles de confiance, effets de plan, tests et secret statistique.\n"
+            "      Plusieurs communes : --db BASE --territories FICHIER [--margins FICHIER.csv], répétés dans le\n"
+            "      même ordre (un fichier de territoires par base ; des marges pour toutes ou aucune) ; chaque\n"
+            "      territoire devient CODE_INSEE/CODE, et les QPV de chaque commune sont comparés à ceux des autres.\n"
             "  analyzer report --db CHEMIN [--forms DOSSIER] [--form resident] [--operator-form operator]\n"
             "                  [--margins FICHIER.csv] [--min-n 11] [--level 0.95] [--format html|md]\n"
             "                  [--include-text] [--wave LIBELLÉ=VERSION|LIBELLÉ=AAAA-MM-JJ..AAAA-MM-JJ ...]\n"
             "                  [-o FICHIER]\n"
             "      le rapport de diagnostic (HTML autonome imprimable, ou Markdown) ; avec plusieurs --wave,\n"
             "      l'évolution de chaque indicateur depuis la première vague.\n"
+            "      Plusieurs communes (--db, --territories, --margins répétés comme pour indicators) : le rapport\n"
+            "      de comparaison entre communes (sans --wave ni --include-text).\n"
             "  analyzer export --db CHEMIN --form ID [--forms DOSSIER] [--format csv|excel|dta|sav|r|xlsx]\n"
             "                  [--margins FICHIER.csv] [--include-text] [--raw-text] [-o FICHIER]\n"
             "      les réponses qui comptent, une ligne par répondant, les mêmes colonnes que le CSV du\n"
@@ -464,20 +470,42 @@ static int emit_md(const void *d, FILE *f)
     return doc_write_md(d, f);
 }
 
+/* `analyzer report` over several towns: the comparison report (townsreport.h). */
+static int report_towns(const tw_spec *spec, size_t n, const char *forms, const char *form_id, long min_n,
+                        double level, const char *format, const char *output)
+{
+    tw_set *tw = open_towns("report", forms, form_id, NULL, spec, n);
+    if (tw == NULL)
+        return 2;
+    char err[512];
+    trep_options o = {tw, min_n, level, NULL};
+    doc *d = trep_build(&o, err, sizeof err);
+    int rc = 1;
+    if (d == NULL)
+        fprintf(stderr, "analyzer report : %s\n", err);
+    else
+        rc = write_output("report", output, strcmp(format, "md") == 0 ? emit_md : emit_html, d);
+    doc_free(d);
+    tw_free(tw);
+    return rc;
+}
+
 static int cmd_report(int argc, char **argv)
 {
     const char *db = NULL, *forms = "forms", *form_id = "resident", *operator_form = "operator", *margins = NULL,
                *format = "html", *output = NULL;
+    path_list dbs = {0}, terrs = {0}, mgs = {0};
     double level = 0.95;
     long min_n = DISC_DEFAULT_MIN_N;
     bool include_text = false, inc_excluded = false, inc_tests = false;
     wave_list waves = {0};
-    const opt opts[] = {{"--db", OPT_STRING, &db},
+    const opt opts[] = {{"--db", OPT_LIST, &dbs},
+                        {"--territories", OPT_LIST, &terrs},
                         {"--wave", OPT_WAVE, &waves},
                         {"--forms", OPT_STRING, &forms},
                         {"--form", OPT_STRING, &form_id},
                         {"--operator-form", OPT_STRING, &operator_form},
-                        {"--margins", OPT_STRING, &margins},
+                        {"--margins", OPT_LIST, &mgs},
                         {"--format", OPT_STRING, &format},
                         {"-o", OPT_STRING, &output},
                         {"--level", OPT_LEVEL, &level},
@@ -488,10 +516,24 @@ static int cmd_report(int argc, char **argv)
                         {NULL, OPT_FLAG, NULL}};
     int rc = parse_opts("report", argc, argv, opts);
     ds_set_include(inc_excluded, inc_tests);
+    tw_spec spec[TW_MAX];
+    db = dbs.n ? dbs.v[0] : NULL;
+    margins = mgs.n ? mgs.v[0] : NULL;
     if (rc == 0 && db == NULL)
         rc = bad("report", "--db", "obligatoire");
     if (rc == 0 && strcmp(format, "html") != 0 && strcmp(format, "md") != 0)
         rc = bad("report", "--format", "html ou md");
+    if (rc == 0 && several_towns(&dbs, &terrs)) {
+        rc = towns_spec("report", &dbs, &terrs, &mgs, spec);
+        if (rc == 0 && waves.n > 0)
+            rc = bad("report", "--wave", "les vagues se comparent sur la base d'une seule commune");
+        if (rc == 0 && include_text)
+            rc = bad("report", "--include-text", "le texte libre se lit dans le rapport de chaque commune");
+        if (rc == 0)
+            return report_towns(spec, dbs.n, forms, form_id, min_n, level, format, output);
+    } else if (rc == 0 && mgs.n > 1) {
+        rc = bad("report", "--margins", "un seul fichier de marges pour une seule base (--db)");
+    }
     if (rc != 0)
         return rc;
     diag_list diags = {0};
