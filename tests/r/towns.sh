@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# towns.sh -- one between-town difference of `analyzer indicators` (two towns, issue 18) against R's survey on
-# the stacked answers, read back from both databases with SQLite's JSON functions (not with our code).
+# towns.sh -- one between-town difference of `analyzer indicators` (two towns, issue 18), unweighted and raked,
+# against R's survey on the stacked answers, read back from both databases with SQLite's JSON functions (not with our code).
 # usage: tests/r/towns.sh ANALYZER SYNTH SOURCE_DIR
 set -euo pipefail
 analyzer=${1:?usage: towns.sh ANALYZER SYNTH SOURCE_DIR}
@@ -20,8 +20,13 @@ cp "$work/fb/territories.json" "$work/tb.json"
 "$synth" --forms "$work/fb" --form resident --n 900 --seed 22 --db "$work/b.db" >/dev/null
 "$analyzer" indicators --forms "$src/forms" --form resident --db "$work/a.db" --territories "$src/forms/territories.json" \
     --db "$work/b.db" --territories "$work/tb.json" -o "$work/ab.json"
+"$analyzer" margins --forms "$src/forms" >"$work/ma.csv"
+"$analyzer" margins --forms "$work/fb" >"$work/mb.csv"
+"$analyzer" indicators --forms "$src/forms" --form resident --db "$work/a.db" --territories "$src/forms/territories.json" \
+    --margins "$work/ma.csv" --db "$work/b.db" --territories "$work/tb.json" --margins "$work/mb.csv" -o "$work/ab_raked.json"
 for t in a b; do
-    sqlite3 -csv -header "$work/$t.db" "SELECT territory, json_extract(answers, '\$.R17') AS R17 FROM counted_submissions
+    sqlite3 -csv -header "$work/$t.db" "SELECT territory, json_extract(answers, '\$.R17') AS R17,
+        json_extract(answers, '\$.R02') AS R02, json_extract(answers, '\$.R03') AS R03 FROM counted_submissions
         WHERE form_id = 'resident' ORDER BY id" >"$work/$t.csv"
 done
 Rscript "$(dirname "$0")/towns_check.R" "$work"
