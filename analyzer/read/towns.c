@@ -119,8 +119,8 @@ static int open_town(tw_set *tw, size_t k, const char *forms_dir, const char *fo
         return -1;
     }
     if (k > 0 && !same_defs(tw->towns[0].defs, t->defs)) {
-        set_err(err, errlen, "--territories %s : les indicateurs ne se lisent pas comme pour la première base",
-                sp->territories ? sp->territories : "");
+        set_err(err, errlen, "--db %s : les indicateurs ne s'y lisent pas comme dans %s (versions du formulaire "
+                "différentes)", sp->db, tw->towns[0].db);
         return -1;
     }
     if (sp->margins) {
