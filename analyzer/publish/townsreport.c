@@ -97,7 +97,7 @@ static void section_participation(doc *d, const an_result *r, const tw_set *tw)
     char n[FR_BUF];
     doc_heading(d, 1, "participation", "Qui a répondu");
     doc_para(d, "Réponses retenues par commune et par territoire. Un territoire garde sa commune : deux communes qui "
-             "emploient le même code de territoire ne sont jamais confondues.");
+                "emploient le même code de territoire ne sont jamais confondues.");
     const char *headers[] = {"Commune", "Territoire", "Répondants"};
     const unsigned char numeric[] = {0, 0, 1};
     doc_table(d, "Répondants par commune et par territoire", 3, headers, numeric);
@@ -122,7 +122,8 @@ static void section_comparison(doc *d, const an_result *r, const tw_set *tw, dou
     const ind_plan *plan = ind_report_plan(r->defs);
     char a[FR_BUF], b[FR_BUF];
     doc_heading(d, 1, "comparaison-communes", "Comparaison entre communes");
-    doc_para(d, "Pour chaque indicateur clé, les quartiers prioritaires (QPV) de chaque commune sont comparés à ceux "
+    doc_para(d,
+             "Pour chaque indicateur clé, les quartiers prioritaires (QPV) de chaque commune sont comparés à ceux "
              "des autres communes : l'écart, son intervalle de confiance à %s, et sa lecture. Un écart n'est dit "
              "« plus élevé » ou « plus faible » que si le test, corrigé pour les comparaisons multiples (Holm), le "
              "soutient au seuil de %s.",
@@ -165,8 +166,8 @@ static void section_comparison(doc *d, const an_result *r, const tw_set *tw, dou
                 if (t->p_holm < alpha)
                     reading = t->diff > 0 ? "plus élevé" : "plus faible";
             }
-            const char *row[] = {town ? town->name : r->groups[t->group].label, e1, r->groups[t->versus].label, e2,
-                                 df, ci, reading};
+            const char *row[] = {
+                town ? town->name : r->groups[t->group].label, e1, r->groups[t->versus].label, e2, df, ci, reading};
             doc_row(d, row);
         }
         shown++;
@@ -181,20 +182,22 @@ static void section_capacity(doc *d, const an_result *r)
     char a[FR_BUF], b[FR_BUF], c[FR_BUF], e[FR_BUF], f[FR_BUF], g[FR_BUF];
     double per_town = r->ntowns ? (double)r->used / (double)r->ntowns : 0;
     doc_heading(d, 1, "capacite", "Combien de communes sur une machine");
-    doc_para(d, "Sur la machine de référence du projet (2 cœurs), l'analyse d'un million de réponses de tous les "
+    doc_para(d,
+             "Sur la machine de référence du projet (2 cœurs), l'analyse d'un million de réponses de tous les "
              "indicateurs prend de %s à %s secondes et %s Mo de mémoire (banc d'essai de l'analyseur), presque tout "
              "en lecture des réponses ; le temps croît comme le nombre de réponses.",
              fr_num(a, sizeof a, BENCH_SECONDS_QUIET, 0), fr_num(b, sizeof b, BENCH_SECONDS_LOADED, 0),
              fr_num(c, sizeof c, BENCH_PEAK_MB, 0));
     if (per_town >= 1)
-        doc_para(d, "À %s réponses par commune comme ici, un million de réponses représente environ %s communes : "
+        doc_para(d,
+                 "À %s réponses par commune comme ici, un million de réponses représente environ %s communes : "
                  "une seule machine analyse ensemble toutes les communes d'une région (cette analyse-ci : %s réponses, "
                  "%zu communes).",
                  fr_int(e, sizeof e, lround(per_town)), fr_int(f, sizeof f, lround(BENCH_ANSWERS / per_town)),
                  fr_int(g, sizeof g, (long)r->used), r->ntowns);
     doc_para(d, "Au-delà, chaque commune pourrait calculer chez elle des sommes partielles de ses réponses et ne "
-             "transmettre que celles-ci : les estimations de ce rapport sont des sommes linéarisées, qui "
-             "s'additionnent d'une commune à l'autre (voir le README, « Au-delà d'une machine »).");
+                "transmettre que celles-ci : les estimations de ce rapport sont des sommes linéarisées, qui "
+                "s'additionnent d'une commune à l'autre (voir le README, « Au-delà d'une machine »).");
 }
 
 static void section_methods(doc *d, const an_result *r)
@@ -202,13 +205,16 @@ static void section_methods(doc *d, const an_result *r)
     char n[FR_BUF];
     doc_heading(d, 1, "methode", "Méthode");
     doc_item(d, "Plan de sondage : chaque territoire d'une commune est une strate ; la commune est le niveau "
-             "au-dessus des territoires, si bien que les communes sont des strates distinctes.");
-    doc_item(d, "%s", r->weighted ? "Pondération : calage (raking) dans chaque territoire sur les marges de sa propre "
-                                    "commune ; intervalles de Korn et Graubard pour les proportions."
-                                  : "Sans marges : chaque répondant pèse 1 ; intervalles de Wilson pour les proportions.");
-    doc_item(d, "Écarts entre groupes : différence linéarisée sur le plan de sondage, intervalle de Student, p corrigée "
+                "au-dessus des territoires, si bien que les communes sont des strates distinctes.");
+    doc_item(d, "%s",
+             r->weighted ? "Pondération : calage (raking) dans chaque territoire sur les marges de sa propre "
+                           "commune ; intervalles de Korn et Graubard pour les proportions."
+                         : "Sans marges : chaque répondant pèse 1 ; intervalles de Wilson pour les proportions.");
+    doc_item(d,
+             "Écarts entre groupes : différence linéarisée sur le plan de sondage, intervalle de Student, p corrigée "
              "par la méthode de Holm avec les autres écarts de l'analyse.");
-    doc_item(d, "Secret statistique : toute case reposant sur moins de %s répondants est masquée, et d'autres avec "
+    doc_item(d,
+             "Secret statistique : toute case reposant sur moins de %s répondants est masquée, et d'autres avec "
              "elle pour qu'aucune combinaison des groupes publiés (communes, QPV, région) ne la retrouve.",
              fr_int(n, sizeof n, r->min_n));
     doc_item(d, "Standardisation : %s.", r->standardised ? r->std_note : "non faite");
@@ -232,15 +238,19 @@ doc *trep_build(const trep_options *o, char *err, size_t errlen)
     doc_heading(d, 1, NULL, "%s", title);
     sbuf names = {0};
     for (size_t k = 0; k < tw->n; k++)
-        sbuf_addf(&names, "%s%s (%s)", k == 0 ? "" : k + 1 == tw->n ? " et " : ", ", tw->towns[k].name,
-                  tw->towns[k].insee);
-    doc_para(d, "Rapport établi le %s à partir des réponses des habitants de %zu communes : %s. Le rapport détaillé de "
+        sbuf_addf(&names, "%s%s (%s)",
+                  k == 0           ? ""
+                  : k + 1 == tw->n ? " et "
+                                   : ", ",
+                  tw->towns[k].name, tw->towns[k].insee);
+    doc_para(d,
+             "Rapport établi le %s à partir des réponses des habitants de %zu communes : %s. Le rapport détaillé de "
              "chaque commune s'obtient sur sa seule base.",
              fr_date(day, sizeof day, today), tw->n, names.data);
     sbuf_free(&names);
     if (tw->all->example)
         doc_finding(d, "Attention : un fichier des territoires est un exemple illustratif ; ces chiffres ne décrivent "
-                    "aucune commune réelle.");
+                       "aucune commune réelle.");
     doc_toc(d);
     section_participation(d, r, tw);
     section_comparison(d, r, tw, 1 - o->level);

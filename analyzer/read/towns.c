@@ -95,8 +95,8 @@ static int open_town(tw_set *tw, size_t k, const char *forms_dir, const char *fo
     tw_town *t = &tw->towns[k];
     t->db = sp->db;
     if ((t->cat = catalog_open_territories(forms_dir, sp->territories, diags)) == NULL) {
-        set_err(err, errlen, "%s %s : fichiers illisibles (voir ci-dessus)", sp->territories ? "--territories" : "--forms",
-                sp->territories ? sp->territories : forms_dir);
+        set_err(err, errlen, "%s %s : fichiers illisibles (voir ci-dessus)",
+                sp->territories ? "--territories" : "--forms", sp->territories ? sp->territories : forms_dir);
         return -1;
     }
     t->ts = catalog_territories(t->cat);
@@ -119,8 +119,10 @@ static int open_town(tw_set *tw, size_t k, const char *forms_dir, const char *fo
         return -1;
     }
     if (k > 0 && !same_defs(tw->towns[0].defs, t->defs)) {
-        set_err(err, errlen, "--db %s : les indicateurs ne s'y lisent pas comme dans %s (versions du formulaire "
-                "différentes)", sp->db, tw->towns[0].db);
+        set_err(err, errlen,
+                "--db %s : les indicateurs ne s'y lisent pas comme dans %s (versions du formulaire "
+                "différentes)",
+                sp->db, tw->towns[0].db);
         return -1;
     }
     if (sp->margins) {
@@ -138,15 +140,18 @@ static int open_town(tw_set *tw, size_t k, const char *forms_dir, const char *fo
     t->insee = t->ts->commune_insee;
     t->name = t->ts->commune_name ? t->ts->commune_name : t->insee;
     if (tw->n > 1 && (t->insee == NULL || t->insee[0] == '\0')) {
-        set_err(err, errlen, "--territories %s : le fichier ne nomme pas sa commune (« commune » : {« insee », "
+        set_err(err, errlen,
+                "--territories %s : le fichier ne nomme pas sa commune (« commune » : {« insee », "
                 "« name »}) ; plusieurs communes se distinguent par leur code INSEE",
                 sp->territories ? sp->territories : forms_dir);
         return -1;
     }
     for (size_t j = 0; tw->n > 1 && j < k; j++)
         if (strcmp(tw->towns[j].insee, t->insee) == 0) {
-            set_err(err, errlen, "--db %s : la commune %s est déjà celle de %s ; deux vagues d'une même commune se "
-                    "comparent avec --wave sur une seule base", sp->db, t->insee, tw->towns[j].db);
+            set_err(err, errlen,
+                    "--db %s : la commune %s est déjà celle de %s ; deux vagues d'une même commune se "
+                    "comparent avec --wave sur une seule base",
+                    sp->db, t->insee, tw->towns[j].db);
             return -1;
         }
     return 0;

@@ -33,21 +33,21 @@ typedef struct tw_spec {
 
 typedef struct tw_town {
     const char *db;
-    catalog *cat;          /* the forms folder read with this town's territories and its database's versions */
-    ind_set *defs;         /* the indicators, loaded against cat */
-    mg_margins *mg;        /* NULL when unweighted */
-    const terr_set *ts;    /* catalog_territories(cat) */
+    catalog *cat;             /* the forms folder read with this town's territories and its database's versions */
+    ind_set *defs;            /* the indicators, loaded against cat */
+    mg_margins *mg;           /* NULL when unweighted */
+    const terr_set *ts;       /* catalog_territories(cat) */
     const char *insee, *name; /* the territories file's "commune" (name falls back to insee) */
-    size_t first;          /* index of its first territory in the combined set */
+    size_t first;             /* index of its first territory in the combined set */
 } tw_town;
 
 typedef struct tw_set {
     size_t n;
     tw_town *towns;
-    terr_set *all;         /* every town's territories, town by town */
-    size_t *town_of;       /* [all->count] the town of each combined territory */
-    mg_margins *mg;        /* every town's margins under the combined codes; NULL when unweighted */
-    char **strings;        /* the combined codes and names (owned) */
+    terr_set *all;   /* every town's territories, town by town */
+    size_t *town_of; /* [all->count] the town of each combined territory */
+    mg_margins *mg;  /* every town's margins under the combined codes; NULL when unweighted */
+    char **strings;  /* the combined codes and names (owned) */
     size_t nstrings;
 } tw_set;
 

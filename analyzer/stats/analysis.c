@@ -177,10 +177,10 @@ static void plan_build_towns(plan *p, const tw_set *tw, an_result *r)
                 nrest++, lone_rest = town->first + i;
         }
         with_qpv += nqpv > 0;
-        p->town_qpv[k] = nqpv == 0 ? -1
-                                   : add_town_group(p, tw, (int)k, res_string(r, "%s/ensemble_qpv", town->insee),
-                                                    res_string(r, "Ensemble des quartiers prioritaires (%s)", town->name),
-                                                    AN_G_QPV);
+        p->town_qpv[k] =
+            nqpv == 0 ? -1
+                      : add_town_group(p, tw, (int)k, res_string(r, "%s/ensemble_qpv", town->insee),
+                                       res_string(r, "Ensemble des quartiers prioritaires (%s)", town->name), AN_G_QPV);
         p->town_rest[k] = nrest == 1 ? (int)lone_rest
                           : nrest > 1 ? add_town_group(p, tw, (int)k,
                                                        res_string(r, "%s/reste_commune", town->insee),
