@@ -29,6 +29,8 @@
 #include "outfile.h"
 #include "output.h"
 #include "report.h"
+#include "towns.h"
+#include "townsreport.h"
 #include "util.h"
 
 static void usage(FILE *out)
@@ -43,12 +45,17 @@ static void usage(FILE *out)
             "      les réponses exclues et celles du mode test sont laissées de côté, sauf avec ces options.\n"
             "      indicateurs par territoire, ensemble des QPV, reste de la commune et commune, avec\n"
             "      intervalles de confiance, effets de plan, tests et secret statistique.\n"
+            "      Plusieurs communes : --db BASE --territories FICHIER [--margins FICHIER.csv], répétés dans le\n"
+            "      même ordre (un fichier de territoires par base ; des marges pour toutes ou aucune) ; chaque\n"
+            "      territoire devient CODE_INSEE/CODE, et les QPV de chaque commune sont comparés à ceux des autres.\n"
             "  analyzer report --db CHEMIN [--forms DOSSIER] [--form resident] [--operator-form operator]\n"
             "                  [--margins FICHIER.csv] [--min-n 11] [--level 0.95] [--format html|md]\n"
             "                  [--include-text] [--wave LIBELLÉ=VERSION|LIBELLÉ=AAAA-MM-JJ..AAAA-MM-JJ ...]\n"
             "                  [-o FICHIER]\n"
             "      le rapport de diagnostic (HTML autonome imprimable, ou Markdown) ; avec plusieurs --wave,\n"
             "      l'évolution de chaque indicateur depuis la première vague.\n"
+            "      Plusieurs communes (--db, --territories, --margins répétés comme pour indicators) : le rapport\n"
+            "      de comparaison entre communes (sans --wave ni --include-text).\n"
             "  analyzer export --db CHEMIN --form ID [--forms DOSSIER] [--format csv|excel|dta|sav|r|xlsx]\n"
             "                  [--margins FICHIER.csv] [--include-text] [--raw-text] [-o FICHIER]\n"
             "      les réponses qui comptent, une ligne par répondant, les mêmes colonnes que le CSV du\n"
@@ -81,7 +88,13 @@ static int bad(const char *cmd, const char *flag, const char *msg)
 
 /* ------------------------------------------------------------------ options */
 
-typedef enum opt_kind { OPT_STRING, OPT_LEVEL, OPT_MIN_N, OPT_FLAG, OPT_WAVE } opt_kind;
+typedef enum opt_kind { OPT_STRING, OPT_LEVEL, OPT_MIN_N, OPT_FLAG, OPT_WAVE, OPT_LIST } opt_kind;
+
+/* A flag that may be repeated (--db, --territories, --margins of several towns), in the order given. */
+typedef struct path_list {
+    const char *v[TW_MAX];
+    size_t n;
+} path_list;
 
 #define MAX_WAVES 12
 
@@ -143,6 +156,12 @@ static int parse_opts(const char *cmd, int argc, char **argv, const opt *opts)
         const char *v = argv[++i];
         if (o->kind == OPT_STRING)
             *(const char **)o->target = v;
+        else if (o->kind == OPT_LIST) {
+            path_list *l = o->target;
+            if (l->n == TW_MAX)
+                return bad(cmd, o->name, "64 fois au plus");
+            l->v[l->n++] = v;
+        }
         else if (o->kind == OPT_WAVE) {
             int rc = parse_wave(cmd, argv[i], o->target);
             if (rc != 0)
@@ -320,16 +339,76 @@ static mg_margins *load_margins(const char *cmd, const char *path, const catalog
     return mg;
 }
 
+/* ------------------------------------------------------------------ several towns */
+
+/* Whether the command analyses several towns: more than one --db, or --territories given. */
+static bool several_towns(const path_list *dbs, const path_list *terrs)
+{
+    return dbs->n > 1 || terrs->n > 0;
+}
+
+/* The towns of the command line: --db, --territories and --margins repeated in the same order (margins: all or
+ * none). Returns 0, or 2 after naming the flag. */
+static int towns_spec(const char *cmd, const path_list *dbs, const path_list *terrs, const path_list *margins,
+                      tw_spec *spec)
+{
+    if (terrs->n != dbs->n)
+        return bad(cmd, "--territories",
+                   "un fichier de territoires par base (--db), dans le même ordre, quand il y a plusieurs bases");
+    if (margins->n != 0 && margins->n != dbs->n)
+        return bad(cmd, "--margins", "un fichier de marges par base (--db), dans le même ordre, ou aucun");
+    for (size_t k = 0; k < dbs->n; k++)
+        spec[k] = (tw_spec){dbs->v[k], terrs->v[k], margins->n ? margins->v[k] : NULL};
+    return 0;
+}
+
+/* Loads the towns; NULL after printing why (the files given are wrong: status 2). */
+static tw_set *open_towns(const char *cmd, const char *forms, const char *form_id, const char *indicators,
+                          const tw_spec *spec, size_t n)
+{
+    diag_list diags = {0};
+    char err[1024];
+    tw_set *tw = tw_open(forms, form_id, indicators, spec, n, &diags, err, sizeof err);
+    diag_print(&diags, stderr);
+    diag_list_free(&diags);
+    if (tw == NULL)
+        fprintf(stderr, "analyzer %s : %s\n", cmd, err);
+    return tw;
+}
+
+/* `analyzer indicators` over several towns (analysis.h, an_run_towns). */
+static int indicators_towns(const tw_spec *spec, size_t n, const char *forms, const char *form_id,
+                            const char *indicators, const an_options *aopt, const char *format, const char *output)
+{
+    tw_set *tw = open_towns("indicators", forms, form_id, indicators, spec, n);
+    if (tw == NULL)
+        return 2;
+    char err[512];
+    an_result *res = an_run_towns(tw, aopt, err, sizeof err);
+    int rc = 1;
+    if (res == NULL) {
+        fprintf(stderr, "analyzer indicators : %s\n", err);
+    } else {
+        ver_warn(res->versions, tw->towns[0].defs, "indicators", stderr);
+        rc = write_output("indicators", output, strcmp(format, "csv") == 0 ? emit_csv : emit_json, res);
+    }
+    an_free(res);
+    tw_free(tw);
+    return rc;
+}
+
 static int cmd_indicators(int argc, char **argv)
 {
     const char *db = NULL, *forms = "forms", *form_id = NULL, *margins = NULL, *indicators = NULL, *ci = NULL,
                *format = "json", *output = NULL;
+    path_list dbs = {0}, terrs = {0}, mgs = {0};
     double level = 0.95;
     long min_n = DISC_DEFAULT_MIN_N;
     bool no_grouping = false, inc_excluded = false, inc_tests = false, no_cache = false;
     const char *cache_dir = NULL;
-    const opt opts[] = {{"--db", OPT_STRING, &db},         {"--forms", OPT_STRING, &forms},
-                        {"--form", OPT_STRING, &form_id},     {"--margins", OPT_STRING, &margins},
+    const opt opts[] = {{"--db", OPT_LIST, &dbs},         {"--forms", OPT_STRING, &forms},
+                        {"--form", OPT_STRING, &form_id},     {"--margins", OPT_LIST, &mgs},
+                        {"--territories", OPT_LIST, &terrs},
                         {"--indicators", OPT_STRING, &indicators}, {"--ci", OPT_STRING, &ci},
                         {"--format", OPT_STRING, &format}, {"-o", OPT_STRING, &output},
                         {"--level", OPT_LEVEL, &level},    {"--min-n", OPT_MIN_N, &min_n},
@@ -342,16 +421,27 @@ static int cmd_indicators(int argc, char **argv)
     if (rc == 0)
         rc = use_cache("indicators", cache_dir, no_cache);
     an_method method;
+    tw_spec spec[TW_MAX];
+    db = dbs.n ? dbs.v[0] : NULL;
+    margins = mgs.n ? mgs.v[0] : NULL;
     if (rc == 0 && db == NULL)
         rc = bad("indicators", "--db", "obligatoire");
     if (rc == 0 && form_id == NULL)
         rc = bad("indicators", "--form", "obligatoire");
     if (rc == 0 && strcmp(format, "json") != 0 && strcmp(format, "csv") != 0)
         rc = bad("indicators", "--format", "json ou csv");
+    if (rc == 0 && several_towns(&dbs, &terrs))
+        rc = towns_spec("indicators", &dbs, &terrs, &mgs, spec);
+    else if (rc == 0 && mgs.n > 1)
+        rc = bad("indicators", "--margins", "un seul fichier de marges pour une seule base (--db)");
     if (rc == 0)
         rc = parse_method(ci, margins != NULL, &method);
     if (rc != 0)
         return rc;
+    if (several_towns(&dbs, &terrs)) {
+        an_options aopt = {method, level, min_n, NULL, NULL, NULL, no_grouping, NULL};
+        return indicators_towns(spec, dbs.n, forms, form_id, indicators, &aopt, format, output);
+    }
     diag_list diags = {0};
     catalog *cat = open_forms(forms, db, &diags);
     ind_set *defs = NULL;
@@ -403,21 +493,43 @@ static int emit_md(const void *d, FILE *f)
     return doc_write_md(d, f);
 }
 
+/* `analyzer report` over several towns: the comparison report (townsreport.h). */
+static int report_towns(const tw_spec *spec, size_t n, const char *forms, const char *form_id, long min_n,
+                        double level, const char *format, const char *output)
+{
+    tw_set *tw = open_towns("report", forms, form_id, NULL, spec, n);
+    if (tw == NULL)
+        return 2;
+    char err[512];
+    trep_options o = {tw, min_n, level, NULL};
+    doc *d = trep_build(&o, err, sizeof err);
+    int rc = 1;
+    if (d == NULL)
+        fprintf(stderr, "analyzer report : %s\n", err);
+    else
+        rc = write_output("report", output, strcmp(format, "md") == 0 ? emit_md : emit_html, d);
+    doc_free(d);
+    tw_free(tw);
+    return rc;
+}
+
 static int cmd_report(int argc, char **argv)
 {
     const char *db = NULL, *forms = "forms", *form_id = "resident", *operator_form = "operator", *margins = NULL,
                *format = "html", *output = NULL;
+    path_list dbs = {0}, terrs = {0}, mgs = {0};
     double level = 0.95;
     long min_n = DISC_DEFAULT_MIN_N;
     bool include_text = false, inc_excluded = false, inc_tests = false, no_cache = false;
     const char *cache_dir = NULL;
     wave_list waves = {0};
-    const opt opts[] = {{"--db", OPT_STRING, &db},
+    const opt opts[] = {{"--db", OPT_LIST, &dbs},
+                        {"--territories", OPT_LIST, &terrs},
                         {"--wave", OPT_WAVE, &waves},
                         {"--forms", OPT_STRING, &forms},
                         {"--form", OPT_STRING, &form_id},
                         {"--operator-form", OPT_STRING, &operator_form},
-                        {"--margins", OPT_STRING, &margins},
+                        {"--margins", OPT_LIST, &mgs},
                         {"--format", OPT_STRING, &format},
                         {"-o", OPT_STRING, &output},
                         {"--level", OPT_LEVEL, &level},
@@ -432,10 +544,24 @@ static int cmd_report(int argc, char **argv)
     ds_set_include(inc_excluded, inc_tests);
     if (rc == 0)
         rc = use_cache("report", cache_dir, no_cache);
+    tw_spec spec[TW_MAX];
+    db = dbs.n ? dbs.v[0] : NULL;
+    margins = mgs.n ? mgs.v[0] : NULL;
     if (rc == 0 && db == NULL)
         rc = bad("report", "--db", "obligatoire");
     if (rc == 0 && strcmp(format, "html") != 0 && strcmp(format, "md") != 0)
         rc = bad("report", "--format", "html ou md");
+    if (rc == 0 && several_towns(&dbs, &terrs)) {
+        rc = towns_spec("report", &dbs, &terrs, &mgs, spec);
+        if (rc == 0 && waves.n > 0)
+            rc = bad("report", "--wave", "les vagues se comparent sur la base d'une seule commune");
+        if (rc == 0 && include_text)
+            rc = bad("report", "--include-text", "le texte libre se lit dans le rapport de chaque commune");
+        if (rc == 0)
+            return report_towns(spec, dbs.n, forms, form_id, min_n, level, format, output);
+    } else if (rc == 0 && mgs.n > 1) {
+        rc = bad("report", "--margins", "un seul fichier de marges pour une seule base (--db)");
+    }
     if (rc != 0)
         return rc;
     diag_list diags = {0};

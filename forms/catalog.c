@@ -133,6 +133,11 @@ static void add_form(catalog *c, form *f)
 
 catalog *catalog_open(const char *dir, diag_list *diags)
 {
+    return catalog_open_territories(dir, NULL, diags);
+}
+
+catalog *catalog_open_territories(const char *dir, const char *territories, diag_list *diags)
+{
     diag_list local = {0};
     diag_list *dl = diags ? diags : &local;
     size_t errors_before = dl->errors;
@@ -141,7 +146,11 @@ catalog *catalog_open(const char *dir, diag_list *diags)
 
     char path[4096];
     snprintf(path, sizeof path, "%s/territories.json", dir);
-    if (file_exists(path)) {
+    if (territories != NULL) {
+        c->territories = terr_load(territories, dl);
+        if (c->territories == NULL && dl->errors == errors_before) /* not expected: terr_load says why */
+            diag_add(dl, false, territories, "$", "fichier de territoires illisible");
+    } else if (file_exists(path)) {
         c->territories = terr_load(path, dl);
     } else {
         snprintf(path, sizeof path, "%s/territories.csv", dir);

@@ -23,6 +23,11 @@ typedef struct catalog catalog;
  * warnings too), or when dir holds no form at all. */
 catalog *catalog_open(const char *dir, diag_list *diags);
 
+/* The same, with the territories read from the file territories (.json or ANCT .csv) instead of the folder's: a
+ * region analyses several towns that share one questionnaire, each with its own territories, and a form checks
+ * each answer's territory code against the territories it was loaded with. */
+catalog *catalog_open_territories(const char *dir, const char *territories, diag_list *diags);
+
 /* Adds a version that is not in the folder, from its document (a new reference is taken): the collector's
  * database keeps the definition of every version that has answers (frozen.h). name is used in diagnostics.
  * Returns the form, or NULL when it has errors or when the catalog already has this id and version (both

@@ -123,13 +123,16 @@ json_t *out_json(const an_result *r)
     json_t *groups = json_array(), *cells = json_array(), *tests = json_array();
     for (size_t g = 0; g < r->ngroups; g++) {
         const an_group *gr = &r->groups[g];
-        static const char *const kinds[] = {"territory", "qpv", "rest", "town"};
-        json_array_append_new(groups, json_pack("{s:s, s:s, s:s, s:b, s:o, s:o}", "id", gr->id, "label", gr->label,
-                                                "kind", kinds[gr->kind], "qpv", gr->qpv, "respondents",
-                                                count(true, gr->respondents), "suppressed",
-                                                suppressed_name(gr->suppressed)
-                                                    ? json_string(suppressed_name(gr->suppressed))
-                                                    : json_false()));
+        static const char *const kinds[] = {"territory", "qpv", "rest", "town", "region", "other_qpv"};
+        json_t *go = json_pack("{s:s, s:s, s:s, s:b, s:o, s:o}", "id", gr->id, "label", gr->label, "kind",
+                               kinds[gr->kind], "qpv", gr->qpv, "respondents", count(true, gr->respondents),
+                               "suppressed",
+                               suppressed_name(gr->suppressed) ? json_string(suppressed_name(gr->suppressed))
+                                                               : json_false());
+        /* Several towns only: one town's output keeps its shape. */
+        if (r->ntowns > 1)
+            json_object_set_new(go, "town", gr->town ? json_string(gr->town) : json_null());
+        json_array_append_new(groups, go);
     }
     for (size_t i = 0; i < r->ncells; i++)
         json_array_append_new(cells, cell_json(r, &r->cells[i]));

@@ -64,12 +64,16 @@ typedef struct plan {
     size_t natom;
     unsigned char *cover; /* [ngroups * natom] group g holds atom a */
     size_t *atom_of;      /* [records] multi only (otherwise the record's territory) */
+    /* Several towns (plan_build_towns): per town, its groups (-1 when absent); per group, its town (-1: region). */
+    size_t ntowns;
+    int *town_qpv, *town_rest, *town_all, *town_versus;
+    int *group_town;
 } plan;
 
 static void add_group(plan *p, const char *id, const char *label, an_group_kind kind, bool qpv)
 {
     p->groups = xrealloc(p->groups, (p->ngroups + 1) * sizeof *p->groups);
-    p->groups[p->ngroups++] = (an_group){id, label, kind, qpv, 0, DISC_SHOW};
+    p->groups[p->ngroups++] = (an_group){id, label, kind, qpv, 0, DISC_SHOW, NULL};
 }
 
 static void plan_build(plan *p, const terr_set *ts, bool multi)
@@ -109,6 +113,123 @@ static void plan_build(plan *p, const terr_set *ts, bool multi)
             p->member[(size_t)p->qpv_group * p->nterr + t] = true;
         if (p->rest_group >= 0 && !ts->items[t].qpv)
             p->member[(size_t)p->rest_group * p->nterr + t] = true;
+    }
+}
+
+/* ------------------------------------------------------------------ groups of several towns */
+
+/* A string made for the result (freed with it). */
+static const char *res_string(an_result *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static const char *res_string(an_result *r, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    char *s = xmalloc((size_t)n + 1);
+    va_start(ap, fmt);
+    vsnprintf(s, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    r->strings = xrealloc(r->strings, (r->nstrings + 1) * sizeof *r->strings);
+    r->strings[r->nstrings++] = s;
+    return s;
+}
+
+/* Adds a group of town k (-1: the region) and returns its index. */
+static int add_town_group(plan *p, const tw_set *tw, int k, const char *id, const char *label, an_group_kind kind)
+{
+    add_group(p, id, label, kind, false);
+    p->groups[p->ngroups - 1].town = k >= 0 ? tw->towns[k].insee : NULL;
+    p->group_town = xrealloc(p->group_town, p->ngroups * sizeof *p->group_town);
+    p->group_town[p->ngroups - 1] = k;
+    return (int)p->ngroups - 1;
+}
+
+/* The groups of several towns (analysis.h, an_run_towns). Every group is a union of territories, so the atoms
+ * stay the territories and the disclosure rule covers the new groups through member alone. The ids and labels
+ * are made into r, which outlives the plan. With one town this is plan_build. */
+static void plan_build_towns(plan *p, const tw_set *tw, an_result *r)
+{
+    const terr_set *ts = tw->all;
+    if (tw->n == 1) {
+        plan_build(p, ts, false);
+        return;
+    }
+    memset(p, 0, sizeof *p);
+    p->ts = ts;
+    p->nterr = ts->count;
+    p->ntowns = tw->n;
+    p->qpv_group = p->rest_group = p->town_group = -1;
+    for (size_t t = 0; t < ts->count; t++) {
+        add_town_group(p, tw, (int)tw->town_of[t], ts->items[t].code, ts->items[t].name, AN_G_TERRITORY);
+        p->groups[t].qpv = ts->items[t].qpv;
+    }
+    size_t n = tw->n, with_qpv = 0;
+    p->town_qpv = xmalloc(n * sizeof *p->town_qpv);
+    p->town_rest = xmalloc(n * sizeof *p->town_rest);
+    p->town_all = xmalloc(n * sizeof *p->town_all);
+    p->town_versus = xmalloc(n * sizeof *p->town_versus);
+    for (size_t k = 0; k < n; k++) {
+        const tw_town *town = &tw->towns[k];
+        size_t nqpv = 0, nrest = 0, lone_rest = 0;
+        for (size_t i = 0; i < town->ts->count; i++) {
+            if (town->ts->items[i].qpv)
+                nqpv++;
+            else
+                nrest++, lone_rest = town->first + i;
+        }
+        with_qpv += nqpv > 0;
+        p->town_qpv[k] =
+            nqpv == 0 ? -1
+                      : add_town_group(p, tw, (int)k, res_string(r, "%s/ensemble_qpv", town->insee),
+                                       res_string(r, "Ensemble des quartiers prioritaires (%s)", town->name), AN_G_QPV);
+        p->town_rest[k] = nrest == 1 ? (int)lone_rest
+                          : nrest > 1 ? add_town_group(p, tw, (int)k,
+                                                       res_string(r, "%s/reste_commune", town->insee),
+                                                       res_string(r, "Reste de la commune (%s)", town->name),
+                                                       AN_G_REST)
+                                      : -1;
+        p->town_all[k] = add_town_group(p, tw, (int)k, res_string(r, "%s/commune", town->insee), town->name,
+                                        AN_G_TOWN);
+    }
+    /* Each town's QPV against the other towns' QPV: with two towns that is the other town's QPV group (the first
+     * town against the second); beyond, a group of its own per town. */
+    for (size_t k = 0; k < n; k++) {
+        p->town_versus[k] = -1;
+        if (p->town_qpv[k] < 0 || with_qpv < 2)
+            continue;
+        if (with_qpv == 2) { /* one test, not its mirror image: Holm would count the same question twice */
+            for (size_t j = k + 1; j < n; j++)
+                if (p->town_qpv[j] >= 0)
+                    p->town_versus[k] = p->town_qpv[j];
+        } else {
+            p->town_versus[k] = add_town_group(
+                p, tw, (int)k, res_string(r, "%s/autres_qpv", tw->towns[k].insee),
+                res_string(r, "Quartiers prioritaires des autres communes (hors %s)", tw->towns[k].name),
+                AN_G_OTHER_QPV);
+        }
+    }
+    if (with_qpv > 0)
+        p->qpv_group = add_town_group(p, tw, -1, "ensemble_qpv", "Ensemble des quartiers prioritaires de la région",
+                                      AN_G_QPV);
+    p->town_group = add_town_group(p, tw, -1, "region", "Ensemble des communes", AN_G_REGION);
+
+    p->member = xcalloc(p->ngroups * p->nterr, sizeof *p->member);
+    for (size_t g = 0; g < p->ngroups; g++) {
+        const an_group *gr = &p->groups[g];
+        int k = p->group_town[g];
+        for (size_t t = 0; t < p->nterr; t++) {
+            bool same = k >= 0 && tw->town_of[t] == (size_t)k, qpv = ts->items[t].qpv, in = false;
+            switch (gr->kind) {
+            case AN_G_TERRITORY: in = t == g; break;
+            case AN_G_QPV: in = qpv && (k < 0 || same); break;
+            case AN_G_REST: in = !qpv && same; break;
+            case AN_G_TOWN: in = same; break;
+            case AN_G_REGION: in = true; break;
+            case AN_G_OTHER_QPV: in = qpv && !same; break;
+            }
+            p->member[g * p->nterr + t] = in;
+        }
     }
 }
 
@@ -158,6 +279,11 @@ static void plan_free(plan *p)
     free(p->member);
     free(p->cover);
     free(p->atom_of);
+    free(p->town_qpv);
+    free(p->town_rest);
+    free(p->town_all);
+    free(p->town_versus);
+    free(p->group_town);
 }
 
 /* ------------------------------------------------------------------ weights */
@@ -584,6 +710,46 @@ static void test_differences(work *w, size_t ind, int category, const an_cell *c
     }
 }
 
+/* One difference, group g minus group versus (disjoint: different territories), as test_differences makes. */
+static void diff_test(work *w, size_t ind, int category, const an_cell *cells, size_t g, size_t versus)
+{
+    group_domain(w, g, w->dom);
+    group_domain(w, versus, w->dom2);
+    cmp_diff_result r;
+    if (cmp_diff(w->du, w->y, w->dom, w->dom2, w->opt->level, &r) != EST_OK)
+        return;
+    an_test *t = new_test(w);
+    t->kind = AN_T_DIFF;
+    t->indicator = ind;
+    t->category = category;
+    t->group = g;
+    t->versus = versus;
+    t->suppressed = cells[g].suppressed != DISC_SHOW || cells[versus].suppressed != DISC_SHOW;
+    t->statistic = r.t;
+    t->ndf = (double)r.df;
+    t->p = r.p;
+    t->diff = r.diff;
+    t->lower = r.lower;
+    t->upper = r.upper;
+}
+
+/* Several towns: within each town, each QPV and its QPV together against the rest of that town (as for one town);
+ * then each town's QPV together against the other towns' QPV, the regional analyst's question. */
+static void test_towns(work *w, size_t ind, int category, const an_cell *cells)
+{
+    const plan *pl = w->pl;
+    for (size_t k = 0; k < pl->ntowns; k++) {
+        int rest = pl->town_rest[k];
+        for (size_t g = 0; rest >= 0 && g < pl->ngroups; g++)
+            if (pl->group_town[g] == (int)k &&
+                ((pl->groups[g].kind == AN_G_TERRITORY && pl->groups[g].qpv) || (int)g == pl->town_qpv[k]))
+                diff_test(w, ind, category, cells, g, (size_t)rest);
+    }
+    for (size_t k = 0; k < pl->ntowns; k++)
+        if (pl->town_qpv[k] >= 0 && pl->town_versus[k] >= 0)
+            diff_test(w, ind, category, cells, (size_t)pl->town_qpv[k], (size_t)pl->town_versus[k]);
+}
+
 /* Per group, the respondents of the design whose answer to the indicator's item was nsp, or refus; per atom,
  * both together into other (pl->natom entries). */
 static void count_missing(work *w, size_t ind, an_cell *cells, long *other)
@@ -671,7 +837,9 @@ static int run_unit(work *w, size_t ind, int category)
                 w->colv[j] = w->in[j] ? (int)w->y[j] : -1;
             test_territories(w, ind, category, cells);
         }
-        if (def->kind != IND_RATIO)
+        if (def->kind != IND_RATIO && pl->ntowns > 1)
+            test_towns(w, ind, category, cells);
+        else if (def->kind != IND_RATIO)
             test_differences(w, ind, category, cells);
     }
     unit_free(w);
@@ -951,6 +1119,46 @@ static int analyse(work *w, size_t nvars, char *err, size_t errlen)
     return p.rc;
 }
 
+/* ------------------------------------------------------------------ one database or several towns */
+
+/* What an analysis reads: one database with the catalog's territories (an_run), or several towns (an_run_towns),
+ * whose territories and margins are the combined ones. */
+typedef struct an_input {
+    const char *db;     /* one database, or NULL */
+    const tw_set *tw;   /* several towns, or NULL */
+    const catalog *cat;
+    const terr_set *ts;
+    const mg_margins *mg;
+} an_input;
+
+static int read_input(const an_input *in, const col_source *src, columns *col, ds_counts *counts,
+                      size_t *no_territory, col_stats *st, char *err, size_t errlen)
+{
+    return in->tw ? tw_read(in->tw, src, col, counts, no_territory, err, errlen)
+                  : col_read_stats(in->db, src, col, counts, no_territory, st, err, errlen);
+}
+
+/* The comparability notes over every database read: an indicator is flagged when any town's versions flag it. */
+static ver_notes *input_versions(const an_input *in, const ind_set *defs, const ds_filter *filter)
+{
+    if (in->tw == NULL)
+        return ver_check_db(in->db, in->cat, defs, filter);
+    ver_notes *all = ver_check_db(in->tw->towns[0].db, in->tw->towns[0].cat, defs, filter);
+    for (size_t k = 1; k < in->tw->n; k++) {
+        ver_notes *one = ver_check_db(in->tw->towns[k].db, in->tw->towns[k].cat, in->tw->towns[k].defs, filter);
+        for (size_t i = 0; i < all->count && i < one->count; i++)
+            if (all->note[i] == NULL && one->note[i] != NULL) {
+                all->note[i] = one->note[i];
+                one->note[i] = NULL;
+                all->flagged++;
+            }
+        ver_free(one);
+    }
+    return all;
+}
+
+static an_result *run(const an_input *in, const ind_set *defs, const an_options *opt, char *err, size_t errlen);
+
 an_result *an_run(const char *db_path, const catalog *cat, const ind_set *defs, const mg_margins *mg,
                   const an_options *opt, char *err, size_t errlen)
 {
@@ -959,6 +1167,21 @@ an_result *an_run(const char *db_path, const catalog *cat, const ind_set *defs, 
         set_err(err, errlen, "le dossier des formulaires n'a pas de fichier de territoires");
         return NULL;
     }
+    an_input in = {db_path, NULL, cat, ts, mg};
+    return run(&in, defs, opt, err, errlen);
+}
+
+an_result *an_run_towns(const tw_set *tw, const an_options *opt, char *err, size_t errlen)
+{
+    an_input in = {NULL, tw, tw->towns[0].cat, tw->all, tw->mg};
+    return run(&in, tw->towns[0].defs, opt, err, errlen);
+}
+
+static an_result *run(const an_input *in, const ind_set *defs, const an_options *opt, char *err, size_t errlen)
+{
+    const catalog *cat = in->cat;
+    const terr_set *ts = in->ts;
+    const mg_margins *mg = in->mg;
     size_t ndefs = ind_count(defs);
     const form *cur = catalog_current(cat, ind_form_id(defs));
     const form_question *multi = NULL;
@@ -970,20 +1193,29 @@ an_result *an_run(const char *db_path, const catalog *cat, const ind_set *defs, 
                 "s'applique qu'à des répondants d'un seul territoire", cur->id, multi->id);
         return NULL;
     }
+    if (multi && in->tw) {
+        set_err(err, errlen, "--db : les réponses de %s couvrent plusieurs territoires (%s) ; plusieurs communes ne "
+                "s'analysent ensemble que pour un formulaire d'un seul territoire par réponse", cur->id, multi->id);
+        return NULL;
+    }
     columns col;
     col_init(&col, defs, multi != NULL);
     std_cells *sc = multi ? NULL : col_std_cells_new(ts);
     col_source src = {cat, ts, defs, mg, sc, multi, opt->today, opt->filter, opt->progress, opt->progress_ctx};
     an_result *r = xcalloc(1, sizeof *r);
     plan pl;
-    plan_build(&pl, ts, multi != NULL);
+    if (in->tw)
+        plan_build_towns(&pl, in->tw, r);
+    else
+        plan_build(&pl, ts, multi != NULL);
+    r->ntowns = in->tw ? in->tw->n : 1;
     wt_raking *rk = NULL;
     est_design *d = NULL, *dstd = NULL;
     ds_counts counts;
     r->form_id = ind_form_id(defs);
     double t0 = now();
-    col_stats cst;
-    if (col_read_stats(db_path, &src, &col, &counts, &r->no_territory, &cst, err, errlen) != 0)
+    col_stats cst = {0};
+    if (read_input(in, &src, &col, &counts, &r->no_territory, &cst, err, errlen) != 0)
         goto fail;
     r->cached = cst.cached, r->derived = cst.derived, r->seconds_derive = cst.derive_seconds;
     double t1 = now();
@@ -996,7 +1228,7 @@ an_result *an_run(const char *db_path, const catalog *cat, const ind_set *defs, 
     r->records = counts.count;
     r->rejected = counts.rejected;
     r->unknown_version = counts.unknown_version;
-    r->versions = ver_check_db(db_path, cat, defs, opt->filter);
+    r->versions = input_versions(in, defs, opt->filter);
     r->groups = xmalloc(pl.ngroups * sizeof *r->groups);
     memcpy(r->groups, pl.groups, pl.ngroups * sizeof *r->groups);
     r->ngroups = pl.ngroups;
@@ -1029,6 +1261,9 @@ an_result *an_run(const char *db_path, const catalog *cat, const ind_set *defs, 
     else
         dstd = std_design(&col, sc, d, r->weighted, ts->count, r->std_note, sizeof r->std_note);
     r->standardised = dstd != NULL;
+    if (dstd && r->ntowns > 1)
+        snprintf(r->std_note, sizeof r->std_note, "structure par âge et sexe de la population de l'ensemble des "
+                 "communes (fichiers des territoires)");
     count_groups(&pl, &col, d, opt->min_n, r);
     work w = {.opt = opt, .pl = &pl, .col = &col, .defs = defs, .d = d, .dstd = dstd, .sc = sc,
               .weighted = r->weighted, .wmethod = opt->method == AN_CI_LOGIT ? EST_CI_LOGIT : EST_CI_BETA,
@@ -1062,5 +1297,8 @@ void an_free(an_result *r)
     free(r->cells);
     free(r->tests);
     ver_free(r->versions);
+    for (size_t i = 0; i < r->nstrings; i++)
+        free(r->strings[i]);
+    free(r->strings);
     free(r);
 }

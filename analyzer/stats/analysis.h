@@ -32,6 +32,7 @@
 #include "disclosure.h"
 #include "indicators.h"
 #include "margins.h"
+#include "towns.h"
 #include "versions.h"
 
 typedef enum an_method {
@@ -68,7 +69,15 @@ enum {
 /* The stable name of flag bit k ("neff_lt_30", ...). */
 const char *an_flag_name(int k);
 
-typedef enum an_group_kind { AN_G_TERRITORY, AN_G_QPV, AN_G_REST, AN_G_TOWN } an_group_kind;
+/* AN_G_REGION and AN_G_OTHER_QPV occur only in an analysis of several towns (an_run_towns). */
+typedef enum an_group_kind {
+    AN_G_TERRITORY,
+    AN_G_QPV,
+    AN_G_REST,
+    AN_G_TOWN,
+    AN_G_REGION,    /* every town */
+    AN_G_OTHER_QPV, /* the QPV of every other town than the group's */
+} an_group_kind;
 
 typedef struct an_group {
     const char *id, *label; /* territory code and name, or "ensemble_qpv", "reste_commune", "commune" */
@@ -76,6 +85,8 @@ typedef struct an_group {
     bool qpv;               /* a QPV territory */
     long respondents;       /* respondents of the group (unweighted); -1 when suppressed */
     disc_status suppressed;
+    const char *town;       /* several towns: the INSEE code of the group's town, NULL for the region's groups;
+                             * always NULL in an analysis of one town */
 } an_group;
 
 /* One published line: an indicator (and category, for a distribution) in one group. */
@@ -130,6 +141,9 @@ typedef struct an_result {
     size_t derived;          /* rows derived from their JSON in this run (all of them without the cache) */
     double seconds_derive;   /* of seconds_read: deriving them (and writing the cache) */
     ver_notes *versions;     /* indicators not comparable across the form versions of the answers read (owned) */
+    size_t ntowns;           /* towns analysed together: 1, or more with an_run_towns */
+    char **strings;          /* the group ids and labels made for several towns (owned) */
+    size_t nstrings;
 } an_result;
 
 /* The flag name of an indicator whose questions changed meaning between the versions of its answers (versions.h):
@@ -141,6 +155,18 @@ typedef struct an_result {
  * it, a territory with respondents and no margins: the message names the cell). */
 an_result *an_run(const char *db_path, const catalog *c, const ind_set *defs, const mg_margins *margins,
                   const an_options *opt, char *err, size_t errlen);
+
+/* Several towns analysed as one survey (towns.h): the design is stratified by territory within town (a territory
+ * is the pair town, code), weights are raked within each territory to its town's margins, and the groups are,
+ * after every territory ("INSEE/CODE"), for each town its QPV together ("INSEE/ensemble_qpv"), the rest of it
+ * ("INSEE/reste_commune", or its one non-QPV territory) and the whole town ("INSEE/commune"); with more than two
+ * towns with QPV, the QPV of the other towns ("INSEE/autres_qpv"); then every QPV of the region ("ensemble_qpv")
+ * and the region ("region"). Differences: each QPV and each town's QPV together against the rest of its town, and
+ * each town's QPV together against the other towns' QPV ("INSEE/autres_qpv"; with two towns, one test: the first
+ * town's "INSEE/ensemble_qpv" against the second's). Suppression covers every union of these groups as for one town. With one town this
+ * is an_run on its database. The result borrows tw's definitions and territories: tw must outlive it. Forms
+ * answered for several territories (operators) are refused. */
+an_result *an_run_towns(const tw_set *tw, const an_options *opt, char *err, size_t errlen);
 
 void an_free(an_result *r);
 
