@@ -76,8 +76,8 @@ static json_t *cell_json(const an_result *r, const an_cell *c)
     json_object_set_new(o, "deff", num(show && c->has_deff, c->deff));
     json_object_set_new(o, "n_eff", num(show && c->has_estimate, c->n_eff));
     json_object_set_new(o, "std_estimate", num(show && c->has_std, c->std));
-    json_object_set_new(o, "std_ci_low", num(show && c->has_std, c->std_lower));
-    json_object_set_new(o, "std_ci_high", num(show && c->has_std, c->std_upper));
+    json_object_set_new(o, "std_ci_low", num(show && c->has_std_ci, c->std_lower));
+    json_object_set_new(o, "std_ci_high", num(show && c->has_std_ci, c->std_upper));
     const char *sup = suppressed_name(c->suppressed);
     json_object_set_new(o, "suppressed", sup ? json_string(sup) : json_false());
     json_object_set_new(o, "flags", show ? flags_json(c->flags) : json_array());
@@ -225,8 +225,8 @@ int out_write_csv(const an_result *r, FILE *f)
         csv_num(f, show && c->has_deff, c->deff);
         csv_num(f, show && c->has_estimate, c->n_eff);
         csv_num(f, show && c->has_std, c->std);
-        csv_num(f, show && c->has_std, c->std_lower);
-        csv_num(f, show && c->has_std, c->std_upper);
+        csv_num(f, show && c->has_std_ci, c->std_lower);
+        csv_num(f, show && c->has_std_ci, c->std_upper);
         csv_field(f, suppressed_name(c->suppressed) ? suppressed_name(c->suppressed) : "");
         fputc(',', f);
         int first = 1;

@@ -162,6 +162,8 @@ static const char *flags_text(char *buf, size_t len, const an_cell *c)
         snprintf(buf, len, "imprécis, à interpréter avec prudence");
     else if (c->flags & (AN_FLAG_REVIEW_DF | AN_FLAG_P01 | AN_FLAG_NO_VARIANCE))
         snprintf(buf, len, "peu de répondants");
+    else if (c->flags & AN_FLAG_ZERO_VARIANCE) /* the zero-variance rule of estimate.h */
+        snprintf(buf, len, "réponses identiques dans chaque catégorie de calage : précision non mesurable");
     return buf;
 }
 

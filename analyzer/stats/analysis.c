@@ -34,7 +34,8 @@ static double now(void)
 const char *an_flag_name(int k)
 {
     static const char *const names[AN_NFLAGS] = {"empty",     "neff_lt_30",  "ci_width_ge_30", "ci_relwidth_gt_130",
-                                                 "review_df", "review_p01", "no_variance",    "zero_denominator"};
+                                                 "review_df", "review_p01", "no_variance",    "zero_denominator",
+                                                 "zero_variance"};
     return k >= 0 && k < AN_NFLAGS ? names[k] : "";
 }
 
@@ -394,7 +395,7 @@ static void prop_weighted(work *w, an_cell *cell)
     cell->deff = m->mean.deff_ok ? m->mean.deff : 1;
     cell->has_deff = m->mean.deff_ok;
     if (m->degenerate)
-        cell->flags |= AN_FLAG_P01;
+        cell->flags |= m->zero_variance ? AN_FLAG_ZERO_VARIANCE : AN_FLAG_P01;
     nchs_flags(cell, kg->p, kg->se, kg->x, (long)kg->n, kg->lower, kg->upper, kg->df);
 }
 
@@ -413,7 +414,9 @@ static void mean_cell(work *w, an_cell *cell)
     cell->deff = r.deff_ok ? r.deff : 1;
     cell->n_eff = r.deff_ok && r.deff > 0 ? (double)r.n / r.deff : (double)r.n;
     est_interval ci;
-    if (r.df >= 1 && est_wald_interval(r.mean, r.se, w->opt->level, (double)r.df, &ci) == EST_OK)
+    if (r.zero_variance) /* the zero-variance rule: a point "interval" would claim a certainty nobody has */
+        cell->flags |= AN_FLAG_ZERO_VARIANCE;
+    else if (r.df >= 1 && est_wald_interval(r.mean, r.se, w->opt->level, (double)r.df, &ci) == EST_OK)
         cell->lower = ci.lower, cell->upper = ci.upper, cell->has_ci = true;
     else
         cell->flags |= AN_FLAG_NO_VARIANCE;
@@ -443,8 +446,16 @@ static void ratio_cell(work *w, an_cell *cell)
     cell->has_estimate = true;
     long df = cell->n - 1;
     est_interval ci;
-    if (est_influence_vcov(w->du, u, 1, w->dom, &V) == EST_OK && df >= 1 &&
-        est_wald_interval(R, sqrt(V), w->opt->level, (double)df, &ci) == EST_OK) {
+    /* The zero-variance rule of estimate.h, on the scale of the ratio and of the rows' own ratios. */
+    double rmin = INFINITY, rmax = -INFINITY;
+    for (size_t j = 0; j < w->m; j++)
+        if (w->dom[j] && w->b[j] != 0)
+            rmin = fmin(rmin, w->a[j] / w->b[j]), rmax = fmax(rmax, w->a[j] / w->b[j]);
+    int vrc = est_influence_vcov(w->du, u, 1, w->dom, &V);
+    if (vrc == EST_OK && est_se_is_zero(sqrt(V), est_scale(R, rmin, rmax))) {
+        cell->se = 0;
+        cell->flags |= AN_FLAG_ZERO_VARIANCE;
+    } else if (vrc == EST_OK && df >= 1 && est_wald_interval(R, sqrt(V), w->opt->level, (double)df, &ci) == EST_OK) {
         cell->se = sqrt(V);
         cell->lower = ci.lower, cell->upper = ci.upper, cell->has_ci = true;
     } else {
@@ -493,6 +504,9 @@ static void standardise(work *w, an_cell *cells, bool proportion)
             cell->std_lower = proportion && ci.lower < 0 ? 0 : ci.lower;
             cell->std_upper = proportion && ci.upper > 1 ? 1 : ci.upper;
             cell->has_std = true;
+            /* The zero-variance rule: the standardised point without an interval (the cell's own estimate
+             * carries the flag when its variance is zero too). */
+            cell->has_std_ci = !out[t].zero_variance;
         }
     }
     free(out);

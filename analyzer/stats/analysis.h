@@ -63,8 +63,11 @@ enum {
     AN_FLAG_P01 = 1 << 5,          /* estimate 0 or 1: the interval follows the degenerate rule */
     AN_FLAG_NO_VARIANCE = 1 << 6,  /* a variance cannot be estimated (one respondent in a stratum) */
     AN_FLAG_ZERO_DENOM = 1 << 7,   /* ratio: the denominator sums to 0 */
+    AN_FLAG_ZERO_VARIANCE = 1 << 8, /* the design variance is zero under the rule of estimate.h while the
+                                       estimate is not 0 or 1: a proportion gets the degenerate interval, a
+                                       mean, ratio or standardised estimate none */
 };
-#define AN_NFLAGS 8
+#define AN_NFLAGS 9
 /* The stable name of flag bit k ("neff_lt_30", ...). */
 const char *an_flag_name(int k);
 
@@ -88,7 +91,7 @@ typedef struct an_cell {
     /* below: meaningful when not suppressed; has_* false means null in the outputs */
     long n, events;      /* events -1 for means and ratios */
     long nsp, refus;
-    bool has_estimate, has_ci, has_deff, has_std;
+    bool has_estimate, has_ci, has_deff, has_std, has_std_ci;
     double estimate, se, lower, upper, deff, n_eff;
     double std, std_lower, std_upper; /* age x sex standardised estimate (territories, QPV, rest) */
 } an_cell;

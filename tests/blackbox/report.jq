@@ -109,6 +109,7 @@ def flag_text($c):
     if $c == null or $c.suppressed != false then ""
     elif ($c.flags | any(. == "neff_lt_30" or . == "ci_width_ge_30" or . == "ci_relwidth_gt_130")) then "imprécis, à interpréter avec prudence"
     elif ($c.flags | any(. == "review_df" or . == "review_p01" or . == "no_variance")) then "peu de répondants"
+    elif ($c.flags | any(. == "zero_variance")) then "réponses identiques dans chaque catégorie de calage : précision non mesurable"
     else "" end;
 def chk($w; $ok): {w: $w, ok: $ok};
 # The change of each indicator of $ds in group $g between two waves (ctx of each): null when either cell is
