@@ -124,12 +124,20 @@ json_t *out_json(const an_result *r)
     for (size_t g = 0; g < r->ngroups; g++) {
         const an_group *gr = &r->groups[g];
         static const char *const kinds[] = {"territory", "qpv", "rest", "town"};
-        json_array_append_new(groups, json_pack("{s:s, s:s, s:s, s:b, s:o, s:o}", "id", gr->id, "label", gr->label,
-                                                "kind", kinds[gr->kind], "qpv", gr->qpv, "respondents",
+        /* A territory whose calibration fell back (analysis.h) says so and why, whatever its suppression: the
+         * note names margin categories and population totals, never respondents' answers. */
+        json_t *gflags = json_array();
+        if (gr->calibration != AN_CAL_RAKED)
+            json_array_append_new(gflags, json_string(an_calibration_name(gr->calibration)));
+        json_array_append_new(groups, json_pack("{s:s, s:s, s:s, s:b, s:o, s:o, s:o, s:o}", "id", gr->id, "label",
+                                                gr->label, "kind", kinds[gr->kind], "qpv", gr->qpv, "respondents",
                                                 count(true, gr->respondents), "suppressed",
                                                 suppressed_name(gr->suppressed)
                                                     ? json_string(suppressed_name(gr->suppressed))
-                                                    : json_false()));
+                                                    : json_false(),
+                                                "flags", gflags, "calibration_note",
+                                                gr->calibration_note[0] ? json_string(gr->calibration_note)
+                                                                        : json_null()));
     }
     for (size_t i = 0; i < r->ncells; i++)
         json_array_append_new(cells, cell_json(r, &r->cells[i]));

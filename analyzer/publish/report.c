@@ -1497,6 +1497,22 @@ static void section_methods(ctx *x)
     else
         doc_para(x->d, "Pas de pondération : chaque répondant compte pour un. Intervalles : méthode %s pour les "
                  "parts, intervalle de Student pour les moyennes.", method_words(x->res->method_name));
+    /* The calibration fallback of analysis.h, territory by territory: which variable and categories, and why. */
+    for (size_t g = 0; x->res->weighted && g < x->res->ngroups; g++) {
+        const an_group *gr = &x->res->groups[g];
+        if (gr->calibration == AN_CAL_COLLAPSED)
+            doc_para(x->d, "Calage adapté pour %s : une catégorie de calage sans répondant est regroupée avec sa "
+                     "voisine, population comprise, avant le calage (%s).", gr->label, gr->calibration_note);
+        else if (gr->calibration == AN_CAL_UNWEIGHTED)
+            doc_para(x->d, "%s n'est pas calé : une catégorie de calage sans répondant ne peut pas être regroupée "
+                     "avec une voisine ; chaque répondant y pèse la population du territoire divisée par le nombre "
+                     "de répondants, et ses autres estimations sont calculées normalement (%s).", gr->label,
+                     gr->calibration_note);
+    }
+    doc_para(x->d, "Cas limites : une part nulle ou totale, ou dont la variance est nulle (réponses identiques dans "
+             "chaque catégorie de calage : erreur type nulle à l'arrondi du calcul près), reçoit l'intervalle exact de Clopper-Pearson calculé sur les répondants ; une moyenne "
+             "ou un chiffre standardisé de variance nulle est publié sans intervalle, et une différence de variance "
+             "nulle n'est pas testée.");
     doc_para(x->d, "Comparaisons : chaque quartier prioritaire, et leur ensemble, est comparé au reste de la commune "
              "(différence et son intervalle) ; les écarts entre territoires sont testés par le test de %s. Avec de "
              "nombreux indicateurs, des écarts « significatifs » apparaissent par hasard : sur %s comparaisons, le "

@@ -73,12 +73,30 @@ const char *an_flag_name(int k);
 
 typedef enum an_group_kind { AN_G_TERRITORY, AN_G_QPV, AN_G_REST, AN_G_TOWN } an_group_kind;
 
+/* How a territory's weights were made with --margins. A territory whose respondents leave a calibration
+ * category with a population empty (or fill one without) cannot be raked as is: rather than failing the run,
+ * an ordered variable (every category code starts with a digit: age bands) merges that category with its
+ * neighbour in the form's order, the previous one or else the next, population and respondents alike (what an
+ * analyst does in R by recoding the factor and the margins before rake()); when that is not enough, or the
+ * variable has no order (sex), the territory is left unweighted: every respondent weighs the territory's
+ * population (first margin variable) over its respondents. */
+typedef enum an_calibration {
+    AN_CAL_RAKED = 0,  /* raked on the margins as given (or no margins) */
+    AN_CAL_COLLAPSED,  /* raked after merging categories: flag "calibration_collapsed" */
+    AN_CAL_UNWEIGHTED, /* not raked, weight = population / respondents: flag "calibration_unweighted" */
+} an_calibration;
+
+/* The flag name of a calibration fallback ("" for AN_CAL_RAKED). */
+const char *an_calibration_name(an_calibration c);
+
 typedef struct an_group {
     const char *id, *label; /* territory code and name, or "ensemble_qpv", "reste_commune", "commune" */
     an_group_kind kind;
     bool qpv;               /* a QPV territory */
     long respondents;       /* respondents of the group (unweighted); -1 when suppressed */
     disc_status suppressed;
+    an_calibration calibration; /* territories only */
+    char calibration_note[384]; /* French: the variable, the categories and why; "" when raked as given */
 } an_group;
 
 /* One published line: an indicator (and category, for a distribution) in one group. */
@@ -137,8 +155,9 @@ typedef struct an_result {
 #define AN_FLAG_NON_COMPARABLE_NAME "non_comparable_versions"
 
 /* Runs every indicator of defs on the counted answers of the database. margins may be NULL. Returns NULL with a
- * French message in err on a database error or when raking is impossible (a calibration cell with nobody in
- * it, a territory with respondents and no margins: the message names the cell). */
+ * French message in err on a database error or when raking is impossible (a territory with respondents and
+ * no margins: the message names it). A calibration cell with nobody in it is not an error: see
+ * an_calibration. */
 an_result *an_run(const char *db_path, const catalog *c, const ind_set *defs, const mg_margins *margins,
                   const an_options *opt, char *err, size_t errlen);
 
