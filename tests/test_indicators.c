@@ -1186,8 +1186,8 @@ static void check_finite(const an_result *r)
         if (!ok)
             fail_msg("%s/%d/%s: estimate %g [%g, %g] se %g deff %g n_eff %g std %g [%g, %g]", id, c->category, g,
                      c->estimate, c->lower, c->upper, c->se, c->deff, c->n_eff, c->std, c->std_lower, c->std_upper);
-        if (c->n == 0 && !(c->flags & AN_FLAG_EMPTY))
-            fail_msg("%s/%d/%s: no respondent and no empty flag", id, c->category, g);
+        if (c->n == 0 && (c->suppressed == DISC_SHOW || c->flags != 0))
+            fail_msg("%s/%d/%s: no respondent, yet shown or flagged (%#x)", id, c->category, g, c->flags);
     }
     for (size_t k = 0; k < r->ntests; k++) {
         const an_test *t = &r->tests[k];
@@ -1271,7 +1271,9 @@ static void check_json(const an_result *r)
             assert_true(json_real_value(json_object_get(o, "ci_high")) == c->upper);
         }
         assert_int_equal(has_flag(json_object_get(o, "flags"), "review_p01"), (c->flags & AN_FLAG_P01) != 0);
-        assert_int_equal(has_flag(json_object_get(o, "flags"), "empty"), (c->flags & AN_FLAG_EMPTY) != 0);
+        assert_false(has_flag(json_object_get(o, "flags"), "empty")); /* no such flag: n = 0 is suppressed */
+        assert_int_equal(has_flag(json_object_get(o, "flags"), "zero_variance"),
+                         c->suppressed == DISC_SHOW && (c->flags & AN_FLAG_ZERO_VARIANCE) != 0);
     }
     const json_t *tests = json_object_get(doc, "tests");
     assert_int_equal(json_array_size(tests), r->ntests);
@@ -1451,7 +1453,7 @@ static void test_min_n(void **state)
     for (size_t g = 0; g < r->ngroups; g++) {
         const an_cell *c = cell_of(r, "maladie_chronique", -1, r->groups[g].id);
         assert_int_equal(c->n, 0);
-        assert_true(c->flags & AN_FLAG_EMPTY);
+        assert_int_equal(c->flags, 0);
         assert_int_not_equal(c->suppressed, DISC_SHOW);
         assert_false(c->has_estimate);
     }
@@ -1589,7 +1591,7 @@ static void test_empty_group(void **state)
             const an_cell *c = &r->cells[k];
             if (c->group != c_group)
                 continue;
-            if (c->n != 0 || !(c->flags & AN_FLAG_EMPTY) || c->suppressed != DISC_PRIMARY || c->has_estimate ||
+            if (c->n != 0 || c->flags != 0 || c->suppressed != DISC_PRIMARY || c->has_estimate ||
                 c->has_ci || c->has_std)
                 fail_msg("%s in the empty territory: n %ld flags %#x suppressed %d", ind_at(defs, c->indicator)->id,
                          c->n, c->flags, c->suppressed);
@@ -1860,6 +1862,42 @@ static void test_calibration_fallback(void **state)
     check_soft_failures();
 }
 
+/* Resident form version 3: R17 (forgone care) offers « refus » like its neighbours; version 2 did not. A refusal
+ * is counted apart, as nsp is, and left out of the denominator of every indicator on R17. */
+static void test_r17_refus(void **state)
+{
+    (void)state;
+    const form *v2 = catalog_get(forms, "resident", "2"), *v3 = current("resident");
+    assert_non_null(v2);
+    assert_string_equal(v3->version, "3");
+    json_t *a = person("QN09399A", 0, "bon", "refus");
+    answers_report rep;
+    assert_int_equal(answers_check(v3, a, TODAY, &rep), 0);
+    answers_report_free(&rep);
+    assert_int_not_equal(answers_check(v2, a, TODAY, &rep), 0);
+    answers_report_free(&rep);
+    json_decref(a);
+    fixture fx;
+    db_open(&fx, "r17.db");
+    for (size_t t = 0; t < 5; t++)
+        for (size_t i = 0; i < 24; i++)
+            db_add(&fx, "resident", person(terrs[t], i, "bon", t == 0 && i < 4 ? "refus" : t == 0 && i < 6 ? "nsp"
+                                                                : i % 3 == 0                  ? "oui"
+                                                                                              : "non"));
+    db_close(&fx);
+    ind_set *defs = load_shipped("resident");
+    an_result *r = run(&fx, defs, NULL, AN_CI_DEFAULT, DISC_DEFAULT_MIN_N, false);
+    const an_cell *c = cell_of(r, "renoncement_soins", -1, "QN09399A");
+    assert_int_equal(c->refus, 4);
+    assert_int_equal(c->nsp, 2);
+    assert_int_equal(c->n, 18);
+    assert_int_equal(cell_of(r, "renoncement_soins", -1, "commune")->refus, 4);
+    check_json(r);
+    an_free(r);
+    ind_free(defs);
+    db_remove(&fx);
+}
+
 /* Respondents of another town, or who refused to say where they live, are counted and left out. */
 static void test_no_territory(void **state)
 {
@@ -1943,7 +1981,7 @@ static void test_operator_ratio(void **state)
     /* nobody with figures serves QN09399B */
     const an_cell *b = cell_of(r, ratio, -1, "QN09399B");
     assert_int_equal(b->n, 0);
-    assert_true(b->flags & AN_FLAG_EMPTY);
+    assert_int_equal(b->flags, 0);
     assert_int_equal(b->suppressed, DISC_PRIMARY);
     /* the scale: the 20 of QN09399A and the 10 of the whole town */
     const an_cell *scale = cell_of(r, "capacite_orienter_moyenne", -1, "QN09399A");
@@ -2248,7 +2286,7 @@ int main(void)
         T(test_load_shipped), T(test_load_broken),    T(test_load_reports_all),  T(test_plan_parsed),
         T(test_plan_errors),  T(test_shipped_plan),   T(test_epices_all_patterns),
         T(test_eval),         T(test_margins_errors), T(test_margins_valid),     T(test_min_n),
-        T(test_p01),          T(test_empty_group),    T(test_audit_town), T(test_random_disclosure),    T(test_single_respondent), T(test_calibration_fallback),
+        T(test_p01),          T(test_empty_group),    T(test_audit_town), T(test_random_disclosure),    T(test_single_respondent), T(test_calibration_fallback), T(test_r17_refus),
         T(test_no_territory), T(test_operator_ratio), T(test_weighted_estimate), T(test_grouping),
     };
 #undef T

@@ -90,7 +90,7 @@ static const char *cell_text(char *buf, size_t len, const ind_def *def, const an
     else if (c->suppressed != DISC_SHOW)
         snprintf(buf, len, SECRET);
     else if (!c->has_estimate)
-        snprintf(buf, len, c->flags & AN_FLAG_EMPTY ? "aucun répondant" : "—");
+        snprintf(buf, len, c->n == 0 ? "aucun répondant" : "—");
     else if (!c->has_ci)
         snprintf(buf, len, "%s", value(e, sizeof e, def, c->estimate));
     else if (is_share(def))
@@ -540,7 +540,7 @@ static void indicator_table(ctx *x, const an_result *r, size_t ind, int category
         if (nrow < 64 && c) {
             chart_row *cr = &rows[nrow];
             snprintf(why[nrow], sizeof why[nrow], "%s", c->suppressed != DISC_SHOW ? "secret statistique"
-                                                          : c->flags & AN_FLAG_EMPTY ? "aucun répondant"
+                                                          : c->n == 0 ? "aucun répondant"
                                                                                      : "non estimé");
             *cr = (chart_row){r->groups[g].label, c->suppressed == DISC_SHOW && c->has_estimate, why[nrow],
                               c->estimate, c->lower, c->upper, c->has_ci, strcmp(r->groups[g].id, x->rest_id) == 0};

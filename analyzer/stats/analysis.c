@@ -38,9 +38,8 @@ const char *an_calibration_name(an_calibration c)
 
 const char *an_flag_name(int k)
 {
-    static const char *const names[AN_NFLAGS] = {"empty",     "neff_lt_30",  "ci_width_ge_30", "ci_relwidth_gt_130",
-                                                 "review_df", "review_p01", "no_variance",    "zero_denominator",
-                                                 "zero_variance"};
+    static const char *const names[AN_NFLAGS] = {"neff_lt_30", "ci_width_ge_30",   "ci_relwidth_gt_130", "review_df",
+                                                 "review_p01", "no_variance",      "zero_denominator",   "zero_variance"};
     return k >= 0 && k < AN_NFLAGS ? names[k] : "";
 }
 
@@ -790,8 +789,7 @@ static int run_unit(work *w, size_t ind, int category)
         cell->category = category;
         cell->group = g;
         cell->n = group_domain(w, g, w->dom);
-        if (cell->n == 0) {
-            cell->flags |= AN_FLAG_EMPTY;
+        if (cell->n == 0) { /* suppressed below: nothing to estimate, nothing to flag */
             cell->events = proportion ? 0 : -1;
             continue;
         }

@@ -53,21 +53,21 @@ typedef struct an_options {
     const ds_filter *filter; /* a wave of the survey, or NULL for every counted record */
 } an_options;
 
-/* Flags of a cell (bit mask). */
+/* Flags of a cell (bit mask). A cell with nobody in its denominator (n = 0) has no flag of its own: n = 0 is
+ * under the minimum n (>= 1), so the cell is always suppressed and publishes neither a number nor a flag. */
 enum {
-    AN_FLAG_EMPTY = 1 << 0,        /* nobody in the denominator */
-    AN_FLAG_NEFF = 1 << 1,         /* effective n under 30: too imprecise to publish (NCHS) */
-    AN_FLAG_WIDTH = 1 << 2,        /* interval width >= 0.30 (NCHS) */
-    AN_FLAG_RELWIDTH = 1 << 3,     /* relative width > 130 % (NCHS) */
-    AN_FLAG_REVIEW_DF = 1 << 4,    /* fewer than 8 degrees of freedom */
-    AN_FLAG_P01 = 1 << 5,          /* estimate 0 or 1: the interval follows the degenerate rule */
-    AN_FLAG_NO_VARIANCE = 1 << 6,  /* a variance cannot be estimated (one respondent in a stratum) */
-    AN_FLAG_ZERO_DENOM = 1 << 7,   /* ratio: the denominator sums to 0 */
-    AN_FLAG_ZERO_VARIANCE = 1 << 8, /* the design variance is zero under the rule of estimate.h while the
+    AN_FLAG_NEFF = 1 << 0,          /* effective n under 30: too imprecise to publish (NCHS) */
+    AN_FLAG_WIDTH = 1 << 1,         /* interval width >= 0.30 (NCHS) */
+    AN_FLAG_RELWIDTH = 1 << 2,      /* relative width > 130 % (NCHS) */
+    AN_FLAG_REVIEW_DF = 1 << 3,     /* fewer than 8 degrees of freedom */
+    AN_FLAG_P01 = 1 << 4,           /* estimate 0 or 1: the interval follows the degenerate rule */
+    AN_FLAG_NO_VARIANCE = 1 << 5,   /* a variance cannot be estimated (one respondent in a stratum) */
+    AN_FLAG_ZERO_DENOM = 1 << 6,    /* ratio: the denominator sums to 0 */
+    AN_FLAG_ZERO_VARIANCE = 1 << 7, /* the design variance is zero under the rule of estimate.h while the
                                        estimate is not 0 or 1: a proportion gets the degenerate interval, a
                                        mean, ratio or standardised estimate none */
 };
-#define AN_NFLAGS 9
+#define AN_NFLAGS 8
 /* The stable name of flag bit k ("neff_lt_30", ...). */
 const char *an_flag_name(int k);
 

@@ -90,7 +90,7 @@ def RE: "^(?<e>\(NUM))(?<p>\u202f%)?(?: \\[(?<l>\(NUM)) ; (?<h>\(NUM))\\])?$";
 def cell_ok($t; $c; $share):
     if $c == null then $t == "—"
     elif $c.suppressed != false then $t == "secret stat."
-    elif $c.estimate == null then $t == (if ($c.flags | index("empty")) then "aucun répondant" else "—" end)
+    elif $c.estimate == null then $t == (if $c.n == 0 then "aucun répondant" else "—" end)
     elif ($t | test(RE) | not) then false
     else ($t | capture(RE)) as $m | (if $share then 100 else 1 end) as $k
         | (($m.p != null) == $share) and num_ok($m.e; $k * $c.estimate)
