@@ -175,128 +175,6 @@ static bool ordered_var(const mg_var *mv)
     return true;
 }
 
-/* Appends a formatted piece to the note (truncated at its size). */
-static void note_add(char *note, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void note_add(char *note, size_t len, const char *fmt, ...)
-{
-    size_t used = strlen(note);
-    if (used + 1 >= len)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(note + used, len - used, fmt, ap);
-    va_end(ap);
-}
-
-/* The calibration fallback of analysis.h for territory g, whose raked respondents (known categories for every
- * variable) are those with in[i] set. cat[v] and pop[v] are the raking's copies, rewritten in place for g:
- * merged categories map to the first of their block, which holds the block's population. Returns how g is
- * calibrated and writes the note. */
-static an_calibration calibration_fallback(const columns *c, const mg_margins *mg, size_t g, const unsigned char *in,
-                                           int **cat, double **pop, char *note, size_t notelen)
-{
-    an_calibration how = AN_CAL_RAKED;
-    long cnt[64];
-    int blk[64];
-    note[0] = '\0';
-    for (size_t v = 0; v < mg->nvars && how != AN_CAL_UNWEIGHTED; v++) {
-        const mg_var *mv = &mg->vars[v];
-        size_t K = mv->ncat;
-        double *pv = &pop[v][g * K];
-        if (K > 64) /* margins.c caps categories well below; a wider variable is not collapsed */
-            continue;
-        memset(cnt, 0, K * sizeof *cnt);
-        for (size_t i = 0; i < c->n; i++)
-            if (in[i] && (size_t)c->stratum[i] == g)
-                cnt[cat[v][i]]++;
-        for (size_t k = 0; k < K; k++)
-            blk[k] = (int)k;
-        for (;;) {
-            /* the first block whose population and respondents disagree (one is zero, the other not) */
-            int bad = -1;
-            for (size_t k = 0; k < K && bad < 0; k++) {
-                if (blk[k] != (int)k)
-                    continue;
-                double bp = 0;
-                long bn = 0;
-                for (size_t j = k; j < K; j++)
-                    if (blk[j] == (int)k)
-                        bp += pv[j], bn += cnt[j];
-                if ((bp > 0) != (bn > 0))
-                    bad = (int)k;
-            }
-            if (bad < 0)
-                break;
-            long bn = 0;
-            double bp = 0;
-            for (size_t j = 0; j < K; j++)
-                if (blk[j] == bad)
-                    bn += cnt[j], bp += pv[j];
-            /* The number of respondents is not given when there are some: it may be under the minimum n. */
-            char what[160];
-            if (bn == 0)
-                snprintf(what, sizeof what, "aucun répondant pour une population de %.0f", bp);
-            else
-                snprintf(what, sizeof what, "des répondants pour une population nulle");
-            /* neighbours: the blocks just before and just after bad in the variable's order */
-            int prev = -1, next = -1;
-            for (size_t j = 0; j < K; j++) {
-                if (blk[j] == bad)
-                    continue;
-                if ((int)j < bad)
-                    prev = blk[j];
-                else if (next < 0)
-                    next = blk[j];
-            }
-            int into = prev >= 0 ? prev : next;
-            if (!ordered_var(mv) || into < 0) {
-                note[0] = '\0';
-                note_add(note, notelen, "non calé (poids = population / répondants) : %s, catégorie « %s » : %s%s",
-                         mv->question, mv->codes[bad], what,
-                         ordered_var(mv) ? ", et aucune catégorie voisine" : " ; variable sans ordre, pas de regroupement");
-                how = AN_CAL_UNWEIGHTED;
-                break;
-            }
-            note_add(note, notelen, "%s%s : « %s » regroupée avec « %s » (%s)", note[0] ? " ; " : "", mv->question,
-                     mv->codes[bad], mv->codes[into], what);
-            int lo = bad < into ? bad : into, hi = bad < into ? into : bad;
-            for (size_t j = 0; j < K; j++)
-                if (blk[j] == hi)
-                    blk[j] = lo;
-            how = AN_CAL_COLLAPSED;
-        }
-        if (how == AN_CAL_UNWEIGHTED)
-            break;
-        /* rewrite the territory's categories and populations: every block on its first category */
-        for (size_t i = 0; i < c->n; i++)
-            if ((size_t)c->stratum[i] == g && cat[v][i] >= 0)
-                cat[v][i] = blk[cat[v][i]];
-        for (size_t k = 0; k < K; k++)
-            if (blk[k] != (int)k) {
-                pv[blk[k]] += pv[k];
-                pv[k] = 0;
-            }
-    }
-    if (how == AN_CAL_UNWEIGHTED) {
-        /* One category per variable, all holding the territory's population as the first variable counts it:
-         * raking then gives every respondent that population over the respondents, in one cycle, and its
-         * residual only centres the influence values within the territory, which the stratified variance does
-         * anyway. So this is the uncalibrated design with weights N / n. */
-        double total = 0;
-        for (size_t k = 0; k < mg->vars[0].ncat; k++) /* merging blocks keeps the row's sum */
-            total += pop[0][g * mg->vars[0].ncat + k];
-        for (size_t v = 0; v < mg->nvars; v++) {
-            size_t K = mg->vars[v].ncat;
-            for (size_t k = 0; k < K; k++)
-                pop[v][g * K + k] = k == 0 ? total : 0;
-            for (size_t i = 0; i < c->n; i++)
-                if ((size_t)c->stratum[i] == g && cat[v][i] >= 0)
-                    cat[v][i] = 0;
-        }
-    }
-    return how;
-}
-
 /* Rakes every territory to its margins. Territories without respondents get zero margins (nothing to rake);
  * a territory with respondents and no margins is an error. A territory whose respondents leave a category
  * empty falls back as analysis.h states (cal[g] and notes[g] say how; both have ts->count entries). */
@@ -306,20 +184,20 @@ static wt_raking *rake(const columns *c, const mg_margins *mg, const terr_set *t
     size_t ng = ts->count;
     long *count = xcalloc(ng, sizeof *count);
     double *base = xmalloc(c->n * sizeof *base);
-    unsigned char *in = xcalloc(c->n ? c->n : 1, 1);
     wt_margin margin[MG_MAX_VARS];
     double *pop[MG_MAX_VARS] = {0};
     int *cat[MG_MAX_VARS] = {0};
     const char **names = xcalloc(ng, sizeof *names);
     wt_raking *rk = NULL;
     long *raked = xcalloc(ng, sizeof *raked);
+    bool *needs = NULL;
     for (size_t i = 0; i < c->n; i++) {
         base[i] = 1;
         count[c->stratum[i]]++;
-        in[i] = 1;
+        bool known = true;
         for (size_t v = 0; v < mg->nvars; v++)
-            in[i] &= c->mcat[v][i] >= 0;
-        raked[c->stratum[i]] += in[i];
+            known &= c->mcat[v][i] >= 0;
+        raked[c->stratum[i]] += known;
     }
     for (size_t g = 0; g < ng; g++)
         names[g] = ts->items[g].code;
@@ -340,11 +218,34 @@ static wt_raking *rake(const columns *c, const mg_margins *mg, const terr_set *t
                 pop[v][g * mv->ncat + k] = mv->pop[(size_t)mt * mv->ncat + k];
         }
     }
+    wt_fallback_margin fm[MG_MAX_VARS];
+    for (size_t v = 0; v < mg->nvars; v++)
+        fm[v] = (wt_fallback_margin){mg->vars[v].question, mg->vars[v].ncat, cat[v], pop[v],
+                                     (const char *const *)mg->vars[v].codes, ordered_var(&mg->vars[v])};
+    /* Which territories need the fallback, from one pass over the records (wt_fallback reads them all for the
+     * one territory it is given). */
+    needs = xcalloc(ng, sizeof *needs);
+    for (size_t v = 0; v < mg->nvars; v++) {
+        size_t K = mg->vars[v].ncat;
+        long *cnt = xcalloc(ng * K, sizeof *cnt);
+        for (size_t i = 0; i < c->n; i++) {
+            bool known = true;
+            for (size_t u = 0; u < mg->nvars; u++)
+                known &= c->mcat[u][i] >= 0;
+            if (known)
+                cnt[(size_t)c->stratum[i] * K + (size_t)c->mcat[v][i]]++;
+        }
+        for (size_t k = 0; k < ng * K; k++)
+            needs[k / K] |= (pop[v][k] > 0) != (cnt[k] > 0);
+        free(cnt);
+    }
     for (size_t g = 0; g < ng; g++) {
         cal[g] = AN_CAL_RAKED;
         notes[g][0] = '\0';
-        if (raked[g] > 0)
-            cal[g] = calibration_fallback(c, mg, g, in, cat, pop, notes[g], sizeof notes[g]);
+        if (raked[g] > 0 && needs[g]) {
+            wt_fallback_kind k = wt_fallback(c->n, c->stratum, g, mg->nvars, fm, notes[g], sizeof notes[g]);
+            cal[g] = k == WT_FB_COLLAPSED ? AN_CAL_COLLAPSED : k == WT_FB_UNWEIGHTED ? AN_CAL_UNWEIGHTED : AN_CAL_RAKED;
+        }
     }
     for (size_t v = 0; v < mg->nvars; v++) {
         const mg_var *mv = &mg->vars[v];
@@ -357,9 +258,9 @@ done:
         free(pop[v]);
         free(cat[v]);
     }
+    free(needs);
     free(raked);
     free(names);
-    free(in);
     free(base);
     free(count);
     return rk;
