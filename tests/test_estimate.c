@@ -516,9 +516,9 @@ static void test_zero_variance_threshold(void **state)
     (void)state;
     assert_true(est_se_is_zero(0, 0));
     assert_false(est_se_is_zero(1e-300, 0));
-    assert_true(est_se_is_zero(0x1p-40, 1));
-    assert_false(est_se_is_zero(0x1p-39, 1));
-    assert_true(est_se_is_zero(1e-9, 2000));   /* euros: 2000 * 2^-40 = 1.8e-9 */
+    assert_true(est_se_is_zero(0x1p-30, 1));
+    assert_false(est_se_is_zero(0x1p-29, 1));
+    assert_true(est_se_is_zero(1e-7, 2000));   /* euros: 2000 * 2^-30 = 1.9e-6 */
     assert_false(est_se_is_zero(1e-9, 1));
     assert_true(est_scale(0.3, 0, 1) == 1);
     assert_true(est_scale(-5, 0, 1) == 5);

@@ -475,9 +475,11 @@ int est_influence_vcov(const est_design *d, double *u, size_t k, const unsigned 
                 mean[h * k + j] /= (double)d->nh[h];
     memset(V, 0, k * k * sizeof *V);
     for (size_t i = 0; i < n; i++) {
-        if (d->w[i] == 0)
-            continue;
         size_t h = (size_t)d->stratum[i];
+        /* A stratum of one row that the domain does not visit adds nothing (its u is 0), and its n_h/(n_h - 1)
+         * would turn that 0 into NaN. */
+        if (d->w[i] == 0 || d->nh[h] < 2)
+            continue;
         double scale = d->m[i] * (double)d->nh[h] / (double)(d->nh[h] - 1);
         for (size_t a = 0; a < k; a++) {
             double ca = u[a * n + i] - mean[h * k + a];

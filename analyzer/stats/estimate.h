@@ -46,11 +46,13 @@ void est_init(void);
 
 /* ------------------------------------------------------------------ the zero-variance rule */
 
-/* 2^-40 (about 9.1e-13, 4096 times DBL_EPSILON). A design variance that is zero in exact arithmetic (every
- * respondent of each calibration cell gives the same answer, so raking fixes the estimate) comes out of the
- * linearisation as a sum of cancelled terms of order DBL_EPSILON times the scale, divided by the root of n:
- * 1e-17 to 1e-16 on a proportion. A genuine SE of that size would need some 10^24 respondents. */
-#define EST_ZERO_SE_REL 0x1p-40
+/* 2^-30 (about 9.3e-10, a billionth). A design variance that is zero in exact arithmetic -- every respondent of
+ * each calibration cell gives the same answer, so raking fixes the estimate -- comes out of the linearisation
+ * as cancelled terms: floating-point noise of order 1e-17 on the SE of a share, or, when the raking stopped at
+ * R's epsilon of one weighted unit before the weights settled, a remainder of order 1e-12 (R then returns NaN
+ * for the beta interval and a width of 1e-11 for the others). A genuine SE a billionth of the scale would need
+ * some 10^18 respondents. */
+#define EST_ZERO_SE_REL 0x1p-30
 
 /* The scale of an estimate over the values it averages: the larger of |estimate| and the range (max - min)
  * of the values, so that the rule is the same whether the values are proportions, scores or euros. */
