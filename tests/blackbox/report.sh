@@ -749,6 +749,7 @@ check "two waves: some indicator reads « hausse », some « baisse », some « 
 # The synthetic answers are the current version's: the folder's version 1 is that version renumbered, as a
 # campaign whose form did not change meaning between its waves.
 cp -r "$forms" "$tmp/forms3"
+rm -f "$tmp/forms3/versions/resident-2.json" # the shipped version 2: "2" is the renumbered current one here
 jq '.version = "1"' "$forms/resident.json" >"$tmp/forms3/versions/resident-1.json"
 jq '.version = "2"' "$forms/resident.json" >"$tmp/forms3/resident.json"
 vdb=$tmp/v.db
