@@ -1898,6 +1898,57 @@ static void test_r17_refus(void **state)
     db_remove(&fx);
 }
 
+/* The zero-variance rule at the level of cells: forgone care answered yes exactly by the residents aged 75+ is
+ * fixed by the age margin once raked, so every territory's share (strictly between 0 and 1) has no variance:
+ * the degenerate interval with flag zero_variance, never a null interval or one 1e-16 wide. Without margins the
+ * same share has an ordinary variance; and a mean over identical values (the EPICES score of residents who all
+ * answered alike) has no interval, with the flag. */
+static void test_zero_variance_cells(void **state)
+{
+    (void)state;
+    fixture fx;
+    db_open(&fx, "zerovar.db");
+    for (size_t t = 0; t < 5; t++)
+        for (size_t i = 0; i < 24; i++) {
+            json_t *a = person(terrs[t], i, "bon", i % 6 == 5 ? "oui" : "non");
+            add_epices(a, 0x155);
+            db_add(&fx, "resident", a);
+        }
+    db_close(&fx);
+    ind_set *defs = load_shipped("resident");
+    char mpath[128];
+    tmp_path(mpath, sizeof mpath, "zerovar.csv");
+    write_margins(mpath, NULL);
+    mg_margins *mg = load_margins(mpath);
+    unlink(mpath);
+    for (int weighted = 0; weighted < 2; weighted++) {
+        an_result *r = run(&fx, defs, weighted ? mg : NULL, AN_CI_DEFAULT, DISC_DEFAULT_MIN_N, false);
+        for (size_t t = 0; t < 5; t++) {
+            const an_cell *c = cell_of(r, "renoncement_soins", -1, terrs[t]);
+            assert_true(c->has_estimate && c->has_ci && c->estimate > 0 && c->estimate < 1);
+            if (weighted) {
+                double n = (double)c->n, p = c->estimate;
+                if (!(c->flags & AN_FLAG_ZERO_VARIANCE) || c->se != 0 ||
+                    fabs(c->lower - gsl_cdf_beta_Pinv(0.025, n * p, n * (1 - p) + 1)) > 1e-9 ||
+                    fabs(c->upper - gsl_cdf_beta_Pinv(0.975, n * p + 1, n * (1 - p))) > 1e-9)
+                    fail_msg("%s raked: p %.17g [%.17g, %.17g] se %g flags %#x", terrs[t], p, c->lower, c->upper,
+                             c->se, c->flags);
+            } else {
+                assert_false(c->flags & AN_FLAG_ZERO_VARIANCE);
+                assert_true(c->se > 0.01);
+            }
+            const an_cell *m = cell_of(r, "epices_score_moyen", -1, terrs[t]);
+            assert_true(m->has_estimate && !m->has_ci && m->se == 0 && (m->flags & AN_FLAG_ZERO_VARIANCE));
+        }
+        check_json(r);
+        check_csv(r);
+        an_free(r);
+    }
+    mg_free(mg);
+    ind_free(defs);
+    db_remove(&fx);
+}
+
 /* Respondents of another town, or who refused to say where they live, are counted and left out. */
 static void test_no_territory(void **state)
 {
@@ -2286,7 +2337,7 @@ int main(void)
         T(test_load_shipped), T(test_load_broken),    T(test_load_reports_all),  T(test_plan_parsed),
         T(test_plan_errors),  T(test_shipped_plan),   T(test_epices_all_patterns),
         T(test_eval),         T(test_margins_errors), T(test_margins_valid),     T(test_min_n),
-        T(test_p01),          T(test_empty_group),    T(test_audit_town), T(test_random_disclosure),    T(test_single_respondent), T(test_calibration_fallback), T(test_r17_refus),
+        T(test_p01),          T(test_empty_group),    T(test_audit_town), T(test_random_disclosure),    T(test_single_respondent), T(test_calibration_fallback), T(test_r17_refus), T(test_zero_variance_cells),
         T(test_no_territory), T(test_operator_ratio), T(test_weighted_estimate), T(test_grouping),
     };
 #undef T
