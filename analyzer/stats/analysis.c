@@ -165,16 +165,6 @@ static void plan_free(plan *p)
 
 /* ------------------------------------------------------------------ weights */
 
-/* An ordered calibration variable: every category code starts with a digit (age bands such as "16-24" and
- * "75+", listed in the form's order). Sex, or any variable with a word among its codes, has no order. */
-static bool ordered_var(const mg_var *mv)
-{
-    for (size_t k = 0; k < mv->ncat; k++)
-        if (mv->codes[k][0] < '0' || mv->codes[k][0] > '9')
-            return false;
-    return true;
-}
-
 /* Rakes every territory to its margins. Territories without respondents get zero margins (nothing to rake);
  * a territory with respondents and no margins is an error. A territory whose respondents leave a category
  * empty falls back as analysis.h states (cal[g] and notes[g] say how; both have ts->count entries). */
@@ -221,7 +211,7 @@ static wt_raking *rake(const columns *c, const mg_margins *mg, const terr_set *t
     wt_fallback_margin fm[MG_MAX_VARS];
     for (size_t v = 0; v < mg->nvars; v++)
         fm[v] = (wt_fallback_margin){mg->vars[v].question, mg->vars[v].ncat, cat[v], pop[v],
-                                     (const char *const *)mg->vars[v].codes, ordered_var(&mg->vars[v])};
+                                     (const char *const *)mg->vars[v].codes, mg_ordered(&mg->vars[v])};
     /* Which territories need the fallback, from one pass over the records (wt_fallback reads them all for the
      * one territory it is given). */
     needs = xcalloc(ng, sizeof *needs);

@@ -594,6 +594,13 @@ check "... the other territories' raked estimates are those of the full campaign
         | [$a[0].indicators[] | select(.group | IN("QN09399A", "QN09399B", "QN09399C")) | select(.suppressed == false and .estimate != null)] as $own
         | ($own | length) > 50 and all($own[]; . as $c | $full["\($c.id)|\($c.category)|\($c.group)"] as $f
             | ($f.estimate - $c.estimate | fabs) <= 1e-12 * ([($f.estimate | fabs), 1] | max) and ($c.ci_low != null or $c.kind != "proportion"))'
+produce "small territory with margins: export, status 0 (the same fallback gives the weights)" "$tmp/dm.csv" \
+    export --db "$ddb" --forms "$forms" --form resident --margins "$tmp/m.csv"
+check "... every respondent of a territory of the file has a weight, the small territory's too" \
+    python3 -c 'import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1], encoding="utf-8-sig")))
+d = [r for r in rows if r["territory"] == "QN09399D"]
+sys.exit(0 if len(d) == 5 and all(r["poids"] for r in rows if r["territory"].startswith("QN") and r["R02"] and r["R03"] in ("femme", "homme")) else 1)' "$tmp/dm.csv"
 check "... the report's methods name the territory and the fallback" \
     grep -qE "(Calage adapté pour Les Hauts du Moulin|Les Hauts du Moulin n'est pas calé)" "$tmp/dm.html"
 produce "small territory: report (HTML), status 0" "$tmp/d.html" report --db "$ddb" --forms "$forms"
