@@ -266,8 +266,7 @@ static int run(const char *dir)
         put(wt_fallback(ds.n, ds.terr, t, nm, fm, note, sizeof note), "raked/fallback/territory%zu", t + 1);
     }
     wt_margin m[2] = {{"age", NAGE, age, pa, NULL}, {"sex", NSEX, sex, ps, NULL}};
-    wt_input in = {.n = ds.n, .base_weight = ds.w0, .ngroup = ds.nterr, .group = ds.terr, .nmargin = nm,
-                   .margin = m};
+    wt_input in = {.n = ds.n, .base_weight = ds.w0, .ngroup = ds.nterr, .group = ds.terr, .nmargin = nm, .margin = m};
     if ((rk = wt_rake(&in, NULL, err, sizeof err)) == NULL)
         goto fail;
     for (size_t i = 0; i < ds.n; i++)
