@@ -105,7 +105,12 @@ static void diff_items(formdiff *d, const char *qid, bool row, const form_choice
             continue;
         if (find_fr_label(a, na, form_text(y->label, "fr"), b, nb) != NULL)
             continue; /* reported as the recoding of an old code */
-        add(d, FORMDIFF_ITEM_ADDED, qid, y->code, row, NULL, form_text(y->label, "fr"), true);
+        /* A new "nsp" or "refus" choice does not change what the other answers say: every indicator leaves
+         * those two codes out of its denominator and counts them apart (indicators.h), so oui still means oui
+         * and the estimates stay comparable; only item non-response may move, and the analyzer reports it per
+         * cell. Removing one does change meaning (those respondents are pushed onto a substantive answer). */
+        bool missing_code = !row && (strcmp(y->code, "nsp") == 0 || strcmp(y->code, "refus") == 0);
+        add(d, FORMDIFF_ITEM_ADDED, qid, y->code, row, NULL, form_text(y->label, "fr"), !missing_code);
     }
 }
 

@@ -3,7 +3,8 @@
  *
  * A change "changes meaning" when answers to the two versions no longer say the same thing: a question added or
  * removed, its type changed, its French label reworded (French is the reference text), a choice or grid row
- * added, removed, recoded or relabelled in French, or when it is asked (relevant, of the question or of its
+ * added (except a choice "nsp" or "refus", which every indicator leaves out of its denominator), removed,
+ * recoded or relabelled in French, or when it is asked (relevant, of the question or of its
  * section) changed, a scale's range or the French labels of its points changed, or how many choices a multiple
  * question allows. Translations, hints, paper numbers, required, constraints and other bounds are reported but do not
  * change meaning: they change how a question is shown or checked, not what an answer means.

@@ -465,6 +465,142 @@ static void test_invalid_arguments(void **state)
     est_design_free(des);
 }
 
+/* ------------------------------------------------------------------ the zero-variance rule */
+
+/* A raked survey built to have no design variance: two territories of n respondents raked on age alone (an
+ * exact one-step post-stratification), in which the outcome is a function of age. Then the weighted share of
+ * y = 1 is fixed by the margins, and the linearised variance is zero in exact arithmetic; in floating point it
+ * comes out as noise of order 1e-34 or as an exact 0, depending on the data. */
+#define ZV_N 48
+typedef struct zv_data {
+    int stratum[2 * ZV_N], age[2 * ZV_N], cell[2 * ZV_N];
+    double w[2 * ZV_N], y[2 * ZV_N], z[2 * ZV_N], pop[8];
+    unsigned char dom[2 * ZV_N];
+    wt_raking *rk;
+    est_design *d;
+} zv_data;
+
+static void zv_build(zv_data *zv, unsigned seed)
+{
+    unsigned s = seed;
+    for (size_t i = 0; i < 2 * ZV_N; i++) {
+        s = s * 1103515245u + 12345u;
+        zv->stratum[i] = (int)(i / ZV_N);
+        zv->age[i] = i % ZV_N < 4 ? (int)(i % 4) : (int)((s >> 16) % 4);
+        zv->cell[i] = zv->age[i];
+        zv->w[i] = 1 + (double)((s >> 8) % 7);
+        zv->y[i] = zv->age[i] == 3;             /* a proportion strictly between 0 and 1 */
+        zv->z[i] = 12.5 * zv->age[i] + 1000;    /* a mean */
+        zv->dom[i] = zv->stratum[i] == 0;
+    }
+    const double pop[8] = {1000, 2200, 3100, 1700, 800, 900, 1200, 1500};
+    memcpy(zv->pop, pop, sizeof pop);
+    wt_margin m = {"âge", 4, zv->age, zv->pop, NULL};
+    wt_input in = {.n = 2 * ZV_N, .base_weight = zv->w, .ngroup = 2, .group = zv->stratum, .nmargin = 1,
+                   .margin = &m};
+    zv->rk = wt_rake(&in, NULL, NULL, 0);
+    assert_non_null(zv->rk);
+    zv->d = est_design_new_raked(2 * ZV_N, 2, zv->stratum, zv->rk, NULL, 0);
+    assert_non_null(zv->d);
+}
+
+static void zv_free(zv_data *zv)
+{
+    est_design_free(zv->d);
+    wt_free(zv->rk);
+}
+
+/* The rule's threshold is relative to the scale, and the scale takes the range of the values. */
+static void test_zero_variance_threshold(void **state)
+{
+    (void)state;
+    assert_true(est_se_is_zero(0, 0));
+    assert_false(est_se_is_zero(1e-300, 0));
+    assert_true(est_se_is_zero(0x1p-30, 1));
+    assert_false(est_se_is_zero(0x1p-29, 1));
+    assert_true(est_se_is_zero(1e-7, 2000));   /* euros: 2000 * 2^-30 = 1.9e-6 */
+    assert_false(est_se_is_zero(1e-9, 1));
+    assert_true(est_scale(0.3, 0, 1) == 1);
+    assert_true(est_scale(-5, 0, 1) == 5);
+    assert_true(est_scale(1040, 1000, 1037.5) == 1040);
+    assert_true(est_scale(0, 0, 0) == 0);
+}
+
+/* Every interval method, the mean, the difference and the standardised rate follow the one rule on such data,
+ * whatever the seed: before the rule, the beta method failed (an infinite n_eff: a null interval) on some
+ * seeds, the others gave a width of 1e-16, and an exact 0 gave the degenerate interval. */
+static void test_zero_variance_methods(void **state)
+{
+    (void)state;
+    for (unsigned seed = 1; seed <= 20; seed++) {
+        zv_data zv;
+        zv_build(&zv, seed);
+        est_mean_result m;
+        assert_int_equal(est_mean(zv.d, zv.y, zv.dom, &m), EST_OK);
+        assert_true(m.zero_variance && m.se == 0);
+        assert_true(m.mean > 0.1 && m.mean < 0.9);
+        double n = (double)m.n, p = m.mean;
+        double lo = num_beta_pinv(0.025, n * p, n * (1 - p) + 1), hi = num_beta_pinv(0.975, n * p + 1, n * (1 - p));
+        est_prop_result all[EST_CI_NMETHODS];
+        assert_int_equal(est_prop_all(zv.d, zv.y, zv.dom, 0.95, all), EST_OK);
+        for (int k = 0; k < EST_CI_NMETHODS; k++) {
+            est_prop_result one;
+            assert_int_equal(est_prop(zv.d, zv.y, zv.dom, (est_ci_method)k, 0.95, &one), EST_OK);
+            if (!one.degenerate || !one.zero_variance || one.se != 0 || one.n_eff != n ||
+                fabs(one.p - p) > 1e-12 || fabs(one.lower - lo) > 1e-12 || fabs(one.upper - hi) > 1e-12 ||
+                one.lower != all[k].lower || one.upper != all[k].upper)
+                fail_msg("seed %u, method %s: p %.17g [%.17g, %.17g] degenerate %d zero %d se %g; want [%.17g, %.17g]",
+                         seed, method_names[k], one.p, one.lower, one.upper, one.degenerate, one.zero_variance,
+                         one.se, lo, hi);
+        }
+        /* p = 0 and p = 1 are the older rule and not "zero variance" */
+        unsigned char d3[2 * ZV_N];
+        for (size_t i = 0; i < 2 * ZV_N; i++)
+            d3[i] = zv.dom[i] && zv.age[i] == 3;
+        est_prop_result r;
+        assert_int_equal(est_prop(zv.d, zv.y, d3, EST_CI_BETA, 0.95, &r), EST_OK);
+        assert_true(r.degenerate && !r.zero_variance && r.upper == 1 && r.se == 0);
+        /* a mean of values in the thousands */
+        assert_int_equal(est_mean(zv.d, zv.z, zv.dom, &m), EST_OK);
+        assert_true(m.zero_variance && m.se == 0);
+        /* the territory against the other: both fixed by their margins, so the difference is not tested */
+        cmp_diff_result dr;
+        assert_int_equal(cmp_diff(zv.d, zv.y, zv.dom, NULL, 0.95, &dr), EST_ENUMERIC);
+        /* standardised to age: the same cells as the raking, so no variance either */
+        std_result sr[2];
+        assert_int_equal(std_survey(zv.d, zv.y, NULL, zv.stratum, 2, zv.cell, 4, zv.pop, sr), EST_OK);
+        for (int t = 0; t < 2; t++)
+            assert_true(sr[t].status == EST_OK && sr[t].zero_variance && sr[t].se == 0);
+        zv_free(&zv);
+    }
+}
+
+/* The rule leaves ordinary data alone: an outcome that varies within the raking cells keeps its variance. */
+static void test_zero_variance_ordinary(void **state)
+{
+    (void)state;
+    zv_data zv;
+    zv_build(&zv, 7);
+    for (size_t i = 0; i < 2 * ZV_N; i++)
+        zv.y[i] = i % 3 == 0;
+    est_prop_result r;
+    assert_int_equal(est_prop(zv.d, zv.y, zv.dom, EST_CI_BETA, 0.95, &r), EST_OK);
+    assert_true(!r.degenerate && !r.zero_variance && r.se > 1e-3);
+    cmp_diff_result dr;
+    assert_int_equal(cmp_diff(zv.d, zv.y, zv.dom, NULL, 0.95, &dr), EST_OK);
+    assert_true(dr.se > 1e-3);
+    zv_free(&zv);
+    /* unweighted intervals need no tolerance: x and n are counts, and the bounds at 0 and n are exact */
+    for (long n = 1; n <= 300; n++)
+        for (int k = 0; k < 4; k++) {
+            est_interval a, b;
+            assert_int_equal(est_srs_interval(0, n, 0.95, (est_srs_method)k, &a), EST_OK);
+            assert_int_equal(est_srs_interval(n, n, 0.95, (est_srs_method)k, &b), EST_OK);
+            if (a.lower != 0 || b.upper != 1)
+                fail_msg("method %d, n %ld: lower %.17g at x = 0, upper %.17g at x = n", k, n, a.lower, b.upper);
+        }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -473,7 +609,8 @@ int main(void)
         cmocka_unit_test(test_unraked_design),    cmocka_unit_test(test_raked_design),
         cmocka_unit_test(test_kish_and_degf),     cmocka_unit_test(test_degenerate_domains),
         cmocka_unit_test(test_prop_all),          cmocka_unit_test(test_lonely_stratum),
-        cmocka_unit_test(test_invalid_arguments),
+        cmocka_unit_test(test_invalid_arguments), cmocka_unit_test(test_zero_variance_threshold),
+        cmocka_unit_test(test_zero_variance_methods), cmocka_unit_test(test_zero_variance_ordinary),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }

@@ -179,6 +179,11 @@ static const diff_case diff_cases[] = {
      "numéro papier 9 → 8"},
     {{{"sections[0].questions[1].choices[+]", "{\"code\": \"e\", \"label\": {\"fr\": \"E\", \"en\": \"E\"}}"}},
      FORMDIFF_ITEM_ADDED, "Q2", "e", true, "choix « e » ajouté"},
+    /* nsp and refus are left out of every denominator: adding one keeps the other answers' meaning */
+    {{{"sections[0].questions[1].choices[+]", "{\"code\": \"refus\", \"label\": {\"fr\": \"Refus\", \"en\": \"No answer\"}}"}},
+     FORMDIFF_ITEM_ADDED, "Q2", "refus", false, "choix « refus » ajouté"},
+    {{{"sections[0].questions[1].choices[+]", "{\"code\": \"nsp\", \"label\": {\"fr\": \"Ne sait pas\", \"en\": \"Don't know\"}}"}},
+     FORMDIFF_ITEM_ADDED, "Q2", "nsp", false, "choix « nsp » ajouté"},
     {{{"sections[0].questions[1].choices[3]", NULL}}, FORMDIFF_ITEM_REMOVED, "Q2", "aucun", true,
      "choix « aucun » retiré"},
     {{{"sections[0].questions[1].relevant", "\"${Q1} = 'non'\""}}, FORMDIFF_RELEVANT, "Q2", NULL, true,

@@ -264,13 +264,71 @@ static void test_residual(void **state)
     wt_free(rk);
 }
 
+/* The calibration fallback, case by case on one group of 8 respondents (two groups: group 1 is never touched).
+ * Categories are given as a string of digits, one per respondent; "." is unknown. */
+typedef struct fb_case {
+    const char *cats;     /* group 0's respondents' categories in the first margin */
+    double pop[4];        /* group 0's populations of that margin (4 categories) */
+    bool ordered;
+    wt_fallback_kind want;
+    const char *want_cats; /* categories after */
+    double want_pop[4];
+    const char *note;      /* a fragment of the note */
+} fb_case;
+
+static const fb_case fb_cases[] = {
+    {"00112222", {10, 20, 30, 40}, true, WT_FB_COLLAPSED, "00112222", {10, 20, 70, 0},
+     "âge : « 3 » regroupée avec « 2 » (aucun répondant pour une population de 40)"},
+    {"11222333", {10, 20, 30, 40}, true, WT_FB_COLLAPSED, "00222333", {30, 0, 30, 40}, "« 0 » regroupée avec « 1 »"},
+    {"00000333", {10, 20, 30, 40}, true, WT_FB_COLLAPSED, "00000333", {60, 0, 0, 40},
+     "« 1 » regroupée avec « 0 » (aucun répondant pour une population de 20) ; âge : « 2 » regroupée avec « 0 »"},
+    {"00113333", {10, 20, 0, 40}, true, WT_FB_RAKED, "00113333", {10, 20, 0, 40}, ""},
+    {"00112233", {10, 20, 0, 40}, true, WT_FB_COLLAPSED, "00111133", {10, 20, 0, 40},
+     "« 2 » regroupée avec « 1 » (des répondants pour une population nulle)"},
+    {"001122..", {10, 20, 30, 40}, false, WT_FB_UNWEIGHTED, "000000..", {100, 0, 0, 0},
+     "non calé (poids = population / répondants) : âge, catégorie « 3 » : aucun répondant pour une population de "
+     "40 ; variable sans ordre"},
+    {"........", {10, 20, 30, 40}, true, WT_FB_UNWEIGHTED, "........", {100, 0, 0, 0}, "aucune catégorie voisine"},
+};
+
+static void test_fallback(void **state)
+{
+    (void)state;
+    static const char *const codes[4] = {"0", "1", "2", "3"};
+    static const char *const sexes[2] = {"f", "h"};
+    for (size_t k = 0; k < sizeof fb_cases / sizeof *fb_cases; k++) {
+        const fb_case *c = &fb_cases[k];
+        int group[16], cat[16], sex[16];
+        double pop[8], psex[4] = {50, 50, 7, 8};
+        for (size_t i = 0; i < 16; i++) {
+            group[i] = i < 8 ? 0 : 1;
+            cat[i] = i < 8 ? (c->cats[i] == '.' ? -1 : c->cats[i] - '0') : (int)(i % 4);
+            sex[i] = (int)(i % 2);
+        }
+        for (size_t j = 0; j < 4; j++)
+            pop[j] = c->pop[j], pop[4 + j] = 5;
+        wt_fallback_margin m[2] = {{"âge", 4, cat, pop, codes, c->ordered}, {"sexe", 2, sex, psex, sexes, false}};
+        char note[384];
+        wt_fallback_kind got = wt_fallback(16, group, 0, 2, m, note, sizeof note);
+        bool ok = got == c->want && strstr(note, c->note) != NULL && (c->note[0] || note[0] == '\0');
+        for (size_t i = 0; i < 8; i++)
+            ok &= cat[i] == (c->want_cats[i] == '.' ? -1 : c->want_cats[i] - '0');
+        for (size_t j = 0; j < 4; j++)
+            ok &= pop[j] == c->want_pop[j] && pop[4 + j] == 5 && cat[8 + j] == (int)j;
+        if (c->want == WT_FB_UNWEIGHTED)
+            ok &= psex[0] == 100 && psex[1] == 0 && sex[1] == 0 && sex[9] == 1 && psex[3] == 8;
+        if (!ok)
+            fail_msg("case %zu: kind %d, note « %s », pop %g %g %g %g", k, got, note, pop[0], pop[1], pop[2], pop[3]);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_town_rake),      cmocka_unit_test(test_territory_rake),
         cmocka_unit_test(test_no_convergence), cmocka_unit_test(test_cells_that_cannot_be_raked),
         cmocka_unit_test(test_invalid_input),  cmocka_unit_test(test_left_out),
-        cmocka_unit_test(test_residual),
+        cmocka_unit_test(test_residual),       cmocka_unit_test(test_fallback),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }

@@ -104,6 +104,7 @@ static int rake(const pass1 *p, double *w, char *err, size_t errlen)
     double *pop[MG_MAX_VARS] = {0};
     wt_margin margin[MG_MAX_VARS];
     const char **names = xcalloc(ng, sizeof *names);
+    long *known = xcalloc(ng, sizeof *known);
     wt_raking *rk = NULL;
     int rc = -1;
     for (long i = 0; i < p->n; i++) {
@@ -111,6 +112,10 @@ static int rake(const pass1 *p, double *w, char *err, size_t errlen)
         if (p->stratum[i] >= 0) {
             idx[m] = (size_t)i, group[m] = p->stratum[i], base[m] = 1;
             count[p->stratum[i]]++;
+            bool k = true;
+            for (size_t v = 0; v < mg->nvars; v++)
+                k &= p->mcat[v][i] >= 0;
+            known[p->stratum[i]] += k;
             m++;
         }
     }
@@ -133,10 +138,21 @@ static int rake(const pass1 *p, double *w, char *err, size_t errlen)
                          ts->items[g].code, count[g]);
                 goto done;
             }
-            for (size_t k = 0; mt >= 0 && count[g] > 0 && k < mv->ncat; k++)
+            /* nothing to rake where nobody can be raked, as analysis.c */
+            for (size_t k = 0; mt >= 0 && known[g] > 0 && k < mv->ncat; k++)
                 pop[v][g * mv->ncat + k] = mv->pop[(size_t)mt * mv->ncat + k];
         }
         margin[v] = (wt_margin){mv->question, mv->ncat, cat[v], pop[v], (const char *const *)mv->codes};
+    }
+    /* The analysis' calibration fallback (weights.h), so that the exported weights stay the analysis' own. */
+    wt_fallback_margin fm[MG_MAX_VARS];
+    for (size_t v = 0; v < mg->nvars; v++)
+        fm[v] = (wt_fallback_margin){mg->vars[v].question, mg->vars[v].ncat, cat[v], pop[v],
+                                     (const char *const *)mg->vars[v].codes, mg_ordered(&mg->vars[v])};
+    for (size_t g = 0; g < ng; g++) {
+        char note[384];
+        if (known[g] > 0)
+            wt_fallback(m, group, g, mg->nvars, fm, note, sizeof note);
     }
     wt_input in = {m, base, ng, group, names, mg->nvars, margin};
     if ((rk = wt_rake(&in, NULL, err, errlen)) == NULL)
@@ -152,6 +168,7 @@ done:
         free(pop[v]);
     }
     free(names);
+    free(known);
     free(count);
     free(base);
     free(group);

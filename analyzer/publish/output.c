@@ -76,8 +76,8 @@ static json_t *cell_json(const an_result *r, const an_cell *c)
     json_object_set_new(o, "deff", num(show && c->has_deff, c->deff));
     json_object_set_new(o, "n_eff", num(show && c->has_estimate, c->n_eff));
     json_object_set_new(o, "std_estimate", num(show && c->has_std, c->std));
-    json_object_set_new(o, "std_ci_low", num(show && c->has_std, c->std_lower));
-    json_object_set_new(o, "std_ci_high", num(show && c->has_std, c->std_upper));
+    json_object_set_new(o, "std_ci_low", num(show && c->has_std_ci, c->std_lower));
+    json_object_set_new(o, "std_ci_high", num(show && c->has_std_ci, c->std_upper));
     const char *sup = suppressed_name(c->suppressed);
     json_object_set_new(o, "suppressed", sup ? json_string(sup) : json_false());
     json_object_set_new(o, "flags", show ? flags_json(c->flags) : json_array());
@@ -124,11 +124,18 @@ json_t *out_json(const an_result *r)
     for (size_t g = 0; g < r->ngroups; g++) {
         const an_group *gr = &r->groups[g];
         static const char *const kinds[] = {"territory", "qpv", "rest", "town", "region", "other_qpv"};
-        json_t *go = json_pack("{s:s, s:s, s:s, s:b, s:o, s:o}", "id", gr->id, "label", gr->label, "kind",
+        /* A territory whose calibration fell back (analysis.h) says so and why, whatever its suppression: the
+         * note names margin categories and population totals, never respondents' answers. */
+        json_t *gflags = json_array();
+        if (gr->calibration != AN_CAL_RAKED)
+            json_array_append_new(gflags, json_string(an_calibration_name(gr->calibration)));
+        json_t *go = json_pack("{s:s, s:s, s:s, s:b, s:o, s:o, s:o, s:o}", "id", gr->id, "label", gr->label, "kind",
                                kinds[gr->kind], "qpv", gr->qpv, "respondents", count(true, gr->respondents),
                                "suppressed",
                                suppressed_name(gr->suppressed) ? json_string(suppressed_name(gr->suppressed))
-                                                               : json_false());
+                                                               : json_false(),
+                               "flags", gflags, "calibration_note",
+                               gr->calibration_note[0] ? json_string(gr->calibration_note) : json_null());
         /* Several towns only: one town's output keeps its shape. */
         if (r->ntowns > 1)
             json_object_set_new(go, "town", gr->town ? json_string(gr->town) : json_null());
@@ -229,8 +236,8 @@ int out_write_csv(const an_result *r, FILE *f)
         csv_num(f, show && c->has_deff, c->deff);
         csv_num(f, show && c->has_estimate, c->n_eff);
         csv_num(f, show && c->has_std, c->std);
-        csv_num(f, show && c->has_std, c->std_lower);
-        csv_num(f, show && c->has_std, c->std_upper);
+        csv_num(f, show && c->has_std_ci, c->std_lower);
+        csv_num(f, show && c->has_std_ci, c->std_upper);
         csv_field(f, suppressed_name(c->suppressed) ? suppressed_name(c->suppressed) : "");
         fputc(',', f);
         int first = 1;

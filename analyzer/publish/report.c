@@ -90,7 +90,7 @@ static const char *cell_text(char *buf, size_t len, const ind_def *def, const an
     else if (c->suppressed != DISC_SHOW)
         snprintf(buf, len, SECRET);
     else if (!c->has_estimate)
-        snprintf(buf, len, c->flags & AN_FLAG_EMPTY ? "aucun répondant" : "—");
+        snprintf(buf, len, c->n == 0 ? "aucun répondant" : "—");
     else if (!c->has_ci)
         snprintf(buf, len, "%s", value(e, sizeof e, def, c->estimate));
     else if (is_share(def))
@@ -162,6 +162,8 @@ static const char *flags_text(char *buf, size_t len, const an_cell *c)
         snprintf(buf, len, "imprécis, à interpréter avec prudence");
     else if (c->flags & (AN_FLAG_REVIEW_DF | AN_FLAG_P01 | AN_FLAG_NO_VARIANCE))
         snprintf(buf, len, "peu de répondants");
+    else if (c->flags & AN_FLAG_ZERO_VARIANCE) /* the zero-variance rule of estimate.h */
+        snprintf(buf, len, "réponses identiques dans chaque catégorie de calage : précision non mesurable");
     return buf;
 }
 
@@ -538,7 +540,7 @@ static void indicator_table(ctx *x, const an_result *r, size_t ind, int category
         if (nrow < 64 && c) {
             chart_row *cr = &rows[nrow];
             snprintf(why[nrow], sizeof why[nrow], "%s", c->suppressed != DISC_SHOW ? "secret statistique"
-                                                          : c->flags & AN_FLAG_EMPTY ? "aucun répondant"
+                                                          : c->n == 0 ? "aucun répondant"
                                                                                      : "non estimé");
             *cr = (chart_row){r->groups[g].label, c->suppressed == DISC_SHOW && c->has_estimate, why[nrow],
                               c->estimate, c->lower, c->upper, c->has_ci, strcmp(r->groups[g].id, x->rest_id) == 0};
@@ -1495,6 +1497,22 @@ static void section_methods(ctx *x)
     else
         doc_para(x->d, "Pas de pondération : chaque répondant compte pour un. Intervalles : méthode %s pour les "
                  "parts, intervalle de Student pour les moyennes.", method_words(x->res->method_name));
+    /* The calibration fallback of analysis.h, territory by territory: which variable and categories, and why. */
+    for (size_t g = 0; x->res->weighted && g < x->res->ngroups; g++) {
+        const an_group *gr = &x->res->groups[g];
+        if (gr->calibration == AN_CAL_COLLAPSED)
+            doc_para(x->d, "Calage adapté pour %s : une catégorie de calage sans répondant est regroupée avec sa "
+                     "voisine, population comprise, avant le calage (%s).", gr->label, gr->calibration_note);
+        else if (gr->calibration == AN_CAL_UNWEIGHTED)
+            doc_para(x->d, "%s n'est pas calé : une catégorie de calage sans répondant ne peut pas être regroupée "
+                     "avec une voisine ; chaque répondant y pèse la population du territoire divisée par le nombre "
+                     "de répondants, et ses autres estimations sont calculées normalement (%s).", gr->label,
+                     gr->calibration_note);
+    }
+    doc_para(x->d, "Cas limites : une part nulle ou totale, ou dont la variance est nulle (réponses identiques dans "
+             "chaque catégorie de calage : erreur type nulle à l'arrondi du calcul près), reçoit l'intervalle exact de Clopper-Pearson calculé sur les répondants ; une moyenne "
+             "ou un chiffre standardisé de variance nulle est publié sans intervalle, et une différence de variance "
+             "nulle n'est pas testée.");
     doc_para(x->d, "Comparaisons : chaque quartier prioritaire, et leur ensemble, est comparé au reste de la commune "
              "(différence et son intervalle) ; les écarts entre territoires sont testés par le test de %s. Avec de "
              "nombreux indicateurs, des écarts « significatifs » apparaissent par hasard : sur %s comparaisons, le "

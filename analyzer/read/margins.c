@@ -134,6 +134,14 @@ int mg_category(const mg_var *v, const char *code)
     return find_str(v->codes, v->ncat, code);
 }
 
+bool mg_ordered(const mg_var *v)
+{
+    for (size_t k = 0; k < v->ncat; k++)
+        if (v->codes[k][0] < '0' || v->codes[k][0] > '9')
+            return false;
+    return true;
+}
+
 /* Builds the variables, categories and territories from the rows, in the form's and territories' orders. */
 static int build(mg_margins *m, const mrow *rows, size_t nrows, const terr_set *ts, char *err, size_t errlen)
 {

@@ -11,6 +11,7 @@
 #ifndef ANALYZER_MARGINS_H
 #define ANALYZER_MARGINS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "form.h"
@@ -43,6 +44,11 @@ int mg_territory(const mg_margins *m, const char *code);
 
 /* Index of code among the categories of variable v, or -1 (not listed: the respondent cannot be raked). */
 int mg_category(const mg_var *v, const char *code);
+
+/* True when the categories of v are in a meaningful order, so that a calibration category may be merged with
+ * its neighbour (weights.h, wt_fallback): every code starts with a digit, as age bands do ("16-24" ... "75+",
+ * listed in the question's order). Sex, or any variable with a word among its codes, has no order. */
+bool mg_ordered(const mg_var *v);
 
 void mg_free(mg_margins *m);
 

@@ -33,10 +33,15 @@ static double now(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
+const char *an_calibration_name(an_calibration c)
+{
+    return c == AN_CAL_COLLAPSED ? "calibration_collapsed" : c == AN_CAL_UNWEIGHTED ? "calibration_unweighted" : "";
+}
+
 const char *an_flag_name(int k)
 {
-    static const char *const names[AN_NFLAGS] = {"empty",     "neff_lt_30",  "ci_width_ge_30", "ci_relwidth_gt_130",
-                                                 "review_df", "review_p01", "no_variance",    "zero_denominator"};
+    static const char *const names[AN_NFLAGS] = {"neff_lt_30", "ci_width_ge_30",   "ci_relwidth_gt_130", "review_df",
+                                                 "review_p01", "no_variance",      "zero_denominator",   "zero_variance"};
     return k >= 0 && k < AN_NFLAGS ? names[k] : "";
 }
 
@@ -73,7 +78,7 @@ typedef struct plan {
 static void add_group(plan *p, const char *id, const char *label, an_group_kind kind, bool qpv)
 {
     p->groups = xrealloc(p->groups, (p->ngroups + 1) * sizeof *p->groups);
-    p->groups[p->ngroups++] = (an_group){id, label, kind, qpv, 0, DISC_SHOW, NULL};
+    p->groups[p->ngroups++] = (an_group){id, label, kind, qpv, 0, DISC_SHOW, NULL, AN_CAL_RAKED, ""};
 }
 
 static void plan_build(plan *p, const terr_set *ts, bool multi)
@@ -289,25 +294,36 @@ static void plan_free(plan *p)
 /* ------------------------------------------------------------------ weights */
 
 /* Rakes every territory to its margins. Territories without respondents get zero margins (nothing to rake);
- * a territory with respondents and no margins is an error. */
-static wt_raking *rake(const columns *c, const mg_margins *mg, const terr_set *ts, char *err, size_t errlen)
+ * a territory with respondents and no margins is an error. A territory whose respondents leave a category
+ * empty falls back as analysis.h states (cal[g] and notes[g] say how; both have ts->count entries). */
+static wt_raking *rake(const columns *c, const mg_margins *mg, const terr_set *ts, an_calibration *cal,
+                       char (*notes)[384], char *err, size_t errlen)
 {
     size_t ng = ts->count;
     long *count = xcalloc(ng, sizeof *count);
     double *base = xmalloc(c->n * sizeof *base);
     wt_margin margin[MG_MAX_VARS];
     double *pop[MG_MAX_VARS] = {0};
+    int *cat[MG_MAX_VARS] = {0};
     const char **names = xcalloc(ng, sizeof *names);
     wt_raking *rk = NULL;
+    long *raked = xcalloc(ng, sizeof *raked);
+    bool *needs = NULL;
     for (size_t i = 0; i < c->n; i++) {
         base[i] = 1;
         count[c->stratum[i]]++;
+        bool known = true;
+        for (size_t v = 0; v < mg->nvars; v++)
+            known &= c->mcat[v][i] >= 0;
+        raked[c->stratum[i]] += known;
     }
     for (size_t g = 0; g < ng; g++)
         names[g] = ts->items[g].code;
     for (size_t v = 0; v < mg->nvars; v++) {
         const mg_var *mv = &mg->vars[v];
         pop[v] = xcalloc(ng * mv->ncat, sizeof *pop[v]);
+        cat[v] = xmalloc((c->n ? c->n : 1) * sizeof *cat[v]);
+        memcpy(cat[v], c->mcat[v], c->n * sizeof *cat[v]);
         for (size_t g = 0; g < ng; g++) {
             int mt = mg_territory(mg, ts->items[g].code);
             if (mt < 0 && count[g] > 0) {
@@ -315,16 +331,53 @@ static wt_raking *rake(const columns *c, const mg_margins *mg, const terr_set *t
                         ts->items[g].code, count[g]);
                 goto done;
             }
-            for (size_t k = 0; mt >= 0 && count[g] > 0 && k < mv->ncat; k++)
+            /* nothing to rake where nobody can be raked: those respondents are left out and counted */
+            for (size_t k = 0; mt >= 0 && raked[g] > 0 && k < mv->ncat; k++)
                 pop[v][g * mv->ncat + k] = mv->pop[(size_t)mt * mv->ncat + k];
         }
-        margin[v] = (wt_margin){mv->question, mv->ncat, c->mcat[v], pop[v], (const char *const *)mv->codes};
     }
-    wt_input in = {c->n, base, ng, c->stratum, names, mg->nvars, margin};
-    rk = wt_rake(&in, NULL, err, errlen);
-done:
+    wt_fallback_margin fm[MG_MAX_VARS];
     for (size_t v = 0; v < mg->nvars; v++)
+        fm[v] = (wt_fallback_margin){mg->vars[v].question, mg->vars[v].ncat, cat[v], pop[v],
+                                     (const char *const *)mg->vars[v].codes, mg_ordered(&mg->vars[v])};
+    /* Which territories need the fallback, from one pass over the records (wt_fallback reads them all for the
+     * one territory it is given). */
+    needs = xcalloc(ng, sizeof *needs);
+    for (size_t v = 0; v < mg->nvars; v++) {
+        size_t K = mg->vars[v].ncat;
+        long *cnt = xcalloc(ng * K, sizeof *cnt);
+        for (size_t i = 0; i < c->n; i++) {
+            bool known = true;
+            for (size_t u = 0; u < mg->nvars; u++)
+                known &= c->mcat[u][i] >= 0;
+            if (known)
+                cnt[(size_t)c->stratum[i] * K + (size_t)c->mcat[v][i]]++;
+        }
+        for (size_t k = 0; k < ng * K; k++)
+            needs[k / K] |= (pop[v][k] > 0) != (cnt[k] > 0);
+        free(cnt);
+    }
+    for (size_t g = 0; g < ng; g++) {
+        cal[g] = AN_CAL_RAKED;
+        notes[g][0] = '\0';
+        if (raked[g] > 0 && needs[g]) {
+            wt_fallback_kind k = wt_fallback(c->n, c->stratum, g, mg->nvars, fm, notes[g], sizeof notes[g]);
+            cal[g] = k == WT_FB_COLLAPSED ? AN_CAL_COLLAPSED : k == WT_FB_UNWEIGHTED ? AN_CAL_UNWEIGHTED : AN_CAL_RAKED;
+        }
+    }
+    for (size_t v = 0; v < mg->nvars; v++) {
+        const mg_var *mv = &mg->vars[v];
+        margin[v] = (wt_margin){mv->question, mv->ncat, cat[v], pop[v], (const char *const *)mv->codes};
+    }
+    wt_input win = {c->n, base, ng, c->stratum, names, mg->nvars, margin};
+    rk = wt_rake(&win, NULL, err, errlen);
+done:
+    for (size_t v = 0; v < mg->nvars; v++) {
         free(pop[v]);
+        free(cat[v]);
+    }
+    free(needs);
+    free(raked);
     free(names);
     free(base);
     free(count);
@@ -554,7 +607,7 @@ static void prop_weighted(work *w, an_cell *cell)
     cell->deff = m->mean.deff_ok ? m->mean.deff : 1;
     cell->has_deff = m->mean.deff_ok;
     if (m->degenerate)
-        cell->flags |= AN_FLAG_P01;
+        cell->flags |= m->zero_variance ? AN_FLAG_ZERO_VARIANCE : AN_FLAG_P01;
     nchs_flags(cell, kg->p, kg->se, kg->x, (long)kg->n, kg->lower, kg->upper, kg->df);
 }
 
@@ -573,7 +626,9 @@ static void mean_cell(work *w, an_cell *cell)
     cell->deff = r.deff_ok ? r.deff : 1;
     cell->n_eff = r.deff_ok && r.deff > 0 ? (double)r.n / r.deff : (double)r.n;
     est_interval ci;
-    if (r.df >= 1 && est_wald_interval(r.mean, r.se, w->opt->level, (double)r.df, &ci) == EST_OK)
+    if (r.zero_variance) /* the zero-variance rule: a point "interval" would claim a certainty nobody has */
+        cell->flags |= AN_FLAG_ZERO_VARIANCE;
+    else if (r.df >= 1 && est_wald_interval(r.mean, r.se, w->opt->level, (double)r.df, &ci) == EST_OK)
         cell->lower = ci.lower, cell->upper = ci.upper, cell->has_ci = true;
     else
         cell->flags |= AN_FLAG_NO_VARIANCE;
@@ -603,8 +658,16 @@ static void ratio_cell(work *w, an_cell *cell)
     cell->has_estimate = true;
     long df = cell->n - 1;
     est_interval ci;
-    if (est_influence_vcov(w->du, u, 1, w->dom, &V) == EST_OK && df >= 1 &&
-        est_wald_interval(R, sqrt(V), w->opt->level, (double)df, &ci) == EST_OK) {
+    /* The zero-variance rule of estimate.h, on the scale of the ratio and of the rows' own ratios. */
+    double rmin = INFINITY, rmax = -INFINITY;
+    for (size_t j = 0; j < w->m; j++)
+        if (w->dom[j] && w->b[j] != 0)
+            rmin = fmin(rmin, w->a[j] / w->b[j]), rmax = fmax(rmax, w->a[j] / w->b[j]);
+    int vrc = est_influence_vcov(w->du, u, 1, w->dom, &V);
+    if (vrc == EST_OK && est_se_is_zero(sqrt(V), est_scale(R, rmin, rmax))) {
+        cell->se = 0;
+        cell->flags |= AN_FLAG_ZERO_VARIANCE;
+    } else if (vrc == EST_OK && df >= 1 && est_wald_interval(R, sqrt(V), w->opt->level, (double)df, &ci) == EST_OK) {
         cell->se = sqrt(V);
         cell->lower = ci.lower, cell->upper = ci.upper, cell->has_ci = true;
     } else {
@@ -653,6 +716,9 @@ static void standardise(work *w, an_cell *cells, bool proportion)
             cell->std_lower = proportion && ci.lower < 0 ? 0 : ci.lower;
             cell->std_upper = proportion && ci.upper > 1 ? 1 : ci.upper;
             cell->has_std = true;
+            /* The zero-variance rule: the standardised point without an interval (the cell's own estimate
+             * carries the flag when its variance is zero too). */
+            cell->has_std_ci = !out[t].zero_variance;
         }
     }
     free(out);
@@ -814,8 +880,7 @@ static int run_unit(work *w, size_t ind, int category)
         cell->category = category;
         cell->group = g;
         cell->n = group_domain(w, g, w->dom);
-        if (cell->n == 0) {
-            cell->flags |= AN_FLAG_EMPTY;
+        if (cell->n == 0) { /* suppressed below: nothing to estimate, nothing to flag */
             cell->events = proportion ? 0 : -1;
             continue;
         }
@@ -1239,7 +1304,17 @@ static an_result *run(const an_input *in, const ind_set *defs, const an_options 
     }
     plan_atoms(&pl, &col);
     if (mg) {
-        if ((rk = rake(&col, mg, ts, err, errlen)) == NULL)
+        an_calibration *cal = xcalloc(ts->count, sizeof *cal);
+        char(*notes)[384] = xcalloc(ts->count, sizeof *notes);
+        rk = rake(&col, mg, ts, cal, notes, err, errlen);
+        /* groups 0 .. count - 1 are the territories, in the file's order (plan_build) */
+        for (size_t g = 0; rk != NULL && g < ts->count; g++) {
+            r->groups[g].calibration = cal[g];
+            snprintf(r->groups[g].calibration_note, sizeof r->groups[g].calibration_note, "%s", notes[g]);
+        }
+        free(notes);
+        free(cal);
+        if (rk == NULL)
             goto fail;
         r->left_out_calibration = wt_left_out(rk);
         for (size_t g = 0; g < ts->count; g++)

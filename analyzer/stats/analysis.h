@@ -54,16 +54,19 @@ typedef struct an_options {
     const ds_filter *filter; /* a wave of the survey, or NULL for every counted record */
 } an_options;
 
-/* Flags of a cell (bit mask). */
+/* Flags of a cell (bit mask). A cell with nobody in its denominator (n = 0) has no flag of its own: n = 0 is
+ * under the minimum n (>= 1), so the cell is always suppressed and publishes neither a number nor a flag. */
 enum {
-    AN_FLAG_EMPTY = 1 << 0,        /* nobody in the denominator */
-    AN_FLAG_NEFF = 1 << 1,         /* effective n under 30: too imprecise to publish (NCHS) */
-    AN_FLAG_WIDTH = 1 << 2,        /* interval width >= 0.30 (NCHS) */
-    AN_FLAG_RELWIDTH = 1 << 3,     /* relative width > 130 % (NCHS) */
-    AN_FLAG_REVIEW_DF = 1 << 4,    /* fewer than 8 degrees of freedom */
-    AN_FLAG_P01 = 1 << 5,          /* estimate 0 or 1: the interval follows the degenerate rule */
-    AN_FLAG_NO_VARIANCE = 1 << 6,  /* a variance cannot be estimated (one respondent in a stratum) */
-    AN_FLAG_ZERO_DENOM = 1 << 7,   /* ratio: the denominator sums to 0 */
+    AN_FLAG_NEFF = 1 << 0,          /* effective n under 30: too imprecise to publish (NCHS) */
+    AN_FLAG_WIDTH = 1 << 1,         /* interval width >= 0.30 (NCHS) */
+    AN_FLAG_RELWIDTH = 1 << 2,      /* relative width > 130 % (NCHS) */
+    AN_FLAG_REVIEW_DF = 1 << 3,     /* fewer than 8 degrees of freedom */
+    AN_FLAG_P01 = 1 << 4,           /* estimate 0 or 1: the interval follows the degenerate rule */
+    AN_FLAG_NO_VARIANCE = 1 << 5,   /* a variance cannot be estimated (one respondent in a stratum) */
+    AN_FLAG_ZERO_DENOM = 1 << 6,    /* ratio: the denominator sums to 0 */
+    AN_FLAG_ZERO_VARIANCE = 1 << 7, /* the design variance is zero under the rule of estimate.h while the
+                                       estimate is not 0 or 1: a proportion gets the degenerate interval, a
+                                       mean, ratio or standardised estimate none */
 };
 #define AN_NFLAGS 8
 /* The stable name of flag bit k ("neff_lt_30", ...). */
@@ -79,6 +82,22 @@ typedef enum an_group_kind {
     AN_G_OTHER_QPV, /* the QPV of every other town than the group's */
 } an_group_kind;
 
+/* How a territory's weights were made with --margins. A territory whose respondents leave a calibration
+ * category with a population empty (or fill one without) cannot be raked as is: rather than failing the run,
+ * an ordered variable (every category code starts with a digit: age bands) merges that category with its
+ * neighbour in the form's order, the previous one or else the next, population and respondents alike (what an
+ * analyst does in R by recoding the factor and the margins before rake()); when that is not enough, or the
+ * variable has no order (sex), the territory is left unweighted: every respondent weighs the territory's
+ * population (first margin variable) over its respondents. */
+typedef enum an_calibration {
+    AN_CAL_RAKED = 0,  /* raked on the margins as given (or no margins) */
+    AN_CAL_COLLAPSED,  /* raked after merging categories: flag "calibration_collapsed" */
+    AN_CAL_UNWEIGHTED, /* not raked, weight = population / respondents: flag "calibration_unweighted" */
+} an_calibration;
+
+/* The flag name of a calibration fallback ("" for AN_CAL_RAKED). */
+const char *an_calibration_name(an_calibration c);
+
 typedef struct an_group {
     const char *id, *label; /* territory code and name, or "ensemble_qpv", "reste_commune", "commune" */
     an_group_kind kind;
@@ -87,6 +106,8 @@ typedef struct an_group {
     disc_status suppressed;
     const char *town;       /* several towns: the INSEE code of the group's town, NULL for the region's groups;
                              * always NULL in an analysis of one town */
+    an_calibration calibration; /* territories only */
+    char calibration_note[384]; /* French: the variable, the categories and why; "" when raked as given */
 } an_group;
 
 /* One published line: an indicator (and category, for a distribution) in one group. */
@@ -99,7 +120,7 @@ typedef struct an_cell {
     /* below: meaningful when not suppressed; has_* false means null in the outputs */
     long n, events;      /* events -1 for means and ratios */
     long nsp, refus;
-    bool has_estimate, has_ci, has_deff, has_std;
+    bool has_estimate, has_ci, has_deff, has_std, has_std_ci;
     double estimate, se, lower, upper, deff, n_eff;
     double std, std_lower, std_upper; /* age x sex standardised estimate (territories, QPV, rest) */
 } an_cell;
@@ -151,8 +172,9 @@ typedef struct an_result {
 #define AN_FLAG_NON_COMPARABLE_NAME "non_comparable_versions"
 
 /* Runs every indicator of defs on the counted answers of the database. margins may be NULL. Returns NULL with a
- * French message in err on a database error or when raking is impossible (a calibration cell with nobody in
- * it, a territory with respondents and no margins: the message names the cell). */
+ * French message in err on a database error or when raking is impossible (a territory with respondents and
+ * no margins: the message names it). A calibration cell with nobody in it is not an error: see
+ * an_calibration. */
 an_result *an_run(const char *db_path, const catalog *c, const ind_set *defs, const mg_margins *margins,
                   const an_options *opt, char *err, size_t errlen);
 

@@ -319,7 +319,13 @@ int cmp_diff(const est_design *d, const double *y, const unsigned char *a, const
     if ((rc = est_influence_vcov(d, u, 1, b == NULL ? NULL : both, &v)) != EST_OK)
         goto cleanup;
     long df = est_design_degf(d) - 1;
-    if (!(v > 0) || df < 1) {
+    /* The zero-variance rule of estimate.h, with the difference and the range of y over both domains as
+     * scale: rounding noise would otherwise give a t of 1e15 and a p of 0 where R's own t is noise too. */
+    double ymin = INFINITY, ymax = -INFINITY;
+    for (size_t i = 0; i < n; i++)
+        if (both[i])
+            ymin = fmin(ymin, y[i]), ymax = fmax(ymax, y[i]);
+    if (!(v > 0) || est_se_is_zero(sqrt(v), est_scale(ma - mb, ymin, ymax)) || df < 1) {
         rc = EST_ENUMERIC;
         goto cleanup;
     }

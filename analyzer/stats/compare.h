@@ -53,7 +53,8 @@ typedef struct cmp_diff_result {
  * design so that their covariance is taken into account: the influence values are u_a - u_b. b NULL means
  * every other design row (the rest of the town), in which case the result is R's
  * svyttest(y ~ in_a, design). y must be finite on the rows of a and b. EST_EEMPTY if a or b is empty,
- * EST_ENUMERIC if the difference has no variance (se = 0) or degf < 2. */
+ * EST_ENUMERIC if the difference has no variance (an SE zero under the rule of estimate.h, with the difference
+ * and the range of y over a and b as scale: no t, no p, no interval) or degf < 2. */
 int cmp_diff(const est_design *d, const double *y, const unsigned char *a, const unsigned char *b, double level,
              cmp_diff_result *out);
 

@@ -73,6 +73,19 @@ static void set_err(char *err, size_t errlen, const char *fmt, ...)
     va_end(ap);
 }
 
+/* ------------------------------------------------------------------ the zero-variance rule */
+
+double est_scale(double estimate, double vmin, double vmax)
+{
+    double range = vmax - vmin;
+    return fmax(fabs(estimate), isfinite(range) && range > 0 ? range : 0);
+}
+
+bool est_se_is_zero(double se, double scale)
+{
+    return se <= EST_ZERO_SE_REL * scale;
+}
+
 /* ------------------------------------------------------------------ unweighted intervals */
 
 int est_srs_interval(long x, long n, double level, est_srs_method method, est_interval *out)
@@ -462,9 +475,11 @@ int est_influence_vcov(const est_design *d, double *u, size_t k, const unsigned 
                 mean[h * k + j] /= (double)d->nh[h];
     memset(V, 0, k * k * sizeof *V);
     for (size_t i = 0; i < n; i++) {
-        if (d->w[i] == 0)
-            continue;
         size_t h = (size_t)d->stratum[i];
+        /* A stratum of one row that the domain does not visit adds nothing (its u is 0), and its n_h/(n_h - 1)
+         * would turn that 0 into NaN. */
+        if (d->w[i] == 0 || d->nh[h] < 2)
+            continue;
         double scale = d->m[i] * (double)d->nh[h] / (double)(d->nh[h] - 1);
         for (size_t a = 0; a < k; a++) {
             double ca = u[a * n + i] - mean[h * k + a];
@@ -541,6 +556,18 @@ static int mean_core(const est_design *d, const double *y, const unsigned char *
     if ((rc = est_influence_vcov(d, u, 2, domain, V)) != EST_OK)
         goto cleanup;
     double v = V[0], vt = V[3];
+    /* The zero-variance rule of estimate.h: noise is reported as the exact zero it stands for, so that every
+     * interval and test built on it takes the same branch on every dataset. */
+    double ymin = INFINITY, ymax = -INFINITY;
+    for (size_t i = 0; i < n; i++)
+        if (in_domain(d, domain, i))
+            ymin = fmin(ymin, y[i]), ymax = fmax(ymax, y[i]);
+    if (est_se_is_zero(sqrt(v), est_scale(mean, ymin, ymax))) {
+        v = 0;
+        out->zero_variance = true;
+    }
+    if (est_se_is_zero(sqrt(vt), est_scale(total, wsum * ymin, wsum * ymax)))
+        vt = 0;
     out->mean = mean;
     out->se = sqrt(v);
     out->total = total;
@@ -721,8 +748,12 @@ static int prop_core(const est_design *d, const double *y, const unsigned char *
     base.se = base.mean.se;
     base.p = p;
 
-    if (x == 0 || x == (long)base.n || !(v > 0) || base.df < 1 || base.nrow < 2) {
-        /* The degenerate-domain rule of estimate.h: Clopper-Pearson with n_eff = n, whatever the method. */
+    if (x == 0 || x == (long)base.n || base.mean.zero_variance || base.df < 1 || base.nrow < 2) {
+        /* The degenerate-domain rule of estimate.h: Clopper-Pearson with n_eff = n, whatever the method. With
+         * 0 < p < 1 the variance is zero under the rule (mean_core has set it to 0), since the range of y is 1:
+         * R's beta interval then fails on an infinite n_eff and its other methods give a width of 1e-16, which
+         * no reader should take for certainty. */
+        base.zero_variance = x != 0 && x != (long)base.n && base.mean.zero_variance;
         if (x == 0)
             p = base.p = 0;
         if (x == (long)base.n)

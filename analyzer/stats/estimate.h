@@ -16,6 +16,9 @@
  *   formula), and the residuals of the calibration are taken over the whole sample.
  * - Functions return EST_OK (0) or a negative EST_E* code and never report NaN as a result: what cannot be
  *   estimated is a status, and the intervals of degenerate domains follow the rule stated at est_prop.
+ * - One zero-variance rule (est_se_is_zero): a standard error at most EST_ZERO_SE_REL times the estimate's
+ *   scale is rounding noise and is reported as exactly 0. Every function that reports a design-based SE
+ *   applies it, and so do the callers that build intervals and tests from such an SE.
  * - est_init() must have been called once before anything else in analyzer_lib.
  */
 #ifndef ANALYZER_ESTIMATE_H
@@ -40,6 +43,23 @@ const char *est_strerror(int status);
 /* Library start-up: turns GSL's abort-on-error handler off (every GSL status is checked instead). Call once
  * before any other function of analyzer_lib; calling it again is harmless. */
 void est_init(void);
+
+/* ------------------------------------------------------------------ the zero-variance rule */
+
+/* 2^-30 (about 9.3e-10, a billionth). A design variance that is zero in exact arithmetic -- every respondent of
+ * each calibration cell gives the same answer, so raking fixes the estimate -- comes out of the linearisation
+ * as cancelled terms: floating-point noise of order 1e-17 on the SE of a share, or, when the raking stopped at
+ * R's epsilon of one weighted unit before the weights settled, a remainder of order 1e-12 (R then returns NaN
+ * for the beta interval and a width of 1e-11 for the others). A genuine SE a billionth of the scale would need
+ * some 10^18 respondents. */
+#define EST_ZERO_SE_REL 0x1p-30
+
+/* The scale of an estimate over the values it averages: the larger of |estimate| and the range (max - min)
+ * of the values, so that the rule is the same whether the values are proportions, scores or euros. */
+double est_scale(double estimate, double vmin, double vmax);
+
+/* True when se is zero under the rule: se <= EST_ZERO_SE_REL * scale (se = 0 always is). */
+bool est_se_is_zero(double se, double scale);
 
 /* ------------------------------------------------------------------ unweighted intervals */
 
@@ -140,9 +160,11 @@ typedef struct est_mean_result {
     double deff_replace;    /* deff = "replace": V_srs = s2 / n */
     double deff_total;      /* svytotal(deff = TRUE) */
     double kish;            /* Kish's weighting effect n sum(w^2) / (sum w)^2 */
+    bool zero_variance;     /* se (and total_se) fell under the zero-variance rule and are reported as 0 */
 } est_mean_result;
 
-/* Weighted mean and total of y over the domain. y[i] must be finite for every domain row (EST_EINVAL
+/* Weighted mean and total of y over the domain, their SEs under the zero-variance rule (scale: the mean, or
+ * the total, and the range of y over the domain). y[i] must be finite for every domain row (EST_EINVAL
  * otherwise). EST_EEMPTY when the domain has nobody in the design, EST_ELONELY as est_influence_vcov. */
 int est_mean(const est_design *d, const double *y, const unsigned char *domain, est_mean_result *out);
 
@@ -166,11 +188,13 @@ typedef struct est_prop_result {
     double n_eff;         /* p(1-p)/V (= n in a degenerate domain) */
     double n_eff_kg;      /* Korn-Graubard's df-adjusted n_eff, n_eff (t(nrow-1)/t(df))^2 */
     bool degenerate;      /* the degenerate-domain rule below gave the interval */
+    bool zero_variance;   /* degenerate because the variance is zero under the rule while 0 < p < 1 */
     est_mean_result mean; /* the svymean behind it (deff, kish, total, ...) */
 } est_prop_result;
 
 /* Proportion of y = 1 in the domain with a svyciprop interval. y must be 0 or 1 on every domain row.
- * Degenerate domains, where R returns NaN (p = 0 or 1, V = 0, df < 1): the interval is Clopper-Pearson with
+ * Degenerate domains, where R returns NaN or an interval of rounding noise (p = 0 or 1, an SE zero under the
+ * zero-variance rule with scale 1, df < 1): the interval is Clopper-Pearson with
  * n_eff = n as NCHS suggests: [BetaInv(a/2; n p, n(1-p) + 1), BetaInv(1 - a/2; n p + 1, n(1-p))] with lower 0
  * when p = 0 and upper 1 when p = 1, the same for every method, and degenerate is set. A domain with one
  * respondent is such a case (p is 0 or 1 and df = 0). An empty domain is EST_EEMPTY. */

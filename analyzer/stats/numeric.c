@@ -54,10 +54,12 @@ static double beta_lower_quantile(double q, double a, double b)
         return NAN;
     double lnbeta = lb.val;
     double lo = 0, hi = 1;
-    double mean = a / (a + b);
+    double mean = a / (a + b), sd = sqrt(a * b / ((a + b) * (a + b) * (a + b + 1)));
     double x = exp((log(q) + log(a) + lnbeta) / a);
+    /* Capped one standard deviation below the mean: with shapes in the millions (Korn-Graubard's n_eff of a
+     * share the raking nearly fixes) GSL's continued fraction does not converge at the mean itself. */
     if (!(x < mean))
-        x = mean;
+        x = mean - sd > 0 ? mean - sd : mean;
     if (!(x > 1e-300)) {
         double f = beta_cdf(a, b, 1e-300);
         if (isnan(f))
@@ -69,6 +71,14 @@ static double beta_lower_quantile(double q, double a, double b)
     }
     for (int iter = 0; iter < 2000; iter++) {
         double f = beta_cdf(a, b, x);
+        if (isnan(f) && x > lo && fabs(x - mean) < 3 * sd && a > 1000 && b > 1000) {
+            /* The same failure close to the centre of a beta that is nearly normal: there the distribution
+             * function is above q (q <= 0.5 and the median is within 1 / (a + b) of the mean, far closer
+             * than sd), so the root is below x; bisect towards it. */
+            hi = x;
+            x = lo + (hi - lo) / 2 > 0 ? lo + (hi - lo) / 2 : hi / 2;
+            continue;
+        }
         if (isnan(f))
             return NAN;
         double g = f - q;
@@ -105,6 +115,16 @@ double num_beta_pinv(double p, double a, double b)
         return 0;
     if (p == 1 || b == 0)
         return 1;
+    /* Shapes beyond 1e10 (an n_eff that large means a variance near the zero-variance rule of estimate.h):
+     * the incomplete beta is out of GSL's reach, and the beta is normal to within its skewness, which the
+     * Cornish-Fisher term takes: the error left is of order sd / (a + b), below 1e-15 here. */
+    if (a + b > 1e10) {
+        double mean = a / (a + b), sd = sqrt(a * b / ((a + b) * (a + b) * (a + b + 1)));
+        double skew = 2 * (b - a) * sqrt(a + b + 1) / ((a + b + 2) * sqrt(a * b));
+        double z = gsl_cdf_ugaussian_Pinv(p);
+        double x = mean + sd * (z + (z * z - 1) * skew / 6);
+        return x < 0 ? 0 : x > 1 ? 1 : x;
+    }
     /* Solve in the tail whose probability is at most one half, where the incomplete beta is accurate. */
     if (p > 0.5) {
         double y = beta_lower_quantile(1 - p, b, a);

@@ -99,6 +99,7 @@ int std_survey(const est_design *d, const double *y, const unsigned char *domain
         }
         out[g].p = mr.mean;
         out[g].se = mr.se;
+        out[g].zero_variance = mr.zero_variance;
         out[g].n = mr.n;
     }
 cleanup:

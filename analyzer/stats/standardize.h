@@ -7,6 +7,7 @@
 #ifndef ANALYZER_STANDARDIZE_H
 #define ANALYZER_STANDARDIZE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "estimate.h"
@@ -14,6 +15,7 @@
 typedef struct std_result {
     int status;         /* EST_OK, or EST_EEMPTY for a group without respondents in the domain */
     double p, se;       /* standardised mean (prevalence for 0/1) and its linearised SE */
+    bool zero_variance; /* se is 0 under the zero-variance rule of estimate.h: callers give no interval */
     size_t n;           /* respondents used */
     size_t empty_cells; /* standard cells with nobody in this group: R ignores them (partial = TRUE), which
                            rescales the other cells' shares; worth a warning to the reader */

@@ -448,3 +448,121 @@ wt_raking *wt_copy(const wt_raking *r)
     free(all);
     return c;
 }
+
+/* ------------------------------------------------------------------ calibration fallback */
+
+/* Appends a formatted piece to the note (truncated at its size). */
+static void note_add(char *note, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void note_add(char *note, size_t len, const char *fmt, ...)
+{
+    size_t used = strlen(note);
+    if (used + 1 >= len)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(note + used, len - used, fmt, ap);
+    va_end(ap);
+}
+
+#define FB_MAXCAT 64
+
+wt_fallback_kind wt_fallback(size_t n, const int *group, size_t g, size_t nmargin, wt_fallback_margin *m, char *note,
+                             size_t notelen)
+{
+    wt_fallback_kind how = WT_FB_RAKED;
+    long cnt[FB_MAXCAT];
+    int blk[FB_MAXCAT];
+    note[0] = '\0';
+    for (size_t v = 0; v < nmargin && how != WT_FB_UNWEIGHTED; v++) {
+        const wt_fallback_margin *mv = &m[v];
+        size_t K = mv->ncat;
+        double *pv = &mv->pop[g * K];
+        if (K == 0 || K > FB_MAXCAT) /* margins.c caps categories well below; a wider margin is left as is */
+            continue;
+        memset(cnt, 0, K * sizeof *cnt);
+        for (size_t i = 0; i < n; i++) {
+            bool known = (size_t)group[i] == g;
+            for (size_t u = 0; u < nmargin && known; u++)
+                known = m[u].cat[i] >= 0;
+            if (known)
+                cnt[mv->cat[i]]++;
+        }
+        for (size_t k = 0; k < K; k++)
+            blk[k] = (int)k;
+        for (;;) {
+            /* the first block whose population and respondents disagree (one is zero, the other not) */
+            int bad = -1;
+            long bn = 0;
+            double bp = 0;
+            for (size_t k = 0; k < K && bad < 0; k++) {
+                if (blk[k] != (int)k)
+                    continue;
+                bp = 0, bn = 0;
+                for (size_t j = k; j < K; j++)
+                    if (blk[j] == (int)k)
+                        bp += pv[j], bn += cnt[j];
+                if ((bp > 0) != (bn > 0))
+                    bad = (int)k;
+            }
+            if (bad < 0)
+                break;
+            /* The number of respondents is not given when there are some: it may be under the minimum n. */
+            char what[160];
+            if (bn == 0)
+                snprintf(what, sizeof what, "aucun répondant pour une population de %.0f", bp);
+            else
+                snprintf(what, sizeof what, "des répondants pour une population nulle");
+            /* neighbours: the blocks just before and just after bad in the margin's order */
+            int prev = -1, next = -1;
+            for (size_t j = 0; j < K; j++) {
+                if (blk[j] == bad)
+                    continue;
+                if ((int)j < bad)
+                    prev = blk[j];
+                else if (next < 0)
+                    next = blk[j];
+            }
+            int into = prev >= 0 ? prev : next;
+            if (!mv->ordered || into < 0) {
+                note[0] = '\0';
+                note_add(note, notelen, "non calé (poids = population / répondants) : %s, catégorie « %s » : %s%s",
+                         mv->name, mv->codes[bad], what,
+                         mv->ordered ? ", et aucune catégorie voisine" : " ; variable sans ordre, pas de regroupement");
+                how = WT_FB_UNWEIGHTED;
+                break;
+            }
+            note_add(note, notelen, "%s%s : « %s » regroupée avec « %s » (%s)", note[0] ? " ; " : "", mv->name,
+                     mv->codes[bad], mv->codes[into], what);
+            int lo = bad < into ? bad : into, hi = bad < into ? into : bad;
+            for (size_t j = 0; j < K; j++)
+                if (blk[j] == hi)
+                    blk[j] = lo;
+            how = WT_FB_COLLAPSED;
+        }
+        if (how == WT_FB_UNWEIGHTED)
+            break;
+        /* every block on its first category, which holds the block's population */
+        for (size_t i = 0; i < n; i++)
+            if ((size_t)group[i] == g && mv->cat[i] >= 0)
+                mv->cat[i] = blk[mv->cat[i]];
+        for (size_t k = 0; k < K; k++)
+            if (blk[k] != (int)k) {
+                pv[blk[k]] += pv[k];
+                pv[k] = 0;
+            }
+    }
+    if (how == WT_FB_UNWEIGHTED) {
+        double total = 0;
+        for (size_t k = 0; k < m[0].ncat; k++) /* merging blocks keeps the row's sum */
+            total += m[0].pop[g * m[0].ncat + k];
+        for (size_t v = 0; v < nmargin; v++) {
+            size_t K = m[v].ncat;
+            for (size_t k = 0; k < K; k++)
+                m[v].pop[g * K + k] = k == 0 ? total : 0;
+            for (size_t i = 0; i < n; i++)
+                if ((size_t)group[i] == g && m[v].cat[i] >= 0)
+                    m[v].cat[i] = 0;
+        }
+    }
+    return how;
+}

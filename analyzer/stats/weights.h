@@ -85,6 +85,42 @@ void wt_residual(const wt_raking *r, double *u, size_t k);
  * categories and weights (see est_design_collapse). The residual then weighs each row by its count. */
 wt_raking *wt_collapse(const wt_raking *r, size_t m, const size_t *rep, const double *count);
 
+/* ------------------------------------------------------------------ calibration fallback */
+
+/* How a group can be raked when its respondents leave a category with a population empty, or fill one
+ * without: wt_rake refuses such a group (R's rake() stops too), and a whole run should not fail for one
+ * small territory. */
+typedef enum wt_fallback_kind {
+    WT_FB_RAKED = 0,  /* nothing to do: every category with a population has respondents and conversely */
+    WT_FB_COLLAPSED,  /* categories merged with their neighbours, then raked */
+    WT_FB_UNWEIGHTED, /* not raked: weight = the group's population over its respondents */
+} wt_fallback_kind;
+
+/* One margin as wt_fallback rewrites it: cat and pop are the caller's copies (the arrays of wt_margin). */
+typedef struct wt_fallback_margin {
+    const char *name;         /* for the note (the question id "R02") */
+    size_t ncat;              /* 1 to 64 */
+    int *cat;                 /* [n] category or -1; rewritten for the group's respondents */
+    double *pop;              /* [ngroup * ncat]; the group's row rewritten */
+    const char *const *codes; /* [ncat] names of the categories */
+    bool ordered;             /* categories listed in a meaningful order (age bands): they may be merged */
+} wt_fallback_margin;
+
+/* The fallback for group g, among the n respondents of group[] (those with an unknown category for some
+ * margin are not counted, as wt_rake leaves them out). For each margin in turn, the first category (or block
+ * of merged categories) whose population and respondents disagree -- one zero, the other not -- is merged with
+ * its neighbour in the margin's order, the previous one or else the next, population and respondents alike:
+ * what an analyst does in R by recoding the factor and the margins before rake(). Merged categories map to
+ * the first of their block, which holds the block's population. When the margin has no order, or no
+ * neighbour is left, the group is unweighted instead: one category per margin (the first), each holding the
+ * group's population as the first margin counts it, so that raking gives every respondent that population
+ * over the respondents in one cycle, and the raking residual only centres the influence values within the
+ * group, which a design stratified by group does anyway: the uncalibrated design with weights N / n.
+ * Returns the kind and writes a French note naming the margin, the categories and why ("" when raked); the
+ * note never gives a number of respondents other than zero. */
+wt_fallback_kind wt_fallback(size_t n, const int *group, size_t g, size_t nmargin, wt_fallback_margin *m, char *note,
+                             size_t notelen);
+
 /* A deep copy of r. */
 wt_raking *wt_copy(const wt_raking *r);
 

@@ -138,9 +138,9 @@ if [ "$st" = 200 ]; then ok "HEAD /healthz"; else not_ok "HEAD /healthz" "status
 req GET /api/v1/forms
 expect "GET /api/v1/forms lists both forms with their versions" 200 \
     '[.forms[].id] | sort == ["operator", "resident"]' \
-    '.forms[] | select(.id == "resident") | .version == "2" and .versions == ["1", "2"] and (.languages | index("fr"))'
+    '.forms[] | select(.id == "resident") | .version == "3" and .versions == ["1", "2", "3"] and (.languages | index("fr"))'
 req GET /api/v1/forms/resident
-expect "GET /api/v1/forms/resident (the current version)" 200 '.id == "resident"' '.version == "2"' '.sections | length > 0'
+expect "GET /api/v1/forms/resident (the current version)" 200 '.id == "resident"' '.version == "3"' '.sections | length > 0'
 req GET /api/v1/forms/resident/versions/1
 expect "GET /api/v1/forms/resident/versions/1" 200 '.id == "resident" and .version == "1"'
 req GET /api/v1/forms/nope

@@ -207,7 +207,7 @@ check "waves: the change for all QPV rests on a suppressed 2025 cell: « secret 
 st=$?
 check "overlapping waves: refused (status 1), the message names both waves and the shared answers" \
     bash -c '[ "$1" -eq 1 ] && grep -q "avant" "$2" && grep -q "tout" "$2" && grep -q "en commun" "$2" && [ ! -e "$3" ]' _ "$st" "$tmp/err" "$tmp/overlap.html"
-"$an" report --db "$tmp/waves.db" --forms "$forms" --wave v2=2 --wave 2026=2026-01-01..2026-12-31 -o "$tmp/overlap2.html" 2>"$tmp/err"
+"$an" report --db "$tmp/waves.db" --forms "$forms" --wave v3=3 --wave 2026=2026-01-01..2026-12-31 -o "$tmp/overlap2.html" 2>"$tmp/err"
 st=$?
 check "a wave by version and a wave by dates that share answers: refused too" \
     bash -c '[ "$1" -eq 1 ] && grep -q "en commun" "$2"' _ "$st" "$tmp/err"

@@ -101,7 +101,7 @@ jqf "GET /api/v1/forms/resident has it, and no \"offre\" left (status $s)" "$tmp
     '([.sections[].questions[] | select(.id == "R23") | .rows[].code] | index("maison_des_femmes") != null) and
      ([.. | strings | select(. == "offre")] | length == 0)'
 body() { # UUID R23_ANSWER
-    jq -cn --arg u "$1" --argjson g "$2" '{uuid: $u, form_version: "2", lang: "tr", channel: "web",
+    jq -cn --arg u "$1" --argjson g "$2" '{uuid: $u, form_version: "3", lang: "tr", channel: "web",
         answers: {R01: "QN09399A", R02: "25-39", R03: "femme", R07: "bon", R17: "non", R23: $g}}'
 }
 s=$(curl -s --max-time 20 -o "$tmp/sub.json" -w '%{http_code}' -H 'Content-Type: application/json' \

@@ -90,7 +90,7 @@ def RE: "^(?<e>\(NUM))(?<p>\u202f%)?(?: \\[(?<l>\(NUM)) ; (?<h>\(NUM))\\])?$";
 def cell_ok($t; $c; $share):
     if $c == null then $t == "—"
     elif $c.suppressed != false then $t == "secret stat."
-    elif $c.estimate == null then $t == (if ($c.flags | index("empty")) then "aucun répondant" else "—" end)
+    elif $c.estimate == null then $t == (if $c.n == 0 then "aucun répondant" else "—" end)
     elif ($t | test(RE) | not) then false
     else ($t | capture(RE)) as $m | (if $share then 100 else 1 end) as $k
         | (($m.p != null) == $share) and num_ok($m.e; $k * $c.estimate)
@@ -109,6 +109,7 @@ def flag_text($c):
     if $c == null or $c.suppressed != false then ""
     elif ($c.flags | any(. == "neff_lt_30" or . == "ci_width_ge_30" or . == "ci_relwidth_gt_130")) then "imprécis, à interpréter avec prudence"
     elif ($c.flags | any(. == "review_df" or . == "review_p01" or . == "no_variance")) then "peu de répondants"
+    elif ($c.flags | any(. == "zero_variance")) then "réponses identiques dans chaque catégorie de calage : précision non mesurable"
     else "" end;
 def chk($w; $ok): {w: $w, ok: $ok};
 # The change of each indicator of $ds in group $g between two waves (ctx of each): null when either cell is

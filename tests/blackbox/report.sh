@@ -576,9 +576,33 @@ ddb=$tmp/d.db
 cp "$db" "$ddb"
 sq "$ddb" "DELETE FROM submissions WHERE territory = 'QN09399D' AND id NOT IN (SELECT id FROM submissions WHERE territory = 'QN09399D' ORDER BY id LIMIT 5)"
 check "a campaign where QN09399D has 5 respondents" test "$(sq "$ddb" "SELECT count(*) FROM counted_submissions WHERE territory = 'QN09399D'")" = 5
-# With margins, raking cannot calibrate 5 respondents on 12 age × sex cells: the report fails and names the cell.
-run report --db "$ddb" --forms "$forms" --margins "$tmp/m.csv"
-err_check "small territory with margins: status 1, the message names the territory that cannot be raked" 1 "QN09399D"
+# With margins, 5 respondents leave some of the 8 age and sex categories empty: that territory falls back
+# (empty age bands merged with their neighbours, or unweighted when sex is short), says so in its group's flags
+# and note and in the report's methods, and every other territory is raked and estimated as before.
+produce "small territory with margins: report (HTML), status 0" "$tmp/dm.html" report --db "$ddb" --forms "$forms" --margins "$tmp/m.csv"
+produce "small territory with margins: indicators, status 0" "$tmp/dm.json" indicators --db "$ddb" --forms "$forms" --form resident --margins "$tmp/m.csv"
+produce "the full campaign with margins: indicators" "$tmp/fm.json" indicators --db "$db" --forms "$forms" --form resident --margins "$tmp/m.csv"
+check "small territory with margins: its group flags calibration_collapsed or calibration_unweighted with a note naming R02 or R03" \
+    jqt '.groups[] | select(.id == "QN09399D") | (.flags | length == 1 and (.[0] == "calibration_collapsed" or .[0] == "calibration_unweighted"))
+         and (.calibration_note | test("R0[23]"))' "$tmp/dm.json"
+check "... no other group has a calibration flag or note" \
+    jqt '[.groups[] | select(.id != "QN09399D") | select(.flags != [] or .calibration_note != null)] | length == 0' "$tmp/dm.json"
+# (their intervals move a little: the beta method's df counts the rows of the whole design)
+check "... the other territories' raked estimates are those of the full campaign, with an interval" \
+    jq -e -n --slurpfile a "$tmp/dm.json" --slurpfile b "$tmp/fm.json" '
+        ($b[0].indicators | map({key: "\(.id)|\(.category)|\(.group)", value: .}) | from_entries) as $full
+        | [$a[0].indicators[] | select(.group | IN("QN09399A", "QN09399B", "QN09399C")) | select(.suppressed == false and .estimate != null)] as $own
+        | ($own | length) > 50 and all($own[]; . as $c | $full["\($c.id)|\($c.category)|\($c.group)"] as $f
+            | ($f.estimate - $c.estimate | fabs) <= 1e-12 * ([($f.estimate | fabs), 1] | max) and ($c.ci_low != null or $c.kind != "proportion"))'
+produce "small territory with margins: export, status 0 (the same fallback gives the weights)" "$tmp/dm.csv" \
+    export --db "$ddb" --forms "$forms" --form resident --margins "$tmp/m.csv"
+check "... every respondent of a territory of the file has a weight, the small territory's too" \
+    python3 -c 'import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1], encoding="utf-8-sig")))
+d = [r for r in rows if r["territory"] == "QN09399D"]
+sys.exit(0 if len(d) == 5 and all(r["poids"] for r in rows if r["territory"].startswith("QN") and r["R02"] and r["R03"] in ("femme", "homme")) else 1)' "$tmp/dm.csv"
+check "... the report's methods name the territory and the fallback" \
+    grep -qE "(Calage adapté pour Les Hauts du Moulin|Les Hauts du Moulin n'est pas calé)" "$tmp/dm.html"
 produce "small territory: report (HTML), status 0" "$tmp/d.html" report --db "$ddb" --forms "$forms"
 produce "small territory: report (Markdown), status 0" "$tmp/d.md" report --db "$ddb" --forms "$forms" --format md
 produce "small territory: indicators (residents)" "$tmp/d.json" indicators --db "$ddb" --forms "$forms" --form resident
@@ -732,6 +756,7 @@ check "two waves: some indicator reads « hausse », some « baisse », some « 
 # The synthetic answers are the current version's: the folder's version 1 is that version renumbered, as a
 # campaign whose form did not change meaning between its waves.
 cp -r "$forms" "$tmp/forms3"
+rm -f "$tmp/forms3/versions/resident-2.json" # the shipped version 2: "2" is the renumbered current one here
 jq '.version = "1"' "$forms/resident.json" >"$tmp/forms3/versions/resident-1.json"
 jq '.version = "2"' "$forms/resident.json" >"$tmp/forms3/resident.json"
 vdb=$tmp/v.db

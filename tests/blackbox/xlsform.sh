@@ -66,7 +66,7 @@ expect "export of a version that does not exist" 1 "version « 99 » introuvable
 # Import into a folder without the form: the same document, and check-forms passes.
 rm "$forms/resident.json"
 run "$bin" forms import "$tmp/resident.xlsx" --forms "$forms"
-expect "import resident" 0 "resident.json : formulaire resident version 2"
+expect "import resident" 0 "resident.json : formulaire resident version 3"
 if cmp -s <(jq -S . "$forms/resident.json") <(jq -S . "$src/forms/resident.json"); then
     ok "round trip gives the same JSON"
 else

@@ -55,7 +55,7 @@ test('the engine refuses a calculation that looks forward or at itself', () => {
 test('resident version 2 derives E02 from R21 and E03 from R04, and asks them only when those do not say', () => {
   const offer = load('forms/offer.json');
   const form = FE.loadForm(expandOffer(load('forms/resident.json'), offer), load('forms/territories.json'));
-  assert.strictEqual(form.version, '2');
+  assert.strictEqual(form.version, '3'); // version 3 (R17 gains refus) keeps version 2's derivations
   const base = {R01: 'QN09399A', R02: '40-54', R03: 'femme', R07: 'bon', R17: 'non'};
   const cover = [['mutuelle', null, 'oui'], ['c2s_sans_participation', null, 'oui'], ['c2s_avec_participation', null, 'oui'],
     ['aucune', null, 'non'], ['refus', null, 'refus'], ['nsp', 'non', 'non'], ['nsp', null, undefined], [null, 'oui', 'oui']];
