@@ -1,10 +1,14 @@
 /* columns.c -- reading the answers into columns (see columns.h). */
+/* madvise(MADV_DONTNEED) is not POSIX (glibc's posix_madvise ignores POSIX_MADV_DONTNEED): this file alone asks
+ * for the system's own interface. */
+#define _DEFAULT_SOURCE
 #include "columns.h"
 
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -250,23 +254,6 @@ static int derive_row(void *ctx, const ds_record *r)
     return 0;
 }
 
-/* Copies row j of src into row i of dst (reserved). */
-static void copy_row(columns *dst, size_t i, const columns *src, size_t j, size_t ndefs, size_t nvars)
-{
-    dst->stratum[i] = src->stratum[j];
-    dst->cell[i] = src->cell[j];
-    for (size_t v = 0; v < nvars; v++)
-        dst->mcat[v][i] = src->mcat[v][j];
-    for (size_t k = 0; k < ndefs; k++) {
-        dst->obs[k][i] = src->obs[k][j];
-        if (dst->cats[k])
-            dst->cats[k][i] = src->cats[k][j];
-        if (dst->a[k]) {
-            dst->a[k][i] = src->a[k][j];
-            dst->b[k][i] = src->b[k][j];
-        }
-    }
-}
 
 /* ------------------------------------------------------------------ reading */
 
@@ -281,6 +268,7 @@ typedef struct reader {
     reader_mode mode;
     const cc_table *table;       /* GATHER */
     size_t cursor;               /* GATHER: where the last id was found */
+    size_t *rows, nrows, rowcap; /* GATHER: the cache rows of the part's records, in order */
     const char *db;
     int64_t lo, hi;
     ds_counts counts;
@@ -335,12 +323,56 @@ static int gather_id(void *ctx, int64_t id)
         break;
     }
     rd->counts.count++;
-    columns *c = &rd->col;
-    size_t ndefs = ind_count(rd->sx.defs), nvars = rd->sx.mg ? rd->sx.mg->nvars : 0;
-    if (c->n == c->cap)
-        columns_grow(c, ndefs, nvars, rd->sx.ts->count);
-    copy_row(c, c->n++, src, (size_t)j, ndefs, nvars);
+    if (rd->nrows == rd->rowcap) {
+        rd->rowcap = rd->rowcap ? 2 * rd->rowcap : 65536;
+        rd->rows = xrealloc(rd->rows, rd->rowcap * sizeof *rd->rows);
+    }
+    rd->rows[rd->nrows++] = (size_t)j;
     return 0;
+}
+
+/* Gives the pages of [p, p + bytes) of a read-only file mapping back: they are read again from the page cache if
+ * touched, and meanwhile do not count in the process' memory. */
+static void drop_pages(const void *p, size_t bytes)
+{
+    long page = sysconf(_SC_PAGESIZE);
+    uintptr_t a = ((uintptr_t)p + (uintptr_t)page - 1) & ~((uintptr_t)page - 1);
+    uintptr_t b = ((uintptr_t)p + bytes) & ~((uintptr_t)page - 1);
+    if (page > 0 && b > a)
+        madvise((void *)a, b - a, MADV_DONTNEED);
+}
+
+/* col gets the cache rows rows[0..n) of t, column after column: each column of the file is read in one stream
+ * and given back once copied, so that the mapping and the copy never both hold every column. */
+static void gather_columns(columns *col, const cc_table *t, const size_t *rows, size_t n, size_t ndefs, size_t nvars)
+{
+    const columns *src = &t->col;
+    if (n == 0)
+        return;
+    columns_reserve(col, col->n + n, ndefs, nvars, 0);
+    size_t at = col->n;
+#define GATHER_COLUMN(dst, from)                                                                                    \
+    do {                                                                                                           \
+        for (size_t i = 0; i < n; i++)                                                                             \
+            (dst)[at + i] = (from)[rows[i]];                                                                       \
+        if (t->map)                                                                                                \
+            drop_pages((from), src->n * sizeof *(from));                                                           \
+    } while (0)
+    GATHER_COLUMN(col->stratum, src->stratum);
+    GATHER_COLUMN(col->cell, src->cell);
+    for (size_t v = 0; v < nvars; v++)
+        GATHER_COLUMN(col->mcat[v], src->mcat[v]);
+    for (size_t k = 0; k < ndefs; k++) {
+        GATHER_COLUMN(col->obs[k], src->obs[k]);
+        if (col->cats[k])
+            GATHER_COLUMN(col->cats[k], src->cats[k]);
+        if (col->a[k]) {
+            GATHER_COLUMN(col->a[k], src->a[k]);
+            GATHER_COLUMN(col->b[k], src->b[k]);
+        }
+    }
+#undef GATHER_COLUMN
+    col->n = at + n;
 }
 
 static void *reader_main(void *arg)
@@ -415,6 +447,20 @@ static int read_span(const char *db, const scan_ctx *sx, reader_mode mode, const
         col_free(&rd[t].col, ndefs);
         free(rd[t].sx.scratch);
     }
+    if (mode == GATHER && rc == 0) { /* the parts' rows in order, then the columns one by one */
+        size_t total = 0;
+        for (size_t t = 0; t < k; t++)
+            total += rd[t].nrows;
+        size_t *rows = xmalloc((total + 1) * sizeof *rows), at = 0;
+        for (size_t t = 0; t < k; t++) {
+            memcpy(rows + at, rd[t].rows, rd[t].nrows * sizeof *rows);
+            at += rd[t].nrows;
+        }
+        gather_columns(col, table, rows, total, ndefs, nvars);
+        free(rows);
+    }
+    for (size_t t = 0; t < k; t++)
+        free(rd[t].rows);
     free(rd);
     return rc;
 }
