@@ -1134,7 +1134,7 @@ typedef struct an_input {
 static int read_input(const an_input *in, const col_source *src, columns *col, ds_counts *counts,
                       size_t *no_territory, col_stats *st, char *err, size_t errlen)
 {
-    return in->tw ? tw_read(in->tw, src, col, counts, no_territory, err, errlen)
+    return in->tw ? tw_read(in->tw, src, col, counts, no_territory, st, err, errlen)
                   : col_read_stats(in->db, src, col, counts, no_territory, st, err, errlen);
 }
 
