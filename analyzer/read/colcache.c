@@ -371,7 +371,8 @@ static int prune(const char *dir, const char *prefix, size_t keep)
         files[n++].mtime = st.st_mtime;
     }
     closedir(d);
-    qsort(files, n, sizeof *files, by_mtime);
+    if (n > 1) /* qsort's array may not be NULL, even for no element (C11 7.22.5): a folder without files */
+        qsort(files, n, sizeof *files, by_mtime);
     int removed = 0;
     for (size_t i = keep; i < n; i++) {
         char path[4096];
