@@ -419,7 +419,8 @@ static int read_span(const char *db, const scan_ctx *sx, reader_mode mode, const
         rd[t].mode = mode;
         rd[t].table = table;
         rd[t].db = db;
-        rd[t].lo = t == 0 ? INT64_MIN : lo + span * (int64_t)t / (int64_t)k;
+        /* A derived span is exactly [lo, hi] (appending new rows must not derive the old ones again). */
+        rd[t].lo = t == 0 ? (mode == DERIVE ? lo : INT64_MIN) : lo + span * (int64_t)t / (int64_t)k;
         rd[t].hi = t + 1 == k ? (mode == READ ? INT64_MAX : hi) : lo + span * (int64_t)(t + 1) / (int64_t)k - 1;
         rd[t].sx.report = t == 0; /* one thread reports progress, scaled to the whole */
         rd[t].sx.scale = k;
@@ -501,6 +502,7 @@ static int refresh(const char *db, const scan_ctx *sx, const char *path, const c
                    bool rebuild, cc_table *t, col_stats *st, char *err, size_t errlen)
 {
     size_t nvars = sx->mg ? sx->mg->nvars : 0, ndefs = ind_count(sx->defs);
+    memset(t, 0, sizeof *t); /* a rebuild does not load it, and cc_release(t) below must find it empty */
     bool have = !rebuild && cc_load(path, key, sx->defs, nvars, t) == 0;
     if (have && memcmp(&t->version, v, sizeof *v) == 0)
         return 0;
@@ -513,10 +515,11 @@ static int refresh(const char *db, const scan_ctx *sx, const char *path, const c
     col_init(&next.col, sx->defs, false);
     next.col.id = xmalloc(1), next.col.status = xmalloc(1);
     int rc = 0;
+    size_t old = 0;
     if (append) {
         columns_reserve(&next.col, t->col.n + (size_t)(v->rows - t->version.rows) + 1, ndefs, nvars, 0);
         columns_append(&next.col, &t->col, ndefs, nvars, 0);
-        size_t old = next.col.n;
+        old = next.col.n;
         rc = derive_span(db, sx, t->version.max_id + 1, v->max_id, &next.col, err, errlen);
         append = rc == 0 && (int64_t)next.col.n == v->rows && (int64_t)(next.col.n - old) == v->rows - t->version.rows;
     }
@@ -525,14 +528,18 @@ static int refresh(const char *db, const scan_ctx *sx, const char *path, const c
         col_free(&next.col, ndefs);
         col_init(&next.col, sx->defs, false);
         next.col.id = xmalloc(1), next.col.status = xmalloc(1);
-        rc = derive_span(db, sx, INT64_MIN, v->max_id, &next.col, err, errlen);
+        old = 0;
+        int64_t lo, hi;
+        rc = ds_id_range(db, ind_form_id(sx->defs), &lo, &hi, err, errlen);
+        if (rc == 0) /* from the smallest id: from INT64_MIN, hi - lo + 1 would overflow in read_span */
+            rc = derive_span(db, sx, lo, v->max_id, &next.col, err, errlen);
     }
     if (rc != 0) {
         cc_release(&next);
         return -1;
     }
     if (st)
-        st->derived = next.col.n;
+        st->derived = next.col.n - old; /* appended: only the new rows were derived */
     if (cc_save(path, key, sx->defs, nvars, &next, err, errlen) != 0)
         fprintf(stderr, "analyzer : %s (l'analyse continue sans cache)\n", err);
     if (st)

@@ -291,11 +291,13 @@ void tw_append_columns(columns *dst, const columns *src, size_t ndefs, size_t nv
     dst->n = dst->cap = cap;
 }
 
-int tw_read(const tw_set *tw, const col_source *src, columns *col, ds_counts *counts, size_t *no_territory, char *err,
-            size_t errlen)
+int tw_read(const tw_set *tw, const col_source *src, columns *col, ds_counts *counts, size_t *no_territory,
+            col_stats *st, char *err, size_t errlen)
 {
     memset(counts, 0, sizeof *counts);
     *no_territory = 0;
+    if (st)
+        *st = (col_stats){.cached = tw->n > 0};
     for (size_t k = 0; k < tw->n; k++) {
         const tw_town *t = &tw->towns[k];
         col_source s = *src;
@@ -306,7 +308,8 @@ int tw_read(const tw_set *tw, const col_source *src, columns *col, ds_counts *co
         size_t ndefs = ind_count(t->defs), nvars = t->mg ? t->mg->nvars : 0;
         col_init(&one, t->defs, false);
         char msg[512];
-        if (col_read(t->db, &s, &one, &c, &none, msg, sizeof msg) != 0) {
+        col_stats one_st;
+        if (col_read_stats(t->db, &s, &one, &c, &none, &one_st, msg, sizeof msg) != 0) {
             set_err(err, errlen, "--db %s : %s", t->db, msg);
             col_free(&one, ndefs);
             return -1;
@@ -315,6 +318,9 @@ int tw_read(const tw_set *tw, const col_source *src, columns *col, ds_counts *co
         col_free(&one, ndefs);
         counts->count += c.count, counts->rejected += c.rejected, counts->unknown_version += c.unknown_version;
         *no_territory += none;
+        if (st)
+            st->cached = st->cached && one_st.cached, st->derived += one_st.derived,
+            st->derive_seconds += one_st.derive_seconds;
     }
     return 0;
 }

@@ -61,9 +61,10 @@ tw_set *tw_open(const char *forms_dir, const char *form_id, const char *indicato
 
 /* Reads every town's counted records into col (initialised for tw->towns[0].defs), each through col_read with its
  * own catalog, territories and margins, and src's other fields (sc must come from tw->all); strata are combined
- * territory indices. Counts are summed. Returns 0, or -1 with a French message naming the database. */
-int tw_read(const tw_set *tw, const col_source *src, columns *col, ds_counts *counts, size_t *no_territory, char *err,
-            size_t errlen);
+ * territory indices. Counts are summed; so is st (NULL: not wanted), whose cached is true when every town's
+ * columns came from the derived cache. Returns 0, or -1 with a French message naming the database. */
+int tw_read(const tw_set *tw, const col_source *src, columns *col, ds_counts *counts, size_t *no_territory,
+            col_stats *st, char *err, size_t errlen);
 
 /* Appends src's n records to dst (both initialised for the same definitions: ndefs, nvars calibration variables;
  * neither for a multiple territory question), adding offset to every stratum. */

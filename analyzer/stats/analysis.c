@@ -1166,10 +1166,13 @@ static int analyse(work *w, size_t nvars, char *err, size_t errlen)
     for (size_t i = 0; i < ndefs; i++) {
         an_result *s = &p.slot[i];
         r->cells = xrealloc(r->cells, (r->ncells + s->ncells + 1) * sizeof *r->cells);
-        memcpy(r->cells + r->ncells, s->cells, s->ncells * sizeof *r->cells);
+        /* memcpy's source may not be NULL even for no byte (C11 7.24.1): a definition with no cell or no test */
+        if (s->ncells > 0)
+            memcpy(r->cells + r->ncells, s->cells, s->ncells * sizeof *r->cells);
         r->ncells += s->ncells;
         r->tests = xrealloc(r->tests, (r->ntests + s->ntests + 1) * sizeof *r->tests);
-        memcpy(r->tests + r->ntests, s->tests, s->ntests * sizeof *r->tests);
+        if (s->ntests > 0)
+            memcpy(r->tests + r->ntests, s->tests, s->ntests * sizeof *r->tests);
         r->ntests += s->ntests;
         free(s->cells);
         free(s->tests);
@@ -1199,7 +1202,7 @@ typedef struct an_input {
 static int read_input(const an_input *in, const col_source *src, columns *col, ds_counts *counts,
                       size_t *no_territory, col_stats *st, char *err, size_t errlen)
 {
-    return in->tw ? tw_read(in->tw, src, col, counts, no_territory, err, errlen)
+    return in->tw ? tw_read(in->tw, src, col, counts, no_territory, st, err, errlen)
                   : col_read_stats(in->db, src, col, counts, no_territory, st, err, errlen);
 }
 
