@@ -1,6 +1,8 @@
 /* colcache.c -- the analyzer's derived cache files (see colcache.h). */
 /* realpath() is in POSIX's XSI part, which glibc declares only with _XOPEN_SOURCE (see forms/outfile.c). */
 #define _XOPEN_SOURCE 700
+/* madvise(MADV_DONTNEED), which glibc's posix_madvise ignores, is the system's own interface. */
+#define _DEFAULT_SOURCE
 #include "colcache.h"
 
 #include <dirent.h>
@@ -292,6 +294,9 @@ int cc_load(const char *path, const char *key, const ind_set *defs, size_t nvars
         munmap(map, (size_t)st.st_size);
         return -1;
     }
+    /* The sum read every page: give them back, the gather reads each column again from the page cache, one at a
+     * time (columns.c), so that the whole file is never held with the whole copy. */
+    madvise(map, (size_t)st.st_size, MADV_DONTNEED);
     t->map = map, t->maplen = (size_t)st.st_size;
     t->version = (cc_version){h.max_id, h.rows, h.audit_max, h.history_max};
     t->ndefs = ndefs;
