@@ -4,6 +4,11 @@
  * Idempotency: the client's uuid is the key. The same uuid with the same content is answered 200 with the
  * receipt it was first given (a phone that lost the first answer retries safely); the same uuid with other
  * content is 409. "Same content" is the SHA-256 of the request body in canonical form (keys sorted, compact).
+ *
+ * The cost of a submission is mostly JSON: the body is parsed once, the answers judged and normalised in one
+ * walk of the form (answers_check_computed), and when the body arrived already in canonical form (canon.h; the
+ * resident page sends it so) neither the hash nor the stored answers need json_dumps: both are taken from the
+ * bytes received, which are then exactly what json_dumps would have written.
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -12,6 +17,7 @@
 
 #include "answers.h"
 #include "api.h"
+#include "canon.h"
 #include "app.h"
 #include "util.h"
 
@@ -22,7 +28,8 @@ typedef struct submission {
     commitq_job job;        /* first member: the queue hands back &job */
     hreq *h;
     json_t *body;           /* keeps the borrowed strings of job.sub alive */
-    char *answers_json;
+    char *text;             /* the body as received; may hold the stored answers (answers_json points into it) */
+    char *answers_json;     /* NULL, or the answers written by json_dumps (owned) */
     char uuid[37];
     char started[18];
 } submission;
@@ -114,47 +121,69 @@ static bool parse_started(const char *s, char out[18])
     return true;
 }
 
-void api_content_hash(const char *form_id, const json_t *body, uint8_t out[32])
+/* SHA-256 of the form id, a newline and canon, the canonical text of a body (clen bytes). */
+static void content_hash_text(const char *form_id, const char *canon, size_t clen, uint8_t out[32])
 {
-    /* Canonical content: the form id and the whole body, keys sorted. */
-    char *canon = json_dumps(body, JSON_COMPACT | JSON_SORT_KEYS);
-    size_t clen = strlen(canon), idlen = strlen(form_id);
+    size_t idlen = strlen(form_id);
     char *keyed = xmalloc(idlen + 1 + clen);
     memcpy(keyed, form_id, idlen);
     keyed[idlen] = '\n';
     memcpy(keyed + idlen + 1, canon, clen);
     store_sha256(keyed, idlen + 1 + clen, out);
     free(keyed);
+}
+
+void api_content_hash(const char *form_id, const json_t *body, uint8_t out[32])
+{
+    /* Canonical content: the form id and the whole body, keys sorted. */
+    char *canon = json_dumps(body, JSON_COMPACT | JSON_SORT_KEYS);
+    content_hash_text(form_id, canon, strlen(canon), out);
     free(canon);
 }
 
-json_t *api_read_json(hreq *h)
+/* Reads the request body as a JSON object, and hands back its text (NUL-terminated, *len bytes) in *text when
+ * text is not NULL; replies 415/413/400 and returns NULL when it is not one. */
+static json_t *read_json(hreq *h, char **text, size_t *textlen)
 {
     if (!http_require_json(h))
         return NULL;
     size_t len;
-    char *text = http_body(h, h->srv->cfg.max_body, &len);
-    if (text == NULL)
+    char *raw = http_body(h, h->srv->cfg.max_body, &len);
+    if (raw == NULL)
         return NULL;
     json_error_t jerr;
-    json_t *body = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
-    free(text);
+    json_t *body = json_loadb(raw, len, JSON_REJECT_DUPLICATES, &jerr);
     if (body == NULL) {
         http_error(h, 400, "invalid_json", NULL, "JSON invalide (ligne %d, colonne %d) : %s", jerr.line, jerr.column,
                    jerr.text);
-        return NULL;
+        goto fail;
     }
     if (!json_is_object(body)) {
         http_error(h, 400, "invalid_json", NULL, "le corps doit être un objet JSON");
         json_decref(body);
-        return NULL;
+        goto fail;
+    }
+    if (text != NULL) {
+        *text = raw;
+        *textlen = len;
+    } else {
+        free(raw);
     }
     return body;
+fail:
+    free(raw);
+    return NULL;
+}
+
+json_t *api_read_json(hreq *h)
+{
+    return read_json(h, NULL, NULL);
 }
 
 static void submission_free(submission *sub)
 {
     json_decref(sub->body);
+    free(sub->text);
     free(sub->answers_json);
     free(sub);
 }
@@ -254,37 +283,53 @@ const char *api_territory_of(const form *f, const json_t *answers)
 
 void api_submit(hreq *h, const char *const *params)
 {
-    json_t *body = api_read_json(h);
-    if (body == NULL)
-        return;
     submission *sub = xcalloc(1, sizeof *sub);
-    sub->body = body;
+    size_t len = 0;
+    json_t *computed = NULL;
+    answers_report report = {0};
+    sub->body = read_json(h, &sub->text, &len);
+    if (sub->body == NULL)
+        goto fail;
+    json_t *body = sub->body;
     const form *f = check_envelope(h, params[0], body, sub);
-    if (f == NULL) {
-        submission_free(sub);
-        return;
-    }
+    if (f == NULL)
+        goto fail;
     json_t *answers = json_object_get(body, "answers");
-    answers_report report;
-    if (answers_check(f, answers, NULL, &report) > 0) {
+    if (answers_check_computed(f, answers, NULL, &report, &computed) > 0) {
         json_t *out = json_pack("{s:s, s:s, s:o}", "code", "invalid_answers", "message",
                                 "les réponses ne respectent pas le formulaire", "errors",
                                 answers_report_json(&report));
-        answers_report_free(&report);
-        submission_free(sub);
         http_reply_json(h, 422, out);
-        return;
+        goto fail;
     }
-    answers_report_free(&report);
 
-    /* The uuid in canonical form: the same uuid in capitals is the same submission. */
-    json_object_set_new(body, "uuid", json_string(sub->uuid));
-    api_content_hash(f->id, body, sub->job.sub.hash); /* of the body as sent, so that a retry matches */
-    answers_normalize(f, answers);
+    /* The hash is of the body as sent (so that a retry matches), with the uuid in canonical form: the same uuid
+     * in capitals is the same submission. A canonical text whose uuid is already lowercase is that body. */
+    canon_member at = {"answers", 0, 0};
+    bool canonical = canon_scan(sub->text, len, &at) &&
+                     strcmp(json_string_value(json_object_get(body, "uuid")), sub->uuid) == 0;
+    if (canonical) {
+        content_hash_text(f->id, sub->text, len, sub->job.sub.hash);
+    } else {
+        json_object_set_new(body, "uuid", json_string(sub->uuid));
+        api_content_hash(f->id, body, sub->job.sub.hash);
+    }
+    /* Stored as json_dumps writes the normalised answers: when normalising changed nothing in answers that were
+     * canonical text, that text is what json_dumps would write, and is stored as it came. The byte after it (a
+     * ',' or the closing '}') is no longer needed once the hash is taken. */
+    if (!answers_normalize_computed(f, answers, computed) && canonical) {
+        sub->text[at.start + at.len] = '\0';
+        sub->job.sub.answers_json = sub->text + at.start;
+    } else {
+        sub->answers_json = json_dumps(answers, JSON_COMPACT | JSON_SORT_KEYS);
+        sub->job.sub.answers_json = sub->answers_json;
+    }
+    json_decref(computed);
+    computed = NULL;
+    answers_report_free(&report);
 
     const char *lang = json_string_value(json_object_get(body, "lang"));
     const char *channel = json_string_value(json_object_get(body, "channel"));
-    sub->answers_json = json_dumps(answers, JSON_COMPACT | JSON_SORT_KEYS);
     store_sub *s = &sub->job.sub;
     s->uuid = sub->uuid;
     s->form_id = f->id;
@@ -294,15 +339,17 @@ void api_submit(hreq *h, const char *const *params)
     s->channel = channel ? channel : "web";
     s->territory = api_territory_of(f, answers);
     s->started_minute = sub->started[0] ? sub->started : NULL;
-    s->answers_json = sub->answers_json;
     sub->h = h;
     sub->job.user = sub;
     sub->job.finish = api_submit_finish;
 
-    if (!api_push(h, &sub->job)) {
-        submission_free(sub);
-        return;
-    }
+    if (!api_push(h, &sub->job))
+        goto fail;
+    return;
+fail:
+    json_decref(computed);
+    answers_report_free(&report);
+    submission_free(sub);
 }
 
 void api_submit_finish(commitq_job *job)
