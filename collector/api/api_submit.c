@@ -9,8 +9,14 @@
  * walk of the form (answers_check_computed), and when the body arrived already in canonical form (canon.h; the
  * resident page sends it so) neither the hash nor the stored answers need json_dumps: both are taken from the
  * bytes received, which are then exactly what json_dumps would have written.
+ *
+ * Threads: the loop takes the body out of the connection and hands the rest (parse_submission) to a parse
+ * thread when the server has one (app.h). The request is deferred meanwhile (http_defer): an error is recorded,
+ * not sent, and the submission goes either to the writer or back to the loop (server_hand_back); the loop
+ * answers in api_submit_finish in both cases, so an acknowledgement still leaves only after the commit.
  */
 #include <ctype.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,7 +32,13 @@
 
 typedef struct submission {
     commitq_job job;        /* first member: the queue hands back &job */
+    pool_task task;         /* parse_submission, on a parse thread */
     hreq *h;
+    const catalog *forms;   /* the forms when the request came (a reload may swap h->srv->forms meanwhile) */
+    char *form_id;          /* from the path (a copy: the request's parameters go when api_submit returns) */
+    size_t len;             /* of text */
+    bool refused;           /* an error reply is recorded in h: finish sends it */
+    bool busy;              /* that reply is the writer's full queue: with Retry-After */
     json_t *body;           /* keeps the borrowed strings of job.sub alive */
     char *text;             /* the body as received; may hold the stored answers (answers_json points into it) */
     char *answers_json;     /* NULL, or the answers written by json_dumps (owned) */
@@ -141,49 +153,49 @@ void api_content_hash(const char *form_id, const json_t *body, uint8_t out[32])
     free(canon);
 }
 
-/* Reads the request body as a JSON object, and hands back its text (NUL-terminated, *len bytes) in *text when
- * text is not NULL; replies 415/413/400 and returns NULL when it is not one. */
-static json_t *read_json(hreq *h, char **text, size_t *textlen)
+/* Parses text (len bytes) as a JSON object; replies 400 and returns NULL when it is not one. */
+static json_t *parse_json(hreq *h, const char *text, size_t len)
 {
-    if (!http_require_json(h))
-        return NULL;
-    size_t len;
-    char *raw = http_body(h, h->srv->cfg.max_body, &len);
-    if (raw == NULL)
-        return NULL;
     json_error_t jerr;
-    json_t *body = json_loadb(raw, len, JSON_REJECT_DUPLICATES, &jerr);
+    json_t *body = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
     if (body == NULL) {
         http_error(h, 400, "invalid_json", NULL, "JSON invalide (ligne %d, colonne %d) : %s", jerr.line, jerr.column,
                    jerr.text);
-        goto fail;
+        return NULL;
     }
     if (!json_is_object(body)) {
         http_error(h, 400, "invalid_json", NULL, "le corps doit être un objet JSON");
         json_decref(body);
-        goto fail;
-    }
-    if (text != NULL) {
-        *text = raw;
-        *textlen = len;
-    } else {
-        free(raw);
+        return NULL;
     }
     return body;
-fail:
-    free(raw);
-    return NULL;
+}
+
+/* Takes the body of a JSON request out of its connection (NUL-terminated, *len bytes); replies 415/413 and
+ * returns NULL otherwise. */
+static char *read_body(hreq *h, size_t *len)
+{
+    if (!http_require_json(h))
+        return NULL;
+    return http_body(h, h->srv->cfg.max_body, len);
 }
 
 json_t *api_read_json(hreq *h)
 {
-    return read_json(h, NULL, NULL);
+    size_t len;
+    char *text = read_body(h, &len);
+    if (text == NULL)
+        return NULL;
+    json_t *body = parse_json(h, text, len);
+    free(text);
+    return body;
 }
 
 static void submission_free(submission *sub)
 {
     json_decref(sub->body);
     free(sub->text);
+    free(sub->form_id);
     free(sub->answers_json);
     free(sub);
 }
@@ -230,7 +242,7 @@ static const form *check_envelope(hreq *h, const char *form_id, json_t *body, su
                    "« uuid » doit être un UUID (RFC 4122) généré par le client");
         return NULL;
     }
-    if (catalog_current(h->srv->forms, form_id) == NULL) {
+    if (catalog_current(sub->forms, form_id) == NULL) {
         http_unknown_form(h, form_id);
         return NULL;
     }
@@ -241,7 +253,7 @@ static const form *check_envelope(hreq *h, const char *form_id, json_t *body, su
                    present ? "« form_version » est le texte d'une version (\"1\")" : "« form_version » est obligatoire");
         return NULL;
     }
-    const form *f = catalog_get(h->srv->forms, form_id, version);
+    const form *f = catalog_get(sub->forms, form_id, version);
     if (f == NULL) {
         http_unknown_version(h, form_id, version);
         return NULL;
@@ -281,26 +293,29 @@ const char *api_territory_of(const form *f, const json_t *answers)
     return NULL;
 }
 
-void api_submit(hreq *h, const char *const *params)
+/* Parses and checks the submission, then hands it to the writer, or back to the loop with its error reply
+ * recorded in h (sub->refused). Runs on a parse thread, or on the loop when there is none; touches nothing of
+ * the server but the writer's queue, and of h only its recorded reply (http_defer). */
+static void parse_submission(submission *sub)
 {
-    submission *sub = xcalloc(1, sizeof *sub);
-    size_t len = 0;
+    hreq *h = sub->h;
+    size_t len = sub->len;
     json_t *computed = NULL;
     answers_report report = {0};
-    sub->body = read_json(h, &sub->text, &len);
+    sub->body = parse_json(h, sub->text, len);
     if (sub->body == NULL)
-        goto fail;
+        goto refuse;
     json_t *body = sub->body;
-    const form *f = check_envelope(h, params[0], body, sub);
+    const form *f = check_envelope(h, sub->form_id, body, sub);
     if (f == NULL)
-        goto fail;
+        goto refuse;
     json_t *answers = json_object_get(body, "answers");
     if (answers_check_computed(f, answers, NULL, &report, &computed) > 0) {
         json_t *out = json_pack("{s:s, s:s, s:o}", "code", "invalid_answers", "message",
                                 "les réponses ne respectent pas le formulaire", "errors",
                                 answers_report_json(&report));
         http_reply_json(h, 422, out);
-        goto fail;
+        goto refuse;
     }
 
     /* The hash is of the body as sent (so that a retry matches), with the uuid in canonical form: the same uuid
@@ -339,17 +354,45 @@ void api_submit(hreq *h, const char *const *params)
     s->channel = channel ? channel : "web";
     s->territory = api_territory_of(f, answers);
     s->started_minute = sub->started[0] ? sub->started : NULL;
-    sub->h = h;
-    sub->job.user = sub;
-    sub->job.finish = api_submit_finish;
-
-    if (!api_push(h, &sub->job))
-        goto fail;
-    return;
-fail:
+    if (commitq_push(h->srv->writer, &sub->job) == 0)
+        return; /* the writer hands it back once committed */
+    sub->busy = true;
+    http_error(h, 503, "busy", NULL, "le service est trop chargé, réessayez dans un instant");
+refuse:
     json_decref(computed);
     answers_report_free(&report);
-    submission_free(sub);
+    sub->refused = true;
+    server_hand_back(h->srv, &sub->job);
+}
+
+static void parse_task(pool_task *task)
+{
+    parse_submission((submission *)((char *)task - offsetof(submission, task)));
+}
+
+void api_submit(hreq *h, const char *const *params)
+{
+    size_t len;
+    char *text = read_body(h, &len);
+    if (text == NULL)
+        return;
+    submission *sub = xcalloc(1, sizeof *sub);
+    sub->text = text;
+    sub->len = len;
+    sub->h = h;
+    sub->forms = h->srv->forms;
+    sub->form_id = xstrdup(params[0]);
+    sub->job.user = sub;
+    sub->job.finish = api_submit_finish;
+    sub->task.run = parse_task;
+    /* From here the request is answered in api_submit_finish, whatever happens. */
+    http_hold(h);
+    http_defer(h);
+    h->srv->inflight++;
+    if (h->srv->parsers != NULL)
+        pool_push(h->srv->parsers, &sub->task);
+    else
+        parse_submission(sub);
 }
 
 void api_submit_finish(commitq_job *job)
@@ -357,6 +400,14 @@ void api_submit_finish(commitq_job *job)
     submission *sub = job->user;
     hreq *h = sub->h;
     h->srv->inflight--;
+    if (sub->refused) {
+        if (sub->busy && h->req)
+            evhttp_add_header(evhttp_request_get_output_headers(h->req), "Retry-After", RETRY_AFTER_BUSY);
+        http_flush(h); /* sends the recorded reply */
+        submission_free(sub);
+        return;
+    }
+    http_flush(h); /* nothing recorded: answered below */
     const store_sub *s = &job->sub;
     switch (s->outcome) {
     case STORE_CREATED:
