@@ -33,6 +33,7 @@
 #include <event2/util.h>
 
 #include "api.h"
+#include "arena.h"
 #include "http.h"
 #include "reload.h"
 #include "suppress.h"
@@ -799,6 +800,8 @@ srv *server_new(const srv_config *cfg)
     }
     /* One parse thread takes the JSON off the loop; more would only compete with the loop and the writer for
      * the cores of a small server (scripts/bench-collector). */
+    if (arena_setup() < 0)
+        fprintf(stderr, "collector: réserve de mémoire des réponses impossible : malloc sera utilisé\n");
     int parsers = cfg->parse_threads >= 0 ? cfg->parse_threads : sysconf(_SC_NPROCESSORS_ONLN) >= 2 ? 1 : 0;
     if (parsers > 0 && (s->parsers = pool_new(parsers)) == NULL)
         fprintf(stderr, "collector: fil d'analyse impossible à créer : les réponses seront analysées sur la "

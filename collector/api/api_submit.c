@@ -23,6 +23,7 @@
 
 #include "answers.h"
 #include "api.h"
+#include "arena.h"
 #include "canon.h"
 #include "app.h"
 #include "util.h"
@@ -42,6 +43,7 @@ typedef struct submission {
     json_t *body;           /* keeps the borrowed strings of job.sub alive */
     char *text;             /* the body as received; may hold the stored answers (answers_json points into it) */
     char *answers_json;     /* NULL, or the answers written by json_dumps (owned) */
+    arena *arena;           /* holds most of body's tree (arena.h), or NULL */
     char uuid[37];
     char started[18];
 } submission;
@@ -153,11 +155,14 @@ void api_content_hash(const char *form_id, const json_t *body, uint8_t out[32])
     free(canon);
 }
 
-/* Parses text (len bytes) as a JSON object; replies 400 and returns NULL when it is not one. */
-static json_t *parse_json(hreq *h, const char *text, size_t len)
+/* Parses text (len bytes) as a JSON object, its tree in a (may be NULL); replies 400 and returns NULL when it
+ * is not one. */
+static json_t *parse_json(hreq *h, const char *text, size_t len, arena *a)
 {
     json_error_t jerr;
+    arena_enter(a);
     json_t *body = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+    arena_leave();
     if (body == NULL) {
         http_error(h, 400, "invalid_json", NULL, "JSON invalide (ligne %d, colonne %d) : %s", jerr.line, jerr.column,
                    jerr.text);
@@ -186,7 +191,7 @@ json_t *api_read_json(hreq *h)
     char *text = read_body(h, &len);
     if (text == NULL)
         return NULL;
-    json_t *body = parse_json(h, text, len);
+    json_t *body = parse_json(h, text, len, NULL);
     free(text);
     return body;
 }
@@ -194,6 +199,7 @@ json_t *api_read_json(hreq *h)
 static void submission_free(submission *sub)
 {
     json_decref(sub->body);
+    arena_give(sub->arena); /* after the tree it holds */
     free(sub->text);
     free(sub->form_id);
     free(sub->answers_json);
@@ -302,7 +308,8 @@ static void parse_submission(submission *sub)
     size_t len = sub->len;
     json_t *computed = NULL;
     answers_report report = {0};
-    sub->body = parse_json(h, sub->text, len);
+    sub->arena = arena_take();
+    sub->body = parse_json(h, sub->text, len, sub->arena);
     if (sub->body == NULL)
         goto refuse;
     json_t *body = sub->body;
@@ -310,7 +317,12 @@ static void parse_submission(submission *sub)
     if (f == NULL)
         goto refuse;
     json_t *answers = json_object_get(body, "answers");
-    if (answers_check_computed(f, answers, NULL, &report, &computed) > 0) {
+    /* The walk's own objects (the computed answers, which the tree may adopt) go in the arena too; the reply
+     * below must not: it is written with json_dumps. */
+    arena_enter(sub->arena);
+    size_t errors = answers_check_computed(f, answers, NULL, &report, &computed);
+    arena_leave();
+    if (errors > 0) {
         json_t *out = json_pack("{s:s, s:s, s:o}", "code", "invalid_answers", "message",
                                 "les réponses ne respectent pas le formulaire", "errors",
                                 answers_report_json(&report));
