@@ -306,6 +306,7 @@ static void parse_submission(submission *sub)
 {
     hreq *h = sub->h;
     size_t len = sub->len;
+    bool expected = true; /* announced to the writer by api_submit, until pushed or given up */
     json_t *computed = NULL;
     answers_report report = {0};
     sub->arena = arena_take();
@@ -366,11 +367,14 @@ static void parse_submission(submission *sub)
     s->channel = channel ? channel : "web";
     s->territory = api_territory_of(f, answers);
     s->started_minute = sub->started[0] ? sub->started : NULL;
-    if (commitq_push(h->srv->writer, &sub->job) == 0)
+    if (commitq_push_expected(h->srv->writer, &sub->job) == 0)
         return; /* the writer hands it back once committed */
+    expected = false;
     sub->busy = true;
     http_error(h, 503, "busy", NULL, "le service est trop chargé, réessayez dans un instant");
 refuse:
+    if (expected)
+        commitq_unexpect(h->srv->writer);
     json_decref(computed);
     answers_report_free(&report);
     sub->refused = true;
@@ -401,6 +405,7 @@ void api_submit(hreq *h, const char *const *params)
     http_hold(h);
     http_defer(h);
     h->srv->inflight++;
+    commitq_expect(h->srv->writer);
     if (h->srv->parsers != NULL)
         pool_push(h->srv->parsers, &sub->task);
     else
