@@ -351,6 +351,8 @@ static void parse_submission(submission *sub)
     } else {
         sub->answers_json = json_dumps(answers, JSON_COMPACT | JSON_SORT_KEYS);
         sub->job.sub.answers_json = sub->answers_json;
+        free(sub->text); /* nothing refers to it any more: not kept while the submission waits for its commit */
+        sub->text = NULL;
     }
     json_decref(computed);
     computed = NULL;
