@@ -4,7 +4,9 @@
  *
  * Threads: the libevent loop runs every HTTP handler on the main thread; one writer thread commits
  * submissions and administrative changes (commitq.h) and hands them back to the loop, which answers. Reads
- * (forms, stats, exports) use the loop's own read connection to the database.
+ * (forms, stats, exports) use the loop's own read connection to the database. The JSON of a submission is
+ * parsed and checked on the parse threads (pool.h) when there are any: the submission goes from there to the
+ * writer, or back to the loop with its error reply (server_hand_back, the one call back into the server).
  */
 #ifndef COLLECTOR_APP_H
 #define COLLECTOR_APP_H
@@ -17,6 +19,7 @@
 #include "commitq.h"
 #include "connlimit.h"
 #include "http.h"
+#include "pool.h"
 #include "ratelimit.h"
 #include "store.h"
 
@@ -50,6 +53,8 @@ typedef struct srv_config {
     const char *public_url;      /* base URL printed in QR codes; NULL: from the Host header */
     bool no_signals;             /* do not handle SIGTERM/SIGINT (an embedding test stops it with server_stop) */
     long session_seconds;        /* a console session's life; 0: SESSION_HOURS (hidden --session-seconds, tests) */
+    int parse_threads;           /* threads parsing and checking submissions beside the loop: 0 none (on the loop),
+                                    -1 (the default) one when the machine has two cores or more */
 } srv_config;
 
 struct evhttp_request;
@@ -66,6 +71,7 @@ typedef struct srv {
     catalog *forms;
     store *reader;
     commitq *writer;
+    pool *parsers;               /* the parse threads, or NULL: submissions are parsed on the loop */
     ratelimit *limiter;
     connlimit *perclient;        /* connections per client address; NULL when there is no per-client cap */
     struct web *web;
@@ -78,5 +84,9 @@ typedef struct srv {
     conn_ctx *conns;             /* their contexts */
     bool stopping;
 } srv;
+
+/* Hands job back to the loop, which calls job->finish there: what the writer does with a committed job, and
+ * what a parse thread does with a submission it refused. Thread-safe (server.c). */
+void server_hand_back(srv *s, commitq_job *job);
 
 #endif /* COLLECTOR_APP_H */

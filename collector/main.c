@@ -123,6 +123,10 @@ static int cmd_serve(int argc, char **argv)
              * links") */
             if (!flag_long(argc, argv, &i, 1, 7L * 24 * 3600, &cfg.session_seconds))
                 return 2;
+        } else if (strcmp(a, "--parse-threads") == 0) {
+            if (!flag_long(argc, argv, &i, 0, 16, &n))
+                return 2;
+            cfg.parse_threads = (int)n;
         } else if (strcmp(a, "--trust-proxy") == 0) {
             cfg.trust_proxy = true;
         } else if (strcmp(a, "--quiet") == 0) {
@@ -486,7 +490,7 @@ static const command commands[] = {
     {"serve", "serve [--db CHEMIN] [--forms DOSSIER] [--listen ADRESSE:PORT] [--max-body OCTETS] [--max-headers "
               "OCTETS] [--timeout S] [--max-connections N] [--max-connections-per-client N] [--rate-limit N/S] "
               "[--burst N] [--min-n 11] [--web DOSSIER] "
-              "[--public-url URL] [--trust-proxy] [--quiet]",
+              "[--public-url URL] [--trust-proxy] [--parse-threads N] [--quiet]",
      cmd_serve},
     {"token", "token add|list|revoke|link --db CHEMIN [--role ROLE --name NOM | --id N [--public-url URL]]",
      cmd_token},

@@ -33,6 +33,7 @@
 #include <event2/util.h>
 
 #include "api.h"
+#include "arena.h"
 #include "http.h"
 #include "reload.h"
 #include "suppress.h"
@@ -276,14 +277,18 @@ done:
  * Committed submissions come back from the writer thread; the loop answers them.
  */
 
-static void writer_done(commitq_job *job, void *arg)
+void server_hand_back(srv *s, commitq_job *job)
 {
-    srv *s = arg;
     pthread_mutex_lock(&s->done_lock);
     job->next = s->done_head;
     s->done_head = job;
     pthread_mutex_unlock(&s->done_lock);
     event_active(s->done_ev, EV_READ, 0);
+}
+
+static void writer_done(commitq_job *job, void *arg)
+{
+    server_hand_back(arg, job);
 }
 
 /* True when no connection has reply bytes still waiting in its output buffer. */
@@ -611,6 +616,7 @@ void server_config_defaults(srv_config *cfg)
     cfg->burst = SRV_DEFAULT_BURST;
     cfg->min_n = SUPPRESS_DEFAULT_MIN_N;
     cfg->web_dir = COLLECTOR_WEB_DIR;
+    cfg->parse_threads = -1;
 }
 
 /* Parses "ADDR:PORT" (IPv4, or [IPv6]:PORT; port 0 for any free port) into ss. libevent's own parser
@@ -726,6 +732,8 @@ void server_free(srv *s)
     }
     connlimit_free(s->perclient); /* after evhttp_free: closing connections release their counts */
     s->perclient = NULL;
+    pool_free(s->parsers);    /* parses what is queued: to the writer, or handed back */
+    s->parsers = NULL;
     commitq_stop(s->writer);  /* commits and hands back anything left: answered below, to no one */
     answer_handed_back(s);
     struct event *events[] = {s->sigterm, s->sigint, s->done_ev, s->grace_ev, s->stop_ev, s->drain_ev};
@@ -790,6 +798,14 @@ srv *server_new(const srv_config *cfg)
         fprintf(stderr, "collector: base de données : %s\n", err);
         goto err;
     }
+    /* One parse thread takes the JSON off the loop; more would only compete with the loop and the writer for
+     * the cores of a small server (scripts/bench-collector). */
+    if (arena_setup() < 0)
+        fprintf(stderr, "collector: réserve de mémoire des réponses impossible : malloc sera utilisé\n");
+    int parsers = cfg->parse_threads >= 0 ? cfg->parse_threads : sysconf(_SC_NPROCESSORS_ONLN) >= 2 ? 1 : 0;
+    if (parsers > 0 && (s->parsers = pool_new(parsers)) == NULL)
+        fprintf(stderr, "collector: fil d'analyse impossible à créer : les réponses seront analysées sur la "
+                        "boucle\n");
     s->web = web_new(cfg->web_dir, s->forms, err, sizeof err);
     if (s->web == NULL) {
         fprintf(stderr, "collector: pages : %s (--web DOSSIER)\n", err);

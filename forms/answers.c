@@ -400,6 +400,34 @@ size_t answers_check(const form *f, const json_t *answers, const char *today, an
     return n;
 }
 
+size_t answers_check_computed(const form *f, const json_t *answers, const char *today, answers_report *report,
+                              json_t **computed)
+{
+    return walk_answers(f, answers, today, report, computed);
+}
+
+/* Sets every computed answer of answers to its value in computed, or removes it when computed has none; returns
+ * whether answers changed (a client that computed the same values sent them already). */
+static bool apply_computed(const form *f, json_t *answers, const json_t *computed)
+{
+    bool changed = false;
+    for (size_t i = 0; i < f->nquestions; i++) {
+        const form_question *q = &f->questions[i];
+        if (!q->calculated)
+            continue;
+        json_t *v = json_object_get(computed, q->id);
+        json_t *sent = json_object_get(answers, q->id);
+        if (v != NULL && !(sent != NULL && json_equal(sent, v))) {
+            json_object_set(answers, q->id, v);
+            changed = true;
+        } else if (v == NULL && sent != NULL) {
+            json_object_del(answers, q->id);
+            changed = true;
+        }
+    }
+    return changed;
+}
+
 void answers_calculate(const form *f, json_t *answers, const char *today)
 {
     answers_report report;
@@ -408,16 +436,7 @@ void answers_calculate(const form *f, json_t *answers, const char *today)
     answers_report_free(&report);
     if (computed == NULL)
         return;
-    for (size_t i = 0; i < f->nquestions; i++) {
-        const form_question *q = &f->questions[i];
-        if (!q->calculated)
-            continue;
-        json_t *v = json_object_get(computed, q->id);
-        if (v != NULL)
-            json_object_set(answers, q->id, v);
-        else
-            json_object_del(answers, q->id);
-    }
+    apply_computed(f, answers, computed);
     json_decref(computed);
 }
 
@@ -440,11 +459,10 @@ static size_t code_rank(const form *f, const form_question *q, const json_t *cod
     return (size_t)-1;
 }
 
-void answers_normalize(const form *f, json_t *answers)
+/* Puts the codes of every multiple answer in the order of the form's choices; returns whether any moved. */
+static bool order_codes(const form *f, json_t *answers)
 {
-    if (!json_is_object(answers))
-        return;
-    answers_calculate(f, answers, NULL);
+    bool changed = false;
     for (size_t i = 0; i < f->nquestions; i++) {
         const form_question *q = &f->questions[i];
         json_t *v = json_object_get(answers, q->id);
@@ -459,9 +477,27 @@ void answers_normalize(const form *f, json_t *answers)
                 json_array_set(v, b, json_array_get(v, b - 1));
                 b--;
             }
+            changed |= b != a;
             json_array_set_new(v, b, item);
         }
     }
+    return changed;
+}
+
+void answers_normalize(const form *f, json_t *answers)
+{
+    if (!json_is_object(answers))
+        return;
+    answers_calculate(f, answers, NULL);
+    order_codes(f, answers);
+}
+
+bool answers_normalize_computed(const form *f, json_t *answers, const json_t *computed)
+{
+    if (!json_is_object(answers) || computed == NULL)
+        return false;
+    bool changed = apply_computed(f, answers, computed);
+    return order_codes(f, answers) || changed;
 }
 
 json_t *answers_report_json(const answers_report *report)

@@ -62,6 +62,18 @@ void answers_calculate(const form *f, json_t *answers, const char *today);
  * stores answers calls it after answers_check. */
 void answers_normalize(const form *f, json_t *answers);
 
+/* As answers_check, and also hands back in *computed the value of every computed answer that has one (a new
+ * object the caller releases with json_decref, NULL when answers is not an object), as answers_calculate would
+ * set them: with answers_normalize_computed, one walk of the form both judges and normalises a submission. */
+size_t answers_check_computed(const form *f, const json_t *answers, const char *today, answers_report *report,
+                              json_t **computed);
+
+/* answers_normalize, with the computed answers that answers_check_computed gave for these very answers (and the
+ * same today; the collector passes NULL to both, the current UTC date): the same result without walking the form
+ * again. Returns whether answers changed, so that a caller holding the text the answers came from knows whether
+ * that text is still theirs in stored form. */
+bool answers_normalize_computed(const form *f, json_t *answers, const json_t *computed);
+
 /* The errors as a JSON array [{"question", "row"?, "code", "message"}] (a new reference). */
 json_t *answers_report_json(const answers_report *report);
 

@@ -269,6 +269,104 @@ static void test_submission_lifecycle(void **state)
     stop(&r);
 }
 
+/* The stored answers of uuid, as text (caller frees), or NULL. */
+static char *stored_answers(const char *db, const char *uuid)
+{
+    char err[256], *out = NULL;
+    store *s = store_open(db, true, err, sizeof err);
+    sqlite3_stmt *st;
+    sqlite3_prepare_v2(store_db(s), "SELECT answers FROM submissions WHERE uuid = ?", -1, &st, NULL);
+    sqlite3_bind_text(st, 1, uuid, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        out = strdup((const char *)sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    store_close(s);
+    return out;
+}
+
+/* A body sent already in canonical form (keys sorted, compact, as the resident page sends it) is stored from
+ * the bytes received; any other form is written by json_dumps: either way the stored text is the same, the one
+ * json_dumps gives of the normalised answers, and a retry in another form is the same content (200). Computed
+ * answers sent wrong, and codes out of the form's order, make the collector write the answers itself. */
+static void test_canonical_bodies(void **state)
+{
+    (void)state;
+#define CANON_ANSWERS "{\"E02\":\"oui\",\"E03\":\"non\",\"R01\":\"QN09399A\",\"R02\":\"25-39\",\"R03\":\"femme\"," \
+                      "\"R04\":\"seul\",\"R06\":[\"francais\",\"arabe\"],\"R07\":\"bon\",\"R17\":\"non\"," \
+                      "\"R21\":\"mutuelle\",\"R39\":\"a/b \\\"c\\\"\\n\\u001F é\"}"
+    static const struct {
+        int n;
+        const char *uuid, *body;
+        int status;
+    } bodies[] = {
+        /* 1: canonical, stored as received */
+        {1, "0c000000-0000-4000-8000-000000000001",
+         "{\"answers\":" CANON_ANSWERS ",\"channel\":\"web\",\"form_version\":\"2\",\"lang\":\"fr\","
+         "\"started_at\":\"2026-11-23T09:41:27.512Z\",\"uuid\":\"0c000000-0000-4000-8000-000000000001\"}", 201},
+        /* 2: the same in the order a browser's JSON.stringify keeps, with spaces, '/' escaped, é as \u00e9 */
+        {2, "0c000000-0000-4000-8000-000000000002",
+         "{\"uuid\": \"0c000000-0000-4000-8000-000000000002\", \"form_version\": \"2\", \"lang\": \"fr\", "
+         "\"channel\": \"web\", \"started_at\": \"2026-11-23T09:41:27.512Z\", \"answers\": {\"R01\": \"QN09399A\", "
+         "\"R02\": \"25-39\", \"R03\": \"femme\", \"R04\": \"seul\", \"R06\": [\"francais\", \"arabe\"], \"R07\": "
+         "\"bon\", \"R17\": \"non\", \"R21\": \"mutuelle\", \"R39\": \"a\\/b \\\"c\\\"\\n\\u001f \\u00e9\", "
+         "\"E02\": \"oui\", \"E03\": \"non\"}}", 201},
+        /* 3: canonical, but computed answers sent wrong (E02) and missing (E03): the collector's are stored */
+        {3, "0c000000-0000-4000-8000-000000000003",
+         "{\"answers\":{\"E02\":\"non\",\"R01\":\"QN09399A\",\"R02\":\"25-39\",\"R03\":\"femme\",\"R04\":\"seul\","
+         "\"R06\":[\"francais\",\"arabe\"],\"R07\":\"bon\",\"R17\":\"non\",\"R21\":\"mutuelle\","
+         "\"R39\":\"a/b \\\"c\\\"\\n\\u001F é\"},\"channel\":\"web\",\"form_version\":\"2\",\"lang\":\"fr\","
+         "\"started_at\":\"2026-11-23T09:41:27.512Z\",\"uuid\":\"0c000000-0000-4000-8000-000000000003\"}", 201},
+        /* 4: canonical, codes ticked out of the form's order */
+        {4, "0c000000-0000-4000-8000-000000000004",
+         "{\"answers\":{\"E02\":\"oui\",\"E03\":\"non\",\"R01\":\"QN09399A\",\"R02\":\"25-39\",\"R03\":\"femme\","
+         "\"R04\":\"seul\",\"R06\":[\"arabe\",\"francais\"],\"R07\":\"bon\",\"R17\":\"non\",\"R21\":\"mutuelle\","
+         "\"R39\":\"a/b \\\"c\\\"\\n\\u001F é\"},\"channel\":\"web\",\"form_version\":\"2\",\"lang\":\"fr\","
+         "\"started_at\":\"2026-11-23T09:41:27.512Z\",\"uuid\":\"0c000000-0000-4000-8000-000000000004\"}", 201},
+        /* 5: case 1 again in the form of case 2: the same content, so the same receipt (200) */
+        {5, "0c000000-0000-4000-8000-000000000001",
+         "{\"uuid\": \"0c000000-0000-4000-8000-000000000001\", \"form_version\": \"2\", \"lang\": \"fr\", "
+         "\"channel\": \"web\", \"started_at\": \"2026-11-23T09:41:27.512Z\", \"answers\": {\"R01\": \"QN09399A\", "
+         "\"R02\": \"25-39\", \"R03\": \"femme\", \"R04\": \"seul\", \"R06\": [\"francais\", \"arabe\"], \"R07\": "
+         "\"bon\", \"R17\": \"non\", \"R21\": \"mutuelle\", \"R39\": \"a\\/b \\\"c\\\"\\n\\u001f \\u00e9\", "
+         "\"E02\": \"oui\", \"E03\": \"non\"}}", 200},
+        /* 6: case 1, canonical but for the uuid in capitals: the same submission (200) */
+        {6, "0c000000-0000-4000-8000-000000000001",
+         "{\"answers\":" CANON_ANSWERS ",\"channel\":\"web\",\"form_version\":\"2\",\"lang\":\"fr\","
+         "\"started_at\":\"2026-11-23T09:41:27.512Z\",\"uuid\":\"0C000000-0000-4000-8000-000000000001\"}", 200},
+    };
+    running r;
+    start(&r, 0, 1);
+    int port = server_port(r.s);
+    char receipt1[32] = "";
+    for (size_t i = 0; i < sizeof bodies / sizeof bodies[0]; i++) {
+        httpc_resp x = httpc_request(port, "POST", "/api/v1/forms/resident/submissions", JSON_HDR, bodies[i].body);
+        if (x.status != bodies[i].status)
+            fail_msg("case %d: status %d, expected %d: %s", bodies[i].n, x.status, bodies[i].status, x.body);
+        json_t *j = json_loads(x.body, 0, NULL);
+        const char *receipt = json_string_value(json_object_get(j, "receipt"));
+        assert_non_null(receipt);
+        if (bodies[i].n == 1)
+            snprintf(receipt1, sizeof receipt1, "%s", receipt);
+        else if (strcmp(bodies[i].uuid, bodies[0].uuid) == 0)
+            assert_string_equal(receipt, receipt1);
+        json_decref(j);
+        httpc_free(&x);
+        char *stored = stored_answers(r.db, bodies[i].uuid);
+        assert_non_null(stored);
+        if (strcmp(stored, CANON_ANSWERS) != 0)
+            fail_msg("case %d: stored %s, expected %s", bodies[i].n, stored, CANON_ANSWERS);
+        /* and that text is what json_dumps writes of it */
+        json_t *a = json_loads(stored, 0, NULL);
+        char *dump = json_dumps(a, JSON_COMPACT | JSON_SORT_KEYS);
+        assert_string_equal(dump, stored);
+        free(dump);
+        json_decref(a);
+        free(stored);
+    }
+    stop(&r);
+#undef CANON_ANSWERS
+}
+
 static void test_body_limits(void **state)
 {
     (void)state;
@@ -1043,6 +1141,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_api_table),
         cmocka_unit_test(test_submission_lifecycle),
+        cmocka_unit_test(test_canonical_bodies),
         cmocka_unit_test(test_body_limits),
         cmocka_unit_test(test_tokens_and_export),
         cmocka_unit_test(test_stats),

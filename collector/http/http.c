@@ -115,6 +115,15 @@ void http_reply_buffer(hreq *h, int status, const char *content_type, struct evb
 
 void http_reply_json(hreq *h, int status, json_t *json)
 {
+    if (h->deferred) {
+        if (h->deferred_json == NULL) { /* the first reply is the one: a handler replies once */
+            h->deferred_status = status;
+            h->deferred_json = json;
+        } else {
+            json_decref(json);
+        }
+        return;
+    }
     struct evbuffer *buf = evbuffer_new();
     char *text = json_dumps(json, JSON_COMPACT | JSON_PRESERVE_ORDER);
     if (text) {
@@ -125,6 +134,22 @@ void http_reply_json(hreq *h, int status, json_t *json)
     json_decref(json);
     http_reply_buffer(h, status, "application/json; charset=utf-8", buf);
     evbuffer_free(buf);
+}
+
+void http_defer(hreq *h)
+{
+    h->deferred = true;
+}
+
+bool http_flush(hreq *h)
+{
+    h->deferred = false;
+    if (h->deferred_json == NULL)
+        return false;
+    json_t *json = h->deferred_json;
+    h->deferred_json = NULL;
+    http_reply_json(h, h->deferred_status, json);
+    return true;
 }
 
 void http_error(hreq *h, int status, const char *code, const char *field, const char *fmt, ...)

@@ -35,6 +35,9 @@ typedef struct hreq {
     const char *method;
     struct timespec t0;
     bool async;                  /* the reply will come later (closecb armed) */
+    bool deferred;               /* replies are recorded, not sent (http_defer) */
+    int deferred_status;         /* the recorded reply: status and body, 0 and NULL when none */
+    json_t *deferred_json;
 } hreq;
 
 /* Creates the context of a request being dispatched. */
@@ -48,8 +51,18 @@ void http_watch(const hreq *h, struct evhttp_request *req, void (*gone)(void *ar
 /* evhttp_send_reply, except that a reply to HEAD keeps the body's Content-Length and drops the body. */
 void http_send(struct evhttp_request *req, int status, const char *reason, struct evbuffer *body);
 
-/* Sends a JSON reply (json reference stolen) and ends the request. */
+/* Sends a JSON reply (json reference stolen) and ends the request; while h is deferred, records it instead. */
 void http_reply_json(hreq *h, int status, json_t *json);
+
+/* From now on, http_reply_json and http_error on h (and only they) may be called from another thread: they
+ * record the reply instead of sending it, and nothing else of h is touched. The loop thread then calls
+ * http_flush, after the other thread has handed h back to it. Call on the loop thread, on a held request
+ * (http_hold). */
+void http_defer(hreq *h);
+
+/* Ends the deferral of h. When a reply was recorded, sends it (which ends the request: h is freed) and returns
+ * true; otherwise returns false and h is the caller's to answer as usual. Call on the loop thread. */
+bool http_flush(hreq *h);
 
 /* Sends a reply with the given content type and body buffer (contents moved out), and ends the request. */
 void http_reply_buffer(hreq *h, int status, const char *content_type, struct evbuffer *body);

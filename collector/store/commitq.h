@@ -17,6 +17,7 @@
 
 #define COMMITQ_MAX_BATCH 512    /* submissions in one transaction */
 #define COMMITQ_MAX_PENDING 8192 /* jobs waiting; beyond, push fails and the client is told to retry */
+#define COMMITQ_LINGER_US 1000   /* longest wait for expected jobs before a transaction (commitq_expect) */
 
 typedef struct commitq_job commitq_job;
 
@@ -42,6 +43,15 @@ commitq *commitq_start(const char *db_path, commitq_done_fn done, void *arg, cha
 
 /* Queues job. Returns 0, or -1 when the queue is full or stopping (the job is not taken). Thread-safe. */
 int commitq_push(commitq *q, commitq_job *job);
+
+/* A job is on its way (being parsed on another thread): until it is pushed with commitq_push_expected, or
+ * given up with commitq_unexpect, the writer may wait a little before its next transaction, so that the job
+ * shares its fsync (COMMITQ_LINGER_US at most). Thread-safe. */
+void commitq_expect(commitq *q);
+void commitq_unexpect(commitq *q);
+
+/* commitq_push for a job announced with commitq_expect (which is then no longer expected, pushed or not). */
+int commitq_push_expected(commitq *q, commitq_job *job);
 
 /* Number of jobs queued or being committed. */
 size_t commitq_pending(commitq *q);

@@ -1,12 +1,14 @@
 /* sqlite_ceiling.c -- how many submissions per second SQLite itself can store on this disk, with the
  * collector's durability settings and no HTTP: the ceiling scripts/bench-collector compares the collector with.
  *
- *   sqlite_ceiling DB_PATH BATCH SECONDS
+ *   sqlite_ceiling DB_PATH BATCH SECONDS [ANSWERS_FILE]
  *
  * Creates DB_PATH (which must not exist: the CREATE TABLE fails otherwise) with the collector's submissions table (collector/store/store.c, migration
  * 1), in WAL mode with synchronous=FULL, then for SECONDS stores rows in transactions of BATCH rows, each row
  * as the collector's writer stores it: a lookup of its uuid, then the insert of the same columns and the same
- * answers payload that scripts/bench/post_submission.lua sends. Prints "batch B: N rows in T s: R rows/s".
+ * answers the collector stored: the text of ANSWERS_FILE (scripts/bench-collector writes there a row the collector
+ * stored in the same run, so that both store rows of the same size), or without it a short built-in payload.
+ * Prints "batch B: N rows in T s: R rows/s".
  */
 #include <stdbool.h>
 #include <stdio.h>
@@ -33,8 +35,8 @@ static const char schema[] = "CREATE TABLE submissions ("
                              ") STRICT;"
                              "CREATE INDEX submissions_by_form ON submissions(form_id, id);";
 
-/* The answers of post_submission.lua as the collector stores them: compact, keys sorted. */
-static const char answers[] = "{\"R01\":\"QN09399A\",\"R02\":\"25-39\",\"R03\":\"femme\",\"R07\":\"bon\","
+/* A short payload as the collector stores answers (compact, keys sorted), when no ANSWERS_FILE is given. */
+static const char short_answers[] = "{\"R01\":\"QN09399A\",\"R02\":\"25-39\",\"R03\":\"femme\",\"R07\":\"bon\","
                               "\"R13\":\"non\",\"R14\":\"medecin_parti\",\"R17\":\"non\","
                               "\"R23\":{\"cpam\":\"connu\",\"pmi\":\"connu_utilise\"}}";
 
@@ -67,7 +69,8 @@ static bool exec(sqlite3 *db, const char *sql)
 }
 
 /* Stores one row as collector/store/store.c:insert_one does; returns false on an SQLite error. */
-static bool store_row(sqlite3_stmt *find, sqlite3_stmt *insert, unsigned long long *seed, const char *now)
+static bool store_row(sqlite3_stmt *find, sqlite3_stmt *insert, unsigned long long *seed, const char *now,
+                      const char *answers)
 {
     unsigned long long a = rnd(seed), b = rnd(seed);
     char uuid[37], receipt[12];
@@ -94,6 +97,43 @@ static bool store_row(sqlite3_stmt *find, sqlite3_stmt *insert, unsigned long lo
     return rc == SQLITE_DONE;
 }
 
+/* The whole text of path, NUL-terminated, trailing newlines dropped; NULL after a message. */
+static char *read_text(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    char *text = NULL;
+    size_t len = 0, cap = 0;
+    if (f == NULL) {
+        perror(path);
+        return NULL;
+    }
+    for (;;) {
+        if (cap - len < 4096) {
+            cap = cap ? cap * 2 : 8192;
+            char *bigger = realloc(text, cap);
+            if (bigger == NULL)
+                goto fail;
+            text = bigger;
+        }
+        size_t n = fread(text + len, 1, cap - len - 1, f);
+        len += n;
+        if (n == 0)
+            break;
+    }
+    if (ferror(f) || len == 0)
+        goto fail;
+    fclose(f);
+    while (len > 0 && text[len - 1] == '\n')
+        len--;
+    text[len] = '\0';
+    return text;
+fail:
+    fprintf(stderr, "sqlite_ceiling: %s: unreadable or empty\n", path);
+    fclose(f);
+    free(text);
+    return NULL;
+}
+
 /* Strict parsing of a whole decimal argument within [min, max]. */
 static bool parse_long(const char *s, long min, long max, long *out)
 {
@@ -108,10 +148,15 @@ static bool parse_long(const char *s, long min, long max, long *out)
 int main(int argc, char **argv)
 {
     long batch, seconds;
-    if (argc != 4 || !parse_long(argv[2], 1, 100000, &batch) || !parse_long(argv[3], 1, 3600, &seconds)) {
-        fprintf(stderr, "usage: sqlite_ceiling DB_PATH BATCH SECONDS\n");
+    if ((argc != 4 && argc != 5) || !parse_long(argv[2], 1, 100000, &batch) ||
+        !parse_long(argv[3], 1, 3600, &seconds)) {
+        fprintf(stderr, "usage: sqlite_ceiling DB_PATH BATCH SECONDS [ANSWERS_FILE]\n");
         return 2;
     }
+    char *loaded = argc == 5 ? read_text(argv[4]) : NULL;
+    if (argc == 5 && loaded == NULL)
+        return 1;
+    const char *answers = loaded ? loaded : short_answers;
     sqlite3 *db = NULL;
     sqlite3_stmt *find = NULL, *insert = NULL;
     int rc = 1;
@@ -142,7 +187,7 @@ int main(int argc, char **argv)
         if (!exec(db, "BEGIN IMMEDIATE"))
             goto done;
         for (long i = 0; i < batch; i++)
-            if (!store_row(find, insert, &seed, now)) {
+            if (!store_row(find, insert, &seed, now, answers)) {
                 fprintf(stderr, "sqlite_ceiling: insert: %s\n", sqlite3_errmsg(db));
                 goto done;
             }
@@ -151,11 +196,13 @@ int main(int argc, char **argv)
         rows += batch;
         t = now_s();
     } while (t - t0 < (double)seconds);
-    printf("batch %ld: %ld rows in %.2f s: %.0f rows/s\n", batch, rows, t - t0, (double)rows / (t - t0));
+    printf("batch %ld, answers of %zu bytes: %ld rows in %.2f s: %.0f rows/s\n", batch, strlen(answers), rows,
+           t - t0, (double)rows / (t - t0));
     rc = 0;
 done:
     sqlite3_finalize(find);
     sqlite3_finalize(insert);
     sqlite3_close(db);
+    free(loaded);
     return rc;
 }
