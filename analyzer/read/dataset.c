@@ -121,6 +121,37 @@ done:
     return rc;
 }
 
+/* Opens db_path read-only and prepares "SELECT what FROM source" over the rows of form_id with lo <= id <= hi that
+ * the filter (NULL: none) selects, in id order when ordered. Returns 0, or -1 with a French message (*db may then
+ * need closing: the caller closes *db and finalises *st whatever the outcome). */
+static int open_rows(const char *db_path, const char *what, const char *source, const char *form_id, int64_t lo,
+                     int64_t hi, const ds_filter *filter, bool ordered, sqlite3 **db, sqlite3_stmt **st, char *err,
+                     size_t errlen)
+{
+    if (sqlite3_open_v2(db_path, db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+        snprintf(err, errlen, "ouverture de %s : %s", db_path, *db ? sqlite3_errmsg(*db) : "mémoire");
+        return -1;
+    }
+    sqlite3_busy_timeout(*db, 5000); /* the collector may be writing: wait for its commit, never block it */
+    char sql[800];
+    snprintf(sql, sizeof sql, "SELECT %s FROM %s WHERE form_id = ?1 AND id BETWEEN ?2 AND ?3 AND (?4 IS NULL OR "
+             "form_version = ?4) AND (?5 IS NULL OR substr(received_at, 1, 10) >= ?5) AND (?6 IS NULL OR "
+             "substr(received_at, 1, 10) <= ?6)%s", what, source, ordered ? " ORDER BY id" : "");
+    if (sqlite3_prepare_v2(*db, sql, -1, st, NULL) != SQLITE_OK) {
+        snprintf(err, errlen, "%s n'est pas une base du collecteur à jour (%s)", db_path, sqlite3_errmsg(*db));
+        return -1;
+    }
+    sqlite3_bind_text(*st, 1, form_id, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(*st, 2, lo);
+    sqlite3_bind_int64(*st, 3, hi);
+    if (filter) {
+        sqlite3_bind_text(*st, 4, filter->version, -1, SQLITE_TRANSIENT); /* NULL binds NULL */
+        sqlite3_bind_text(*st, 5, filter->from, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(*st, 6, filter->to, -1, SQLITE_TRANSIENT);
+    }
+    return 0;
+}
+
 /* The scan behind ds_scan_range and ds_scan_rows: the rows of source (an SQL table expression) with the
  * filter; with every_row, rows that fail the check or name an unknown version reach fn too, with their status
  * and only their id. */
@@ -132,28 +163,9 @@ static int scan(const char *db_path, const catalog *c, const char *form_id, int6
     sqlite3_stmt *st = NULL;
     int status = -1;
     memset(counts, 0, sizeof *counts);
-    if (sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
-        snprintf(err, errlen, "ouverture de %s : %s", db_path, db ? sqlite3_errmsg(db) : "mémoire");
+    if (open_rows(db_path, "uuid, form_version, territory, channel, lang, answers, received_at, paper_id, id", source,
+                  form_id, lo, hi, filter, every_row, &db, &st, err, errlen) != 0)
         goto done;
-    }
-    sqlite3_busy_timeout(db, 5000); /* the collector may be writing: wait for its commit, never block it */
-    char sql[700];
-    snprintf(sql, sizeof sql, "SELECT uuid, form_version, territory, channel, lang, answers, received_at, paper_id, id "
-             "FROM %s WHERE form_id = ?1 AND id BETWEEN ?2 AND ?3 AND (?4 IS NULL OR form_version = ?4) AND (?5 IS "
-             "NULL OR substr(received_at, 1, 10) >= ?5) AND (?6 IS NULL OR substr(received_at, 1, 10) <= ?6)%s",
-             source, every_row ? " ORDER BY id" : "");
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
-        snprintf(err, errlen, "%s n'est pas une base du collecteur à jour (%s)", db_path, sqlite3_errmsg(db));
-        goto done;
-    }
-    sqlite3_bind_text(st, 1, form_id, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(st, 2, lo);
-    sqlite3_bind_int64(st, 3, hi);
-    if (filter) {
-        sqlite3_bind_text(st, 4, filter->version, -1, SQLITE_TRANSIENT); /* NULL binds NULL */
-        sqlite3_bind_text(st, 5, filter->from, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(st, 6, filter->to, -1, SQLITE_TRANSIENT);
-    }
     const form *last = NULL;
     int rc = SQLITE_DONE;
     status = 0;
@@ -216,27 +228,8 @@ int ds_scan_ids(const char *db_path, const char *form_id, int64_t lo, int64_t hi
     sqlite3 *db = NULL;
     sqlite3_stmt *st = NULL;
     int status = -1;
-    if (sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
-        snprintf(err, errlen, "ouverture de %s : %s", db_path, db ? sqlite3_errmsg(db) : "mémoire");
+    if (open_rows(db_path, "id", ds_source(), form_id, lo, hi, filter, false, &db, &st, err, errlen) != 0)
         goto done;
-    }
-    sqlite3_busy_timeout(db, 5000);
-    char sql[640];
-    snprintf(sql, sizeof sql, "SELECT id FROM %s WHERE form_id = ?1 AND id BETWEEN ?2 AND ?3 AND (?4 IS NULL OR "
-             "form_version = ?4) AND (?5 IS NULL OR substr(received_at, 1, 10) >= ?5) AND (?6 IS NULL OR "
-             "substr(received_at, 1, 10) <= ?6)", ds_source());
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
-        snprintf(err, errlen, "%s n'est pas une base du collecteur à jour (%s)", db_path, sqlite3_errmsg(db));
-        goto done;
-    }
-    sqlite3_bind_text(st, 1, form_id, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(st, 2, lo);
-    sqlite3_bind_int64(st, 3, hi);
-    if (filter) {
-        sqlite3_bind_text(st, 4, filter->version, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(st, 5, filter->from, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(st, 6, filter->to, -1, SQLITE_TRANSIENT);
-    }
     int rc = SQLITE_DONE;
     status = 0;
     while (status == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW)
