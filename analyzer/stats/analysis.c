@@ -746,37 +746,7 @@ static void test_territories(work *w, size_t ind, int category, const an_cell *c
     t->p = w->weighted ? r.p_f : r.p_chisq;
 }
 
-/* Each QPV and all QPV together against the rest of the town. */
-static void test_differences(work *w, size_t ind, int category, const an_cell *cells)
-{
-    const plan *pl = w->pl;
-    if (pl->rest_group < 0)
-        return;
-    group_domain(w, (size_t)pl->rest_group, w->dom2);
-    for (size_t g = 0; g < pl->ngroups; g++) {
-        if (!pl->groups[g].qpv && (int)g != pl->qpv_group)
-            continue;
-        group_domain(w, g, w->dom);
-        cmp_diff_result r;
-        if (cmp_diff(w->du, w->y, w->dom, w->dom2, w->opt->level, &r) != EST_OK)
-            continue;
-        an_test *t = new_test(w);
-        t->kind = AN_T_DIFF;
-        t->indicator = ind;
-        t->category = category;
-        t->group = g;
-        t->versus = (size_t)pl->rest_group;
-        t->suppressed = cells[g].suppressed != DISC_SHOW || cells[pl->rest_group].suppressed != DISC_SHOW;
-        t->statistic = r.t;
-        t->ndf = (double)r.df;
-        t->p = r.p;
-        t->diff = r.diff;
-        t->lower = r.lower;
-        t->upper = r.upper;
-    }
-}
-
-/* One difference, group g minus group versus (disjoint: different territories), as test_differences makes. */
+/* One difference, group g minus group versus (disjoint: different territories), with its interval and p. */
 static void diff_test(work *w, size_t ind, int category, const an_cell *cells, size_t g, size_t versus)
 {
     group_domain(w, g, w->dom);
@@ -797,6 +767,17 @@ static void diff_test(work *w, size_t ind, int category, const an_cell *cells, s
     t->diff = r.diff;
     t->lower = r.lower;
     t->upper = r.upper;
+}
+
+/* Each QPV and all QPV together against the rest of the town. */
+static void test_differences(work *w, size_t ind, int category, const an_cell *cells)
+{
+    const plan *pl = w->pl;
+    if (pl->rest_group < 0)
+        return;
+    for (size_t g = 0; g < pl->ngroups; g++)
+        if (pl->groups[g].qpv || (int)g == pl->qpv_group)
+            diff_test(w, ind, category, cells, g, (size_t)pl->rest_group);
 }
 
 /* Several towns: within each town, each QPV and its QPV together against the rest of that town (as for one town);
