@@ -4,6 +4,7 @@
 #include "report.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdarg.h>
 
 #include <gsl/gsl_cdf.h>
@@ -1803,14 +1804,13 @@ static void extra_free(extra *e)
     free(e->texts);
 }
 
-static int analyse(ctx *x, char *err, size_t errlen)
+static int analyse_figures(ctx *x, char *err, size_t errlen)
 {
     const rep_options *o = x->o;
     const ds_filter *last = o->nwaves ? &o->waves[o->nwaves - 1].filter : NULL;
     an_options ao = {AN_CI_DEFAULT, o->level, o->min_n, o->today, o->progress, o->progress_ctx, false, last};
     if (waves_disjoint(o, err, errlen) != 0 || (x->rdefs = load_defs(o->cat, o->form, err, errlen)) == NULL ||
-        (x->res = an_run(o->db, o->cat, x->rdefs, o->margins, &ao, err, errlen)) == NULL ||
-        (x->prof = prof_scan(o->db, o->cat, o->form, last, err, errlen)) == NULL)
+        (x->res = an_run(o->db, o->cat, x->rdefs, o->margins, &ao, err, errlen)) == NULL)
         return -1;
     ver_warn(x->res->versions, x->rdefs, "report", stderr);
     if (o->nwaves > 1) {
@@ -1841,6 +1841,41 @@ static int analyse(ctx *x, char *err, size_t errlen)
         return -1;
     find_rest(x);
     return 0;
+}
+
+/* The residents' profile reads every answer's JSON (the derived cache holds indicators, not per-question counts):
+ * it runs on a thread of its own while the indicators are estimated and the free texts counted. */
+typedef struct prof_job {
+    const rep_options *o;
+    const ds_filter *filter;
+    profile *p;
+    char err[512];
+} prof_job;
+
+static void *prof_main(void *arg)
+{
+    prof_job *j = arg;
+    j->p = prof_scan(j->o->db, j->o->cat, j->o->form, j->filter, j->err, sizeof j->err);
+    return NULL;
+}
+
+static int analyse(ctx *x, char *err, size_t errlen)
+{
+    const rep_options *o = x->o;
+    prof_job job = {o, o->nwaves ? &o->waves[o->nwaves - 1].filter : NULL, NULL, ""};
+    pthread_t th;
+    bool started = pthread_create(&th, NULL, prof_main, &job) == 0;
+    int rc = analyse_figures(x, err, errlen);
+    if (started)
+        pthread_join(th, NULL);
+    else
+        prof_main(&job); /* no thread to be had: read it here */
+    x->prof = job.p;
+    if (rc == 0 && x->prof == NULL) {
+        snprintf(err, errlen, "%s", job.err);
+        rc = -1;
+    }
+    return rc;
 }
 
 doc *rep_build(const rep_options *o, char *err, size_t errlen)
