@@ -8,8 +8,18 @@ const L = require('./lib.js');
 
 const env = L.environment();
 
+// Compact JSON with object keys sorted: what the collector's json_dumps(JSON_COMPACT | JSON_SORT_KEYS) writes for
+// these answers (forms/canon.h), and so what it stores as received, without writing it again.
+function canonical(v) {
+  if (Array.isArray(v)) return '[' + v.map(canonical).join(',') + ']';
+  if (!v || typeof v !== 'object') return JSON.stringify(v);
+  return '{' + Object.keys(v).sort().map(k => JSON.stringify(k) + ':' + canonical(v[k])).join(',') + '}';
+}
+
 test('a complete French questionnaire lands once, exactly as answered, with the receipt shown', async () => {
   await L.withPage(env, async ({ page }) => {
+    const posted = [];
+    page.on('request', r => { if (r.method() === 'POST' && /\/submissions$/.test(r.url())) posted.push(r.postData()); });
     await page.goto(env.collector.base + '/f/resident');
     assert.equal(await page.evaluate(() => document.documentElement.lang), 'fr');
     // The welcome screen: the four languages and the privacy notice, before any question.
@@ -107,6 +117,12 @@ test('a complete French questionnaire lands once, exactly as answered, with the 
     assert.deepEqual(L.answerDiff(expected, stored, 'answered', 'stored'), [], 'what was stored is not what was answered');
     assert.deepEqual(L.normalize(stored), L.normalize(expected));
     assert.equal(stored.R39, typedR39, 'the free text was not stored as typed');
+    // The page sends the canonical text (keys sorted, no space, multiple codes in the form's order), so that the
+    // collector stores the bytes it received: the stored answers are the very bytes of the body's answers.
+    assert.equal(posted.length, 1, 'not exactly one POST of the submission');
+    assert.equal(posted[0], canonical(JSON.parse(posted[0])), 'the page did not send canonical JSON');
+    assert.equal(row.answers, canonical(JSON.parse(posted[0]).answers),
+      'the stored answers are not the bytes the page sent');
   });
 });
 
