@@ -17,6 +17,8 @@
 #include <string.h>
 
 #include "compare.h"
+#define DRIVER_NAME "analyzer_edges"
+#include "driver.h"
 #include "csv.h"
 #include "estimate.h"
 #include "standardize.h"
@@ -33,50 +35,6 @@ typedef struct dataset {
     double *y, *z, *w0;
     double *pop_age, *pop_sex; /* [nterr * 4], [nterr * 2] */
 } dataset;
-
-static FILE *out;
-
-/* Writes key (printf-style) with v, or NA when v is not finite. */
-static void put(double v, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void put(double v, const char *fmt, ...)
-{
-    char key[256];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(key, sizeof key, fmt, ap);
-    va_end(ap);
-    if (isfinite(v))
-        fprintf(out, "%s,%.17g\n", key, v);
-    else
-        fprintf(out, "%s,NA\n", key);
-}
-
-/* Opens DIR/name and its CSV reader past the header; NULL with a message on failure. */
-static csv_reader *open_csv(const char *dir, const char *name, FILE **f)
-{
-    char path[1024];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    *f = fopen(path, "r");
-    if (*f == NULL) {
-        fprintf(stderr, "analyzer_edges: cannot open %s\n", path);
-        return NULL;
-    }
-    csv_reader *r = csv_open(*f, ',');
-    char **fields;
-    size_t nf;
-    if (csv_next(r, &fields, &nf) != 1) {
-        fprintf(stderr, "analyzer_edges: %s has no header\n", path);
-        csv_close(r);
-        fclose(*f);
-        return NULL;
-    }
-    return r;
-}
-
-static int code_or_missing(const char *s)
-{
-    return strcmp(s, "NA") == 0 ? -1 : atoi(s) - 1;
-}
 
 static int load(const char *dir, dataset *ds)
 {
